@@ -1,0 +1,318 @@
+package input
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+func gz(t testing.TB, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return b.Bytes()
+}
+
+func zst(t testing.TB, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := zstd.NewWriter(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(s))
+	w.Close()
+	return b.Bytes()
+}
+
+func writeFile(t testing.TB, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// readAll opens path and returns its lines and the error that ended it.
+func readAll(t testing.TB, path string) ([]string, []Line, error) {
+	t.Helper()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := NewReader(s, path)
+	var lines []string
+	var skipped []Line
+	for r.Next() {
+		l := r.Line()
+		if l.Err != nil {
+			skipped = append(skipped, l)
+			continue
+		}
+		lines = append(lines, string(l.Bytes))
+	}
+	return lines, skipped, r.Err()
+}
+
+func TestOpenCompressions(t *testing.T) {
+	dir := t.TempDir()
+	multi := append(gz(t, "a1\na2\n"), gz(t, "b1\nb2")...)
+	bz, err := os.ReadFile("testdata/lines.bz2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want []string
+		comp Compression
+	}{
+		{"plain.log", []byte("x\ny\n"), []string{"x", "y"}, Plain},
+		{"crlf.log", []byte("x\r\ny\r\n"), []string{"x", "y"}, Plain},
+		{"no-newline.log", []byte("x\nlast"), []string{"x", "last"}, Plain},
+		{"multi.gz", multi, []string{"a1", "a2", "b1", "b2"}, Gzip},
+		{"z.zst", zst(t, "z1\nz2\n"), []string{"z1", "z2"}, Zstd},
+		{"b.bz2", bz, []string{"one bz line", "two bz line"}, Bzip2},
+		{"misleading.log", gz(t, "hidden\n"), []string{"hidden"}, Gzip},
+		{"misleading.gz", []byte("not gzip at all\n"), []string{"not gzip at all"}, Plain},
+		{"invalid-utf8.log", []byte("a\xffb\n"), []string{"a\xffb"}, Plain},
+		{"empty.log", nil, nil, Plain},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, dir, tt.name, tt.data)
+			s, err := Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Compression != tt.comp {
+				t.Errorf("compression = %v, want %v", s.Compression, tt.comp)
+			}
+			s.Close()
+			got, _, err := readAll(t, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("lines = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTruncatedGzipKeepsReadableLines(t *testing.T) {
+	var sb strings.Builder
+	for i := 0; i < 20000; i++ {
+		sb.WriteString("line number ")
+		sb.WriteString(strings.Repeat("x", i%50))
+		sb.WriteString("\n")
+	}
+	full := gz(t, sb.String())
+	cut := full[:len(full)*2/3]
+	p := writeFile(t, t.TempDir(), "access.log.2.gz", cut)
+	lines, _, err := readAll(t, p)
+	if err == nil {
+		t.Fatal("truncated gzip read without error")
+	}
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("err = %v, want unexpected EOF", err)
+	}
+	var se *SourceError
+	if !errors.As(err, &se) || se.Source != p || se.Offset <= 0 {
+		t.Errorf("err = %#v, want a SourceError naming %s and an offset", err, p)
+	}
+	if len(lines) < 1000 || len(lines) >= 20000 {
+		t.Fatalf("got %d lines before the damage", len(lines))
+	}
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "line number ") || len(l) != 12+i%50 {
+			t.Fatalf("line %d = %q is damaged", i+1, l)
+		}
+	}
+}
+
+func TestLongLineSkipped(t *testing.T) {
+	data := "before\n" + strings.Repeat("y", MaxLine+10) + "\nafter\n" + strings.Repeat("z", 2*MaxLine)
+	p := writeFile(t, t.TempDir(), "long.log", []byte(data))
+	lines, skipped, err := readAll(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(lines, []string{"before", "after"}) {
+		t.Errorf("lines = %q", lines)
+	}
+	if len(skipped) != 2 || skipped[0].Num != 2 || skipped[1].Num != 4 || !errors.Is(skipped[0].Err, ErrLineTooLong) {
+		t.Errorf("skipped = %+v, want lines 2 and 4 too long", skipped)
+	}
+}
+
+func TestLineJustUnderLimitKept(t *testing.T) {
+	long := strings.Repeat("k", MaxLine-1)
+	p := writeFile(t, t.TempDir(), "edge.log", []byte(long+"\nnext\n"))
+	lines, skipped, err := readAll(t, p)
+	if err != nil || len(skipped) != 0 || len(lines) != 2 || lines[0] != long {
+		t.Fatalf("lines=%d skipped=%d err=%v", len(lines), len(skipped), err)
+	}
+}
+
+func TestTailHeaders(t *testing.T) {
+	in := "==> access.log <==\na1\na2\n\n==> error.log <==\ne1\n\n==> access.log <==\na3\n"
+	r := NewReader(strings.NewReader(in), "-")
+	var got []string
+	for r.Next() {
+		l := r.Line()
+		if len(l.Bytes) == 0 {
+			continue
+		}
+		got = append(got, l.Source+":"+string(l.Bytes)+":"+strconv.FormatInt(l.Num, 10))
+	}
+	want := []string{"access.log:a1:1", "access.log:a2:2", "error.log:e1:1", "access.log:a3:4"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestSlowPipeIsStreamed(t *testing.T) {
+	pr, pw := io.Pipe()
+	r := NewReader(pr, "-")
+	got := make(chan string)
+	go func() {
+		for r.Next() {
+			got <- string(r.Line().Bytes)
+		}
+		close(got)
+	}()
+	for i, want := range []string{"first", "second", "third"} {
+		if _, err := pw.Write([]byte(want + "\n")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case line := <-got:
+			if line != want {
+				t.Fatalf("line %d = %q, want %q", i, line, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("line %q not delivered while the pipe stays open", want)
+		}
+	}
+	pw.Close()
+	if _, ok := <-got; ok {
+		t.Fatal("extra line after close")
+	}
+}
+
+func TestUnwrap(t *testing.T) {
+	tests := []struct {
+		in, payload, stream string
+		complete            bool
+	}{
+		{`2026-11-20T10:00:00.123456789Z stdout F 10.0.0.1 - - [x]`, `10.0.0.1 - - [x]`, "stdout", true},
+		{`2026-11-20T10:00:00.123456789Z stderr P 2026/11/20 10:00:00 [error] part`, `2026/11/20 10:00:00 [error] part`, "stderr", false},
+		{`{"log":"2026/11/20 10:00:00 [error] 7#7: x\n","stream":"stderr","time":"2026-11-20T10:00:00Z"}`, `2026/11/20 10:00:00 [error] 7#7: x`, "stderr", true},
+		{`[pod/ingress-nginx-controller-abc/controller] 10.0.0.1 - -`, `10.0.0.1 - -`, "", true},
+		{`web_1  | 10.0.0.1 - - [x]`, `10.0.0.1 - - [x]`, "", true},
+		{`nginx-1    | 2026/11/20 10:00:00 [error] x`, `2026/11/20 10:00:00 [error] x`, "", true},
+		{`10.0.0.1 - - [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 502`, `10.0.0.1 - - [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 502`, "", true},
+		{"2017-11-29T10:00:00+00:00\t502\t10.0.0.1", "2017-11-29T10:00:00+00:00\t502\t10.0.0.1", "", true},
+		{`2026/11/20 10:00:00 [error] 7#7: *1 x | y`, `2026/11/20 10:00:00 [error] 7#7: *1 x | y`, "", true},
+		{`{"time":"x","status":502}`, `{"time":"x","status":502}`, "", true},
+	}
+	for _, tt := range tests {
+		p, s, c := Unwrap([]byte(tt.in))
+		if string(p) != tt.payload || s != tt.stream || c != tt.complete {
+			t.Errorf("Unwrap(%q) = %q, %q, %v; want %q, %q, %v", tt.in, p, s, c, tt.payload, tt.stream, tt.complete)
+		}
+	}
+}
+
+func TestCRIPartialLinesJoined(t *testing.T) {
+	in := "2026-11-20T10:00:00.1Z stdout P hello \n2026-11-20T10:00:00.2Z stdout F world\n"
+	r := NewReader(strings.NewReader(in), "pod.log")
+	if !r.Next() || string(r.Line().Bytes) != "hello world" || r.Line().Stream != "stdout" {
+		t.Fatalf("got %q", r.Line().Bytes)
+	}
+	if r.Next() {
+		t.Fatal("extra line")
+	}
+}
+
+func TestExpandOrdersRotations(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"access.log", "access.log.1", "access.log.2.gz", "access.log.10.gz", "access.log.3.gz",
+		"error.log", "error.log-20261120.gz", "error.log-20261119.gz", "error.log-20261121"}
+	for _, n := range names {
+		writeFile(t, dir, n, []byte("x\n"))
+	}
+	sets, err := Expand([]string{filepath.Join(dir, "access.log*"), filepath.Join(dir, "error.log*")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]string
+	for _, s := range sets {
+		var base []string
+		for _, p := range s.Paths {
+			base = append(base, filepath.Base(p))
+		}
+		got = append(got, base)
+	}
+	want := [][]string{
+		{"access.log.10.gz", "access.log.3.gz", "access.log.2.gz", "access.log.1", "access.log"},
+		{"error.log-20261119.gz", "error.log-20261120.gz", "error.log-20261121", "error.log"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("sets = %q\nwant %q", got, want)
+	}
+	if _, err := Expand([]string{filepath.Join(dir, "nothing*")}); err == nil {
+		t.Error("a glob matching nothing should be an error")
+	}
+}
+
+// BenchmarkReadPlain and BenchmarkReadGzip measure line splitting with and
+// without decompression. Compare builds with:
+//
+//	go test ./input -run '^$' -bench Read -count 10 | benchstat
+func BenchmarkReadPlain(b *testing.B) { benchRead(b, false) }
+func BenchmarkReadGzip(b *testing.B)  { benchRead(b, true) }
+
+func benchRead(b *testing.B, compress bool) {
+	var sb strings.Builder
+	for i := 0; sb.Len() < 16<<20; i++ {
+		sb.WriteString("2017-11-29T10:00:00+00:00\t502\t10.0.0.1\texample\t502\thttp\tGET /api/v1/items?id=")
+		sb.WriteString(strconv.Itoa(i))
+		sb.WriteString(" HTTP/1.1\t0.001\t0.000\t166\n")
+	}
+	data := []byte(sb.String())
+	if compress {
+		data = gz(b, sb.String())
+	}
+	b.SetBytes(int64(sb.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := NewStream("bench", bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := NewReader(s, "bench")
+		for r.Next() {
+		}
+		if r.Err() != nil {
+			b.Fatal(r.Err())
+		}
+	}
+}

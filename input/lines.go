@@ -1,0 +1,177 @@
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// MaxLine is the longest line kept; longer ones are reported and skipped so
+// that one runaway line cannot exhaust memory.
+const MaxLine = 1 << 20
+
+// Line is one log line with its provenance.
+type Line struct {
+	Bytes  []byte // without the line ending; valid until the next call to Next
+	Source string // file the line came from (the tail -F header name on stdin)
+	Num    int64  // 1-based line number within Source
+	Stream string // "stdout" or "stderr" when a container wrapper said so
+	// Err is set (and Bytes empty) for a line that could not be delivered,
+	// such as one over MaxLine. The run goes on.
+	Err error
+}
+
+// Reader splits a byte stream into lines, unwrapping tail -F headers and
+// container log prefixes. It holds one buffer of at most MaxLine bytes.
+type Reader struct {
+	br      *bufio.Reader
+	name    string
+	source  string
+	nums    map[string]int64
+	num     int64
+	line    Line
+	long    []byte
+	partial []byte // CRI "P" fragments waiting for their "F"
+	err     error
+	done    bool
+}
+
+// NewReader reads lines from r, attributing them to name.
+func NewReader(r io.Reader, name string) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, 256<<10), name: name, source: name}
+}
+
+// Next advances to the next line. It returns false at the end of input or on
+// an error that stops the source; Err tells which.
+func (r *Reader) Next() bool {
+	for {
+		if r.done {
+			return false
+		}
+		raw, err := r.readRaw()
+		if err != nil {
+			r.done = true
+			if err != io.EOF {
+				r.err = err
+			}
+			if raw == nil {
+				return false
+			}
+		}
+		if r.line.Err != nil {
+			return true
+		}
+		if name, ok := tailHeader(raw); ok {
+			r.switchSource(name)
+			continue
+		}
+		r.num++
+		body, stream, complete := Unwrap(raw)
+		if !complete {
+			r.partial = append(r.partial, body...)
+			if len(r.partial) > MaxLine {
+				r.partial = r.partial[:0]
+				r.line = Line{Source: r.source, Num: r.num, Err: ErrLineTooLong}
+				return true
+			}
+			continue
+		}
+		if len(r.partial) > 0 {
+			r.partial = append(r.partial, body...)
+			body = r.partial
+			r.partial = r.partial[:0]
+		}
+		r.line = Line{Bytes: body, Source: r.source, Num: r.num, Stream: stream}
+		return true
+	}
+}
+
+// readRaw returns the next raw line without its ending. A final line
+// without a newline is returned with io.EOF. If the stream breaks mid-line,
+// the partial line is dropped and the error says how many bytes were lost.
+func (r *Reader) readRaw() ([]byte, error) {
+	r.line.Err = nil
+	r.long = r.long[:0]
+	tooLong := false
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		switch {
+		case err == bufio.ErrBufferFull:
+			if !tooLong && len(r.long)+len(chunk) <= MaxLine {
+				r.long = append(r.long, chunk...)
+			} else {
+				tooLong = true
+				r.long = r.long[:0]
+			}
+			continue
+		case err == io.EOF:
+			if tooLong {
+				r.num++
+				r.line = Line{Source: r.source, Num: r.num, Err: ErrLineTooLong}
+				return []byte{}, io.EOF
+			}
+			if len(r.long)+len(chunk) == 0 {
+				return nil, io.EOF
+			}
+			return trimEOL(r.join(chunk)), io.EOF
+		case err != nil:
+			lost := len(r.long) + len(chunk)
+			if lost > 0 {
+				err = fmt.Errorf("%w (a partial line of %d bytes after line %d was dropped)", err, lost, r.num)
+			}
+			return nil, err
+		}
+		if tooLong || len(r.long)+len(chunk) > MaxLine+2 {
+			r.num++
+			r.line = Line{Source: r.source, Num: r.num, Err: ErrLineTooLong}
+			return []byte{}, nil
+		}
+		return trimEOL(r.join(chunk)), nil
+	}
+}
+
+func (r *Reader) join(chunk []byte) []byte {
+	if len(r.long) == 0 {
+		return chunk
+	}
+	r.long = append(r.long, chunk...)
+	return r.long
+}
+
+func trimEOL(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte{'\n'})
+	return bytes.TrimSuffix(b, []byte{'\r'})
+}
+
+// switchSource attributes the following lines to name, keeping a line count
+// per name so that interleaved tail -F output still gets the right numbers.
+func (r *Reader) switchSource(name string) {
+	if r.nums == nil {
+		r.nums = map[string]int64{}
+	}
+	r.nums[r.source] = r.num
+	r.source = name
+	r.num = r.nums[name]
+}
+
+// tailHeader recognises the "==> name <==" lines tail prints between files.
+func tailHeader(b []byte) (string, bool) {
+	if len(b) < 9 || !bytes.HasPrefix(b, []byte("==> ")) || !bytes.HasSuffix(b, []byte(" <==")) {
+		return "", false
+	}
+	return string(b[4 : len(b)-4]), true
+}
+
+// Line returns the current line; its Bytes are valid until the next call to Next.
+func (r *Reader) Line() Line { return r.line }
+
+// Err returns the error that stopped the reader, nil at a clean end of input.
+func (r *Reader) Err() error { return r.err }
+
+// IsSourceError reports whether err stops a source (as opposed to a line).
+func IsSourceError(err error) bool {
+	var se *SourceError
+	return errors.As(err, &se)
+}
