@@ -1,0 +1,112 @@
+package correlate
+
+import "time"
+
+// Class groups final statuses the way an operator reads them during a 502
+// incident.
+type Class uint8
+
+// Status classes, in the order timelines stack them.
+const (
+	ClassOK    Class = iota // 1xx, 2xx, 3xx
+	Class4xx                // 4xx except 499
+	Class499                // client closed the request
+	Class502                // bad gateway
+	Class504                // gateway timeout
+	Class5xx                // every other 5xx
+	NumClasses
+)
+
+var classNames = [NumClasses]string{"ok", "4xx", "499", "502", "504", "5xx"}
+
+func (c Class) String() string { return classNames[c] }
+
+// ClassOf returns the class of an HTTP status.
+func ClassOf(status int) Class {
+	switch {
+	case status == 502:
+		return Class502
+	case status == 504:
+		return Class504
+	case status == 499:
+		return Class499
+	case status >= 500:
+		return Class5xx
+	case status >= 400:
+		return Class4xx
+	}
+	return ClassOK
+}
+
+// maxBuckets bounds a series: four hours at one-second resolution, after
+// which buckets double in width so any span fits in fixed memory.
+const maxBuckets = 4 * 3600
+
+// Bucket holds the requests per class in one time bucket.
+type Bucket [NumClasses]int32
+
+// Series is a time series of per-class counts with an adaptive bucket width.
+type Series struct {
+	Start   time.Time     // start of Buckets[0]
+	Width   time.Duration // one second until the span outgrows maxBuckets
+	Buckets []Bucket
+}
+
+// Add counts one request of class cl finished at t.
+func (s *Series) Add(t time.Time, cl Class) {
+	if s.Width == 0 {
+		s.Width = time.Second
+		s.Start = t.Truncate(time.Second)
+	}
+	if t.Before(s.Start) {
+		// Out-of-order input from another file: grow to the left, within
+		// the bound; older than that is counted in the first bucket.
+		k := int((s.Start.Sub(t) + s.Width - 1) / s.Width)
+		if len(s.Buckets)+k <= maxBuckets {
+			s.Buckets = append(make([]Bucket, k, k+len(s.Buckets)), s.Buckets...)
+			s.Start = s.Start.Add(-time.Duration(k) * s.Width)
+		}
+	}
+	i := int(t.Sub(s.Start) / s.Width)
+	if i < 0 {
+		i = 0
+	}
+	for i >= maxBuckets {
+		s.coarsen()
+		i = int(t.Sub(s.Start) / s.Width)
+	}
+	if i >= len(s.Buckets) {
+		if i < cap(s.Buckets) {
+			s.Buckets = s.Buckets[:i+1]
+		} else {
+			s.Buckets = append(s.Buckets, make([]Bucket, i+1-len(s.Buckets))...)
+		}
+	}
+	s.Buckets[i][cl]++
+}
+
+// coarsen doubles the bucket width, merging neighbours.
+func (s *Series) coarsen() {
+	start := s.Start.Truncate(2 * s.Width)
+	off := int(s.Start.Sub(start) / s.Width)
+	out := make([]Bucket, (len(s.Buckets)+off+1)/2, maxBuckets)
+	for i, b := range s.Buckets {
+		j := (i + off) / 2
+		for c := range b {
+			out[j][c] += b[c]
+		}
+	}
+	s.Start, s.Width, s.Buckets = start, 2*s.Width, out
+}
+
+// End is the end of the last bucket.
+func (s *Series) End() time.Time {
+	return s.Start.Add(time.Duration(len(s.Buckets)) * s.Width)
+}
+
+// Clone returns a deep copy, safe to hand to another goroutine.
+func (s *Series) Clone() Series {
+	c := *s
+	c.Buckets = append([]Bucket(nil), s.Buckets...)
+	return c
+}

@@ -1,0 +1,336 @@
+package logparse
+
+import (
+	"bytes"
+	"time"
+)
+
+// Record is one access-log line. Its byte slices are views into the line
+// passed to Parse and are valid only as long as that line is; a caller that
+// keeps a Record past that must copy what it needs.
+type Record struct {
+	Time        time.Time     // $time_local, $time_iso8601 or $msec; zero if absent
+	Status      int           // $status
+	Method, URI []byte        // from $request, or $request_method / $request_uri
+	Request     []byte        // $request as logged (escaped)
+	Client      []byte        // $remote_addr
+	Host        []byte        // $host or $http_host
+	UserAgent   []byte        // $http_user_agent (escaped)
+	RequestID   []byte        // $request_id, ingress-nginx $req_id, Kong's id
+	Conn        uint64        // $connection; 0 if absent
+	RequestTime time.Duration // $request_time; -1 if absent or "-"
+	// UpstreamName is ingress-nginx's $proxy_upstream_name, the backend's
+	// namespace-service-port; empty elsewhere.
+	UpstreamName []byte
+	Attempts     []Attempt // upstream tries, zipped from the $upstream_* lists
+	Line         []byte    // the whole line
+}
+
+// Attempt is one upstream try of a request.
+type Attempt struct {
+	Addr                      []byte        // "10.0.0.1:8080", "unix:/run/app.sock" or an upstream group name
+	Status                    int           // 0 for "-"
+	Connect, Header, Response time.Duration // -1 for "-"
+	// AfterRedirect is set when the attempt followed an internal redirect
+	// (" : " in the list) rather than a retry in the same group (", ").
+	AfterRedirect bool
+}
+
+// IsGroupName reports whether Addr names an upstream group rather than a
+// peer: nginx logs the group's name when it found no live peer to try.
+func (a *Attempt) IsGroupName() bool {
+	return len(a.Addr) > 0 && !bytes.Equal(a.Addr, dash) && bytes.IndexByte(a.Addr, ':') < 0
+}
+
+// IsPlaceholder reports whether Addr is the 0.0.0.1 placeholder peer that
+// ingress-nginx, Kong and other Lua balancers declare and override at run
+// time; a request that reached it got no real peer from the balancer.
+func (a *Attempt) IsPlaceholder() bool {
+	return bytes.HasPrefix(a.Addr, []byte("0.0.0.1"))
+}
+
+var dash = []byte("-")
+
+// reset clears rec for reuse, keeping the Attempts backing array.
+func (rec *Record) reset(line []byte) {
+	attempts := rec.Attempts[:0]
+	*rec = Record{RequestTime: -1, Attempts: attempts, Line: line}
+}
+
+// Parse fills rec from line. The line must have no trailing newline. It
+// allocates nothing once rec.Attempts has grown to the longest retry chain.
+// On failure it returns a *ParseError and rec holds what was read so far.
+func (f *Format) Parse(line []byte, rec *Record) error {
+	rec.reset(line)
+	if !bytes.HasPrefix(line, f.prefix) {
+		return &ParseError{Column: 1, Field: "prefix", Err: ErrNoMatch}
+	}
+	p := line[len(f.prefix):]
+	for i := range f.fields {
+		fl := &f.fields[i]
+		var val []byte
+		switch {
+		case fl.list:
+			n, ok := f.scanList(p, fl, rec)
+			if !ok {
+				return f.fieldError(line, p, fl)
+			}
+			val, p = p[:n], p[n:]
+			if !bytes.HasPrefix(p, fl.delim) {
+				return f.fieldError(line, p, fl)
+			}
+			p = p[len(fl.delim):]
+			continue
+		case len(fl.delim) == 0:
+			val, p = p, nil
+		default:
+			n := f.indexDelim(p, fl.delim)
+			if n < 0 {
+				return f.fieldError(line, p, fl)
+			}
+			val, p = p[:n], p[n+len(fl.delim):]
+		}
+		if !f.assign(fl.kind, val, rec) {
+			return f.fieldError(line, val, fl)
+		}
+	}
+	if len(p) != 0 {
+		return &ParseError{Column: len(line) - len(p) + 1, Field: "end of line", Err: ErrTrailing}
+	}
+	return nil
+}
+
+func (f *Format) fieldError(line, at []byte, fl *field) error {
+	col := len(line) - len(at) + 1
+	if len(at) == 0 {
+		col = len(line) + 1
+	}
+	return &ParseError{Column: col, Field: "$" + fl.name, Err: ErrNoMatch}
+}
+
+// indexDelim finds the literal that ends a field. With escape=json a quote
+// inside a value is written as \" and must not end the field.
+func (f *Format) indexDelim(p, delim []byte) int {
+	if len(delim) == 1 {
+		if f.Escape != EscapeJSON || delim[0] != '"' {
+			return bytes.IndexByte(p, delim[0])
+		}
+	} else if f.Escape != EscapeJSON || delim[0] != '"' {
+		return bytes.Index(p, delim)
+	}
+	off := 0
+	for {
+		n := bytes.Index(p[off:], delim)
+		if n < 0 {
+			return -1
+		}
+		n += off
+		bs := 0
+		for k := n - 1; k >= 0 && p[k] == '\\'; k-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return n
+		}
+		off = n + 1
+	}
+}
+
+// scanList reads an $upstream_* list: items separated by ", " (retries in a
+// group) or " : " (after an internal redirect). Items never contain spaces or
+// commas, so the list ends at the first other byte. It stores the items into
+// rec.Attempts by position and returns the list's length in bytes.
+func (f *Format) scanList(p []byte, fl *field, rec *Record) (int, bool) {
+	i, idx := 0, 0
+	redirect := false
+	for {
+		start := i
+		for i < len(p) && p[i] != ',' && p[i] != ' ' && p[i] != '"' && p[i] != '\t' && !startsWith(p[i:], fl.delim) {
+			i++
+		}
+		if !f.setAttempt(fl.kind, idx, p[start:i], redirect, rec) {
+			return 0, false
+		}
+		idx++
+		switch {
+		case bytes.HasPrefix(p[i:], []byte(", ")):
+			i += 2
+			redirect = false
+		case bytes.HasPrefix(p[i:], []byte(" : ")):
+			i += 3
+			redirect = true
+		default:
+			return i, true
+		}
+	}
+}
+
+func startsWith(p, delim []byte) bool {
+	return len(delim) > 0 && len(p) >= len(delim) && p[0] == delim[0] && bytes.HasPrefix(p, delim)
+}
+
+// maxAttempts bounds how many tries of one request are kept; nginx itself
+// stops at proxy_next_upstream_tries, and a hostile line must not grow memory.
+const maxAttempts = 64
+
+func (f *Format) setAttempt(kind fieldKind, idx int, v []byte, redirect bool, rec *Record) bool {
+	if kind == kIgnore {
+		return true
+	}
+	if idx >= maxAttempts {
+		return true
+	}
+	for len(rec.Attempts) <= idx {
+		rec.Attempts = append(rec.Attempts, Attempt{Connect: -1, Header: -1, Response: -1})
+	}
+	a := &rec.Attempts[idx]
+	if redirect {
+		a.AfterRedirect = true
+	}
+	switch kind {
+	case kUpstreamAddr:
+		a.Addr = v
+	case kUpstreamStatus:
+		if bytes.Equal(v, dash) {
+			a.Status = 0
+			return true
+		}
+		n, ok := atoi(v)
+		if !ok {
+			return false
+		}
+		a.Status = n
+	case kUpstreamConnect:
+		d, ok := parseSeconds(v)
+		a.Connect = d
+		return ok
+	case kUpstreamHeader:
+		d, ok := parseSeconds(v)
+		a.Header = d
+		return ok
+	case kUpstreamResponse:
+		d, ok := parseSeconds(v)
+		a.Response = d
+		return ok
+	}
+	return true
+}
+
+// assign converts one field's text into rec; false means the text is not a
+// valid value for the variable, so the line does not match the format.
+func (f *Format) assign(kind fieldKind, v []byte, rec *Record) bool {
+	switch kind {
+	case kIgnore:
+	case kTimeLocal:
+		t, ok := parseTimeLocal(v)
+		rec.Time = t
+		return ok
+	case kTimeISO:
+		t, ok := parseTimeISO(v)
+		rec.Time = t
+		return ok
+	case kMsec:
+		t, ok := parseMsec(v)
+		rec.Time = t
+		return ok
+	case kStatus:
+		n, ok := atoi(v)
+		if !ok || len(v) != 3 {
+			return false
+		}
+		rec.Status = n
+	case kRequest:
+		rec.Request = v
+		splitRequest(v, rec)
+	case kMethod:
+		rec.Method = v
+	case kURI:
+		rec.URI = v
+	case kClient:
+		rec.Client = v
+	case kHost:
+		rec.Host = v
+	case kUserAgent:
+		rec.UserAgent = v
+	case kRequestTime:
+		d, ok := parseSeconds(v)
+		rec.RequestTime = d
+		return ok
+	case kConnection:
+		n, ok := atoi(v)
+		if !ok {
+			return false
+		}
+		rec.Conn = uint64(n)
+	case kRequestID:
+		if !bytes.Equal(v, dash) {
+			rec.RequestID = v
+		}
+	case kUpstreamName:
+		rec.UpstreamName = v
+	}
+	return true
+}
+
+// splitRequest takes METHOD and URI from "METHOD URI PROTO". Garbage such as
+// TLS bytes sent to a plain-text port, or "-", leaves both empty.
+func splitRequest(v []byte, rec *Record) {
+	sp := bytes.IndexByte(v, ' ')
+	if sp <= 0 {
+		return
+	}
+	for _, c := range v[:sp] {
+		if c < 'A' || c > 'Z' {
+			return
+		}
+	}
+	rec.Method = v[:sp]
+	uri := v[sp+1:]
+	if e := bytes.LastIndexByte(uri, ' '); e >= 0 && bytes.HasPrefix(uri[e+1:], []byte("HTTP/")) {
+		uri = uri[:e]
+	}
+	rec.URI = uri
+}
+
+// atoi parses a non-negative decimal without allocating.
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// parseSeconds parses nginx's "seconds.milliseconds" times; "-" gives -1.
+func parseSeconds(b []byte) (time.Duration, bool) {
+	if len(b) == 1 && b[0] == '-' {
+		return -1, true
+	}
+	dot := bytes.IndexByte(b, '.')
+	if dot < 0 {
+		n, ok := atoi(b)
+		return time.Duration(n) * time.Second, ok
+	}
+	sec, ok := atoi(b[:dot])
+	if !ok && dot > 0 {
+		return 0, false
+	}
+	frac := b[dot+1:]
+	if len(frac) == 0 || len(frac) > 9 {
+		return 0, false
+	}
+	ns, ok := atoi(frac)
+	if !ok {
+		return 0, false
+	}
+	for i := len(frac); i < 9; i++ {
+		ns *= 10
+	}
+	return time.Duration(sec)*time.Second + time.Duration(ns), true
+}

@@ -1,0 +1,160 @@
+package logparse
+
+import "strings"
+
+// Category classifies an error.log entry by what went wrong with the
+// upstream. The identifiers (String) are part of badgw's CSV and JSON
+// contract: add new ones, never rename.
+type Category uint8
+
+// Categories, most specific first in Classify's rules.
+const (
+	CatOther Category = iota
+	CatNoLiveUpstreams
+	CatConnectRefused
+	CatConnectTimeout
+	CatReadTimeout
+	CatSendTimeout
+	CatPrematureClose
+	CatConnReset
+	CatBrokenPipe
+	CatAddrUnavailable
+	CatUnreachable
+	CatTooBigHeader
+	CatInvalidHeader
+	CatSSLUpstream
+	CatPeerDisabled
+	CatHealthcheckDown
+	CatLuaBalancer
+	CatKeepaliveFailure
+	CatWorkerConnections
+	CatTooManyFiles
+	CatPermissionDenied
+	CatSocketUnavailable
+	CatResolver
+	CatClientClosed
+	NumCategories
+)
+
+var categoryNames = [NumCategories]string{
+	CatOther:             "other",
+	CatNoLiveUpstreams:   "no_live_upstreams",
+	CatConnectRefused:    "connect_refused",
+	CatConnectTimeout:    "connect_timeout",
+	CatReadTimeout:       "read_timeout",
+	CatSendTimeout:       "send_timeout",
+	CatPrematureClose:    "premature_close",
+	CatConnReset:         "conn_reset",
+	CatBrokenPipe:        "broken_pipe",
+	CatAddrUnavailable:   "addr_unavailable",
+	CatUnreachable:       "unreachable",
+	CatTooBigHeader:      "too_big_header",
+	CatInvalidHeader:     "invalid_header",
+	CatSSLUpstream:       "ssl_upstream",
+	CatPeerDisabled:      "peer_disabled",
+	CatHealthcheckDown:   "healthcheck_down",
+	CatLuaBalancer:       "lua_balancer",
+	CatKeepaliveFailure:  "keepalive_failure",
+	CatWorkerConnections: "worker_connections",
+	CatTooManyFiles:      "too_many_files",
+	CatPermissionDenied:  "permission_denied",
+	CatSocketUnavailable: "socket_unavailable",
+	CatResolver:          "resolver",
+	CatClientClosed:      "client_closed",
+}
+
+func (c Category) String() string {
+	if c < NumCategories {
+		return categoryNames[c]
+	}
+	return "other"
+}
+
+// ParseCategory returns the category with the given identifier.
+func ParseCategory(s string) (Category, bool) {
+	for i, n := range categoryNames {
+		if n == s {
+			return Category(i), true
+		}
+	}
+	return CatOther, false
+}
+
+// UpstreamFault reports whether the category points at the upstream side
+// (everything but client_closed and other).
+func (c Category) UpstreamFault() bool {
+	return c != CatOther && c != CatClientClosed
+}
+
+// Classify assigns a category from the message, errno, phase and peer.
+// Rules are ordered from the most specific text to the generic errno.
+func Classify(ev *Event) Category {
+	m := ev.Message
+	has := func(s string) bool { return strings.Contains(m, s) }
+	unix := strings.HasPrefix(ev.Peer, "unix:")
+	switch {
+	case has("no live upstreams"):
+		return CatNoLiveUpstreams
+	case has("upstream server temporarily disabled"):
+		return CatPeerDisabled
+	case has("failed to set keepalive"):
+		return CatKeepaliveFailure
+	case isLuaBalancer(m, ev):
+		return CatLuaBalancer
+	case has("healthcheck") || has("health check") || has("marked down") || has("is turned down") || has("all marked down"):
+		return CatHealthcheckDown
+	case has("worker_connections are not enough"):
+		return CatWorkerConnections
+	case ev.Errno == 24:
+		return CatTooManyFiles
+	case has("SSL") && (strings.Contains(ev.Phase, "SSL handshaking to upstream") || has("upstream SSL")):
+		return CatSSLUpstream
+	case has("upstream sent too big header"):
+		return CatTooBigHeader
+	case has("upstream sent invalid") || has("upstream sent no valid") || has("upstream sent duplicate") || has("upstream sent unexpected"):
+		return CatInvalidHeader
+	case has("could not be resolved") || has("no resolver defined") || has("host not found"):
+		return CatResolver
+	case unix && (ev.Errno == 11 || ev.Errno == 2):
+		return CatSocketUnavailable
+	case ev.Errno == 13:
+		return CatPermissionDenied
+	case ev.Errno == 111:
+		return CatConnectRefused
+	case has("client prematurely closed") || has("client closed") || has("client timed out"):
+		return CatClientClosed
+	case has("upstream timed out") || ev.Errno == 110:
+		switch {
+		case strings.Contains(ev.Phase, "connecting to upstream"):
+			return CatConnectTimeout
+		case strings.Contains(ev.Phase, "sending request"):
+			return CatSendTimeout
+		}
+		return CatReadTimeout
+	case has("upstream prematurely closed"):
+		return CatPrematureClose
+	case ev.Errno == 104:
+		return CatConnReset
+	case ev.Errno == 32:
+		return CatBrokenPipe
+	case ev.Errno == 99:
+		return CatAddrUnavailable
+	case ev.Errno == 113 || ev.Errno == 101:
+		return CatUnreachable
+	}
+	return CatOther
+}
+
+// isLuaBalancer recognises a balancer_by_lua that set no usable peer:
+// OpenResty's and ingress-nginx's messages, and the 0.0.0.1 placeholder peer
+// nginx falls back to when no peer was set.
+func isLuaBalancer(m string, ev *Event) bool {
+	if strings.HasPrefix(ev.Peer, "0.0.0.1") && ev.Errno == 22 {
+		return true
+	}
+	if strings.Contains(m, "balancer_by_lua") || strings.Contains(m, "no peer was returned") ||
+		strings.Contains(m, "set_current_peer") || strings.Contains(m, "failed to get peer") {
+		return true
+	}
+	return strings.Contains(m, "balancer") && (strings.Contains(m, "[lua]") || strings.Contains(m, "lua "))
+}

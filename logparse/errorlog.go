@@ -1,0 +1,268 @@
+package logparse
+
+import (
+	"bytes"
+	"strings"
+	"time"
+)
+
+// Level is an error.log severity.
+type Level uint8
+
+// Levels in nginx's order of severity.
+const (
+	LevelDebug Level = iota
+	LevelInfo
+	LevelNotice
+	LevelWarn
+	LevelError
+	LevelCrit
+	LevelAlert
+	LevelEmerg
+	NumLevels
+)
+
+var levelNames = [...]string{"debug", "info", "notice", "warn", "error", "crit", "alert", "emerg"}
+
+func (l Level) String() string {
+	if int(l) < len(levelNames) {
+		return levelNames[l]
+	}
+	return "unknown"
+}
+
+// Event is one error.log entry. Its strings share one allocation, a copy of
+// the line, so an Event stays valid after the line buffer is reused.
+type Event struct {
+	Time     time.Time
+	Level    Level
+	PID, TID int
+	Conn     uint64 // the "*N" connection serial; 0 if absent
+	Category Category
+	Errno    int    // the "(111: ...)" system error number; 0 if none
+	Message  string // the text before the context pairs, phase included
+	Phase    string // "while connecting to upstream", ...; empty if none
+	Client, Server, Request, Upstream, Host, Referrer string
+	// Peer is the upstream address the failure concerns: taken from
+	// "connect() to ADDR failed" or from the host part of Upstream (which is
+	// the group's name when nginx found no live peer).
+	Peer string
+	Line string // the whole entry; continuation lines are appended with "\n"
+}
+
+// ParseErrorLine parses an error.log line; timestamps carry no zone and are
+// read in loc. It makes one allocation, for the copy of the line.
+func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
+	*ev = Event{}
+	if !IsErrorLine(line) {
+		return &ParseError{Column: 1, Field: "timestamp", Err: ErrNotError}
+	}
+	y, ok1 := digits(line, 0, 4)
+	mo, ok2 := digits(line, 5, 2)
+	d, ok3 := digits(line, 8, 2)
+	h, ok4 := digits(line, 11, 2)
+	mi, ok5 := digits(line, 14, 2)
+	s, ok6 := digits(line, 17, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || !validDate(y, mo, d, h, mi, s) {
+		return &ParseError{Column: 1, Field: "timestamp", Err: ErrNotError}
+	}
+	end := bytes.IndexByte(line[21:], ']')
+	if end < 0 {
+		return &ParseError{Column: 21, Field: "level", Err: ErrNotError}
+	}
+	lv, ok := parseLevel(line[21 : 21+end])
+	if !ok {
+		return &ParseError{Column: 22, Field: "level", Err: ErrNotError}
+	}
+	str := string(line)
+	ev.Line = str
+	ev.Time = time.Date(y, time.Month(mo), d, h, mi, s, 0, loc)
+	ev.Level = lv
+	rest := str[21+end+1:]
+	rest = strings.TrimPrefix(rest, " ")
+	// "PID#TID: " is absent from a few early start-up messages.
+	if hash := strings.IndexByte(rest, '#'); hash > 0 && hash < 12 {
+		if colon := strings.IndexByte(rest, ':'); colon > hash {
+			pid, okp := atoiString(rest[:hash])
+			tid, okt := atoiString(rest[hash+1 : colon])
+			if okp && okt {
+				ev.PID, ev.TID = pid, tid
+				rest = strings.TrimPrefix(rest[colon+1:], " ")
+			}
+		}
+	}
+	if len(rest) > 1 && rest[0] == '*' {
+		sp := strings.IndexByte(rest, ' ')
+		if sp < 0 {
+			sp = len(rest)
+		}
+		if n, ok := atoiString(rest[1:sp]); ok {
+			ev.Conn = uint64(n)
+			rest = strings.TrimPrefix(rest[sp:], " ")
+		}
+	}
+	ev.Message = rest
+	if i := contextStart(rest); i >= 0 {
+		ev.Message = rest[:i]
+		parseContext(rest[i:], ev)
+	}
+	if w := strings.LastIndex(ev.Message, " while "); w >= 0 {
+		ev.Phase = ev.Message[w+1:]
+	}
+	ev.Errno = errnoOf(ev.Message)
+	ev.Peer = peerOf(ev)
+	ev.Category = Classify(ev)
+	return nil
+}
+
+func atoiString(s string) (int, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func parseLevel(b []byte) (Level, bool) {
+	for i, n := range levelNames {
+		if string(b) == n {
+			return Level(i), true
+		}
+	}
+	return 0, false
+}
+
+// contextKeys are the pairs nginx appends after the message, in its order.
+var contextKeys = []string{", client: ", ", server: ", ", request: ", ", subrequest: ", ", upstream: ", ", host: ", ", referrer: "}
+
+// contextStart finds where the trailing context pairs begin. Messages
+// themselves contain commas, so only the known keys count.
+func contextStart(s string) int {
+	for _, k := range contextKeys[:2] {
+		if i := strings.Index(s, k); i >= 0 {
+			return i
+		}
+	}
+	for _, k := range contextKeys[2:] {
+		if i := strings.Index(s, k); i >= 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// parseContext reads ", key: value" pairs. Quoted values end at a quote
+// followed by the next key or the end of the line.
+func parseContext(s string, ev *Event) {
+	for len(s) > 0 {
+		key := ""
+		for _, k := range contextKeys {
+			if strings.HasPrefix(s, k) {
+				key = k
+				break
+			}
+		}
+		if key == "" {
+			return
+		}
+		s = s[len(key):]
+		var val string
+		if strings.HasPrefix(s, `"`) {
+			end := quotedEnd(s)
+			val, s = s[1:end], s[min(end+1, len(s)):]
+		} else {
+			end := strings.Index(s, ", ")
+			if end < 0 {
+				end = len(s)
+			}
+			val, s = s[:end], s[end:]
+		}
+		switch key {
+		case ", client: ":
+			ev.Client = val
+		case ", server: ":
+			ev.Server = val
+		case ", request: ":
+			ev.Request = val
+		case ", upstream: ":
+			ev.Upstream = val
+		case ", host: ":
+			ev.Host = val
+		case ", referrer: ":
+			ev.Referrer = val
+		}
+	}
+}
+
+// quotedEnd returns the index of the quote closing s[0]'s.
+func quotedEnd(s string) int {
+	for i := 1; i < len(s); i++ {
+		if s[i] != '"' {
+			continue
+		}
+		after := s[i+1:]
+		if after == "" {
+			return i
+		}
+		for _, k := range contextKeys {
+			if strings.HasPrefix(after, k) {
+				return i
+			}
+		}
+	}
+	return len(s) - 1
+}
+
+// errnoOf extracts the system error number from "(111: Connection refused)".
+func errnoOf(msg string) int {
+	for i := 0; i < len(msg); i++ {
+		if msg[i] != '(' {
+			continue
+		}
+		j := i + 1
+		for j < len(msg) && msg[j] >= '0' && msg[j] <= '9' {
+			j++
+		}
+		if j > i+1 && j+1 < len(msg) && msg[j] == ':' && msg[j+1] == ' ' {
+			n, _ := atoiString(msg[i+1 : j])
+			return n
+		}
+	}
+	return 0
+}
+
+// peerOf finds the upstream address an event is about.
+func peerOf(ev *Event) string {
+	if i := strings.Index(ev.Message, "connect() to "); i >= 0 {
+		rest := ev.Message[i+len("connect() to "):]
+		if sp := strings.Index(rest, " failed"); sp > 0 {
+			return rest[:sp]
+		}
+	}
+	u := ev.Upstream
+	if u == "" {
+		return ""
+	}
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+	}
+	if strings.HasPrefix(u, "unix:") {
+		if c := strings.Index(u, ":/"); c > 0 {
+			if e := strings.IndexByte(u[c+1:], ':'); e > 0 {
+				return u[:c+1+e]
+			}
+		}
+		return u
+	}
+	if i := strings.IndexByte(u, '/'); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}

@@ -1,0 +1,194 @@
+package logparse
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// presetDirectives are log_format directives as the projects ship them.
+// Sources: nginx's built-in "combined"; "main" from nginx.org's packaged
+// nginx.conf; ingress-nginx's default log-format-upstream; Kong 3.x's
+// kong_log_format from its nginx template; APISIX's default
+// access_log_format from config-default.yaml. "json" and "badgw" are the
+// formats badgw's README recommends.
+var presetDirectives = []struct{ name, directive string }{
+	{"combined", `log_format combined '` + combinedSpec + `';`},
+	{"main", `log_format main '$remote_addr - $remote_user [$time_local] "$request" '
+                  '$status $body_bytes_sent "$http_referer" '
+                  '"$http_user_agent" "$http_x_forwarded_for"';`},
+	{"ingress-nginx", `log_format upstreaminfo '$remote_addr - $remote_user [$time_local] "$request" '
+    '$status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time '
+    '[$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr '
+    '$upstream_response_length $upstream_response_time $upstream_status $req_id';`},
+	{"kong", `log_format kong_log_format '$remote_addr - $remote_user [$time_local] '
+                           '"$request" $status $body_bytes_sent '
+                           '"$http_referer" "$http_user_agent" '
+                           'kong_request_id: "$kong_request_id"';`},
+	{"apisix", `log_format main '$remote_addr - $remote_user [$time_local] $http_host "$request" $status $body_bytes_sent $request_time "$http_referer" "$http_user_agent" $upstream_addr $upstream_status $upstream_response_time "$upstream_scheme://$upstream_host$upstream_uri"';`},
+	{"json", `log_format json escape=json '{"time":"$time_iso8601","msec":"$msec","connection":"$connection",'
+    '"request_id":"$request_id","remote_addr":"$remote_addr","host":"$host","request":"$request",'
+    '"status":"$status","request_time":"$request_time","upstream_addr":"$upstream_addr",'
+    '"upstream_status":"$upstream_status","upstream_connect_time":"$upstream_connect_time",'
+    '"upstream_header_time":"$upstream_header_time","upstream_response_time":"$upstream_response_time",'
+    '"http_user_agent":"$http_user_agent"}';`},
+	{"badgw", `log_format badgw '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+    '"$http_referer" "$http_user_agent" conn=$connection rid=$request_id rt=$request_time '
+    'ua="$upstream_addr" us="$upstream_status" uct="$upstream_connect_time" '
+    'uht="$upstream_header_time" urt="$upstream_response_time"';`},
+}
+
+var presets = func() map[string]*Format {
+	m := map[string]*Format{}
+	for _, p := range presetDirectives {
+		f, err := parseFormatText(p.directive)
+		if err != nil {
+			panic(fmt.Sprintf("preset %s: %v", p.name, err))
+		}
+		f.Name = p.name
+		m[p.name] = f
+	}
+	return m
+}()
+
+// Preset returns the named preset format.
+func Preset(name string) (*Format, bool) {
+	f, ok := presets[name]
+	return f, ok
+}
+
+// PresetNames lists the presets in the order badgw tries them.
+func PresetNames() []string {
+	names := make([]string, len(presetDirectives))
+	for i, p := range presetDirectives {
+		names[i] = p.name
+	}
+	return names
+}
+
+// PresetDirective returns the directive text of a preset.
+func PresetDirective(name string) string {
+	for _, p := range presetDirectives {
+		if p.name == name {
+			return p.directive
+		}
+	}
+	return ""
+}
+
+// DetectThreshold is the share of sample lines a format must parse to be chosen.
+const DetectThreshold = 0.95
+
+// Detection is the outcome of trying candidate formats on sample lines.
+type Detection struct {
+	Format  *Format
+	Matched int // sample lines the format parsed
+	Sampled int // access-log sample lines tried
+	// FirstFailure is the first sample line the format did not parse, with
+	// the ParseError saying where, for the error message when nothing fits.
+	FirstFailure     string
+	FirstFailureErr  error
+	FirstFailureLine int
+}
+
+// Share is the fraction of sample lines parsed.
+func (d Detection) Share() float64 {
+	if d.Sampled == 0 {
+		return 0
+	}
+	return float64(d.Matched) / float64(d.Sampled)
+}
+
+// ErrNoFormat is returned by Detect when no candidate parses enough lines.
+var ErrNoFormat = errors.New("logparse: no known format fits the access log")
+
+// Detect tries each candidate on the sample lines (error-log lines among them
+// are skipped) and returns the best. It fails with ErrNoFormat, wrapped with
+// the closest candidate and where it first fails, when none reaches
+// DetectThreshold.
+func Detect(sample [][]byte, candidates []*Format) (Detection, error) {
+	var results []Detection
+	var rec Record
+	for _, f := range candidates {
+		d := Detection{Format: f}
+		for i, line := range sample {
+			if IsErrorLine(line) || len(line) == 0 {
+				continue
+			}
+			d.Sampled++
+			if err := f.Parse(line, &rec); err != nil {
+				if d.FirstFailureErr == nil {
+					d.FirstFailure, d.FirstFailureErr, d.FirstFailureLine = string(line), err, i+1
+				}
+				continue
+			}
+			d.Matched++
+		}
+		results = append(results, d)
+	}
+	if len(results) == 0 {
+		return Detection{}, ErrNoFormat
+	}
+	sort.SliceStable(results, func(i, j int) bool {
+		if results[i].Share() != results[j].Share() {
+			return results[i].Share() > results[j].Share()
+		}
+		// On a tie the richer format wins: combined also parses the first
+		// part of many extended formats' lines only if they are equal.
+		return len(results[i].Format.fields) > len(results[j].Format.fields)
+	})
+	best := results[0]
+	if best.Sampled == 0 {
+		return best, fmt.Errorf("%w: the sample holds no access-log lines", ErrNoFormat)
+	}
+	if best.Share() < DetectThreshold {
+		return best, fmt.Errorf("%w: closest is %q, parsing %d of %d sample lines; it first fails on sample line %d at %v:\n  %s",
+			ErrNoFormat, best.Format.Name, best.Matched, best.Sampled, best.FirstFailureLine, best.FirstFailureErr, truncate(best.FirstFailure, 200))
+	}
+	return best, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// Candidates returns the presets followed by extra formats (such as those read
+// from nginx.conf), without duplicates by name.
+func Candidates(extra ...*Format) []*Format {
+	var out []*Format
+	seen := map[string]bool{}
+	for _, f := range extra {
+		if !seen[f.Spec] {
+			seen[f.Spec] = true
+			out = append(out, f)
+		}
+	}
+	for _, n := range PresetNames() {
+		f := presets[n]
+		if !seen[f.Spec] {
+			seen[f.Spec] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// IsErrorLine reports whether line starts like an error.log entry
+// ("2026/11/22 01:12:55 [error] ..."), so that mixed streams can be split.
+func IsErrorLine(line []byte) bool {
+	return len(line) > 21 && line[4] == '/' && line[7] == '/' && line[10] == ' ' &&
+		line[13] == ':' && line[16] == ':' && line[19] == ' ' && line[20] == '[' &&
+		line[0] >= '0' && line[0] <= '9'
+}
+
+// Describe returns the directive text of f, for "badgw formats" and reports.
+func Describe(f *Format) string {
+	if d := PresetDirective(f.Name); d != "" && presets[f.Name] == f {
+		return d
+	}
+	return f.Directive()
+}
+
