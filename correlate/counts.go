@@ -8,12 +8,12 @@ type Class uint8
 
 // Status classes, in the order timelines stack them.
 const (
-	ClassOK    Class = iota // 1xx, 2xx, 3xx
-	Class4xx                // 4xx except 499
-	Class499                // client closed the request
-	Class502                // bad gateway
-	Class504                // gateway timeout
-	Class5xx                // every other 5xx
+	ClassOK  Class = iota // 1xx, 2xx, 3xx
+	Class4xx              // 4xx except 499
+	Class499              // client closed the request
+	Class502              // bad gateway
+	Class504              // gateway timeout
+	Class5xx              // every other 5xx
 	NumClasses
 )
 

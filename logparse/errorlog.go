@@ -34,14 +34,14 @@ func (l Level) String() string {
 // Event is one error.log entry. Its strings share one allocation, a copy of
 // the line, so an Event stays valid after the line buffer is reused.
 type Event struct {
-	Time     time.Time
-	Level    Level
-	PID, TID int
-	Conn     uint64 // the "*N" connection serial; 0 if absent
-	Category Category
-	Errno    int    // the "(111: ...)" system error number; 0 if none
-	Message  string // the text before the context pairs, phase included
-	Phase    string // "while connecting to upstream", ...; empty if none
+	Time                                              time.Time
+	Level                                             Level
+	PID, TID                                          int
+	Conn                                              uint64 // the "*N" connection serial; 0 if absent
+	Category                                          Category
+	Errno                                             int    // the "(111: ...)" system error number; 0 if none
+	Message                                           string // the text before the context pairs, phase included
+	Phase                                             string // "while connecting to upstream", ...; empty if none
 	Client, Server, Request, Upstream, Host, Referrer string
 	// Peer is the upstream address the failure concerns: taken from
 	// "connect() to ADDR failed" or from the host part of Upstream (which is

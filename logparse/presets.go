@@ -191,4 +191,3 @@ func Describe(f *Format) string {
 	}
 	return f.Directive()
 }
-
