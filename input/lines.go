@@ -164,6 +164,10 @@ func tailHeader(b []byte) (string, bool) {
 	return string(b[4 : len(b)-4]), true
 }
 
+// Buffered reports how many bytes can be read without touching the
+// underlying reader; at 0 the next call to Next may block on a pipe.
+func (r *Reader) Buffered() int { return r.br.Buffered() }
+
 // Line returns the current line; its Bytes are valid until the next call to Next.
 func (r *Reader) Line() Line { return r.line }
 

@@ -149,7 +149,7 @@ func Classify(ev *Event) Category {
 // OpenResty's and ingress-nginx's messages, and the 0.0.0.1 placeholder peer
 // nginx falls back to when no peer was set.
 func isLuaBalancer(m string, ev *Event) bool {
-	if strings.HasPrefix(ev.Peer, "0.0.0.1") && ev.Errno == 22 {
+	if strings.HasPrefix(ev.Peer, "0.0.0.1:") {
 		return true
 	}
 	if strings.Contains(m, "balancer_by_lua") || strings.Contains(m, "no peer was returned") ||
