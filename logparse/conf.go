@@ -66,6 +66,14 @@ func (t *tokenizer) block(depth int) ([]directive, error) {
 					out = append(out, directive{args: cur, file: t.file, line: startLine})
 				}
 				cur = nil
+			case t.s[t.i] == '{' && len(cur) > 0 && strings.HasSuffix(cur[0], "_by_lua_block"):
+				// Lua code is not nginx syntax: skip it as a balanced block.
+				t.i++
+				if err := t.skipLua(); err != nil {
+					return nil, err
+				}
+				out = append(out, directive{args: cur, file: t.file, line: startLine, block: []directive{}})
+				cur = nil
 			case t.s[t.i] == '{':
 				t.i++
 				inner, err := t.block(depth + 1)
@@ -91,6 +99,42 @@ func (t *tokenizer) block(depth int) ([]directive, error) {
 		}
 		cur = append(cur, word)
 	}
+}
+
+// skipLua moves past the body of a *_by_lua_block, counting braces outside
+// Lua strings and comments, as nginx's lua module does.
+func (t *tokenizer) skipLua() error {
+	depth := 1
+	for t.i < len(t.s) {
+		c := t.s[t.i]
+		switch {
+		case c == '\n':
+			t.line++
+		case c == '-' && strings.HasPrefix(t.s[t.i:], "--"):
+			for t.i < len(t.s) && t.s[t.i] != '\n' {
+				t.i++
+			}
+			continue
+		case c == '"' || c == '\'':
+			t.i++
+			for t.i < len(t.s) && t.s[t.i] != c {
+				if t.s[t.i] == '\\' {
+					t.i++
+				}
+				t.i++
+			}
+		case c == '{':
+			depth++
+		case c == '}':
+			depth--
+			if depth == 0 {
+				t.i++
+				return nil
+			}
+		}
+		t.i++
+	}
+	return t.errorf("unexpected end of file in a Lua block")
 }
 
 // word returns the next word; an empty unquoted word means the tokenizer
@@ -352,7 +396,7 @@ func readUpstream(d directive) Upstream {
 			if len(in.args) < 2 {
 				continue
 			}
-			s := UpstreamServer{Addr: in.args[1], MaxFails: 1, FailTimeout: "10s"}
+			s := UpstreamServer{Addr: withPort(in.args[1]), MaxFails: 1, FailTimeout: "10s"}
 			for _, a := range in.args[2:] {
 				switch {
 				case strings.HasPrefix(a, "max_fails="):
@@ -373,6 +417,17 @@ func readUpstream(d directive) Upstream {
 		}
 	}
 	return u
+}
+
+// withPort adds nginx's default port to a server address without one, as
+// $upstream_addr logs it.
+func withPort(addr string) string {
+	if strings.HasPrefix(addr, "unix:") || strings.HasSuffix(addr, "]") || !strings.Contains(addr, ":") {
+		if !strings.HasPrefix(addr, "unix:") {
+			return addr + ":80"
+		}
+	}
+	return addr
 }
 
 // AccessFormat picks the format the access log uses: the one named (if

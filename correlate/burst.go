@@ -1,0 +1,389 @@
+package correlate
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/badgw/badgw/logparse"
+)
+
+// Kind says which status a burst is made of.
+type Kind uint8
+
+// Burst kinds. Only 502 bursts are "bursts" in reports and CSV; 504
+// episodes are reported beside them as upstream timeouts.
+const (
+	Kind502 Kind = iota
+	Kind504
+)
+
+func (k Kind) String() string {
+	if k == Kind504 {
+		return "gateway_timeout"
+	}
+	return "bad_gateway"
+}
+
+func kindOf(status int) (Kind, bool) {
+	switch status {
+	case 502:
+		return Kind502, true
+	case 504:
+		return Kind504, true
+	}
+	return 0, false
+}
+
+// Count is a label with how often it occurred.
+type Count struct {
+	Key string `json:"key"`
+	N   int    `json:"count"`
+}
+
+// Sample is one log line kept as evidence.
+type Sample struct {
+	Source string `json:"source"`
+	Line   int64  `json:"line"`
+	Text   string `json:"text"`
+}
+
+// Burst is a run of 502s (or 504s) on one upstream group.
+type Burst struct {
+	ID         int       `json:"id"`
+	Kind       Kind      `json:"-"`
+	Group      string    `json:"upstream"`
+	Start, End time.Time `json:"-"`
+	// Requests is every request to the group between the first and the last
+	// bad response; the counts below are the final statuses among them.
+	Requests       int     `json:"requests"`
+	BadGateway     int     `json:"bad_gateway"`
+	GatewayTimeout int     `json:"gateway_timeout"`
+	Other5xx       int     `json:"other_5xx"`
+	Peak           int     `json:"peak_per_s"` // most bad responses in one second
+	Attempts       int     `json:"attempts"`   // upstream tries of the requests
+	Chains         []Count `json:"status_chains"`
+	Peers          []Count `json:"peers"`
+	Categories     []Count `json:"error_categories"`
+	// GroupNamed counts bad responses whose $upstream_addr held the group's
+	// name: nginx found no live peer.
+	GroupNamed   int      `json:"group_named"`
+	Placeholder  int      `json:"placeholder_peer"`
+	Joined       int      `json:"joined"` // bad responses joined to an error.log line
+	Causes       []Cause  `json:"causes"`
+	Samples      []Sample `json:"access_samples"`
+	ErrorSamples []Sample `json:"error_samples"`
+	Open         bool     `json:"open,omitempty"`
+}
+
+// Bad is the number of bad responses of the burst's kind.
+func (b *Burst) Bad() int {
+	if b.Kind == Kind504 {
+		return b.GatewayTimeout
+	}
+	return b.BadGateway
+}
+
+// Duration is the time from the first to the last bad response, at least
+// one second (access-log times have one-second resolution).
+func (b *Burst) Duration() time.Duration {
+	d := b.End.Sub(b.Start)
+	if d < time.Second {
+		return time.Second
+	}
+	return d
+}
+
+// Share is the fraction of the group's requests that got the burst's status.
+func (b *Burst) Share() float64 {
+	if b.Requests == 0 {
+		return 0
+	}
+	return float64(b.Bad()) / float64(b.Requests)
+}
+
+// AttemptsPerRequest is upstream tries per client request: above 1 means
+// proxy_next_upstream multiplied the load.
+func (b *Burst) AttemptsPerRequest() float64 {
+	if b.Requests == 0 {
+		return 0
+	}
+	return float64(b.Attempts) / float64(b.Requests)
+}
+
+// JoinRate is the share of bad responses joined to an error.log line.
+func (b *Burst) JoinRate() float64 {
+	if b.Bad() == 0 {
+		return 0
+	}
+	return float64(b.Joined) / float64(b.Bad())
+}
+
+// TopCause returns the most likely cause, or nil.
+func (b *Burst) TopCause() *Cause {
+	if len(b.Causes) == 0 {
+		return nil
+	}
+	return &b.Causes[0]
+}
+
+// prelude is what happened on the group just before a burst started.
+type prelude struct {
+	attempts5xx, attempts500 int
+}
+
+// bounds on what one burst keeps
+const (
+	maxChains = 32
+	maxPeerKeys = 64
+)
+
+// tracker accumulates one open burst.
+type tracker struct {
+	kind        Kind
+	root        string
+	start, last time.Time
+	maxSamples  int
+
+	requests, attempts, bad int
+	s502, s504, s5xx        int
+	curSec                  int64
+	curCount, peak          int
+	groupNamed, placeholder int
+	joined                  int
+	methods                 map[string]int
+	chains                  map[string]int
+	peers                   map[string]int
+	categories              [logparse.NumCategories]int
+	catPeers                map[logparse.Category]map[string]int
+	preludeEvents           [logparse.NumCategories]int
+	preludeFailures         prelude
+	errnoPeerFirst          map[string]time.Time // first refused connect per peer
+	abruptPeerFirst         map[string]time.Time // first premature close/reset per peer
+	samples, errSamples     []Sample
+}
+
+func newTracker(kind Kind, root string, t time.Time, maxSamples int) *tracker {
+	return &tracker{
+		kind: kind, root: root, start: t, last: t, maxSamples: maxSamples,
+		methods: map[string]int{}, chains: map[string]int{}, peers: map[string]int{},
+		catPeers: map[logparse.Category]map[string]int{}, errnoPeerFirst: map[string]time.Time{}, abruptPeerFirst: map[string]time.Time{},
+	}
+}
+
+// addRequest counts any request to the group while the burst is open.
+func (t *tracker) addRequest(rec *logparse.Record) {
+	t.requests++
+	t.attempts += max(1, len(rec.Attempts))
+	switch {
+	case rec.Status == 502:
+		t.s502++
+	case rec.Status == 504:
+		t.s504++
+	case rec.Status >= 500:
+		t.s5xx++
+	}
+}
+
+// addBad records a bad response of the tracker's kind.
+func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
+	if rec.Time.Before(t.start) {
+		t.start = rec.Time
+	}
+	if rec.Time.After(t.last) {
+		t.last = rec.Time
+	}
+	t.bad++
+	if joined > 0 {
+		t.joined++
+	}
+	sec := rec.Time.Unix()
+	if sec != t.curSec {
+		t.curSec, t.curCount = sec, 0
+	}
+	t.curCount++
+	t.peak = max(t.peak, t.curCount)
+	if len(t.methods) < 16 || t.methods[string(rec.Method)] > 0 {
+		t.methods[string(rec.Method)]++
+	}
+	chain := chainOf(rec)
+	if len(t.chains) < maxChains || t.chains[chain] > 0 {
+		t.chains[chain]++
+	}
+	for i := range rec.Attempts {
+		a := &rec.Attempts[i]
+		switch {
+		case a.IsGroupName():
+			t.groupNamed++
+			continue
+		case a.IsPlaceholder():
+			t.placeholder++
+		}
+		if len(a.Addr) == 0 || string(a.Addr) == "-" {
+			continue
+		}
+		if len(t.peers) < maxPeerKeys || t.peers[string(a.Addr)] > 0 {
+			t.peers[string(a.Addr)]++
+		}
+	}
+	if len(t.samples) < t.maxSamples {
+		t.samples = append(t.samples, Sample{Source: pos.Source, Line: pos.Line, Text: string(rec.Line)})
+	}
+}
+
+// chainOf renders the request's upstream statuses the way nginx logs them,
+// "500, 502" or "502 : 200"; "-" when nginx tried no upstream.
+func chainOf(rec *logparse.Record) string {
+	if len(rec.Attempts) == 0 {
+		return "-"
+	}
+	var b strings.Builder
+	for i := range rec.Attempts {
+		a := &rec.Attempts[i]
+		if i > 0 {
+			if a.AfterRedirect {
+				b.WriteString(" : ")
+			} else {
+				b.WriteString(", ")
+			}
+		}
+		if a.Status == 0 {
+			b.WriteByte('-')
+		} else {
+			b.WriteString(strconv.Itoa(a.Status))
+		}
+	}
+	return b.String()
+}
+
+// addJoined records an error event joined exactly to one of the burst's
+// bad responses.
+func (t *tracker) addJoined(se *storedEvent) {
+	se.burst = t
+	t.addEvent(se)
+}
+
+// addWindowed records an unjoined event of the burst's group and window.
+func (t *tracker) addWindowed(se *storedEvent) {
+	se.burst = t
+	t.addEvent(se)
+}
+
+func (t *tracker) addEvent(se *storedEvent) {
+	ev := &se.ev
+	t.categories[ev.Category]++
+	peers := t.catPeers[ev.Category]
+	if peers == nil {
+		peers = map[string]int{}
+		t.catPeers[ev.Category] = peers
+	}
+	if len(peers) < maxPeerKeys || peers[ev.Peer] > 0 {
+		peers[ev.Peer]++
+	}
+	switch ev.Category {
+	case logparse.CatConnectRefused:
+		if first, ok := t.errnoPeerFirst[ev.Peer]; !ok || ev.Time.Before(first) {
+			t.errnoPeerFirst[ev.Peer] = ev.Time
+		}
+	case logparse.CatPrematureClose, logparse.CatConnReset:
+		if first, ok := t.abruptPeerFirst[ev.Peer]; !ok || ev.Time.Before(first) {
+			t.abruptPeerFirst[ev.Peer] = ev.Time
+		}
+	}
+	if ev.Category.UpstreamFault() && len(t.errSamples) < t.maxSamples {
+		t.errSamples = append(t.errSamples, Sample{Source: se.pos.Source, Line: se.pos.Line, Text: ev.Line})
+	}
+}
+
+// merge folds another tracker of the same kind into t.
+func (t *tracker) merge(o *tracker) {
+	if o.start.Before(t.start) {
+		t.start = o.start
+	}
+	if o.last.After(t.last) {
+		t.last = o.last
+	}
+	t.requests += o.requests
+	t.attempts += o.attempts
+	t.bad += o.bad
+	t.s502 += o.s502
+	t.s504 += o.s504
+	t.s5xx += o.s5xx
+	t.peak = max(t.peak, o.peak)
+	t.groupNamed += o.groupNamed
+	t.placeholder += o.placeholder
+	t.joined += o.joined
+	for k, v := range o.methods {
+		t.methods[k] += v
+	}
+	for k, v := range o.chains {
+		t.chains[k] += v
+	}
+	for k, v := range o.peers {
+		t.peers[k] += v
+	}
+	for i := range o.categories {
+		t.categories[i] += o.categories[i]
+	}
+	t.preludeFailures.attempts5xx += o.preludeFailures.attempts5xx
+	t.preludeFailures.attempts500 += o.preludeFailures.attempts500
+	for _, s := range o.samples {
+		if len(t.samples) < t.maxSamples {
+			t.samples = append(t.samples, s)
+		}
+	}
+}
+
+// burst renders the tracker as a Burst (causes are added by the caller).
+func (t *tracker) burst(id int, g *groups) Burst {
+	return Burst{
+		ID: id, Kind: t.kind, Group: g.label(t.root), Start: t.start, End: t.last,
+		Requests: t.requests, BadGateway: t.s502, GatewayTimeout: t.s504, Other5xx: t.s5xx,
+		Peak: t.peak, Attempts: t.attempts,
+		Chains: topCounts(t.chains), Peers: topCounts(t.peers),
+		GroupNamed: t.groupNamed, Placeholder: t.placeholder, Joined: t.joined,
+		Samples: append([]Sample(nil), t.samples...),
+	}
+}
+
+func (t *tracker) categoryCounts() []Count {
+	m := map[string]int{}
+	for c, n := range t.categories {
+		if n > 0 {
+			m[logparse.Category(c).String()] = n
+		}
+	}
+	return topCounts(m)
+}
+
+func (t *tracker) errorSamples() []Sample {
+	out := append([]Sample(nil), t.errSamples...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Source != out[j].Source {
+			return out[i].Source < out[j].Source
+		}
+		return out[i].Line < out[j].Line
+	})
+	return out
+}
+
+// peersOf lists the peers that logged events of the category, most first.
+func (t *tracker) peersOf(cat logparse.Category) []Count {
+	return topCounts(t.catPeers[cat])
+}
+
+// topCounts sorts a histogram, most frequent first, ties by key.
+func topCounts(m map[string]int) []Count {
+	out := make([]Count, 0, len(m))
+	for k, v := range m {
+		out = append(out, Count{Key: k, N: v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].N != out[j].N {
+			return out[i].N > out[j].N
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
+}

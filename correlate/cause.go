@@ -1,0 +1,494 @@
+package correlate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/badgw/badgw/logparse"
+)
+
+// Cause is one likely explanation of a burst. ID is part of the CSV and JSON
+// contract: add new identifiers, never rename one.
+type Cause struct {
+	ID string `json:"id"`
+	// Confidence is between 0 and 1. Each rule documents its formula; they
+	// share one shape: a base for the kind of evidence plus a share of the
+	// burst's bad responses that the evidence covers.
+	Confidence float64  `json:"confidence"`
+	Summary    string   `json:"summary"`
+	Evidence   []string `json:"evidence"`
+	Fix        string   `json:"fix"`
+}
+
+// Cause identifiers.
+const (
+	CauseAllPeersDown        = "all_peers_down"
+	CauseRetryAmplification  = "retry_amplification"
+	CauseNoKeepalive         = "no_keepalive"
+	CauseKeepaliveRace       = "keepalive_race"
+	CausePeerRefused         = "peer_refused"
+	CauseBackendCrash        = "backend_crash"
+	CauseUpstreamTimeout     = "upstream_timeout"
+	CauseBadUpstreamResponse = "bad_upstream_response"
+	CauseLuaBalancer         = "lua_balancer"
+	CauseResourceExhaustion  = "resource_exhaustion"
+	CauseSSLUpstream         = "ssl_upstream"
+	CauseSocketUnavailable   = "socket_unavailable"
+	CauseUnknown             = "unknown"
+)
+
+// ruleEnv is what the rules know besides the burst: nginx.conf, if given.
+type ruleEnv struct {
+	conf    logparse.Upstream
+	hasConf bool
+	gap     time.Duration
+}
+
+// ruleInput bundles a burst and its tracker for the rules.
+type ruleInput struct {
+	b   *Burst
+	t   *tracker
+	env ruleEnv
+}
+
+func (in ruleInput) cat(c logparse.Category) int { return in.t.categories[c] }
+
+// share is n over the burst's bad responses, capped at 1.
+func (in ruleInput) share(n int) float64 {
+	if in.t.bad == 0 {
+		return 0
+	}
+	return min(1, float64(n)/float64(in.t.bad))
+}
+
+func (in ruleInput) window() string {
+	return fmt.Sprintf("%s–%s", in.b.Start.Format("15:04:05"), in.b.End.Format("15:04:05"))
+}
+
+func (in ruleInput) peerList(c logparse.Category) string {
+	var names []string
+	for _, p := range in.t.peersOf(c) {
+		if p.Key == "" {
+			continue
+		}
+		names = append(names, p.Key)
+		if len(names) == 4 {
+			break
+		}
+	}
+	if len(names) == 0 {
+		return "the peers of " + in.b.Group
+	}
+	return strings.Join(names, ", ")
+}
+
+type rule func(in ruleInput) (Cause, bool)
+
+// rules are tried on every burst; each returns whether it applies.
+var rules = []rule{
+	allPeersDown, retryAmplification, noKeepalive, keepaliveRace, peerRefused,
+	backendCrash, upstreamTimeout, badUpstreamResponse, luaBalancer,
+	resourceExhaustion, sslUpstream, socketUnavailable,
+}
+
+// explain runs the rules and returns the causes that apply, most likely
+// first; "unknown" when nothing reaches a confidence of 0.3.
+func explain(b *Burst, t *tracker, env ruleEnv) []Cause {
+	in := ruleInput{b: b, t: t, env: env}
+	var out []Cause
+	for _, r := range rules {
+		if c, ok := r(in); ok {
+			c.Confidence = float64(int(c.Confidence*100+0.5)) / 100
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Confidence > out[j].Confidence })
+	if len(out) == 0 || out[0].Confidence < 0.3 {
+		out = append([]Cause{unknown(in)}, out...)
+	}
+	return out
+}
+
+func failTimeout(env ruleEnv) (time.Duration, string) {
+	if env.hasConf && len(env.conf.Servers) > 0 {
+		s := env.conf.Servers[0]
+		if d, err := time.ParseDuration(s.FailTimeout); err == nil {
+			return d, fmt.Sprintf("max_fails=%d fail_timeout=%s", s.MaxFails, s.FailTimeout)
+		}
+	}
+	return 10 * time.Second, "max_fails=1 fail_timeout=10s, the defaults"
+}
+
+// allPeersDown: nginx had no live peer ("no live upstreams", the group name
+// in $upstream_addr). Confidence 0.5 + 0.4 × share of bad responses showing
+// it, + 0.1 when the burst lasts about fail_timeout (peers come back then).
+func allPeersDown(in ruleInput) (Cause, bool) {
+	if in.b.Kind != Kind502 {
+		return Cause{}, false
+	}
+	nl := in.cat(logparse.CatNoLiveUpstreams)
+	n := max(nl, in.t.groupNamed)
+	if in.share(n) < 0.2 {
+		return Cause{}, false
+	}
+	ft, ftText := failTimeout(in.env)
+	conf := 0.5 + 0.4*in.share(n)
+	d := in.b.Duration()
+	if d >= ft-3*time.Second && d <= 2*ft+3*time.Second {
+		conf += 0.1
+	}
+	ev := []string{
+		fmt.Sprintf("%d× \"no live upstreams\" in error.log", nl),
+		fmt.Sprintf("%d of %d 502s logged the group name %q as $upstream_addr", in.t.groupNamed, in.t.bad, in.b.Group),
+		fmt.Sprintf("burst lasted %s; peers marked down return after fail_timeout (%s)", d.Round(time.Second), ftText),
+	}
+	var why []string
+	if p := in.t.preludeFailures; p.attempts500 > 0 || p.attempts5xx > 0 {
+		ev = append(ev, fmt.Sprintf("in the 15s before: %d upstream 5xx answers (%d of them 500) counted as peer failures", p.attempts5xx, p.attempts500))
+		if p.attempts500 > 0 {
+			why = append(why, "HTTP 500 answers (proxy_next_upstream lists http_500, so each one counts as a failure)")
+		}
+	}
+	if n := in.t.preludeEvents[logparse.CatPeerDisabled] + in.t.categories[logparse.CatPeerDisabled]; n > 0 {
+		ev = append(ev, fmt.Sprintf("%d× \"upstream server temporarily disabled\" (a peer reached max_fails)", n))
+	}
+	for _, c := range []logparse.Category{logparse.CatConnectRefused, logparse.CatConnectTimeout, logparse.CatReadTimeout, logparse.CatPrematureClose, logparse.CatConnReset, logparse.CatAddrUnavailable} {
+		if n := in.t.preludeEvents[c] + in.t.categories[c]; n > 0 {
+			ev = append(ev, fmt.Sprintf("%d× %s around the burst", n, c))
+			why = append(why, c.String())
+		}
+	}
+	for _, ch := range in.b.Chains {
+		if strings.Contains(ch.Key, ", ") {
+			why = append(why, "retried 5xx answers (chains such as \""+ch.Key+"\")")
+			break
+		}
+	}
+	markedBy := "failures just before the burst"
+	if len(why) > 0 {
+		markedBy = strings.Join(dedupe(why), ", ")
+	}
+	// Behind a Lua balancer the only "peer" nginx itself tracks is the
+	// 0.0.0.1 placeholder: it is marked down when the balancer set no peer,
+	// so lua_balancer is the better explanation.
+	if lb := in.cat(logparse.CatLuaBalancer) + in.t.placeholder; lb > 0 || in.env.conf.Balancer {
+		conf *= 0.6
+		markedBy = "the balancer_by_lua placeholder peer failed (see lua_balancer)"
+	}
+	return Cause{
+		ID: CauseAllPeersDown, Confidence: min(conf, 0.99),
+		Summary: fmt.Sprintf("Every peer of upstream %s was marked down (%s), so nginx answered %d requests with 502 \"no live upstreams\" during %s. What marked them down: %s.",
+			in.b.Group, ftText, in.t.bad, in.window(), markedBy),
+		Evidence: ev,
+		Fix: "Find out why the peers failed (above), then make one bad minute not take the whole group out: " +
+			"`server ADDR max_fails=3 fail_timeout=5s;` per peer; drop `http_500` (and `http_502 http_503 http_504` unless they mean the peer is dead) from `proxy_next_upstream` so application errors do not mark peers down; " +
+			"bound retries with `proxy_next_upstream_tries 2;`; add a `backup` server; and reuse upstream connections with `keepalive 32;` in the upstream block plus `proxy_http_version 1.1;` and `proxy_set_header Connection \"\";` in the location.",
+	}, true
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// retryAmplification: requests tried on several peers. Confidence 0.3 +
+// 0.8 × (attempts per request − 1) + 0.3 × share of bad responses with a
+// multi-try chain, at most 0.85.
+func retryAmplification(in ruleInput) (Cause, bool) {
+	multi := 0
+	for _, c := range in.b.Chains {
+		if strings.Contains(c.Key, ", ") {
+			multi += c.N
+		}
+	}
+	apr := in.b.AttemptsPerRequest()
+	if apr < 1.2 && in.share(multi) < 0.3 {
+		return Cause{}, false
+	}
+	conf := min(0.85, 0.3+0.8*(apr-1)+0.3*in.share(multi))
+	return Cause{
+		ID: CauseRetryAmplification, Confidence: conf,
+		Summary: fmt.Sprintf("proxy_next_upstream retried failing requests on other peers: %.2f upstream attempts per client request on %s during %s, multiplying load on the peers that were still up.",
+			apr, in.b.Group, in.window()),
+		Evidence: []string{
+			fmt.Sprintf("%d attempts for %d requests", in.b.Attempts, in.b.Requests),
+			fmt.Sprintf("%d of %d bad responses went through several peers", multi, in.t.bad),
+		},
+		Fix: "Bound retries: `proxy_next_upstream_tries 2;` and `proxy_next_upstream_timeout 5s;`; retry only on `error timeout` (not `http_500 http_502 http_503 http_504`) unless those answers really mean the peer is unusable.",
+	}, true
+}
+
+// noKeepalive: connection churn. errno 99 (no free ephemeral port) is
+// direct evidence: 0.6 + 0.3 × its share. Without it, an upstream that
+// nginx.conf shows without "keepalive" and whose peers failed to connect or
+// were all marked down scores 0.35.
+func noKeepalive(in ruleInput) (Cause, bool) {
+	addr := in.cat(logparse.CatAddrUnavailable)
+	connectFailures := in.cat(logparse.CatConnectRefused) + in.cat(logparse.CatConnectTimeout) + in.cat(logparse.CatNoLiveUpstreams) + in.t.groupNamed
+	var conf float64
+	switch {
+	case addr > 0:
+		conf = 0.6 + 0.3*in.share(addr)
+	case in.env.hasConf && in.env.conf.Keepalive == 0 && !in.env.conf.Balancer && connectFailures > 0:
+		// Refusals alone point at the peer more than at churn.
+		conf = 0.25
+		if in.cat(logparse.CatNoLiveUpstreams)+in.t.groupNamed+in.cat(logparse.CatConnectTimeout) > 0 {
+			conf = 0.35
+		}
+	default:
+		return Cause{}, false
+	}
+	ev := []string{fmt.Sprintf("%d× errno 99 (Cannot assign requested address: ephemeral ports exhausted)", addr)}
+	if in.env.hasConf {
+		ev = append(ev, fmt.Sprintf("upstream %s in nginx.conf has no keepalive directive", in.env.conf.Name))
+	}
+	return Cause{
+		ID: CauseNoKeepalive, Confidence: conf,
+		Summary: fmt.Sprintf("Upstream %s opens a new TCP connection for every request (no upstream keepalive): connection churn makes connects fail under load and leaves sockets in TIME_WAIT.", in.b.Group),
+		Evidence: ev,
+		Fix: "In the upstream block: `keepalive 32;` (raise it if 502s persist; one report needed 200). In the location: `proxy_http_version 1.1;` and `proxy_set_header Connection \"\";`, or nginx keeps closing the connections.",
+	}, true
+}
+
+// abruptPeers names the peers that closed or reset connections.
+func (in ruleInput) abruptPeers() string {
+	var names []string
+	for p := range in.t.abruptPeerFirst {
+		if p != "" {
+			names = append(names, p)
+		}
+	}
+	if len(names) == 0 {
+		return "the peers of " + in.b.Group
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func (in ruleInput) abrupt() int {
+	return in.cat(logparse.CatPrematureClose) + in.cat(logparse.CatConnReset) + in.cat(logparse.CatBrokenPipe)
+}
+
+// crashed reports whether some peer cut connections off and refused new
+// ones within a few seconds after.
+func (in ruleInput) crashed() (string, time.Time, bool) {
+	for peer, abrupt := range in.t.abruptPeerFirst {
+		if refused, ok := in.t.errnoPeerFirst[peer]; ok && !refused.Before(abrupt) && refused.Sub(abrupt) <= 5*time.Second {
+			return peer, abrupt, true
+		}
+	}
+	return "", time.Time{}, false
+}
+
+// keepaliveRace: premature closes or resets on reused connections,
+// sporadic rather than a wall of errors. Base 0.35, + 0.2 when nginx.conf
+// shows upstream keepalive, + 0.15 when they are a small share of traffic
+// (≤ 20 %), + 0.1 when most bad requests are non-idempotent (never
+// retried), + 0.1 when nothing was refused; halved after a crash.
+func keepaliveRace(in ruleInput) (Cause, bool) {
+	ab := in.abrupt()
+	if ab == 0 || in.b.Kind != Kind502 {
+		return Cause{}, false
+	}
+	conf := 0.35
+	if in.env.hasConf && in.env.conf.Keepalive > 0 {
+		conf += 0.2
+	}
+	if in.b.Share() <= 0.2 {
+		conf += 0.15
+	}
+	nonIdem := in.t.methods["POST"] + in.t.methods["PATCH"]
+	if in.share(nonIdem) >= 0.5 {
+		conf += 0.1
+	}
+	if in.cat(logparse.CatConnectRefused) == 0 {
+		conf += 0.1
+	}
+	if _, _, ok := in.crashed(); ok {
+		conf /= 2
+	}
+	return Cause{
+		ID: CauseKeepaliveRace, Confidence: conf,
+		Summary: fmt.Sprintf("%s closed idle keep-alive connections just as nginx reused them: %d premature closes/resets, %.1f%% of requests failed, sporadically over %s. Non-idempotent requests (POST) are not retried, so they surface as 502.",
+			in.abruptPeers(), ab, 100*in.b.Share(), in.window()),
+		Evidence: []string{
+			fmt.Sprintf("%d× premature_close, %d× conn_reset, %d× broken_pipe", in.cat(logparse.CatPrematureClose), in.cat(logparse.CatConnReset), in.cat(logparse.CatBrokenPipe)),
+			fmt.Sprintf("%d of %d bad requests were POST/PATCH", nonIdem, in.t.bad),
+		},
+		Fix: "Make nginx give up idle upstream connections before the backend does: in the upstream block set `keepalive_timeout` below the backend's idle timeout (backend 5s → `keepalive_timeout 4s;`), or raise the backend's idle/keep-alive timeout above nginx's (60s by default).",
+	}, true
+}
+
+// peerRefused: connections refused (111). 0.45 + 0.45 × share; × 0.8 when
+// the refusals followed a crash (backend_crash explains both).
+func peerRefused(in ruleInput) (Cause, bool) {
+	n := in.cat(logparse.CatConnectRefused)
+	if n == 0 {
+		return Cause{}, false
+	}
+	conf := 0.45 + 0.45*in.share(n)
+	if _, _, ok := in.crashed(); ok {
+		conf *= 0.8
+	}
+	return Cause{
+		ID: CausePeerRefused, Confidence: conf,
+		Summary: fmt.Sprintf("%s refused connections (errno 111: nothing listening) during %s: %d refusals for %d bad responses.",
+			in.peerList(logparse.CatConnectRefused), in.window(), n, in.t.bad),
+		Evidence: []string{fmt.Sprintf("%d× connect() failed (111: Connection refused)", n)},
+		Fix: "Check the service on that peer (process down or restarting, wrong port, listen backlog full: raise it and net.core.somaxconn). With several peers, keep `proxy_next_upstream error timeout;` so another peer is tried, and `max_fails`/`fail_timeout` (not 0) so a dead peer is skipped.",
+	}, true
+}
+
+// backendCrash: a peer cut in-flight responses off and refused connections
+// right after: 0.85.
+func backendCrash(in ruleInput) (Cause, bool) {
+	peer, at, ok := in.crashed()
+	if !ok {
+		return Cause{}, false
+	}
+	return Cause{
+		ID: CauseBackendCrash, Confidence: 0.85,
+		Summary: fmt.Sprintf("%s crashed or was restarted at %s: it cut off in-flight responses, then refused connections until %s.",
+			peer, at.Format("15:04:05"), in.b.End.Format("15:04:05")),
+		Evidence: []string{
+			fmt.Sprintf("%d× premature close / reset, first at %s", in.abrupt(), at.Format("15:04:05")),
+			fmt.Sprintf("%d× connection refused, first at %s", in.cat(logparse.CatConnectRefused), in.t.errnoPeerFirst[peer].Format("15:04:05")),
+		},
+		Fix: "Look at the backend at that moment (its own log, the OOM killer in `dmesg`, the service manager's restarts). Restart gracefully (stop accepting, drain, then exit), and run more than one peer so `proxy_next_upstream error timeout` can retry elsewhere.",
+	}, true
+}
+
+// upstreamTimeout: the upstream did not answer in time (504). For a 504
+// episode 0.6 + 0.35 × share of timeout events; for a 502 burst only as a
+// side note, 0.2 + 0.3 × share.
+func upstreamTimeout(in ruleInput) (Cause, bool) {
+	n := in.cat(logparse.CatReadTimeout) + in.cat(logparse.CatConnectTimeout) + in.cat(logparse.CatSendTimeout)
+	var conf float64
+	switch {
+	case in.b.Kind == Kind504:
+		conf = 0.6 + 0.35*in.share(n)
+	case n > 0:
+		conf = 0.2 + 0.3*in.share(n)
+	default:
+		return Cause{}, false
+	}
+	return Cause{
+		ID: CauseUpstreamTimeout, Confidence: conf,
+		Summary: fmt.Sprintf("%s did not answer in time during %s: %d timeouts (504 Gateway Timeout, not a 502).",
+			in.peerList(logparse.CatReadTimeout), in.window(), n),
+		Evidence: []string{
+			fmt.Sprintf("%d× read_timeout, %d× connect_timeout, %d× send_timeout", in.cat(logparse.CatReadTimeout), in.cat(logparse.CatConnectTimeout), in.cat(logparse.CatSendTimeout)),
+			fmt.Sprintf("%d requests answered 504", in.b.GatewayTimeout),
+		},
+		Fix: "Find what made the backend slow (its latency, database, GC). Raise `proxy_read_timeout` only if such slowness is legitimate; `proxy_connect_timeout` should stay short (a few seconds).",
+	}, true
+}
+
+// badUpstreamResponse: too big or invalid response headers. 0.5 + 0.45 × share.
+func badUpstreamResponse(in ruleInput) (Cause, bool) {
+	big, inv := in.cat(logparse.CatTooBigHeader), in.cat(logparse.CatInvalidHeader)
+	if big+inv == 0 {
+		return Cause{}, false
+	}
+	cat := logparse.CatInvalidHeader
+	if big > 0 {
+		cat = logparse.CatTooBigHeader
+	}
+	fix := "Fix the backend's response: header names without spaces or control bytes, a valid status line."
+	if big > 0 {
+		fix = "Raise nginx's header buffer to fit the backend's headers: `proxy_buffer_size 16k;` and `proxy_buffers 8 16k;` (or trim the headers, often huge cookies or tracing data)."
+		if inv > 0 {
+			fix += " " + "Also fix the backend's invalid header lines (names without spaces or control bytes, a valid status line)."
+		}
+	}
+	return Cause{
+		ID: CauseBadUpstreamResponse, Confidence: 0.5 + 0.45*in.share(big+inv),
+		Summary: fmt.Sprintf("%s sent responses nginx could not accept during %s: %d× header too big for proxy_buffer_size, %d× invalid header.",
+			in.peerList(cat), in.window(), big, inv),
+		Evidence: []string{fmt.Sprintf("%d× upstream sent too big header, %d× upstream sent invalid header", big, inv)},
+		Fix:      fix,
+	}, true
+}
+
+// luaBalancer: balancer_by_lua set no usable peer. 0.5 + 0.45 × share of
+// balancer errors and 0.0.0.1 placeholder peers.
+func luaBalancer(in ruleInput) (Cause, bool) {
+	n := max(in.cat(logparse.CatLuaBalancer), in.t.placeholder)
+	if n == 0 {
+		return Cause{}, false
+	}
+	return Cause{
+		ID: CauseLuaBalancer, Confidence: 0.5 + 0.45*in.share(n),
+		Summary: fmt.Sprintf("The Lua balancer of %s picked no usable peer during %s: %d balancer errors, %d requests sent to the 0.0.0.1 placeholder.",
+			in.b.Group, in.window(), in.cat(logparse.CatLuaBalancer), in.t.placeholder),
+		Evidence: []string{
+			fmt.Sprintf("%d× lua balancer errors in error.log", in.cat(logparse.CatLuaBalancer)),
+			fmt.Sprintf("%d 502s with the placeholder peer 0.0.0.1 in $upstream_addr", in.t.placeholder),
+		},
+		Fix: "In balancer_by_lua, every code path must call `ngx.balancer.set_current_peer(host, port)` and check its error, or end the request explicitly (`return ngx.exit(502)` after logging why). Check the peer list the balancer reads (health checker state in lua_shared_dict, service discovery) for an empty pool.",
+	}, true
+}
+
+// resourceExhaustion: nginx ran out of connections or file descriptors.
+// 0.55 + 0.4 × share.
+func resourceExhaustion(in ruleInput) (Cause, bool) {
+	wc, fd := in.cat(logparse.CatWorkerConnections), in.cat(logparse.CatTooManyFiles)
+	if wc+fd == 0 {
+		return Cause{}, false
+	}
+	return Cause{
+		ID: CauseResourceExhaustion, Confidence: 0.55 + 0.4*in.share(wc+fd),
+		Summary:  fmt.Sprintf("nginx ran out of resources during %s: %d× worker_connections not enough, %d× too many open files.", in.window(), wc, fd),
+		Evidence: []string{fmt.Sprintf("%d× worker_connections, %d× errno 24", wc, fd)},
+		Fix:      "Raise `worker_connections` (each proxied request uses two) and `worker_rlimit_nofile` with the service's file limit (LimitNOFILE); upstream `keepalive` lowers the connection count.",
+	}, true
+}
+
+// sslUpstream: TLS to the upstream failed. 0.55 + 0.4 × share.
+func sslUpstream(in ruleInput) (Cause, bool) {
+	n := in.cat(logparse.CatSSLUpstream)
+	if n == 0 {
+		return Cause{}, false
+	}
+	return Cause{
+		ID: CauseSSLUpstream, Confidence: 0.55 + 0.4*in.share(n),
+		Summary:  fmt.Sprintf("TLS towards %s failed during %s (%d handshake or certificate errors).", in.peerList(logparse.CatSSLUpstream), in.window(), n),
+		Evidence: []string{fmt.Sprintf("%d× SSL errors while SSL handshaking to upstream", n)},
+		Fix:      "Check the upstream's certificate and protocols: `proxy_ssl_server_name on;` (SNI), `proxy_ssl_protocols TLSv1.2 TLSv1.3;`, and `proxy_ssl_trusted_certificate` when `proxy_ssl_verify on;`.",
+	}, true
+}
+
+// socketUnavailable: a unix-socket upstream (php-fpm's classic) was full,
+// missing or not permitted. 0.55 + 0.4 × share.
+func socketUnavailable(in ruleInput) (Cause, bool) {
+	su, pd := in.cat(logparse.CatSocketUnavailable), in.cat(logparse.CatPermissionDenied)
+	if su+pd == 0 {
+		return Cause{}, false
+	}
+	return Cause{
+		ID: CauseSocketUnavailable, Confidence: 0.55 + 0.4*in.share(su+pd),
+		Summary:  fmt.Sprintf("The unix socket %s was unusable during %s: %d× unavailable (full backlog or missing), %d× permission denied.", in.peerList(logparse.CatSocketUnavailable), in.window(), su, pd),
+		Evidence: []string{fmt.Sprintf("%d× errno 11/2 on a unix: upstream, %d× errno 13", su, pd)},
+		Fix:      "For php-fpm: raise `pm.max_children` and `listen.backlog`, check that the pool is running and the socket path matches; set `listen.owner`/`listen.group` to nginx's user for errno 13.",
+	}, true
+}
+
+// unknown is reported when no rule has enough evidence.
+func unknown(in ruleInput) Cause {
+	ev := []string{fmt.Sprintf("%d of %d bad responses joined to an error.log line", in.t.joined, in.t.bad)}
+	return Cause{
+		ID: CauseUnknown, Confidence: 0.1,
+		Summary:  fmt.Sprintf("No rule found enough evidence for the %d bad responses on %s during %s.", in.t.bad, in.b.Group, in.window()),
+		Evidence: ev,
+		Fix:      "Give badgw the error.log of the same period (at level warn or lower) and log `$upstream_addr $upstream_status $upstream_connect_time $upstream_response_time $connection` in the access log, then run it again.",
+	}
+}

@@ -1,0 +1,417 @@
+// Package correlate turns parsed access records and error events into 502
+// bursts with ranked root causes. It is pure and deterministic: time comes
+// from the logs, never from the clock.
+//
+// Data flow (run.go is the only file with goroutines):
+//
+//	input.Set ─► reader goroutine (one per set) ─► batches ─┐
+//	input.Set ─► reader goroutine                ─► batches ─┴► merge by time
+//	   ─► Correlator.AddRecord / AddEvent / Advance(watermark)  (one goroutine)
+//	   ─► Snapshot (latest wins) ─► tui, report writers
+//
+// A burst is kept open per upstream group until the watermark (the newest
+// log time minus a slack) has passed its last 502 by the quiet gap; then it
+// is explained by the rules in cause.go and emitted.
+package correlate
+
+import (
+	"sort"
+	"time"
+
+	"github.com/badgw/badgw/logparse"
+)
+
+// Options tune burst detection.
+type Options struct {
+	Gap        time.Duration // quiet time that ends a burst; default 5s
+	Min502     int           // smallest burst; default 3
+	Slack      time.Duration // how far the watermark trails the newest log time; default 2s
+	MaxSamples int           // sample lines kept per burst and kind; default 5
+	// Upstreams from nginx.conf, when given: exact peer-to-group mapping and
+	// the settings (keepalive, max_fails) the rules reason about.
+	Upstreams []logparse.Upstream
+}
+
+func (o *Options) defaults() {
+	if o.Gap <= 0 {
+		o.Gap = 5 * time.Second
+	}
+	if o.Min502 <= 0 {
+		o.Min502 = 3
+	}
+	if o.Slack <= 0 {
+		o.Slack = 2 * time.Second
+	}
+	if o.MaxSamples <= 0 {
+		o.MaxSamples = 5
+	}
+}
+
+// Pos is where a datum came from.
+type Pos struct {
+	Source string
+	Line   int64
+}
+
+// Correlator holds all analysis state. It is not safe for concurrent use:
+// one goroutine owns it (see Run).
+type Correlator struct {
+	opts   Options
+	groups *groups
+
+	newest    time.Time // newest log time seen
+	watermark time.Time
+
+	open    map[trackerKey]*tracker
+	pending []Burst // closed inside AddRecord, returned by the next Advance
+	closed  []Burst
+	nextID int
+
+	events  eventRing
+	overall Series
+	byGroup map[string]*groupState
+	totals  Totals
+}
+
+type trackerKey struct {
+	root string
+	kind Kind
+}
+
+// groupState is what is kept per upstream group between bursts.
+type groupState struct {
+	series Series
+	recent [16]recentSecond // failures in the last seconds, for "what marked peers down"
+	// baseline 502 rate outside bursts, per second of traffic
+	bad, seconds int64
+	lastSec      int64
+}
+
+type recentSecond struct {
+	sec                    int64
+	attempts5xx, attempt50 int
+}
+
+// maxGroups bounds per-group state; further groups share "(other)".
+const maxGroups = 64
+
+// New returns an empty Correlator.
+func New(opts Options) *Correlator {
+	opts.defaults()
+	return &Correlator{
+		opts:    opts,
+		groups:  newGroups(opts.Upstreams),
+		open:    map[trackerKey]*tracker{},
+		byGroup: map[string]*groupState{},
+		events:  newEventRing(1 << 16),
+		totals:  newTotals(),
+	}
+}
+
+func (c *Correlator) group(root string) *groupState {
+	g, ok := c.byGroup[root]
+	if !ok {
+		if len(c.byGroup) >= maxGroups {
+			root = "(other)"
+			if g, ok = c.byGroup[root]; ok {
+				return g
+			}
+		}
+		g = &groupState{}
+		c.byGroup[root] = g
+	}
+	return g
+}
+
+// AddRecord accounts one access-log record. rec's views need only be valid
+// during the call.
+func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
+	t := rec.Time
+	c.totals.addRecord(rec)
+	if t.After(c.newest) {
+		c.newest = t
+	}
+	root, merged := c.groups.observe(rec)
+	for _, gone := range merged {
+		c.mergeTrackers(gone, root)
+	}
+	cl := ClassOf(rec.Status)
+	c.overall.Add(t, cl)
+	g := c.group(root)
+	g.series.Add(t, cl)
+	sec := t.Unix()
+	if sec != g.lastSec {
+		g.lastSec = sec
+		if len(c.open) == 0 || (c.open[trackerKey{root, Kind502}] == nil) {
+			g.seconds++
+		}
+	}
+	r := &g.recent[sec&15]
+	if r.sec != sec {
+		*r = recentSecond{sec: sec}
+	}
+	for i := range rec.Attempts {
+		if s := rec.Attempts[i].Status; s >= 500 {
+			r.attempts5xx++
+			if s == 500 {
+				r.attempt50++
+			}
+		}
+	}
+
+	kind, bad := kindOf(rec.Status)
+	if bad {
+		key := trackerKey{root, kind}
+		tr := c.open[key]
+		if tr != nil && t.Sub(tr.last) > c.opts.Gap {
+			// The quiet gap passed within one batch: close the old burst
+			// before this one starts.
+			delete(c.open, key)
+			if b, ok := c.finish(tr); ok {
+				c.pending = append(c.pending, b)
+			}
+			tr = nil
+		}
+		if tr == nil {
+			tr = newTracker(kind, root, t, c.opts.MaxSamples)
+			tr.preludeFailures = g.recentFailures(sec)
+			c.open[key] = tr
+		}
+		joined := c.join(rec, tr)
+		tr.addBad(rec, pos, joined)
+	}
+	for k, tr := range c.open {
+		if k.root == root {
+			tr.addRequest(rec)
+		}
+	}
+	if rec.Status == 502 {
+		if tr := c.open[trackerKey{root, Kind502}]; tr == nil {
+			g.bad++
+		}
+	}
+}
+
+// recentFailures sums upstream 5xx attempts in the 15 seconds up to sec.
+func (g *groupState) recentFailures(sec int64) prelude {
+	var p prelude
+	for _, r := range g.recent {
+		if r.sec <= sec && r.sec >= sec-15 {
+			p.attempts5xx += r.attempts5xx
+			p.attempts500 += r.attempt50
+		}
+	}
+	return p
+}
+
+// AddEvent accounts one error.log event.
+func (c *Correlator) AddEvent(ev *logparse.Event, pos Pos) {
+	c.totals.addEvent(ev)
+	if ev.Time.After(c.newest) {
+		c.newest = ev.Time
+	}
+	c.events.push(storedEvent{ev: *ev, pos: pos})
+}
+
+// join looks for the error.log events that explain a bad record: the same
+// connection serial ($connection = "*N") within the request's lifetime, or
+// else the same client and request line within a second either side.
+func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
+	lo := rec.Time.Add(-time.Second)
+	if rec.RequestTime > 0 {
+		lo = lo.Add(-rec.RequestTime)
+	}
+	hi := rec.Time.Add(time.Second)
+	n := 0
+	c.events.scanBack(lo, func(se *storedEvent) bool {
+		ev := &se.ev
+		if ev.Time.After(hi) || se.joined || !ev.Category.UpstreamFault() {
+			return true
+		}
+		match := false
+		switch {
+		case rec.Conn != 0 && ev.Conn != 0:
+			match = rec.Conn == ev.Conn && (len(rec.Request) == 0 || ev.Request == "" || ev.Request == string(rec.Request))
+		default:
+			match = ev.Request != "" && ev.Request == string(rec.Request) &&
+				(len(rec.Client) == 0 || ev.Client == string(rec.Client))
+		}
+		if match {
+			se.joined = true
+			tr.addJoined(se)
+			n++
+		}
+		return true
+	})
+	return n
+}
+
+// mergeTrackers folds the open bursts of a group that turned out to be part
+// of another group into that group's.
+func (c *Correlator) mergeTrackers(gone, root string) {
+	for _, kind := range []Kind{Kind502, Kind504} {
+		src := c.open[trackerKey{gone, kind}]
+		if src == nil {
+			continue
+		}
+		delete(c.open, trackerKey{gone, kind})
+		dst := c.open[trackerKey{root, kind}]
+		if dst == nil {
+			src.root = root
+			c.open[trackerKey{root, kind}] = src
+			continue
+		}
+		dst.merge(src)
+	}
+}
+
+// Advance moves the watermark to the newest log time minus the slack (or to
+// at, if later: a live run passes log time extrapolated by wall time when the
+// input is idle) and closes the bursts whose quiet gap has passed. It
+// returns the bursts closed by this call.
+func (c *Correlator) Advance(at time.Time) []Burst {
+	wm := c.newest.Add(-c.opts.Slack)
+	if at.After(wm) {
+		wm = at
+	}
+	if wm.After(c.watermark) {
+		c.watermark = wm
+	}
+	done := c.pending
+	c.pending = nil
+	for k, tr := range c.open {
+		if c.watermark.Sub(tr.last) > c.opts.Gap {
+			delete(c.open, k)
+			if b, ok := c.finish(tr); ok {
+				done = append(done, b)
+			}
+		}
+	}
+	sortBursts(done)
+	c.closed = append(c.closed, done...)
+	return done
+}
+
+// Flush closes every open burst, at the end of finite input.
+func (c *Correlator) Flush() []Burst {
+	done := c.pending
+	c.pending = nil
+	for k, tr := range c.open {
+		delete(c.open, k)
+		if b, ok := c.finish(tr); ok {
+			done = append(done, b)
+		}
+	}
+	sortBursts(done)
+	c.closed = append(c.closed, done...)
+	return done
+}
+
+func sortBursts(bs []Burst) {
+	sort.SliceStable(bs, func(i, j int) bool {
+		if !bs[i].Start.Equal(bs[j].Start) {
+			return bs[i].Start.Before(bs[j].Start)
+		}
+		return bs[i].Group < bs[j].Group
+	})
+}
+
+// finish turns a tracker into a Burst if it qualifies: enough bad responses
+// at a rate clearly above the group's baseline.
+func (c *Correlator) finish(tr *tracker) (Burst, bool) {
+	g := c.group(tr.root)
+	if tr.bad < c.opts.Min502 {
+		if tr.kind == Kind502 {
+			g.bad += int64(tr.bad)
+			c.totals.Sporadic502 += tr.bad
+		}
+		return Burst{}, false
+	}
+	dur := tr.last.Sub(tr.start).Seconds() + 1
+	rate := float64(tr.bad) / dur
+	if base := g.baseline(); base > 0 && rate < 3*base {
+		if tr.kind == Kind502 {
+			g.bad += int64(tr.bad)
+			c.totals.Sporadic502 += tr.bad
+		}
+		return Burst{}, false
+	}
+	c.nextID++
+	b := tr.burst(c.nextID, c.groups)
+	c.collectEvents(tr, &b)
+	b.Causes = explain(&b, tr, c.env(tr))
+	return b, true
+}
+
+// baseline is the group's 502 rate per second outside bursts.
+func (g *groupState) baseline() float64 {
+	if g.seconds < 60 {
+		return 0
+	}
+	return float64(g.bad) / float64(g.seconds)
+}
+
+// preludeWindow is how far before a burst the error log is searched for
+// what set it off: longer than nginx's default fail_timeout.
+const preludeWindow = 15 * time.Second
+
+// collectEvents adds the error.log events of the burst's window and group
+// that were not joined to a record, and those of the lead-up.
+func (c *Correlator) collectEvents(tr *tracker, b *Burst) {
+	lo := tr.start.Add(-preludeWindow)
+	hi := tr.last.Add(time.Second)
+	c.events.scanBack(lo, func(se *storedEvent) bool {
+		ev := &se.ev
+		if ev.Time.After(hi) || se.burst == tr {
+			return true
+		}
+		if c.groups.rootOf(ev.Peer) != tr.root && !(ev.Peer == "" && ev.Category.UpstreamFault()) {
+			return true
+		}
+		if ev.Time.Before(tr.start.Add(-time.Second)) {
+			tr.preludeEvents[ev.Category]++
+			return true
+		}
+		tr.addWindowed(se)
+		return true
+	})
+	b.Categories = tr.categoryCounts()
+	b.ErrorSamples = tr.errorSamples()
+}
+
+// env gathers what the rules know beyond the burst itself.
+func (c *Correlator) env(tr *tracker) ruleEnv {
+	u, ok := c.groups.config(tr.root)
+	return ruleEnv{conf: u, hasConf: ok, gap: c.opts.Gap}
+}
+
+// Snapshot returns a copy of the analysis so far, safe to hand to another
+// goroutine. Open bursts are included, explained with what is known now.
+func (c *Correlator) Snapshot() Snapshot {
+	s := Snapshot{
+		AsOf:   c.watermark,
+		Newest: c.newest,
+		Totals: c.totals.clone(),
+	}
+	s.Bursts = append(s.Bursts, c.closed...)
+	var open []Burst
+	for _, tr := range c.open {
+		if tr.bad < c.opts.Min502 {
+			continue
+		}
+		b := tr.burst(0, c.groups)
+		b.Open = true
+		b.Categories = tr.categoryCounts()
+		b.ErrorSamples = tr.errorSamples()
+		b.Causes = explain(&b, tr, c.env(tr))
+		open = append(open, b)
+	}
+	sortBursts(open)
+	s.Bursts = append(s.Bursts, open...)
+	s.Overall = c.overall.Clone()
+	for root, g := range c.byGroup {
+		s.Groups = append(s.Groups, GroupSeries{Group: c.groups.label(root), Series: g.series.Clone()})
+	}
+	sort.Slice(s.Groups, func(i, j int) bool { return s.Groups[i].Group < s.Groups[j].Group })
+	return s
+}

@@ -1,0 +1,468 @@
+package correlate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/badgw/badgw/input"
+	"github.com/badgw/badgw/logparse"
+)
+
+// RunConfig wires the pipeline.
+type RunConfig struct {
+	Sets []input.Set
+	// Format parses access lines; nil means detect it from the first lines
+	// among Candidates (the presets when empty).
+	Format     *logparse.Format
+	Candidates []*logparse.Format
+	// Zone reads error.log times, which carry none; nil means the offset of
+	// the access log's times, else the local zone.
+	Zone    *time.Location
+	Options Options
+	// Every is how often Publish receives a snapshot while input flows;
+	// zero publishes only at the end.
+	Every   time.Duration
+	Publish func(Snapshot)
+	// OnBurst is called as each burst closes, in the correlator's goroutine.
+	OnBurst func(Burst)
+}
+
+// batchLines is how many lines travel together between goroutines; stdin
+// batches are also cut whenever the pipe has no more buffered data, so a
+// live tail is processed as it arrives.
+const batchLines = 512
+
+// rawBatch is a run of lines copied out of one source.
+type rawBatch struct {
+	arena []byte
+	lines []rawLine
+}
+
+type rawLine struct {
+	off, n int
+	source string
+	num    int64
+	err    error
+}
+
+// parsedBatch holds one set's parsed items in their order.
+type parsedBatch struct {
+	arena  []byte
+	recs   []logparse.Record
+	events []logparse.Event
+	items  []itemRef
+}
+
+type itemRef struct {
+	event bool
+	idx   int
+	pos   Pos
+}
+
+func (b *parsedBatch) time(i int) time.Time {
+	it := b.items[i]
+	if it.event {
+		return b.events[it.idx].Time
+	}
+	return b.recs[it.idx].Time
+}
+
+// setReader reads one rotation set, file after file, into raw batches.
+type setReader struct {
+	set      input.Set
+	stats    *IngestStats
+	out      chan rawBatch
+	follow   bool // stdin: flush whenever the pipe would block
+	consumed func(int64)
+}
+
+func (s *setReader) run(ctx context.Context) {
+	defer close(s.out)
+	for _, path := range s.set.Paths {
+		if ctx.Err() != nil {
+			return
+		}
+		s.readFile(ctx, path)
+	}
+}
+
+func (s *setReader) readFile(ctx context.Context, path string) {
+	fi := s.stats.file(path)
+	st, err := input.Open(path)
+	if err != nil {
+		s.stats.fileError(fi, err)
+		return
+	}
+	defer st.Close()
+	s.stats.opened(fi, st)
+	r := input.NewReader(st, path)
+	b := rawBatch{arena: make([]byte, 0, 128<<10)}
+	flush := func() bool {
+		if len(b.lines) == 0 {
+			return true
+		}
+		s.stats.progress(fi, st.Consumed())
+		select {
+		case s.out <- b:
+		case <-ctx.Done():
+			return false
+		}
+		b = rawBatch{arena: make([]byte, 0, cap(b.arena))}
+		return true
+	}
+	for r.Next() {
+		l := r.Line()
+		b.lines = append(b.lines, rawLine{off: len(b.arena), n: len(l.Bytes), source: l.Source, num: l.Num, err: l.Err})
+		b.arena = append(b.arena, l.Bytes...)
+		if len(b.lines) >= batchLines || (s.follow && r.Buffered() == 0) {
+			if !flush() {
+				return
+			}
+		}
+	}
+	flush()
+	s.stats.progress(fi, st.Consumed())
+	if err := r.Err(); err != nil {
+		s.stats.fileError(fi, err)
+	}
+}
+
+// parser turns one set's raw batches into parsed batches.
+type parser struct {
+	format *logparse.Format
+	zone   *time.Location
+	stats  *IngestStats
+}
+
+func (p *parser) parse(rb rawBatch) parsedBatch {
+	pb := parsedBatch{arena: rb.arena}
+	var last *logparse.Event
+	counts := map[string]*lineCounts{}
+	for _, rl := range rb.lines {
+		c := counts[rl.source]
+		if c == nil {
+			c = &lineCounts{}
+			counts[rl.source] = c
+		}
+		c.lines++
+		if rl.err != nil {
+			c.tooLong++
+			p.stats.sample(rl.source, rl.num, rl.err.Error(), "")
+			continue
+		}
+		line := rb.arena[rl.off : rl.off+rl.n]
+		if len(bytes.TrimSpace(line)) == 0 {
+			c.blank++
+			continue
+		}
+		pos := Pos{Source: rl.source, Line: rl.num}
+		if logparse.IsErrorLine(line) {
+			pb.events = append(pb.events, logparse.Event{})
+			ev := &pb.events[len(pb.events)-1]
+			if err := logparse.ParseErrorLine(line, p.zone, ev); err != nil {
+				pb.events = pb.events[:len(pb.events)-1]
+				c.malformed++
+				p.stats.sample(rl.source, rl.num, err.Error(), string(line))
+				continue
+			}
+			c.errors++
+			pb.items = append(pb.items, itemRef{event: true, idx: len(pb.events) - 1, pos: pos})
+			last = ev
+			continue
+		}
+		if isContinuation(line) {
+			if last != nil {
+				last.Line += "\n" + string(line)
+				last.Message += "\n" + string(line)
+			}
+			c.continuation++
+			continue
+		}
+		if p.format == nil {
+			c.malformed++
+			p.stats.sample(rl.source, rl.num, "no access-log format: pass --format or --nginx-conf", string(line))
+			continue
+		}
+		if len(pb.recs) == cap(pb.recs) {
+			pb.recs = append(pb.recs, logparse.Record{})
+		} else {
+			pb.recs = pb.recs[:len(pb.recs)+1]
+		}
+		rec := &pb.recs[len(pb.recs)-1]
+		if err := p.format.Parse(line, rec); err != nil {
+			pb.recs = pb.recs[:len(pb.recs)-1]
+			c.malformed++
+			p.stats.sample(rl.source, rl.num, err.Error(), string(line))
+			continue
+		}
+		c.access++
+		last = nil
+		pb.items = append(pb.items, itemRef{idx: len(pb.recs) - 1, pos: pos})
+	}
+	p.stats.count(counts)
+	return pb
+}
+
+// isContinuation recognises the lines OpenResty writes under an error entry
+// (a Lua "stack traceback:" and its tab-indented frames).
+func isContinuation(line []byte) bool {
+	return line[0] == '\t' || bytes.HasPrefix(line, []byte("stack traceback:"))
+}
+
+// Run reads every set, merges them by time and feeds a Correlator. It
+// returns the final snapshot; the error joins every source that could not
+// be read completely (the rest is analysed all the same).
+func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
+	started := time.Now()
+	stats := newIngestStats()
+	follow := false
+	raws := make([]chan rawBatch, len(cfg.Sets))
+	var wg sync.WaitGroup
+	for i, set := range cfg.Sets {
+		raws[i] = make(chan rawBatch, 4)
+		isStdin := len(set.Paths) == 1 && set.Paths[0] == "-"
+		follow = follow || isStdin
+		sr := &setReader{set: set, stats: stats, out: raws[i], follow: isStdin}
+		wg.Add(1)
+		go func() { defer wg.Done(); sr.run(ctx) }()
+	}
+	// Stdin may never end; readers blocked on it cannot be interrupted, so
+	// Run waits for the readers only when every source is a file.
+	defer func() {
+		if !follow {
+			wg.Wait()
+		}
+	}()
+
+	// The first batch of every set is the sample that decides the format
+	// and the error log's zone.
+	firsts := make([]*rawBatch, len(cfg.Sets))
+	var sample [][]byte
+	for i, ch := range raws {
+		select {
+		case b, ok := <-ch:
+			if ok {
+				firsts[i] = &b
+				for _, l := range b.lines {
+					if l.err == nil {
+						sample = append(sample, b.arena[l.off:l.off+l.n])
+					}
+				}
+			}
+		case <-ctx.Done():
+			return Snapshot{}, ctx.Err()
+		}
+	}
+	format := cfg.Format
+	if format == nil && hasAccessLines(sample) {
+		cands := cfg.Candidates
+		if len(cands) == 0 {
+			cands = logparse.Candidates()
+		}
+		det, err := logparse.Detect(sample, cands)
+		if err != nil {
+			return Snapshot{}, err
+		}
+		format = det.Format
+		stats.Detection = fmt.Sprintf("detected %q: parsed %d of %d sample lines", det.Format.Name, det.Matched, det.Sampled)
+	}
+	if format != nil {
+		stats.Format = format.Name
+	}
+	zone, zoneWhy := cfg.Zone, "--tz"
+	if zone == nil {
+		zone, zoneWhy = zoneFromSample(sample, format)
+	}
+	stats.Zone = fmt.Sprintf("%s (%s)", zoneName(zone), zoneWhy)
+
+	parsed := make([]chan parsedBatch, len(cfg.Sets))
+	for i := range cfg.Sets {
+		parsed[i] = make(chan parsedBatch, 4)
+		p := &parser{format: format, zone: zone, stats: stats}
+		first := firsts[i]
+		in, out := raws[i], parsed[i]
+		go func() {
+			defer close(out)
+			if first != nil {
+				select {
+				case out <- p.parse(*first):
+				case <-ctx.Done():
+					return
+				}
+			}
+			for rb := range in {
+				select {
+				case out <- p.parse(rb):
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+
+	c := New(cfg.Options)
+	snap := func() Snapshot {
+		s := c.Snapshot()
+		s.Ingest = stats.clone()
+		s.Ingest.Elapsed = time.Since(started)
+		s.Ingest.Follow = follow
+		return s
+	}
+	emit := func(bs []Burst) {
+		if cfg.OnBurst != nil {
+			for _, b := range bs {
+				cfg.OnBurst(b)
+			}
+		}
+	}
+	lastPublish := time.Now()
+	publish := func(force bool) {
+		if cfg.Publish != nil && (force || (cfg.Every > 0 && time.Since(lastPublish) >= cfg.Every)) {
+			cfg.Publish(snap())
+			lastPublish = time.Now()
+		}
+	}
+	m := newMerger(parsed)
+	var tick <-chan time.Time
+	if follow {
+		t := time.NewTicker(max(cfg.Every, 100*time.Millisecond))
+		defer t.Stop()
+		tick = t.C
+	}
+	lastArrival := time.Now()
+loop:
+	for {
+		pb, i, st := m.step(ctx, tick)
+		switch st {
+		case stepCancelled:
+			stats.markInterrupted()
+			break loop
+		case stepDone:
+			break loop
+		case stepIdle:
+			// A live pipe went quiet: let log time run on with the wall
+			// clock so bursts still close about Gap after their last 502.
+			if idle := time.Since(lastArrival); idle > time.Second && !c.newest.IsZero() {
+				emit(c.Advance(c.newest.Add(idle - c.opts.Slack)))
+			}
+			publish(false)
+			continue
+		}
+		lastArrival = time.Now()
+		ref := pb.items[i]
+		if ref.event {
+			c.AddEvent(&pb.events[ref.idx], ref.pos)
+		} else {
+			c.AddRecord(&pb.recs[ref.idx], ref.pos)
+		}
+		if i == len(pb.items)-1 {
+			emit(c.Advance(time.Time{}))
+			publish(false)
+		}
+	}
+	emit(c.Flush())
+	final := snap()
+	if cfg.Publish != nil {
+		cfg.Publish(final)
+	}
+	return final, errors.Join(stats.sourceErrors()...)
+}
+
+func hasAccessLines(sample [][]byte) bool {
+	for _, l := range sample {
+		if len(l) > 0 && !logparse.IsErrorLine(l) && !isContinuation(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// zoneFromSample takes the error log's zone from the access log's offset.
+func zoneFromSample(sample [][]byte, f *logparse.Format) (*time.Location, string) {
+	if f != nil {
+		var rec logparse.Record
+		for _, l := range sample {
+			if f.Parse(l, &rec) == nil && !rec.Time.IsZero() {
+				return rec.Time.Location(), "offset of the access log's times"
+			}
+		}
+	}
+	return time.Local, "local zone of this machine"
+}
+
+func zoneName(l *time.Location) string {
+	_, off := time.Date(2026, 1, 1, 0, 0, 0, 0, l).Zone()
+	sign := '+'
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("UTC%c%02d:%02d", sign, off/3600, off/60%60)
+}
+
+type stepStatus int
+
+const (
+	stepItem stepStatus = iota
+	stepIdle
+	stepDone
+	stepCancelled
+)
+
+// merger interleaves the sets' batches by time, oldest item first. Each set
+// is in order already (nginx appends), so holding one batch per set is
+// enough: a k-way merge with bounded memory.
+type merger struct {
+	chans []chan parsedBatch
+	cur   []*parsedBatch
+	pos   []int
+	done  []bool
+}
+
+func newMerger(chans []chan parsedBatch) *merger {
+	return &merger{chans: chans, cur: make([]*parsedBatch, len(chans)), pos: make([]int, len(chans)), done: make([]bool, len(chans))}
+}
+
+// step returns the next item, or stepIdle when tick fired while waiting
+// for input, stepDone at the end of every set, stepCancelled when ctx ends.
+func (m *merger) step(ctx context.Context, tick <-chan time.Time) (*parsedBatch, int, stepStatus) {
+	for s := range m.chans {
+		for !m.done[s] && m.cur[s] == nil {
+			select {
+			case b, ok := <-m.chans[s]:
+				if !ok {
+					m.done[s] = true
+				} else if len(b.items) > 0 {
+					m.cur[s], m.pos[s] = &b, 0
+				}
+			case <-tick:
+				return nil, 0, stepIdle
+			case <-ctx.Done():
+				return nil, 0, stepCancelled
+			}
+		}
+	}
+	best := -1
+	var bestT time.Time
+	for s, b := range m.cur {
+		if b == nil {
+			continue
+		}
+		t := b.time(m.pos[s])
+		if best < 0 || t.Before(bestT) {
+			best, bestT = s, t
+		}
+	}
+	if best < 0 {
+		return nil, 0, stepDone
+	}
+	b, i := m.cur[best], m.pos[best]
+	m.pos[best]++
+	if m.pos[best] == len(b.items) {
+		m.cur[best] = nil
+	}
+	return b, i, stepItem
+}

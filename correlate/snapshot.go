@@ -1,0 +1,44 @@
+package correlate
+
+import "time"
+
+// Snapshot is an immutable copy of the analysis, handed to the UI and the
+// report writers.
+type Snapshot struct {
+	AsOf   time.Time // the watermark: bursts ending before it are final
+	Newest time.Time // newest log time seen
+	Bursts []Burst   // closed bursts in time order, then open ones
+	Totals Totals
+	// Overall counts every request per class over time; Groups per upstream.
+	Overall Series
+	Groups  []GroupSeries
+	Ingest  IngestStats
+}
+
+// GroupSeries is one upstream group's requests over time.
+type GroupSeries struct {
+	Group  string
+	Series Series
+}
+
+// BadGatewayBursts returns the 502 bursts (not the 504 episodes).
+func (s *Snapshot) BadGatewayBursts() []Burst {
+	var out []Burst
+	for _, b := range s.Bursts {
+		if b.Kind == Kind502 {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// TimeoutEpisodes returns the 504 episodes.
+func (s *Snapshot) TimeoutEpisodes() []Burst {
+	var out []Burst
+	for _, b := range s.Bursts {
+		if b.Kind == Kind504 {
+			out = append(out, b)
+		}
+	}
+	return out
+}

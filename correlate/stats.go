@@ -1,0 +1,181 @@
+package correlate
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/badgw/badgw/input"
+)
+
+// maxMalformedSamples is how many unparsed lines are kept per file.
+const maxMalformedSamples = 3
+
+// FileStats describes one input file (or a name from tail -F headers).
+type FileStats struct {
+	Path        string
+	Compression string
+	Size        int64 // bytes on disk; -1 for stdin
+	Consumed    int64 // raw bytes read so far
+	Lines       int64
+	Access      int64 // lines parsed as access records
+	Errors      int64 // lines parsed as error.log entries
+	Malformed   int64 // lines neither parsed
+	TooLong     int64 // lines over input.MaxLine, skipped
+	Blank       int64
+	Continued   int64 // stack-traceback lines attached to the entry above
+	Samples     []MalformedLine
+	ReadError   string // what stopped this file early, if anything
+}
+
+// Kind says what the file held: "access", "error", "mixed" or "empty".
+func (f *FileStats) Kind() string {
+	switch {
+	case f.Access > 0 && f.Errors > 0:
+		return "mixed"
+	case f.Access > 0:
+		return "access"
+	case f.Errors > 0:
+		return "error"
+	}
+	return "empty"
+}
+
+// MalformedLine is a line that could not be parsed, with the reason.
+type MalformedLine struct {
+	Line   int64
+	Reason string
+	Text   string
+}
+
+// IngestStats is what the run read.
+type IngestStats struct {
+	Files       []FileStats
+	Format      string // the access-log format in use
+	Detection   string // how it was chosen, when detected
+	Zone        string // zone used for error.log times and why
+	Elapsed     time.Duration
+	Follow      bool // reading a pipe that may never end
+	Interrupted bool // stopped by a signal before the end of input
+	errs        []error
+	mu          *sync.Mutex
+	index       map[string]int
+}
+
+func newIngestStats() *IngestStats {
+	return &IngestStats{mu: &sync.Mutex{}, index: map[string]int{}}
+}
+
+// Totals sums the per-file counts.
+func (s *IngestStats) Totals() FileStats {
+	var t FileStats
+	for _, f := range s.Files {
+		t.Lines += f.Lines
+		t.Access += f.Access
+		t.Errors += f.Errors
+		t.Malformed += f.Malformed
+		t.TooLong += f.TooLong
+		t.Size += max(f.Size, 0)
+		t.Consumed += f.Consumed
+	}
+	return t
+}
+
+// file returns the index of path's entry, creating it.
+func (s *IngestStats) file(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fileLocked(path)
+}
+
+func (s *IngestStats) fileLocked(path string) int {
+	if i, ok := s.index[path]; ok {
+		return i
+	}
+	s.Files = append(s.Files, FileStats{Path: path, Size: -1})
+	s.index[path] = len(s.Files) - 1
+	return len(s.Files) - 1
+}
+
+func (s *IngestStats) opened(i int, st *input.Stream) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Files[i].Compression = st.Compression.String()
+	s.Files[i].Size = st.Size
+}
+
+func (s *IngestStats) progress(i int, consumed int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Files[i].Consumed = consumed
+}
+
+func (s *IngestStats) fileError(i int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Files[i].ReadError = err.Error()
+	s.errs = append(s.errs, err)
+}
+
+func (s *IngestStats) markInterrupted() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Interrupted = true
+}
+
+type lineCounts struct {
+	lines, access, errors, malformed, tooLong, blank, continuation int64
+}
+
+func (s *IngestStats) count(m map[string]*lineCounts) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for path, c := range m {
+		f := &s.Files[s.fileLocked(path)]
+		f.Lines += c.lines
+		f.Access += c.access
+		f.Errors += c.errors
+		f.Malformed += c.malformed
+		f.TooLong += c.tooLong
+		f.Blank += c.blank
+		f.Continued += c.continuation
+	}
+}
+
+func (s *IngestStats) sample(path string, line int64, reason, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := &s.Files[s.fileLocked(path)]
+	if len(f.Samples) < maxMalformedSamples {
+		if len(text) > 300 {
+			text = text[:300] + "…"
+		}
+		f.Samples = append(f.Samples, MalformedLine{Line: line, Reason: reason, Text: text})
+	}
+}
+
+func (s *IngestStats) sourceErrors() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]error(nil), s.errs...)
+}
+
+// clone copies the stats for a snapshot.
+func (s *IngestStats) clone() IngestStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := *s
+	c.Files = make([]FileStats, len(s.Files))
+	for i, f := range s.Files {
+		f.Samples = append([]MalformedLine(nil), f.Samples...)
+		c.Files[i] = f
+	}
+	c.mu, c.index, c.errs = nil, nil, nil
+	return c
+}
+
+// Summary is a one-line description for status bars.
+func (s *IngestStats) Summary() string {
+	t := s.Totals()
+	return fmt.Sprintf("%d files, %d lines (%d access, %d error, %d malformed)", len(s.Files), t.Lines, t.Access, t.Errors, t.Malformed+t.TooLong)
+}
