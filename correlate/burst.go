@@ -135,7 +135,7 @@ type prelude struct {
 
 // bounds on what one burst keeps
 const (
-	maxChains = 32
+	maxChains   = 32
 	maxPeerKeys = 64
 )
 

@@ -247,15 +247,18 @@ func noKeepalive(in ruleInput) (Cause, bool) {
 	default:
 		return Cause{}, false
 	}
-	ev := []string{fmt.Sprintf("%d× errno 99 (Cannot assign requested address: ephemeral ports exhausted)", addr)}
+	var ev []string
+	if addr > 0 {
+		ev = append(ev, fmt.Sprintf("%d× errno 99 (Cannot assign requested address: ephemeral ports exhausted)", addr))
+	}
 	if in.env.hasConf {
 		ev = append(ev, fmt.Sprintf("upstream %s in nginx.conf has no keepalive directive", in.env.conf.Name))
 	}
 	return Cause{
 		ID: CauseNoKeepalive, Confidence: conf,
-		Summary: fmt.Sprintf("Upstream %s opens a new TCP connection for every request (no upstream keepalive): connection churn makes connects fail under load and leaves sockets in TIME_WAIT.", in.b.Group),
+		Summary:  fmt.Sprintf("Upstream %s opens a new TCP connection for every request (no upstream keepalive): connection churn makes connects fail under load and leaves sockets in TIME_WAIT.", in.b.Group),
 		Evidence: ev,
-		Fix: "In the upstream block: `keepalive 32;` (raise it if 502s persist; one report needed 200). In the location: `proxy_http_version 1.1;` and `proxy_set_header Connection \"\";`, or nginx keeps closing the connections.",
+		Fix:      "In the upstream block: `keepalive 32;` (raise it if 502s persist; one report needed 200). In the location: `proxy_http_version 1.1;` and `proxy_set_header Connection \"\";`, or nginx keeps closing the connections.",
 	}, true
 }
 
@@ -344,7 +347,7 @@ func peerRefused(in ruleInput) (Cause, bool) {
 		Summary: fmt.Sprintf("%s refused connections (errno 111: nothing listening) during %s: %d refusals for %d bad responses.",
 			in.peerList(logparse.CatConnectRefused), in.window(), n, in.t.bad),
 		Evidence: []string{fmt.Sprintf("%d× connect() failed (111: Connection refused)", n)},
-		Fix: "Check the service on that peer (process down or restarting, wrong port, listen backlog full: raise it and net.core.somaxconn). With several peers, keep `proxy_next_upstream error timeout;` so another peer is tried, and `max_fails`/`fail_timeout` (not 0) so a dead peer is skipped.",
+		Fix:      "Check the service on that peer (process down or restarting, wrong port, listen backlog full: raise it and net.core.somaxconn). With several peers, keep `proxy_next_upstream error timeout;` so another peer is tried, and `max_fails`/`fail_timeout` (not 0) so a dead peer is skipped.",
 	}, true
 }
 

@@ -65,7 +65,7 @@ type Correlator struct {
 	open    map[trackerKey]*tracker
 	pending []Burst // closed inside AddRecord, returned by the next Advance
 	closed  []Burst
-	nextID int
+	nextID  int
 
 	events  eventRing
 	overall Series
@@ -215,34 +215,41 @@ func (c *Correlator) AddEvent(ev *logparse.Event, pos Pos) {
 
 // join looks for the error.log events that explain a bad record: the same
 // connection serial ($connection = "*N") within the request's lifetime, or
-// else the same client and request line within a second either side.
+// else the same client and request line within a second either side. Many
+// requests can share a line (or a keep-alive connection), so each record
+// takes at most one event per category, the oldest not yet taken.
 func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 	lo := rec.Time.Add(-time.Second)
 	if rec.RequestTime > 0 {
 		lo = lo.Add(-rec.RequestTime)
 	}
 	hi := rec.Time.Add(time.Second)
-	n := 0
+	var pick [logparse.NumCategories]*storedEvent
 	c.events.scanBack(lo, func(se *storedEvent) bool {
 		ev := &se.ev
 		if ev.Time.After(hi) || se.joined || !ev.Category.UpstreamFault() {
 			return true
 		}
-		match := false
-		switch {
-		case rec.Conn != 0 && ev.Conn != 0:
+		var match bool
+		if rec.Conn != 0 && ev.Conn != 0 {
 			match = rec.Conn == ev.Conn && (len(rec.Request) == 0 || ev.Request == "" || ev.Request == string(rec.Request))
-		default:
+		} else {
 			match = ev.Request != "" && ev.Request == string(rec.Request) &&
 				(len(rec.Client) == 0 || ev.Client == string(rec.Client))
 		}
 		if match {
+			pick[ev.Category] = se
+		}
+		return true
+	})
+	n := 0
+	for _, se := range pick {
+		if se != nil {
 			se.joined = true
 			tr.addJoined(se)
 			n++
 		}
-		return true
-	})
+	}
 	return n
 }
 

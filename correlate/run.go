@@ -452,7 +452,9 @@ func (m *merger) step(ctx context.Context, tick <-chan time.Time) (*parsedBatch,
 			continue
 		}
 		t := b.time(m.pos[s])
-		if best < 0 || t.Before(bestT) {
+		// On equal times error events go first: nginx logs the failure
+		// before the access line of the request it failed.
+		if best < 0 || t.Before(bestT) || (t.Equal(bestT) && b.items[m.pos[s]].event && !m.cur[best].items[m.pos[best]].event) {
 			best, bestT = s, t
 		}
 	}

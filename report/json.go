@@ -1,0 +1,171 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"strconv"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/timeline"
+)
+
+// jsonDoc is the whole analysis as --json writes it. README documents it.
+type jsonDoc struct {
+	Inputs   []jsonInput  `json:"inputs"`
+	Format   string       `json:"format"`
+	Zone     string       `json:"zone"`
+	Totals   jsonTotals   `json:"totals"`
+	Timeline jsonTimeline `json:"timeline"`
+	Bursts   []jsonBurst  `json:"bursts"`
+	Timeouts []jsonBurst  `json:"timeouts"`
+}
+
+type jsonInput struct {
+	Path        string   `json:"path"`
+	Kind        string   `json:"kind"`
+	Format      string   `json:"format"`
+	Compression string   `json:"compression"`
+	Lines       int64    `json:"lines"`
+	AccessLines int64    `json:"access_lines"`
+	ErrorLines  int64    `json:"error_lines"`
+	Malformed   int64    `json:"malformed"`
+	Errors      []string `json:"errors"`
+}
+
+type jsonTotals struct {
+	Requests        int            `json:"requests"`
+	Status          map[string]int `json:"status"`
+	ErrorCategories map[string]int `json:"error_categories"`
+	Malformed       int64          `json:"malformed"`
+	Sporadic502     int            `json:"sporadic_502"`
+}
+
+type jsonTimeline struct {
+	Start   string           `json:"start"`
+	WidthS  float64          `json:"bucket_s"`
+	Classes []string         `json:"classes"`
+	Buckets []jsonTimeBucket `json:"buckets"`
+}
+
+type jsonTimeBucket struct {
+	Start  string  `json:"start"`
+	Counts []int32 `json:"counts"`
+	Burst  int     `json:"burst,omitempty"`
+}
+
+type jsonBurst struct {
+	ID                 int                `json:"id"`
+	Start              string             `json:"start"`
+	End                string             `json:"end"`
+	DurationS          float64            `json:"duration_s"`
+	Upstream           string             `json:"upstream"`
+	Requests           int                `json:"requests"`
+	BadGateway         int                `json:"bad_gateway"`
+	GatewayTimeout     int                `json:"gateway_timeout"`
+	Other5xx           int                `json:"other_5xx"`
+	Share502           float64            `json:"share_502"`
+	Peak502PerS        int                `json:"peak_502_per_s"`
+	AttemptsPerRequest float64            `json:"attempts_per_request"`
+	StatusChains       []correlate.Count  `json:"status_chains"`
+	Peers              []correlate.Count  `json:"peers"`
+	ErrorCategories    []correlate.Count  `json:"error_categories"`
+	RootCause          string             `json:"root_cause"`
+	Confidence         float64            `json:"confidence"`
+	Fix                string             `json:"fix"`
+	JoinRate           float64            `json:"join_rate"`
+	Causes             []jsonCause        `json:"causes"`
+	AccessSamples      []correlate.Sample `json:"access_samples"`
+	ErrorSamples       []correlate.Sample `json:"error_samples"`
+}
+
+type jsonCause struct {
+	ID         string   `json:"id"`
+	Confidence float64  `json:"confidence"`
+	Summary    string   `json:"summary"`
+	Evidence   []string `json:"evidence"`
+	Fix        string   `json:"fix"`
+}
+
+// WriteJSON writes the whole analysis as one JSON document.
+func WriteJSON(w io.Writer, snap correlate.Snapshot) error {
+	d := jsonDoc{Format: snap.Ingest.Format, Zone: snap.Ingest.Zone, Bursts: []jsonBurst{}, Timeouts: []jsonBurst{}}
+	for _, f := range snap.Ingest.Files {
+		in := jsonInput{Path: f.Path, Kind: f.Kind(), Compression: f.Compression, Lines: f.Lines,
+			AccessLines: f.Access, ErrorLines: f.Errors, Malformed: f.Malformed + f.TooLong, Errors: []string{}}
+		if f.Access > 0 {
+			in.Format = snap.Ingest.Format
+		}
+		if f.ReadError != "" {
+			in.Errors = append(in.Errors, f.ReadError)
+		}
+		d.Inputs = append(d.Inputs, in)
+	}
+	t := snap.Ingest.Totals()
+	d.Totals = jsonTotals{Requests: snap.Totals.Requests, Status: map[string]int{}, ErrorCategories: map[string]int{},
+		Malformed: t.Malformed + t.TooLong, Sporadic502: snap.Totals.Sporadic502}
+	for code, n := range snap.Totals.Status {
+		if n > 0 {
+			d.Totals.Status[strconv.Itoa(code)] = n
+		}
+	}
+	for c, n := range snap.Totals.Categories {
+		if n > 0 {
+			d.Totals.ErrorCategories[logparse.Category(c).String()] = n
+		}
+	}
+	tl := timeline.Whole(snap, 2000)
+	d.Timeline = jsonTimeline{Start: Timestamp(tl.Start), WidthS: tl.Width.Seconds()}
+	for c := correlate.Class(0); c < correlate.NumClasses; c++ {
+		d.Timeline.Classes = append(d.Timeline.Classes, c.String())
+	}
+	for _, b := range tl.Buckets {
+		d.Timeline.Buckets = append(d.Timeline.Buckets, jsonTimeBucket{Start: Timestamp(b.Start), Counts: b.Counts[:], Burst: b.Burst})
+	}
+	for _, b := range snap.Bursts {
+		jb := toJSONBurst(b)
+		if b.Kind == correlate.Kind502 {
+			d.Bursts = append(d.Bursts, jb)
+		} else {
+			d.Timeouts = append(d.Timeouts, jb)
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}
+
+func toJSONBurst(b correlate.Burst) jsonBurst {
+	jb := jsonBurst{
+		ID: b.ID, Start: Timestamp(b.Start), End: Timestamp(b.End), DurationS: b.Duration().Seconds(),
+		Upstream: b.Group, Requests: b.Requests, BadGateway: b.BadGateway, GatewayTimeout: b.GatewayTimeout,
+		Other5xx: b.Other5xx, Share502: round3(b.Share()), Peak502PerS: b.Peak,
+		AttemptsPerRequest: round3(b.AttemptsPerRequest()), StatusChains: nonNil(b.Chains), Peers: nonNil(b.Peers),
+		ErrorCategories: nonNil(b.Categories), JoinRate: round3(b.JoinRate()), Causes: []jsonCause{},
+		AccessSamples: b.Samples, ErrorSamples: b.ErrorSamples,
+	}
+	if jb.AccessSamples == nil {
+		jb.AccessSamples = []correlate.Sample{}
+	}
+	if jb.ErrorSamples == nil {
+		jb.ErrorSamples = []correlate.Sample{}
+	}
+	if top := b.TopCause(); top != nil {
+		jb.RootCause, jb.Confidence, jb.Fix = top.ID, top.Confidence, top.Fix
+	}
+	for _, c := range b.Causes {
+		jb.Causes = append(jb.Causes, jsonCause(c))
+	}
+	return jb
+}
+
+func nonNil(c []correlate.Count) []correlate.Count {
+	if c == nil {
+		return []correlate.Count{}
+	}
+	return c
+}
+
+func round3(f float64) float64 {
+	return float64(int64(f*1000+0.5)) / 1000
+}

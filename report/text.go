@@ -1,0 +1,278 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/timeline"
+)
+
+// TextOptions shape the text report.
+type TextOptions struct {
+	Width int // columns for the timeline; 80 when 0
+}
+
+// errWriter remembers the first write error so the report code can stay
+// linear (the bufio idea).
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, a ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, a...)
+	}
+}
+
+// WriteText writes the whole report: inputs, a compact timeline, then each
+// burst with its causes, evidence and fix.
+func WriteText(w io.Writer, snap correlate.Snapshot, opts TextOptions) error {
+	if opts.Width <= 0 {
+		opts.Width = 80
+	}
+	e := &errWriter{w: w}
+	writeInputs(e, snap)
+	writeTimeline(e, snap, opts.Width)
+	bursts := snap.BadGatewayBursts()
+	if len(bursts) == 0 {
+		e.printf("\nNo 502 burst found")
+		if n := snap.Totals.Status[502]; n > 0 {
+			e.printf(" (%d scattered 502s, fewer than a burst's minimum or at the baseline rate)", n)
+		}
+		e.printf(".\n")
+	}
+	for _, b := range bursts {
+		e.printf("\n")
+		writeBurst(e, b)
+	}
+	if to := snap.TimeoutEpisodes(); len(to) > 0 {
+		e.printf("\nGateway timeouts (504: reported, not counted as 502 bursts)\n")
+		for _, b := range to {
+			e.printf("\n")
+			writeBurst(e, b)
+		}
+	}
+	return e.err
+}
+
+// WriteBurst writes one burst block, as printed live when a burst closes.
+func WriteBurst(w io.Writer, b correlate.Burst) error {
+	e := &errWriter{w: w}
+	writeBurst(e, b)
+	return e.err
+}
+
+func writeInputs(e *errWriter, snap correlate.Snapshot) {
+	in := snap.Ingest
+	e.printf("Inputs\n")
+	for _, f := range in.Files {
+		e.printf("  %-44s %-6s %-6s %8d lines", Clean(shortPath(f.Path)), f.Kind(), f.Compression, f.Lines)
+		if bad := f.Malformed + f.TooLong; bad > 0 {
+			e.printf(", %d malformed", bad)
+		}
+		e.printf("\n")
+		if f.ReadError != "" {
+			e.printf("    ! %s\n", Clean(f.ReadError))
+		}
+		for _, s := range f.Samples {
+			e.printf("    unparsed line %d: %s\n      %s\n", s.Line, Clean(s.Reason), Clean(s.Text))
+		}
+	}
+	if in.Format != "" {
+		e.printf("  access format: %s", in.Format)
+		if in.Detection != "" {
+			e.printf(" (%s)", in.Detection)
+		}
+		e.printf("\n")
+	}
+	e.printf("  error.log zone: %s\n", in.Zone)
+	t := snap.Totals
+	e.printf("  %d requests: %s\n", t.Requests, statusSummary(t))
+	if t.Events > 0 {
+		e.printf("  %d error.log entries: %s\n", t.Events, categorySummary(t))
+	}
+	if in.Interrupted {
+		e.printf("  (interrupted before the end of input)\n")
+	}
+}
+
+func shortPath(p string) string {
+	if len(p) <= 44 {
+		return p
+	}
+	return "…" + filepath.Join(filepath.Base(filepath.Dir(p)), filepath.Base(p))
+}
+
+func statusSummary(t correlate.Totals) string {
+	type sc struct{ code, n int }
+	var all []sc
+	for code, n := range t.Status {
+		if n > 0 {
+			all = append(all, sc{code, n})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].n > all[j].n })
+	var parts []string
+	for _, s := range all {
+		parts = append(parts, fmt.Sprintf("%d×%d", s.n, s.code))
+	}
+	return strings.Join(parts, " ")
+}
+
+func categorySummary(t correlate.Totals) string {
+	type cc struct {
+		c logparse.Category
+		n int
+	}
+	var all []cc
+	for c, n := range t.Categories {
+		if n > 0 {
+			all = append(all, cc{logparse.Category(c), n})
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].n > all[j].n })
+	var parts []string
+	for _, c := range all {
+		parts = append(parts, fmt.Sprintf("%d×%s", c.n, c.c))
+	}
+	return strings.Join(parts, " ")
+}
+
+// sparks are the levels of the text timeline, lowest first.
+var sparks = []rune(" ▁▂▃▄▅▆▇█")
+
+func spark(v, maxV int) rune {
+	if v <= 0 || maxV <= 0 {
+		return sparks[0]
+	}
+	i := 1 + (v*(len(sparks)-2)+maxV-1)/maxV
+	return sparks[min(i, len(sparks)-1)]
+}
+
+func writeTimeline(e *errWriter, snap correlate.Snapshot, width int) {
+	cols := max(10, width-8)
+	tl := timeline.Whole(snap, cols)
+	if len(tl.Buckets) == 0 || tl.Max == 0 {
+		return
+	}
+	end := tl.Start.Add(time.Duration(len(tl.Buckets)) * tl.Width)
+	e.printf("\nTimeline %s → %s, %s per column\n", tl.Start.Format("2006-01-02 15:04:05"), end.Format("15:04:05 MST"), tl.Width)
+	var all, bad, marks strings.Builder
+	for _, b := range tl.Buckets {
+		all.WriteRune(spark(b.Total(), tl.Max))
+		bad.WriteRune(spark(int(b.Counts[correlate.Class502]), tl.Max502))
+		if b.InBurst {
+			marks.WriteByte('^')
+		} else {
+			marks.WriteByte(' ')
+		}
+	}
+	e.printf("  all  %s  max %d\n", all.String(), tl.Max)
+	e.printf("  502  %s  max %d\n", bad.String(), tl.Max502)
+	e.printf("       %s\n", strings.TrimRight(marks.String(), " "))
+}
+
+func writeBurst(e *errWriter, b correlate.Burst) {
+	title := "Burst"
+	if b.Kind == correlate.Kind504 {
+		title = "Timeout episode"
+	}
+	open := ""
+	if b.Open {
+		open = " (still open)"
+	}
+	e.printf("%s #%d  %s → %s (%s)  upstream %s%s\n", title, b.ID, Timestamp(b.Start), b.End.Format("15:04:05"),
+		b.Duration().Round(time.Second), Clean(b.Group), open)
+	label := "502"
+	if b.Kind == correlate.Kind504 {
+		label = "504"
+	}
+	e.printf("  %d of %d requests answered %s (%.1f%%), peak %d/s; 502: %d, 504: %d, other 5xx: %d\n",
+		b.Bad(), b.Requests, label, 100*b.Share(), b.Peak, b.BadGateway, b.GatewayTimeout, b.Other5xx)
+	e.printf("  attempts per request: %.2f; status chains: %s\n", b.AttemptsPerRequest(), Clean(Histogram(top(b.Chains, 5))))
+	if len(b.Peers) > 0 {
+		e.printf("  peers: %s\n", Clean(Histogram(top(b.Peers, 5))))
+	}
+	if len(b.Categories) > 0 {
+		e.printf("  error.log: %s; %d of %d joined to their error line\n", Histogram(b.Categories), b.Joined, b.Bad())
+	} else {
+		e.printf("  error.log: nothing matching (was the error log given?)\n")
+	}
+	e.printf("  Likely causes:\n")
+	for i, c := range b.Causes {
+		e.printf("   %d. %s (%.2f) %s\n", i+1, c.ID, c.Confidence, Clean(c.Summary))
+		for _, ev := range c.Evidence {
+			e.printf("        - %s\n", Clean(ev))
+		}
+		if i == 0 {
+			e.printf("      Fix: %s\n", Clean(c.Fix))
+		}
+	}
+	if len(b.Samples)+len(b.ErrorSamples) > 0 {
+		e.printf("  Sample lines:\n")
+		for _, s := range append(top2(b.Samples), top2(b.ErrorSamples)...) {
+			e.printf("    %s:%d  %s\n", Clean(filepath.Base(s.Source)), s.Line, Clean(clip(s.Text, 400)))
+		}
+	}
+}
+
+func top(c []correlate.Count, n int) []correlate.Count {
+	if len(c) > n {
+		return c[:n]
+	}
+	return c
+}
+
+func top2(s []correlate.Sample) []correlate.Sample {
+	if len(s) > 2 {
+		return s[:2]
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// WriteSummary writes the inputs, the timeline and one line per burst: the
+// closing summary of a live run, whose bursts were printed as they closed.
+func WriteSummary(w io.Writer, snap correlate.Snapshot, opts TextOptions) error {
+	if opts.Width <= 0 {
+		opts.Width = 80
+	}
+	e := &errWriter{w: w}
+	e.printf("Summary\n")
+	writeInputs(e, snap)
+	writeTimeline(e, snap, opts.Width)
+	e.printf("\n%d bursts of 502\n", len(snap.BadGatewayBursts()))
+	for _, b := range snap.Bursts {
+		cause := CauseLine(b)
+		e.printf("  #%d %s %s %s %d×%s %s\n", b.ID, Timestamp(b.Start), b.Duration().Round(time.Second), Clean(b.Group), b.Bad(), kindLabel(b), cause)
+	}
+	return e.err
+}
+
+func kindLabel(b correlate.Burst) string {
+	if b.Kind == correlate.Kind504 {
+		return "504"
+	}
+	return "502"
+}
+
+// CauseLine is "cause (confidence)" of a burst's top cause.
+func CauseLine(b correlate.Burst) string {
+	if c := b.TopCause(); c != nil {
+		return fmt.Sprintf("%s (%.2f)", c.ID, c.Confidence)
+	}
+	return "-"
+}

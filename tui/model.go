@@ -1,0 +1,379 @@
+// Package tui is badgw's terminal interface: a timeline of requests and
+// 502s, the bursts, and the causes of the selected one, updated live while
+// a pipe feeds the analysis. Run is the only entry point; it consumes
+// correlate.Snapshots and never touches the analysis itself.
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/report"
+	"github.com/badgw/badgw/timeline"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// state is which screen is shown.
+type state int
+
+const (
+	stateMain state = iota
+	stateDetail
+	stateErrors
+	stateHelp
+)
+
+func (s state) String() string {
+	return [...]string{"main", "detail", "errors", "help"}[s]
+}
+
+// pane is which part of the main screen has the keyboard.
+type pane int
+
+const (
+	paneBursts pane = iota
+	paneTimeline
+)
+
+// sortMode orders the burst table.
+type sortMode int
+
+const (
+	sortTime sortMode = iota
+	sortSize
+)
+
+// Options configure the interface.
+type Options struct {
+	Title     string
+	Live      bool   // input is a pipe that may never end
+	PipeInput bool   // stdin carries the log: read keys from the terminal device
+	ExportDir string // where "e" writes the CSV
+	Plain     bool   // no colours (NO_COLOR)
+}
+
+// Model is the whole interface state. View is a pure function of it.
+type Model struct {
+	opts   Options
+	styles Styles
+	keys   KeyMap
+
+	width, height int
+	state         state
+	focus         pane
+
+	snap     correlate.Snapshot
+	haveSnap bool
+	done     bool // the analysis finished (end of input)
+	prevSnap struct {
+		lines   int64
+		elapsed time.Duration
+	}
+	linesPerSec float64
+
+	zoom    int  // index into timeline.Zooms; -1 until chosen
+	cursor  int  // bucket index in the timeline
+	follow  bool // keep the cursor on the newest bucket
+	selID   int  // selected burst's ID (0: none); survives re-sorting
+	sort    sortMode
+	filter  textinput.Model
+	editing bool
+	detail  viewport.Model
+	status  string // one-off message (export result)
+}
+
+// New returns a model ready for snapshots.
+func New(opts Options) Model {
+	st := DefaultStyles()
+	if opts.Plain {
+		st = PlainStyles()
+	}
+	ti := textinput.New()
+	ti.Prompt = "/"
+	ti.Placeholder = "upstream, peer or cause"
+	ti.CharLimit = 64
+	return Model{opts: opts, styles: st, keys: DefaultKeyMap(), zoom: -1, follow: true, filter: ti,
+		width: 80, height: 24, detail: viewport.New(80, 20)}
+}
+
+// Init starts nothing: Run feeds snapshots through messages.
+func (m Model) Init() tea.Cmd { return nil }
+
+// visibleBursts are the bursts matching the filter, in the chosen order.
+func (m Model) visibleBursts() []correlate.Burst {
+	q := strings.ToLower(strings.TrimSpace(m.filter.Value()))
+	var out []correlate.Burst
+	for _, b := range m.snap.Bursts {
+		if q != "" && !burstMatches(b, q) {
+			continue
+		}
+		out = append(out, b)
+	}
+	if m.sort == sortSize {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Bad() > out[j].Bad() })
+	}
+	return out
+}
+
+func burstMatches(b correlate.Burst, q string) bool {
+	if strings.Contains(strings.ToLower(b.Group), q) {
+		return true
+	}
+	for _, p := range b.Peers {
+		if strings.Contains(strings.ToLower(p.Key), q) {
+			return true
+		}
+	}
+	for _, c := range b.Causes {
+		if strings.Contains(c.ID, q) {
+			return true
+		}
+	}
+	return false
+}
+
+// selected returns the index of the selected burst among vis, or -1.
+func (m Model) selected(vis []correlate.Burst) int {
+	for i, b := range vis {
+		if burstKey(b) == m.selID {
+			return i
+		}
+	}
+	if len(vis) > 0 {
+		return 0
+	}
+	return -1
+}
+
+// burstKey identifies a burst across snapshots; open bursts have ID 0 and
+// are keyed by their start instead.
+func burstKey(b correlate.Burst) int {
+	if b.ID != 0 {
+		return b.ID
+	}
+	return -int(b.Start.Unix() % 1_000_000_000)
+}
+
+// series is the timeline at the current zoom.
+func (m Model) series() timeline.Series {
+	o := m.snap.Overall
+	if len(o.Buckets) == 0 {
+		return timeline.Series{Width: time.Second}
+	}
+	end := o.End().Add(-o.Width)
+	return timeline.Build(o, m.snap.Bursts, o.Start, end, timeline.Zooms[max(m.zoom, 0)])
+}
+
+// timelineCols is how many buckets fit on screen.
+func (m Model) timelineCols() int { return max(10, m.width-10) }
+
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.detail.Width, m.detail.Height = msg.Width-2, max(3, msg.Height-4)
+		m.detail.SetContent(m.detailContent())
+		return m, nil
+	case snapshotMsg:
+		m.applySnapshot(msg.snap)
+		return m, msg.next
+	case ingestDoneMsg:
+		m.done = true
+		return m, nil
+	case exportedMsg:
+		if msg.err != nil {
+			m.status = "export failed: " + msg.err.Error()
+		} else {
+			m.status = fmt.Sprintf("exported %d bursts to %s", msg.n, msg.path)
+		}
+		return m, nil
+	case tea.KeyMsg:
+		return m.handleKey(msg)
+	}
+	return m, nil
+}
+
+// applySnapshot takes a new snapshot, keeping the selection and the cursor
+// (or following the live edge).
+func (m *Model) applySnapshot(s correlate.Snapshot) {
+	lines := s.Ingest.Totals().Lines
+	if dt := s.Ingest.Elapsed - m.prevSnap.elapsed; dt > 0 && m.haveSnap {
+		m.linesPerSec = float64(lines-m.prevSnap.lines) / dt.Seconds()
+	}
+	m.prevSnap.lines, m.prevSnap.elapsed = lines, s.Ingest.Elapsed
+	m.snap, m.haveSnap = s, true
+	o := s.Overall
+	if m.zoom < 0 && len(o.Buckets) > 0 {
+		span := o.End().Sub(o.Start)
+		m.zoom = timeline.ZoomIndex(timeline.FitZoom(span, m.timelineCols(), o.Width))
+	}
+	if m.zoom >= 0 && timeline.Zooms[m.zoom] < o.Width {
+		m.zoom = timeline.ZoomIndex(o.Width)
+	}
+	n := len(m.series().Buckets)
+	if m.follow || m.cursor >= n {
+		m.cursor = max(0, n-1)
+	}
+	if m.selID == 0 && len(s.Bursts) > 0 {
+		vis := m.visibleBursts()
+		if len(vis) > 0 {
+			m.selID = burstKey(vis[0])
+		}
+	}
+	m.detail.SetContent(m.detailContent())
+}
+
+func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.editing {
+		switch msg.String() {
+		case "enter", "esc":
+			m.editing = false
+			m.filter.Blur()
+			if msg.String() == "esc" {
+				m.filter.SetValue("")
+			}
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.filter, cmd = m.filter.Update(msg)
+		return m, cmd
+	}
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		if m.state == stateHelp {
+			m.state = stateMain
+		} else {
+			m.state = stateHelp
+		}
+		return m, nil
+	case key.Matches(msg, k.Back):
+		m.state = stateMain
+		return m, nil
+	}
+	switch m.state {
+	case stateDetail:
+		var cmd tea.Cmd
+		m.detail, cmd = m.detail.Update(msg)
+		return m, cmd
+	case stateHelp, stateErrors:
+		return m, nil
+	}
+	vis := m.visibleBursts()
+	sel := m.selected(vis)
+	switch {
+	case key.Matches(msg, k.Tab):
+		m.focus = 1 - m.focus
+	case key.Matches(msg, k.Enter):
+		if sel >= 0 {
+			m.selID = burstKey(vis[sel])
+			m.state = stateDetail
+			m.detail.SetContent(m.detailContent())
+			m.detail.GotoTop()
+		}
+	case key.Matches(msg, k.Filter):
+		m.editing = true
+		m.filter.Focus()
+		return m, textinput.Blink
+	case key.Matches(msg, k.Sort):
+		m.sort = 1 - m.sort
+	case key.Matches(msg, k.Errors):
+		m.state = stateErrors
+	case key.Matches(msg, k.ZoomIn):
+		m.rezoom(-1)
+	case key.Matches(msg, k.ZoomOut):
+		m.rezoom(+1)
+	case key.Matches(msg, k.Follow):
+		m.follow = !m.follow
+		if m.follow {
+			m.cursor = max(0, len(m.series().Buckets)-1)
+		}
+	case key.Matches(msg, k.Export):
+		return m, exportCmd(m.opts.ExportDir, vis, m.snap.AsOf)
+	case key.Matches(msg, k.Up), key.Matches(msg, k.Down):
+		if len(vis) == 0 {
+			break
+		}
+		d := 1
+		if key.Matches(msg, k.Up) {
+			d = -1
+		}
+		i := min(max(sel+d, 0), len(vis)-1)
+		m.selID = burstKey(vis[i])
+		m.cursorTo(vis[i].Start)
+	case key.Matches(msg, k.Left), key.Matches(msg, k.Right):
+		d := 1
+		if key.Matches(msg, k.Left) {
+			d = -1
+		}
+		n := len(m.series().Buckets)
+		m.cursor = min(max(m.cursor+d, 0), max(n-1, 0))
+		m.follow = m.cursor == n-1 && m.opts.Live
+		if b, ok := m.burstAtCursor(); ok {
+			m.selID = burstKey(b)
+		}
+	}
+	return m, nil
+}
+
+// rezoom changes the bucket width, keeping the cursor on the same moment.
+func (m *Model) rezoom(d int) {
+	if m.zoom < 0 {
+		return
+	}
+	s := m.series()
+	at := s.Start
+	if m.cursor < len(s.Buckets) {
+		at = s.Buckets[m.cursor].Start
+	}
+	z := min(max(m.zoom+d, timeline.ZoomIndex(m.snap.Overall.Width)), len(timeline.Zooms)-1)
+	m.zoom = z
+	m.cursorTo(at)
+	if m.follow {
+		m.cursor = max(0, len(m.series().Buckets)-1)
+	}
+}
+
+func (m *Model) cursorTo(t time.Time) {
+	s := m.series()
+	if s.Width <= 0 || len(s.Buckets) == 0 {
+		return
+	}
+	i := int(t.Sub(s.Start) / s.Width)
+	m.cursor = min(max(i, 0), len(s.Buckets)-1)
+	m.follow = false
+}
+
+func (m Model) burstAtCursor() (correlate.Burst, bool) {
+	s := m.series()
+	if m.cursor >= len(s.Buckets) || !s.Buckets[m.cursor].InBurst {
+		return correlate.Burst{}, false
+	}
+	id := s.Buckets[m.cursor].Burst
+	for _, b := range m.snap.Bursts {
+		if b.ID == id {
+			return b, true
+		}
+	}
+	return correlate.Burst{}, false
+}
+
+// selectedBurst returns the burst shown in the detail view.
+func (m Model) selectedBurst() (correlate.Burst, bool) {
+	vis := m.visibleBursts()
+	if i := m.selected(vis); i >= 0 {
+		return vis[i], true
+	}
+	return correlate.Burst{}, false
+}
+
+// clean strips control sequences from log-derived text before display.
+func clean(s string) string { return report.Clean(s) }

@@ -1,0 +1,366 @@
+package tui
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/report"
+	"github.com/badgw/badgw/timeline"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// timelineRows is the height of the bar chart.
+const timelineRows = 5
+
+// View renders the screen for the current state.
+func (m Model) View() string {
+	switch m.state {
+	case stateDetail:
+		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.detail.View(), m.helpLineView())
+	case stateHelp:
+		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.helpView())
+	case stateErrors:
+		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.errorsView(), m.helpLineView())
+	}
+	top := lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.timelineView())
+	bottom := lipgloss.JoinVertical(lipgloss.Left, m.statusView(), m.helpLineView())
+	rest := m.height - lipgloss.Height(top) - lipgloss.Height(bottom)
+	return lipgloss.JoinVertical(lipgloss.Left, top, m.burstTableView(max(rest, 3)), bottom)
+}
+
+func (m Model) headerView() string {
+	title := "badgw"
+	if m.opts.Title != "" {
+		title += " · " + m.opts.Title
+	}
+	mode := "reading"
+	switch {
+	case m.done:
+		mode = "done"
+	case m.opts.Live && m.follow:
+		mode = "LIVE"
+	case m.opts.Live:
+		mode = "paused"
+	}
+	right := fmt.Sprintf(" %s · %d bursts of 502 ", mode, len(m.snap.BadGatewayBursts()))
+	left := m.styles.Title.Render(title)
+	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
+	return left + strings.Repeat(" ", max(gap, 1)) + right
+}
+
+// glyphs per status class, so classes stay distinguishable without colour.
+var glyphs = [correlate.NumClasses]string{"░", "░", "░", "█", "▓", "▒"}
+
+// stackOrder draws 502 at the bottom, then 504, other 5xx, 4xx/499, ok.
+var stackOrder = []correlate.Class{correlate.Class502, correlate.Class504, correlate.Class5xx, correlate.Class4xx, correlate.Class499, correlate.ClassOK}
+
+func (m Model) classStyle(c correlate.Class) lipgloss.Style {
+	switch c {
+	case correlate.Class502:
+		return m.styles.Bar502
+	case correlate.Class504:
+		return m.styles.Bar504
+	case correlate.Class5xx:
+		return m.styles.Bar5xx
+	case correlate.Class4xx, correlate.Class499:
+		return m.styles.Bar4xx
+	}
+	return m.styles.BarOK
+}
+
+// column returns, bottom first, the class filling each row of a bar.
+func column(b timeline.Bucket, maxTotal int) []correlate.Class {
+	total := b.Total()
+	if total == 0 || maxTotal == 0 {
+		return nil
+	}
+	h := (total*timelineRows + maxTotal - 1) / maxTotal
+	cells := make([]correlate.Class, 0, h)
+	acc := 0
+	for _, c := range stackOrder {
+		acc += int(b.Counts[c])
+		upto := (acc*h + total - 1) / total
+		for len(cells) < upto {
+			cells = append(cells, c)
+		}
+	}
+	return cells
+}
+
+func (m Model) timelineView() string {
+	s := m.series()
+	cols := m.timelineCols()
+	if len(s.Buckets) == 0 {
+		return m.paneStyle(paneTimeline).Width(m.width - 2).Render("waiting for log lines…")
+	}
+	first := max(0, min(m.cursor-cols/2, len(s.Buckets)-cols))
+	if m.follow {
+		first = max(0, len(s.Buckets)-cols)
+	}
+	last := min(len(s.Buckets), first+cols)
+	win := s.Buckets[first:last]
+	maxTotal := 0
+	for _, b := range win {
+		maxTotal = max(maxTotal, b.Total())
+	}
+	var rows [timelineRows]strings.Builder
+	var marks strings.Builder
+	for i, b := range win {
+		cells := column(b, maxTotal)
+		for r := 0; r < timelineRows; r++ {
+			level := timelineRows - 1 - r
+			glyph, style := " ", m.styles.Dim
+			if level < len(cells) {
+				glyph, style = glyphs[cells[level]], m.classStyle(cells[level])
+			}
+			if first+i == m.cursor && m.focus == paneTimeline {
+				style = m.styles.Cursor
+			}
+			rows[r].WriteString(style.Render(glyph))
+		}
+		switch {
+		case first+i == m.cursor:
+			marks.WriteString(m.styles.Cursor.Render("^"))
+		case b.InBurst:
+			marks.WriteString(m.styles.BurstMark.Render("▀"))
+		default:
+			marks.WriteString(" ")
+		}
+	}
+	label := func(r int) string {
+		switch r {
+		case 0:
+			return fmt.Sprintf("%6d ", maxTotal)
+		case timelineRows - 1:
+			return "     0 "
+		}
+		return "       "
+	}
+	var b strings.Builder
+	for r := range rows {
+		b.WriteString(label(r) + rows[r].String() + "\n")
+	}
+	b.WriteString("       " + marks.String() + "\n")
+	b.WriteString(m.cursorLine(s))
+	return m.paneStyle(paneTimeline).Width(m.width - 2).Render(b.String())
+}
+
+// cursorLine describes the bucket under the cursor.
+func (m Model) cursorLine(s timeline.Series) string {
+	if m.cursor >= len(s.Buckets) {
+		return ""
+	}
+	b := s.Buckets[m.cursor]
+	c := b.Counts
+	line := fmt.Sprintf("%s +%s  %d req  502:%d 504:%d 5xx:%d 4xx:%d 499:%d  [%s/col; █502 ▓504 ▒5xx ░other]",
+		b.Start.Format("15:04:05"), s.Width, b.Total(), c[correlate.Class502], c[correlate.Class504], c[correlate.Class5xx],
+		c[correlate.Class4xx], c[correlate.Class499], s.Width)
+	if b.InBurst {
+		line += fmt.Sprintf("  burst #%d", b.Burst)
+	}
+	return truncate(line, m.width-4)
+}
+
+func (m Model) paneStyle(p pane) lipgloss.Style {
+	if m.focus == p && m.state == stateMain {
+		return m.styles.Focus
+	}
+	return m.styles.Blur
+}
+
+func (m Model) burstTableView(height int) string {
+	vis := m.visibleBursts()
+	sel := m.selected(vis)
+	inner := max(1, height-2)
+	var lines []string
+	head := fmt.Sprintf("%-3s %-8s %-5s %-22s %6s %6s  %s", "#", "start", "dur", "upstream", "bad", "share", "top cause")
+	lines = append(lines, m.styles.Bold.Render(truncate(head, m.width-4)))
+	if len(vis) == 0 {
+		msg := "no 502 burst yet"
+		if m.done {
+			msg = "no 502 burst found"
+		}
+		if m.filter.Value() != "" {
+			msg = "no burst matches the filter"
+		}
+		lines = append(lines, m.styles.Dim.Render(msg))
+	}
+	start := max(0, min(sel-inner+2, len(vis)-inner+1))
+	for i := start; i < len(vis) && len(lines) < inner; i++ {
+		b := vis[i]
+		id := fmt.Sprint(b.ID)
+		if b.Open {
+			id = "…"
+		}
+		kind := ""
+		if b.Kind == correlate.Kind504 {
+			kind = " (504)"
+		}
+		row := fmt.Sprintf("%-3s %-8s %-5s %-22s %6d %5.1f%%  %s%s", id, b.Start.Format("15:04:05"),
+			shortDur(b.Duration()), truncate(clean(b.Group), 22), b.Bad(), 100*b.Share(), report.CauseLine(b), kind)
+		row = truncate(row, m.width-4)
+		if i == sel {
+			row = m.styles.Selected.Render(row)
+		}
+		lines = append(lines, row)
+	}
+	return m.paneStyle(paneBursts).Width(m.width - 2).Height(inner).Render(strings.Join(lines, "\n"))
+}
+
+func shortDur(d time.Duration) string {
+	if d >= time.Hour {
+		return fmt.Sprintf("%.1fh", d.Hours())
+	}
+	if d >= time.Minute {
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%ds", int(d.Seconds()))
+}
+
+func truncate(s string, n int) string {
+	if n <= 1 || lipgloss.Width(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && lipgloss.Width(string(r)) > n-1 {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}
+
+// statusView shows inputs, progress, rate, malformed counts and the format.
+func (m Model) statusView() string {
+	in := m.snap.Ingest
+	t := in.Totals()
+	parts := []string{fmt.Sprintf("%d files", len(in.Files)), fmt.Sprintf("%d lines", t.Lines)}
+	if !m.done && m.linesPerSec > 0 {
+		parts = append(parts, fmt.Sprintf("%.0f lines/s", m.linesPerSec))
+	}
+	if !m.done && !m.opts.Live && t.Size > 0 {
+		parts = append(parts, progressBar(t.Consumed, t.Size, 12))
+	}
+	if bad := t.Malformed + t.TooLong; bad > 0 {
+		parts = append(parts, m.styles.Warn.Render(fmt.Sprintf("%d unparsed (u)", bad)))
+	}
+	if in.Format != "" {
+		parts = append(parts, "format "+in.Format)
+	}
+	if m.opts.Live && !m.done && !m.snap.Newest.IsZero() {
+		parts = append(parts, "newest "+m.snap.Newest.Format("15:04:05"))
+	}
+	if m.filter.Value() != "" || m.editing {
+		parts = append(parts, m.filter.View())
+	}
+	if m.status != "" {
+		parts = append(parts, m.status)
+	}
+	return truncate(strings.Join(parts, " · "), m.width)
+}
+
+func progressBar(done, total int64, width int) string {
+	frac := min(1, float64(done)/float64(total))
+	n := int(frac * float64(width))
+	return fmt.Sprintf("[%s%s] %3.0f%%", strings.Repeat("█", n), strings.Repeat("░", width-n), 100*frac)
+}
+
+func (m Model) helpLineView() string {
+	var parts []string
+	for _, b := range m.keys.short() {
+		parts = append(parts, b.Help().Key+" "+b.Help().Desc)
+	}
+	return m.styles.Help.Render(truncate(strings.Join(parts, " · "), m.width))
+}
+
+func (m Model) helpView() string {
+	var b strings.Builder
+	b.WriteString("Keys\n\n")
+	for _, k := range m.keys.full() {
+		fmt.Fprintf(&b, "  %-10s %s\n", k.Help().Key, k.Help().Desc)
+	}
+	b.WriteString("\nThe timeline stacks each bucket's requests: █ 502, ▓ 504, ▒ other 5xx,\n░ everything else. ▀ marks 502 bursts, ^ the cursor. Press ? or esc to go back.")
+	return b.String()
+}
+
+func (m Model) errorsView() string {
+	var b strings.Builder
+	b.WriteString("Unparsed lines (first few per file)\n\n")
+	any := false
+	for _, f := range m.snap.Ingest.Files {
+		if f.ReadError != "" {
+			any = true
+			fmt.Fprintf(&b, "%s: %s\n", clean(filepath.Base(f.Path)), clean(f.ReadError))
+		}
+		for _, s := range f.Samples {
+			any = true
+			fmt.Fprintf(&b, "%s:%d %s\n  %s\n", clean(filepath.Base(f.Path)), s.Line, clean(s.Reason), truncate(clean(s.Text), m.width-4))
+		}
+	}
+	if !any {
+		b.WriteString("none: every line was parsed.\n")
+	}
+	return b.String()
+}
+
+// detailContent renders the selected burst for the detail viewport.
+func (m Model) detailContent() string {
+	b, ok := m.selectedBurst()
+	if !ok {
+		return "no burst selected"
+	}
+	w := max(20, m.width-4)
+	wrap := lipgloss.NewStyle().Width(w)
+	var s strings.Builder
+	kind := "502 burst"
+	if b.Kind == correlate.Kind504 {
+		kind = "504 episode"
+	}
+	fmt.Fprintf(&s, "%s #%d on %s\n", kind, b.ID, clean(b.Group))
+	fmt.Fprintf(&s, "%s → %s (%s)\n", report.Timestamp(b.Start), b.End.Format("15:04:05"), shortDur(b.Duration()))
+	fmt.Fprintf(&s, "%d of %d requests bad (%.1f%%), peak %d/s · 502 %d · 504 %d · other 5xx %d\n",
+		b.Bad(), b.Requests, 100*b.Share(), b.Peak, b.BadGateway, b.GatewayTimeout, b.Other5xx)
+	fmt.Fprintf(&s, "attempts/request %.2f · joined to error.log %d of %d\n\n", b.AttemptsPerRequest(), b.Joined, b.Bad())
+	s.WriteString(m.styles.Bold.Render("Likely causes") + "\n")
+	for i, c := range b.Causes {
+		name := fmt.Sprintf("%d. %s  %.0f%%", i+1, c.ID, 100*c.Confidence)
+		if i == 0 {
+			name = m.styles.Cause.Render(name)
+		}
+		s.WriteString(name + "\n")
+		s.WriteString(wrap.Render("   "+clean(c.Summary)) + "\n")
+		for _, ev := range c.Evidence {
+			s.WriteString(wrap.Render("   · "+clean(ev)) + "\n")
+		}
+		s.WriteString(wrap.Render("   fix: "+clean(c.Fix)) + "\n\n")
+	}
+	section := func(title string, cs []correlate.Count) {
+		if len(cs) == 0 {
+			return
+		}
+		s.WriteString(m.styles.Bold.Render(title) + "\n")
+		for i, c := range cs {
+			if i == 8 {
+				fmt.Fprintf(&s, "   … %d more\n", len(cs)-8)
+				break
+			}
+			fmt.Fprintf(&s, "   %-40s %d\n", truncate(clean(c.Key), 40), c.N)
+		}
+	}
+	section("Status chains", b.Chains)
+	section("Peers", b.Peers)
+	section("error.log categories", b.Categories)
+	samples := func(title string, ss []correlate.Sample) {
+		if len(ss) == 0 {
+			return
+		}
+		s.WriteString("\n" + m.styles.Bold.Render(title) + "\n")
+		for _, x := range ss {
+			fmt.Fprintf(&s, "%s:%d\n   %s\n", clean(filepath.Base(x.Source)), x.Line, truncate(clean(x.Text), 3*w))
+		}
+	}
+	samples("Sample access lines", b.Samples)
+	samples("Sample error lines", b.ErrorSamples)
+	return s.String()
+}
