@@ -221,16 +221,24 @@ func (f *Format) setAttempt(kind fieldKind, idx int, v []byte, redirect bool, re
 func (f *Format) assign(kind fieldKind, v []byte, rec *Record) bool {
 	switch kind {
 	case kIgnore:
-	case kTimeLocal:
-		t, ok := parseTimeLocal(v)
-		rec.Time = t
-		return ok
-	case kTimeISO:
-		t, ok := parseTimeISO(v)
+	case kTimeLocal, kTimeISO:
+		parse := parseTimeLocal
+		if kind == kTimeISO {
+			parse = parseTimeISO
+		}
+		t, ok := parse(v)
+		if f.has[kMsec] && !rec.Time.IsZero() {
+			// $msec came first: keep its milliseconds, take this zone.
+			rec.Time = rec.Time.In(t.Location())
+			return ok
+		}
 		rec.Time = t
 		return ok
 	case kMsec:
 		t, ok := parseMsec(v)
+		if !rec.Time.IsZero() {
+			t = t.In(rec.Time.Location())
+		}
 		rec.Time = t
 		return ok
 	case kStatus:

@@ -27,8 +27,34 @@ func (m Model) View() string {
 	}
 	top := lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.timelineView())
 	bottom := lipgloss.JoinVertical(lipgloss.Left, m.statusView(), m.helpLineView())
-	rest := m.height - lipgloss.Height(top) - lipgloss.Height(bottom)
-	return lipgloss.JoinVertical(lipgloss.Left, top, m.burstTableView(max(rest, 3)), bottom)
+	rest := max(m.height-lipgloss.Height(top)-lipgloss.Height(bottom), 3)
+	// The table takes what its rows need; the selected burst's top cause
+	// fills the rest, when there is room for it.
+	table := min(rest, max(len(m.visibleBursts())+3, 4))
+	if rest-table < 5 {
+		return lipgloss.JoinVertical(lipgloss.Left, top, m.burstTableView(rest), bottom)
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, top, m.burstTableView(table), m.previewView(rest-table), bottom)
+}
+
+// previewView shows the selected burst's most likely cause and its fix.
+func (m Model) previewView(height int) string {
+	b, ok := m.selectedBurst()
+	lines := []string{}
+	wrap := lipgloss.NewStyle().Width(max(20, m.width-4))
+	if ok {
+		if c := b.TopCause(); c != nil {
+			lines = append(lines, m.styles.Cause.Render(fmt.Sprintf("#%d %s %.0f%%", b.ID, c.ID, 100*c.Confidence))+
+				m.styles.Dim.Render(" (enter: all causes, evidence, samples)"))
+			lines = append(lines, strings.Split(wrap.Render(clean(c.Summary)), "\n")...)
+			lines = append(lines, strings.Split(wrap.Render("Fix: "+clean(c.Fix)), "\n")...)
+		}
+	}
+	inner := max(1, height-2)
+	if len(lines) > inner {
+		lines = append(lines[:inner-1], "…")
+	}
+	return m.styles.Blur.Width(m.width - 2).Height(inner).Render(strings.Join(lines, "\n"))
 }
 
 func (m Model) headerView() string {
