@@ -285,6 +285,7 @@ func (o *AnalyzeOptions) runTUI(ctx context.Context, cfg correlate.RunConfig) er
 		Live:      o.follow(cfg),
 		PipeInput: !o.IO.StdinTTY && o.follow(cfg),
 		ExportDir: ".",
+		Plain:     os.Getenv("NO_COLOR") != "",
 	})
 	cancel()
 	if err != nil {

@@ -67,10 +67,18 @@ type Correlator struct {
 	closed  []Burst
 	nextID  int
 
+	peerCache map[string]peerEntry
+
 	events  eventRing
 	overall Series
 	byGroup map[string]*groupState
 	totals  Totals
+}
+
+// peerEntry caches a peer's group and its state.
+type peerEntry struct {
+	root string
+	g    *groupState
 }
 
 type trackerKey struct {
@@ -99,12 +107,13 @@ const maxGroups = 64
 func New(opts Options) *Correlator {
 	opts.defaults()
 	return &Correlator{
-		opts:    opts,
-		groups:  newGroups(opts.Upstreams),
-		open:    map[trackerKey]*tracker{},
-		byGroup: map[string]*groupState{},
-		events:  newEventRing(1 << 16),
-		totals:  newTotals(),
+		opts:      opts,
+		groups:    newGroups(opts.Upstreams),
+		open:      map[trackerKey]*tracker{},
+		byGroup:   map[string]*groupState{},
+		peerCache: map[string]peerEntry{},
+		events:    newEventRing(1 << 16),
+		totals:    newTotals(),
 	}
 }
 
@@ -131,13 +140,9 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	if t.After(c.newest) {
 		c.newest = t
 	}
-	root, merged := c.groups.observe(rec)
-	for _, gone := range merged {
-		c.mergeTrackers(gone, root)
-	}
+	root, g := c.resolve(rec)
 	cl := ClassOf(rec.Status)
 	c.overall.Add(t, cl)
-	g := c.group(root)
 	g.series.Add(t, cl)
 	sec := t.Unix()
 	if sec != g.lastSec {
@@ -190,6 +195,29 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 			g.bad++
 		}
 	}
+}
+
+// resolve finds the record's group. The common case, one attempt on a
+// known peer, is a single map lookup in peerCache, which any change to the
+// groups clears.
+func (c *Correlator) resolve(rec *logparse.Record) (string, *groupState) {
+	if len(rec.UpstreamName) == 0 && len(rec.Attempts) == 1 {
+		if e, ok := c.peerCache[string(rec.Attempts[0].Addr)]; ok {
+			return e.root, e.g
+		}
+	}
+	root, merged := c.groups.observe(rec)
+	for _, gone := range merged {
+		c.mergeTrackers(gone, root)
+	}
+	if len(merged) > 0 {
+		clear(c.peerCache)
+	}
+	g := c.group(root)
+	if len(rec.UpstreamName) == 0 && len(rec.Attempts) == 1 && len(c.peerCache) < maxPeers {
+		c.peerCache[string(rec.Attempts[0].Addr)] = peerEntry{root, g}
+	}
+	return root, g
 }
 
 // recentFailures sums upstream 5xx attempts in the 15 seconds up to sec.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -36,8 +37,11 @@ type RunConfig struct {
 // live tail is processed as it arrives.
 const batchLines = 512
 
-// rawBatch is a run of lines copied out of one source.
+// rawBatch is a run of lines copied out of one source. Batches are
+// recycled through pools once the correlator is done with them, so a run
+// allocates a bounded set of buffers whatever the input size.
 type rawBatch struct {
+	seq   int // position in its set, so parallel parsers can be reordered
 	arena []byte
 	lines []rawLine
 }
@@ -49,9 +53,32 @@ type rawLine struct {
 	err    error
 }
 
-// parsedBatch holds one set's parsed items in their order.
+var (
+	rawPool    = sync.Pool{New: func() any { return &rawBatch{arena: make([]byte, 0, 128<<10)} }}
+	parsedPool = sync.Pool{New: func() any { return &parsedBatch{} }}
+)
+
+func newRawBatch() *rawBatch {
+	b := rawPool.Get().(*rawBatch)
+	b.arena, b.lines = b.arena[:0], b.lines[:0]
+	return b
+}
+
+// release returns a batch and its lines to the pools; nothing may point
+// into them afterwards.
+func (b *parsedBatch) release() {
+	if b.raw != nil {
+		rawPool.Put(b.raw)
+		b.raw = nil
+	}
+	parsedPool.Put(b)
+}
+
+// parsedBatch holds one set's parsed items in their order. Records point
+// into raw's arena.
 type parsedBatch struct {
-	arena  []byte
+	raw    *rawBatch
+	seq    int
 	recs   []logparse.Record
 	events []logparse.Event
 	items  []itemRef
@@ -73,11 +100,11 @@ func (b *parsedBatch) time(i int) time.Time {
 
 // setReader reads one rotation set, file after file, into raw batches.
 type setReader struct {
-	set      input.Set
-	stats    *IngestStats
-	out      chan rawBatch
-	follow   bool // stdin: flush whenever the pipe would block
-	consumed func(int64)
+	set    input.Set
+	stats  *IngestStats
+	out    chan *rawBatch
+	follow bool // stdin: flush whenever the pipe would block
+	seq    int
 }
 
 func (s *setReader) run(ctx context.Context) {
@@ -100,18 +127,20 @@ func (s *setReader) readFile(ctx context.Context, path string) {
 	defer st.Close()
 	s.stats.opened(fi, st)
 	r := input.NewReader(st, path)
-	b := rawBatch{arena: make([]byte, 0, 128<<10)}
+	b := newRawBatch()
 	flush := func() bool {
 		if len(b.lines) == 0 {
 			return true
 		}
 		s.stats.progress(fi, st.Consumed())
+		b.seq = s.seq
+		s.seq++
 		select {
 		case s.out <- b:
 		case <-ctx.Done():
 			return false
 		}
-		b = rawBatch{arena: make([]byte, 0, cap(b.arena))}
+		b = newRawBatch()
 		return true
 	}
 	for r.Next() {
@@ -125,6 +154,7 @@ func (s *setReader) readFile(ctx context.Context, path string) {
 		}
 	}
 	flush()
+	rawPool.Put(b)
 	s.stats.progress(fi, st.Consumed())
 	if err := r.Err(); err != nil {
 		s.stats.fileError(fi, err)
@@ -134,12 +164,14 @@ func (s *setReader) readFile(ctx context.Context, path string) {
 // parser turns one set's raw batches into parsed batches.
 type parser struct {
 	format *logparse.Format
+	access *logparse.Parser
 	zone   *time.Location
 	stats  *IngestStats
 }
 
-func (p *parser) parse(rb rawBatch) parsedBatch {
-	pb := parsedBatch{arena: rb.arena}
+func (p *parser) parse(rb *rawBatch) *parsedBatch {
+	pb := parsedPool.Get().(*parsedBatch)
+	pb.raw, pb.seq, pb.recs, pb.events, pb.items = rb, rb.seq, pb.recs[:0], pb.events[:0], pb.items[:0]
 	var last *logparse.Event
 	counts := map[string]*lineCounts{}
 	for _, rl := range rb.lines {
@@ -161,7 +193,11 @@ func (p *parser) parse(rb rawBatch) parsedBatch {
 		}
 		pos := Pos{Source: rl.source, Line: rl.num}
 		if logparse.IsErrorLine(line) {
-			pb.events = append(pb.events, logparse.Event{})
+			if len(pb.events) == cap(pb.events) {
+				pb.events = append(pb.events, logparse.Event{})
+			} else {
+				pb.events = pb.events[:len(pb.events)+1]
+			}
 			ev := &pb.events[len(pb.events)-1]
 			if err := logparse.ParseErrorLine(line, p.zone, ev); err != nil {
 				pb.events = pb.events[:len(pb.events)-1]
@@ -193,7 +229,7 @@ func (p *parser) parse(rb rawBatch) parsedBatch {
 			pb.recs = pb.recs[:len(pb.recs)+1]
 		}
 		rec := &pb.recs[len(pb.recs)-1]
-		if err := p.format.Parse(line, rec); err != nil {
+		if err := p.access.Parse(line, rec); err != nil {
 			pb.recs = pb.recs[:len(pb.recs)-1]
 			c.malformed++
 			p.stats.sample(rl.source, rl.num, err.Error(), string(line))
@@ -219,11 +255,16 @@ func isContinuation(line []byte) bool {
 func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	started := time.Now()
 	stats := newIngestStats()
+	for _, set := range cfg.Sets {
+		for _, p := range set.Paths {
+			stats.file(p) // list inputs in the order given, whatever finishes first
+		}
+	}
 	follow := false
-	raws := make([]chan rawBatch, len(cfg.Sets))
+	raws := make([]chan *rawBatch, len(cfg.Sets))
 	var wg sync.WaitGroup
 	for i, set := range cfg.Sets {
-		raws[i] = make(chan rawBatch, 4)
+		raws[i] = make(chan *rawBatch, 4)
 		isStdin := len(set.Paths) == 1 && set.Paths[0] == "-"
 		follow = follow || isStdin
 		sr := &setReader{set: set, stats: stats, out: raws[i], follow: isStdin}
@@ -246,7 +287,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		select {
 		case b, ok := <-ch:
 			if ok {
-				firsts[i] = &b
+				firsts[i] = b
 				for _, l := range b.lines {
 					if l.err == nil {
 						sample = append(sample, b.arena[l.off:l.off+l.n])
@@ -279,29 +320,16 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	}
 	stats.Zone = fmt.Sprintf("%s (%s)", zoneName(zone), zoneWhy)
 
-	parsed := make([]chan parsedBatch, len(cfg.Sets))
+	parsed := make([]chan *parsedBatch, len(cfg.Sets))
 	for i := range cfg.Sets {
-		parsed[i] = make(chan parsedBatch, 4)
-		p := &parser{format: format, zone: zone, stats: stats}
-		first := firsts[i]
-		in, out := raws[i], parsed[i]
-		go func() {
-			defer close(out)
-			if first != nil {
-				select {
-				case out <- p.parse(*first):
-				case <-ctx.Done():
-					return
-				}
+		parsed[i] = make(chan *parsedBatch, 4)
+		go parseSet(ctx, firsts[i], raws[i], parsed[i], func() *parser {
+			p := &parser{format: format, zone: zone, stats: stats}
+			if format != nil {
+				p.access = format.NewParser()
 			}
-			for rb := range in {
-				select {
-				case out <- p.parse(rb):
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
+			return p
+		})
 	}
 
 	c := New(cfg.Options)
@@ -352,7 +380,6 @@ loop:
 			publish(false)
 			continue
 		}
-		lastArrival = time.Now()
 		ref := pb.items[i]
 		if ref.event {
 			c.AddEvent(&pb.events[ref.idx], ref.pos)
@@ -360,6 +387,8 @@ loop:
 			c.AddRecord(&pb.recs[ref.idx], ref.pos)
 		}
 		if i == len(pb.items)-1 {
+			lastArrival = time.Now()
+			pb.release()
 			emit(c.Advance(time.Time{}))
 			publish(false)
 		}
@@ -370,6 +399,65 @@ loop:
 		cfg.Publish(final)
 	}
 	return final, errors.Join(stats.sourceErrors()...)
+}
+
+// parseWorkers is how many goroutines parse one set; the batches are put
+// back in order before the correlator sees them.
+var parseWorkers = max(1, min(runtime.GOMAXPROCS(0), 4))
+
+// parseSet parses a set's raw batches (first, then the rest of in) on
+// parseWorkers goroutines and sends them to out in their original order.
+func parseSet(ctx context.Context, first *rawBatch, in <-chan *rawBatch, out chan<- *parsedBatch, newParser func() *parser) {
+	defer close(out)
+	work := make(chan *rawBatch, parseWorkers)
+	done := make(chan *parsedBatch, parseWorkers)
+	go func() {
+		defer close(work)
+		if first != nil {
+			work <- first
+		}
+		for rb := range in {
+			select {
+			case work <- rb:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range parseWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := newParser()
+			for rb := range work {
+				select {
+				case done <- p.parse(rb):
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+	pending := map[int]*parsedBatch{}
+	next := 0
+	for pb := range done {
+		pending[pb.seq] = pb
+		for {
+			b, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
 }
 
 func hasAccessLines(sample [][]byte) bool {
@@ -416,13 +504,13 @@ const (
 // is in order already (nginx appends), so holding one batch per set is
 // enough: a k-way merge with bounded memory.
 type merger struct {
-	chans []chan parsedBatch
+	chans []chan *parsedBatch
 	cur   []*parsedBatch
 	pos   []int
 	done  []bool
 }
 
-func newMerger(chans []chan parsedBatch) *merger {
+func newMerger(chans []chan *parsedBatch) *merger {
 	return &merger{chans: chans, cur: make([]*parsedBatch, len(chans)), pos: make([]int, len(chans)), done: make([]bool, len(chans))}
 }
 
@@ -436,7 +524,9 @@ func (m *merger) step(ctx context.Context, tick <-chan time.Time) (*parsedBatch,
 				if !ok {
 					m.done[s] = true
 				} else if len(b.items) > 0 {
-					m.cur[s], m.pos[s] = &b, 0
+					m.cur[s], m.pos[s] = b, 0
+				} else {
+					b.release()
 				}
 			case <-tick:
 				return nil, 0, stepIdle

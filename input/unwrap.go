@@ -28,11 +28,15 @@ func Unwrap(b []byte) (payload []byte, stream string, complete bool) {
 			return p, "", true
 		}
 	}
-	if p, ok := unwrapCompose(b); ok {
-		return p, "", true
+	if isLetter(b[0]) {
+		if p, ok := unwrapCompose(b); ok {
+			return p, "", true
+		}
 	}
 	return b, "", true
 }
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // unwrapCRI handles "2026-11-20T10:00:00.123456789Z stdout F payload".
 func unwrapCRI(b []byte) ([]byte, string, bool, bool) {

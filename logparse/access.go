@@ -61,6 +61,32 @@ func (rec *Record) reset(line []byte) {
 // allocates nothing once rec.Attempts has grown to the longest retry chain.
 // On failure it returns a *ParseError and rec holds what was read so far.
 func (f *Format) Parse(line []byte, rec *Record) error {
+	return f.parse(line, rec, nil)
+}
+
+// Parser parses lines of one format, remembering the last timestamp it
+// converted: consecutive lines mostly share their second, and converting a
+// date is the costliest step of a line. A Parser is for one goroutine.
+type Parser struct {
+	f     *Format
+	cache timeCache
+}
+
+type timeCache struct {
+	raw [40]byte
+	n   int
+	t   time.Time
+}
+
+// NewParser returns a Parser for f.
+func (f *Format) NewParser() *Parser { return &Parser{f: f} }
+
+// Parse is Format.Parse with the timestamp cache.
+func (p *Parser) Parse(line []byte, rec *Record) error {
+	return p.f.parse(line, rec, &p.cache)
+}
+
+func (f *Format) parse(line []byte, rec *Record, tc *timeCache) error {
 	rec.reset(line)
 	if !bytes.HasPrefix(line, f.prefix) {
 		return &ParseError{Column: 1, Field: "prefix", Err: ErrNoMatch}
@@ -90,7 +116,7 @@ func (f *Format) Parse(line []byte, rec *Record) error {
 			}
 			val, p = p[:n], p[n+len(fl.delim):]
 		}
-		if !f.assign(fl.kind, val, rec) {
+		if !f.assign(fl.kind, val, rec, tc) {
 			return f.fieldError(line, val, fl)
 		}
 	}
@@ -218,15 +244,25 @@ func (f *Format) setAttempt(kind fieldKind, idx int, v []byte, redirect bool, re
 
 // assign converts one field's text into rec; false means the text is not a
 // valid value for the variable, so the line does not match the format.
-func (f *Format) assign(kind fieldKind, v []byte, rec *Record) bool {
+func (f *Format) assign(kind fieldKind, v []byte, rec *Record, tc *timeCache) bool {
 	switch kind {
 	case kIgnore:
 	case kTimeLocal, kTimeISO:
-		parse := parseTimeLocal
-		if kind == kTimeISO {
-			parse = parseTimeISO
+		var t time.Time
+		ok := true
+		if tc != nil && tc.n == len(v) && string(tc.raw[:tc.n]) == string(v) {
+			t = tc.t
+		} else {
+			parse := parseTimeLocal
+			if kind == kTimeISO {
+				parse = parseTimeISO
+			}
+			t, ok = parse(v)
+			if ok && tc != nil && len(v) <= len(tc.raw) {
+				tc.n = copy(tc.raw[:], v)
+				tc.t = t
+			}
 		}
-		t, ok := parse(v)
 		if f.has[kMsec] && !rec.Time.IsZero() {
 			// $msec came first: keep its milliseconds, take this zone.
 			rec.Time = rec.Time.In(t.Location())

@@ -1,0 +1,36 @@
+# Everyday targets; CI runs .ci/run.
+FUZZTIME ?= 30s
+PKGS_FUZZ := ./logparse ./input ./report
+
+.PHONY: build test vet bench fuzz golden fixtures whole
+
+build:
+	go build -o badgw ./cmd/badgw
+
+test:
+	go test -race ./...
+
+vet:
+	gofmt -l $$(git ls-files '*.go')
+	go vet ./...
+
+# Compare two builds with: make bench > new.txt; benchstat old.txt new.txt
+bench:
+	go test -run '^$$' -bench . -benchmem -count 6 ./input ./logparse ./correlate
+
+# Runs every fuzz target for FUZZTIME each.
+fuzz:
+	@for pkg in $(PKGS_FUZZ); do \
+	  for t in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; go test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+golden:
+	go test ./report ./tui -update
+
+fixtures:
+	go run ./fixtures/gen
+
+whole: build
+	bench/whole.sh

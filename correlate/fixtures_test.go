@@ -1,0 +1,196 @@
+package correlate_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/input"
+	"github.com/badgw/badgw/logparse"
+)
+
+// truth mirrors the fields of fixtures/<scenario>/truth.json the suite checks.
+type truth struct {
+	Scenario      string `json:"scenario"`
+	Directive     string `json:"format_directive"`
+	ExpectNoBurst bool   `json:"expect_no_burst"`
+	Faults        []struct {
+		Kind        string     `json:"kind"`
+		Start       time.Time  `json:"start"`
+		End         time.Time  `json:"end"`
+		EffectS     float64    `json:"effect_s"`
+		Cause       string     `json:"cause"`
+		ExpectBurst bool       `json:"expect_burst"`
+		First502    *time.Time `json:"first_502"`
+		Last502     *time.Time `json:"last_502"`
+	} `json:"faults"`
+}
+
+// tolerance is how far a burst's edges may be from the 502s nginx logged.
+const tolerance = 2 * time.Second
+
+// sporadic faults produce scattered 502s: bursts must fall inside the
+// fault's window rather than match its first and last 502.
+var sporadic = map[string]bool{"backend_closes_reused_connections": true}
+
+func loadTruth(t *testing.T, dir string) truth {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr truth
+	if err := json.Unmarshal(data, &tr); err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// analyse runs the whole pipeline the way "badgw analyze" does.
+func analyse(t *testing.T, dir string, withConf bool, tr truth) correlate.Snapshot {
+	t.Helper()
+	sets, err := input.Expand([]string{filepath.Join(dir, "access.log*"), filepath.Join(dir, "error.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := correlate.RunConfig{Sets: sets}
+	if withConf {
+		conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := conf.AccessFormat("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Format, cfg.Options.Upstreams = f, conf.Upstreams
+	} else if !isPresetDirective(tr.Directive) {
+		// Without nginx.conf a user passes the directive unless it is a
+		// preset, which badgw detects.
+		f, err := logparse.ParseFormat(tr.Directive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Format = f
+	}
+	snap, err := correlate.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := snap.Ingest.Totals().Malformed; m != 0 {
+		t.Errorf("%d malformed lines: %+v", m, snap.Ingest.Files)
+	}
+	return snap
+}
+
+func isPresetDirective(d string) bool {
+	for _, n := range logparse.PresetNames() {
+		if logparse.PresetDirective(n) == d {
+			return true
+		}
+	}
+	return false
+}
+
+func TestFixtures(t *testing.T) {
+	dirs, _ := filepath.Glob("../fixtures/*/truth.json")
+	if len(dirs) < 9 {
+		t.Fatalf("found %d scenarios, want at least 9", len(dirs))
+	}
+	for _, tj := range dirs {
+		dir := filepath.Dir(tj)
+		for _, withConf := range []bool{true, false} {
+			name := filepath.Base(dir) + map[bool]string{true: "/with-nginx.conf", false: "/logs-only"}[withConf]
+			t.Run(name, func(t *testing.T) {
+				tr := loadTruth(t, dir)
+				snap := analyse(t, dir, withConf, tr)
+				checkAgainstTruth(t, tr, snap)
+			})
+		}
+	}
+}
+
+func checkAgainstTruth(t *testing.T, tr truth, snap correlate.Snapshot) {
+	bursts := snap.BadGatewayBursts()
+	if tr.ExpectNoBurst && len(bursts) > 0 {
+		t.Errorf("expected no 502 burst, found %d: %s", len(bursts), describe(bursts))
+	}
+	explained := make([]bool, len(bursts))
+	for _, f := range tr.Faults {
+		lo := f.Start.Add(-tolerance)
+		hi := f.End.Add(time.Duration(f.EffectS*float64(time.Second)) + tolerance)
+		switch {
+		case !f.ExpectBurst:
+			// A 504 fault: an episode with the cause, and no 502 burst in it.
+			found := false
+			for _, b := range snap.TimeoutEpisodes() {
+				if !b.End.Before(lo) && !b.Start.After(hi) && b.TopCause().ID == f.Cause {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s: no 504 episode with cause %s in %s–%s", f.Kind, f.Cause, lo.Format("15:04:05"), hi.Format("15:04:05"))
+			}
+		case sporadic[f.Kind]:
+			n := 0
+			for i, b := range bursts {
+				if !b.Start.Before(lo) && !b.End.After(hi) {
+					explained[i] = true
+					n++
+					if b.TopCause().ID != f.Cause {
+						t.Errorf("%s: burst %s ranks %s first, want %s", f.Kind, b.Start.Format("15:04:05"), b.TopCause().ID, f.Cause)
+					}
+				}
+			}
+			if n == 0 {
+				t.Errorf("%s: no burst inside %s–%s", f.Kind, lo.Format("15:04:05"), hi.Format("15:04:05"))
+			}
+		default:
+			if f.First502 == nil {
+				t.Fatalf("%s: truth has no 502s for a burst fault", f.Kind)
+			}
+			found := false
+			for i, b := range bursts {
+				if absDur(b.Start.Sub(*f.First502)) <= tolerance && absDur(b.End.Sub(*f.Last502)) <= tolerance {
+					found = true
+					explained[i] = true
+					if got := b.TopCause().ID; got != f.Cause {
+						t.Errorf("%s: burst %s–%s ranks %s first, want %s\n%s", f.Kind, b.Start.Format("15:04:05"), b.End.Format("15:04:05"), got, f.Cause, describe([]correlate.Burst{b}))
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: no burst within %s of %s–%s; found %s", f.Kind, tolerance,
+					f.First502.Format("15:04:05"), f.Last502.Format("15:04:05"), describe(bursts))
+			}
+		}
+	}
+	for i, ok := range explained {
+		if !ok && !tr.ExpectNoBurst {
+			t.Errorf("burst outside every fault window: %s", describe(bursts[i:i+1]))
+		}
+	}
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func describe(bs []correlate.Burst) string {
+	s := ""
+	for _, b := range bs {
+		s += fmt.Sprintf("\n  #%d %s %s–%s %d×502 causes:", b.ID, b.Group, b.Start.Format("15:04:05"), b.End.Format("15:04:05"), b.BadGateway)
+		for _, c := range b.Causes {
+			s += fmt.Sprintf(" %s(%.2f)", c.ID, c.Confidence)
+		}
+	}
+	return s
+}
