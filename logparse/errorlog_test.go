@@ -29,9 +29,9 @@ var errorCases = []struct {
 	host     string
 }{
 	{
-		name:  "fixture single-peer-down: refused",
-		line:  `2026/11/22 01:19:47 [error] 6100#6100: *2 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: api.badgw.test, request: "GET /api/items/311 HTTP/1.1", upstream: "http://127.0.0.1:45567/api/items/311", host: "127.0.0.1:45293"`,
-		cat:   CatConnectRefused, errno: 111, conn: 2, peer: "127.0.0.1:45567", phase: "while connecting to upstream", level: LevelError,
+		name: "fixture single-peer-down: refused",
+		line: `2026/11/22 01:19:47 [error] 6100#6100: *2 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: api.badgw.test, request: "GET /api/items/311 HTTP/1.1", upstream: "http://127.0.0.1:45567/api/items/311", host: "127.0.0.1:45293"`,
+		cat:  CatConnectRefused, errno: 111, conn: 2, peer: "127.0.0.1:45567", phase: "while connecting to upstream", level: LevelError,
 		client: "127.0.0.1", request: "GET /api/items/311 HTTP/1.1", upstream: "http://127.0.0.1:45567/api/items/311", host: "127.0.0.1:45293",
 	},
 	{
