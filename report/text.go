@@ -176,7 +176,9 @@ func writeTimeline(e *errWriter, snap correlate.Snapshot, width int) {
 	}
 	e.printf("  all  %s  max %d\n", all.String(), tl.Max)
 	e.printf("  502  %s  max %d\n", bad.String(), tl.Max502)
-	e.printf("       %s\n", strings.TrimRight(marks.String(), " "))
+	if m := strings.TrimRight(marks.String(), " "); m != "" {
+		e.printf("       %s  ^ 502 burst\n", m)
+	}
 }
 
 func writeBurst(e *errWriter, b correlate.Burst) {

@@ -1,0 +1,202 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/input"
+	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/report"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// analyseFixture runs the pipeline on a fixture with its nginx.conf.
+func analyseFixture(t *testing.T, name string) correlate.Snapshot {
+	t.Helper()
+	dir := filepath.Join("..", "fixtures", name)
+	sets, err := input.Expand([]string{filepath.Join(dir, "access.log*"), filepath.Join(dir, "error.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := conf.AccessFormat("")
+	snap, err := correlate.Run(context.Background(), correlate.RunConfig{Sets: sets, Format: f, Options: correlate.Options{Upstreams: conf.Upstreams}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; diff with -update and git diff.\n got:\n%s", path, got)
+	}
+}
+
+func TestGoldens(t *testing.T) {
+	for _, name := range []string{"no-live-upstreams", "upstream-timeout", "healthy-noise", "backend-crash"} {
+		t.Run(name, func(t *testing.T) {
+			snap := analyseFixture(t, name)
+			var text, csvOut, jsonOut bytes.Buffer
+			if err := report.WriteText(&text, snap, report.TextOptions{Width: 100}); err != nil {
+				t.Fatal(err)
+			}
+			if err := report.WriteCSV(&csvOut, snap.Bursts); err != nil {
+				t.Fatal(err)
+			}
+			if err := report.WriteJSON(&jsonOut, snap); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, name+".txt", text.Bytes())
+			golden(t, name+".csv", csvOut.Bytes())
+			golden(t, name+".json", jsonOut.Bytes())
+
+			rows, err := csv.NewReader(bytes.NewReader(csvOut.Bytes())).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(rows[0], ",") != strings.Join(report.CSVHeader, ",") {
+				t.Errorf("header = %v", rows[0])
+			}
+			if len(rows)-1 != len(snap.BadGatewayBursts()) {
+				t.Errorf("%d rows for %d bursts", len(rows)-1, len(snap.BadGatewayBursts()))
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(jsonOut.Bytes(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []string{"inputs", "totals", "timeline", "bursts", "timeouts"} {
+				if _, ok := doc[k]; !ok {
+					t.Errorf("JSON lacks %q", k)
+				}
+			}
+		})
+	}
+}
+
+// TestHostileLogContent: a request path that is a spreadsheet formula, an
+// ANSI escape in a user agent and a formula as the upstream name must come
+// out inert in the CSV, the text report and the JSON.
+func TestHostileLogContent(t *testing.T) {
+	dir := t.TempDir()
+	var log strings.Builder
+	for i := 0; i < 5; i++ {
+		log.WriteString(`203.0.113.9 - - [20/Nov/2026:10:00:0` + string(rune('0'+i)) + ` +0000] "GET /=HYPERLINK(\"http://x\") HTTP/1.1" 502 157 "-" "evil` + "\x1b[2J\x1b]0;pwned\x07" + `agent" =2+5 502` + "\n")
+	}
+	path := filepath.Join(dir, "access.log")
+	if err := os.WriteFile(path, []byte(log.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := logparse.ParseFormat(`log_format x escape=none '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $upstream_addr $upstream_status';`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := correlate.Run(context.Background(), correlate.RunConfig{Sets: []input.Set{{Base: path, Paths: []string{path}}}, Format: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.BadGatewayBursts()) != 1 {
+		t.Fatalf("want one burst, got %d", len(snap.BadGatewayBursts()))
+	}
+	var csvOut, text, jsonOut bytes.Buffer
+	report.WriteCSV(&csvOut, snap.Bursts)
+	report.WriteText(&text, snap, report.TextOptions{})
+	report.WriteJSON(&jsonOut, snap)
+	rows, err := csv.NewReader(&csvOut).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows[1:] {
+		for i, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+				t.Errorf("CSV column %s starts a formula: %q", rows[0][i], cell)
+			}
+		}
+	}
+	if up := rows[1][4]; up != `'=2+5` {
+		t.Errorf("upstream cell = %q", up)
+	}
+	for name, out := range map[string][]byte{"text": text.Bytes(), "json": jsonOut.Bytes()} {
+		if bytes.ContainsRune(out, 0x1b) || bytes.ContainsRune(out, 0x07) {
+			t.Errorf("%s report carries a raw control character", name)
+		}
+	}
+	if !strings.Contains(text.String(), `=HYPERLINK(\"http://x\")`) || !strings.Contains(text.String(), "evilagent") {
+		t.Errorf("the sample line vanished from the report:\n%s", text.String())
+	}
+}
+
+func TestClean(t *testing.T) {
+	tests := map[string]string{
+		"plain":                     "plain",
+		"a\x1b[31mred\x1b[0m":       "ared",
+		"title\x1b]0;x\x07end":      "titleend",
+		"osc\x1b]8;;http://x\x1b\\": "osc",
+		"bell\x07":                  `bell\x07`,
+		"nul\x00":                   `nul\x00`,
+		"bad\xffutf8":               `bad\xffutf8`,
+		"tab\there":                 "tab\there",
+		"c1\u009b2Jx":               "c1x",
+		"ünïcode ok":                "ünïcode ok",
+	}
+	for in, want := range tests {
+		if got := report.Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"=1+1": "'=1+1", "+x": "'+x", "-x": "'-x", "@x": "'@x", "\tx": "'\tx", "ok": "ok"} {
+		if got := report.Cell(in); got != want {
+			t.Errorf("Cell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.csv")
+	os.WriteFile(path, []byte("previous"), 0o644)
+	err := report.WriteFile(path, nil, func(w io.Writer) error {
+		w.Write([]byte("partial"))
+		return os.ErrInvalid
+	})
+	if err == nil {
+		t.Fatal("want the writer's error")
+	}
+	if data, _ := os.ReadFile(path); string(data) != "previous" {
+		t.Errorf("a failed write changed the file: %q", data)
+	}
+	if err := report.WriteFile(path, nil, func(w io.Writer) error { _, err := w.Write([]byte("new")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "new" {
+		t.Errorf("file = %q", data)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".out.csv.tmp-*")); len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
