@@ -110,11 +110,6 @@ func (o *AnalyzeOptions) runConfig() (correlate.RunConfig, error) {
 		}
 		args = []string{"-"}
 	}
-	sets, err := input.Expand(args)
-	if err != nil {
-		return cfg, &exitError{code: ExitInput, err: err}
-	}
-	cfg.Sets = sets
 	if o.Format != "" {
 		f, err := logparse.ParseFormat(o.Format)
 		if err != nil {
@@ -144,6 +139,13 @@ func (o *AnalyzeOptions) runConfig() (correlate.RunConfig, error) {
 	}
 	cfg.Zone = zone
 	cfg.Options.Gap, cfg.Options.Min502 = o.Gap, o.Min502
+	// Files are looked at last, so usage errors are reported first.
+	sets, err := input.Expand(args)
+	if err != nil {
+		return cfg, &exitError{code: ExitInput, err: err}
+	}
+	cfg.Sets = sets
+	cfg.Stdin = o.IO.In
 	return cfg, nil
 }
 
@@ -213,7 +215,7 @@ func (o *AnalyzeOptions) runReport(ctx context.Context, cfg correlate.RunConfig)
 	}
 	snap, runErr := correlate.Run(ctx, cfg)
 	if snap.Ingest.Files == nil && runErr != nil {
-		return &exitError{code: ExitInput, err: runErr}
+		return o.exit(snap, runErr, nil)
 	}
 	if live {
 		writeErr = errors.Join(writeErr, report.WriteSummary(text, snap, report.TextOptions{}))

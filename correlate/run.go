@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -16,6 +18,8 @@ import (
 // RunConfig wires the pipeline.
 type RunConfig struct {
 	Sets []input.Set
+	// Stdin is read for the path "-"; os.Stdin when nil.
+	Stdin io.Reader
 	// Format parses access lines; nil means detect it from the first lines
 	// among Candidates (the presets when empty).
 	Format     *logparse.Format
@@ -104,6 +108,7 @@ type setReader struct {
 	stats  *IngestStats
 	out    chan *rawBatch
 	follow bool // stdin: flush whenever the pipe would block
+	stdin  io.Reader
 	seq    int
 }
 
@@ -119,7 +124,13 @@ func (s *setReader) run(ctx context.Context) {
 
 func (s *setReader) readFile(ctx context.Context, path string) {
 	fi := s.stats.file(path)
-	st, err := input.Open(path)
+	var st *input.Stream
+	var err error
+	if path == "-" {
+		st, err = input.NewStream("-", s.stdin, -1)
+	} else {
+		st, err = input.Open(path)
+	}
 	if err != nil {
 		s.stats.fileError(fi, err)
 		return
@@ -267,7 +278,10 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		raws[i] = make(chan *rawBatch, 4)
 		isStdin := len(set.Paths) == 1 && set.Paths[0] == "-"
 		follow = follow || isStdin
-		sr := &setReader{set: set, stats: stats, out: raws[i], follow: isStdin}
+		sr := &setReader{set: set, stats: stats, out: raws[i], follow: isStdin, stdin: cfg.Stdin}
+		if sr.stdin == nil {
+			sr.stdin = os.Stdin
+		}
 		wg.Add(1)
 		go func() { defer wg.Done(); sr.run(ctx) }()
 	}

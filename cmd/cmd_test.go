@@ -1,0 +1,263 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+func fixture(name, file string) string {
+	return filepath.Join("..", "fixtures", name, file)
+}
+
+func TestAnalyzeFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want func(*AnalyzeOptions) bool
+	}{
+		{[]string{"a.log", "--format", "combined", "--csv", "-", "--fail-on-burst"}, func(o *AnalyzeOptions) bool {
+			return o.Format == "combined" && o.CSV == "-" && o.FailOnBurst && len(o.Args) == 1 && o.Gap == 5*time.Second && o.Min502 == 3
+		}},
+		{[]string{"--nginx-conf", "n.conf", "--format-name", "main", "--gap", "10s", "--min-502", "5", "--tz", "+01:00", "x", "y"}, func(o *AnalyzeOptions) bool {
+			return o.NginxConf == "n.conf" && o.FormatName == "main" && o.Gap == 10*time.Second && o.Min502 == 5 && o.TZ == "+01:00" && len(o.Args) == 2
+		}},
+		{[]string{"--no-tui", "--json", "out.json"}, func(o *AnalyzeOptions) bool { return o.NoTUI && o.JSON == "out.json" && len(o.Args) == 0 }},
+	}
+	for _, tt := range tests {
+		io, _, _, _ := TestStreams()
+		var got *AnalyzeOptions
+		c := NewCmdAnalyze(io, func(_ context.Context, o *AnalyzeOptions) error { got = o; return nil })
+		c.SetArgs(tt.args)
+		if err := c.Execute(); err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if !tt.want(got) {
+			t.Errorf("%v: options %+v", tt.args, got)
+		}
+	}
+}
+
+// run executes badgw with args on test streams and returns the exit code
+// and both outputs.
+func run(t *testing.T, in io.Reader, args ...string) (int, string, string) {
+	t.Helper()
+	streams, _, out, errOut := TestStreams()
+	if in != nil {
+		streams.In = in
+	}
+	code := Execute(context.Background(), streams, args)
+	return code, out.String(), errOut.String()
+}
+
+func TestAnalyzeReportAndExitCodes(t *testing.T) {
+	conf := fixture("no-live-upstreams", "nginx.conf")
+	logs := []string{fixture("no-live-upstreams", "access.log*"), fixture("no-live-upstreams", "error.log")}
+
+	code, out, errOut := run(t, nil, append([]string{"analyze", "--nginx-conf", conf}, logs...)...)
+	if code != ExitOK || !strings.Contains(out, "Burst #2") || !strings.Contains(out, "all_peers_down (0.99)") {
+		t.Errorf("analyze: code %d, stderr %q\n%s", code, errOut, out)
+	}
+
+	code, _, _ = run(t, nil, append([]string{"analyze", "--fail-on-burst", "--nginx-conf", conf}, logs...)...)
+	if code != ExitBurstFound {
+		t.Errorf("--fail-on-burst: code %d, want %d", code, ExitBurstFound)
+	}
+	code, _, _ = run(t, nil, "analyze", "--fail-on-burst", fixture("healthy-noise", "access.log"), fixture("healthy-noise", "error.log"))
+	if code != ExitOK {
+		t.Errorf("--fail-on-burst on healthy logs: code %d, want 0", code)
+	}
+
+	code, _, errOut = run(t, nil, "analyze", "--gap", "0s", "x.log")
+	if code != ExitUsage || !strings.Contains(errOut, "--gap") {
+		t.Errorf("bad --gap: code %d, %q", code, errOut)
+	}
+	code, _, _ = run(t, nil, "analyze", "--no-such-flag")
+	if code != ExitUsage {
+		t.Errorf("unknown flag: code %d", code)
+	}
+	code, _, errOut = run(t, nil, "analyze", "/nonexistent/access.log")
+	if code != ExitInput || !strings.Contains(errOut, "nonexistent") {
+		t.Errorf("missing file: code %d, %q", code, errOut)
+	}
+	code, _, errOut = run(t, nil, "analyze", "--format", "log_format x '$remote_addr';", "a")
+	if code != ExitUsage || !strings.Contains(errOut, "no $status") {
+		t.Errorf("bad --format: code %d, %q", code, errOut)
+	}
+}
+
+func TestNoFormatFits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "weird.log")
+	os.WriteFile(path, []byte("this is | not an nginx line\nnor is this\n"), 0o644)
+	code, _, errOut := run(t, nil, "analyze", path)
+	if code != ExitUsage || !strings.Contains(errOut, "closest is") || !strings.Contains(errOut, "first fails on sample line 1") {
+		t.Errorf("code %d, %q", code, errOut)
+	}
+}
+
+// TestTruncatedGzip: the lines before the damage are analysed and written,
+// and the run exits 1 naming the file.
+func TestTruncatedGzip(t *testing.T) {
+	data, err := os.ReadFile(fixture("no-live-upstreams", "access.log.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write(data)
+	zw.Close()
+	dir := t.TempDir()
+	cut := filepath.Join(dir, "access.log.2.gz")
+	os.WriteFile(cut, b.Bytes()[:b.Len()/2], 0o644)
+	csvPath := filepath.Join(dir, "bursts.csv")
+	code, out, errOut := run(t, nil, "analyze", "--format", "main", "--csv", csvPath, cut)
+	if code != ExitInput || !strings.Contains(errOut, cut) || !strings.Contains(errOut, "unexpected EOF") {
+		t.Errorf("code %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(out, "lines") || !strings.Contains(out, cut[len(cut)-20:]) {
+		t.Errorf("report lacks the damaged file:\n%s", out)
+	}
+	if _, err := os.Stat(csvPath); err != nil {
+		t.Errorf("CSV not written despite the damage: %v", err)
+	}
+}
+
+func TestCSVOnStdoutIsPureCSV(t *testing.T) {
+	code, out, _ := run(t, nil, "analyze", "--csv", "-", "--nginx-conf", fixture("peer-refused", "nginx.conf"),
+		fixture("peer-refused", "access.log"), fixture("peer-refused", "error.log"))
+	if code != ExitOK {
+		t.Fatalf("code %d", code)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(rows) != 2 || rows[1][15] != "peer_refused" {
+		t.Errorf("stdout is not the CSV (%v):\n%s", err, out)
+	}
+}
+
+// TestLivePipe feeds stdin slowly: the burst's block must be printed before
+// the pipe closes, then the summary at EOF.
+func TestLivePipe(t *testing.T) {
+	stream := tailStream(t, fixture("single-peer-down", "access.log"), fixture("single-peer-down", "error.log"))
+	pr, pw := io.Pipe()
+	streams, _, _, _ := TestStreams()
+	streams.In = pr
+	out := &syncBuffer{}
+	streams.Out = out
+	done := make(chan int)
+	go func() {
+		done <- Execute(context.Background(), streams, []string{"analyze", "--format", "ingress-nginx"})
+	}()
+	for i := 0; i < len(stream); i += 50 {
+		pw.Write([]byte(strings.Join(stream[i:min(i+50, len(stream))], "")))
+		time.Sleep(5 * time.Millisecond)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "Burst #1") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "Burst #1") {
+		t.Fatalf("no burst block while the pipe is open:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "Summary") {
+		t.Fatal("summary printed before EOF")
+	}
+	pw.Close()
+	if code := <-done; code != ExitOK {
+		t.Errorf("code %d", code)
+	}
+	if !strings.Contains(out.String(), "Summary") || !strings.Contains(out.String(), "peer_refused") {
+		t.Errorf("no summary at EOF:\n%s", out.String())
+	}
+}
+
+func TestDemoWithoutTerminal(t *testing.T) {
+	code, out, errOut := run(t, nil, "demo")
+	if code != ExitOK || !strings.Contains(out, "Burst #1") || !strings.Contains(out, "all_peers_down") {
+		t.Errorf("demo: code %d, %q\n%s", code, errOut, out)
+	}
+}
+
+func TestFormatsAndVersion(t *testing.T) {
+	_, out, _ := run(t, nil, "formats")
+	for _, name := range []string{"combined", "main", "ingress-nginx", "kong", "apisix", "json", "badgw"} {
+		if !strings.Contains(out, name+"\n    log_format") {
+			t.Errorf("formats lacks %s", name)
+		}
+	}
+	if code, out, _ := run(t, nil, "version"); code != 0 || !strings.HasPrefix(out, "badgw ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// tailStream interleaves an access and an error log second by second with
+// "==> name <==" headers, the way "tail -F access.log error.log" prints
+// them while nginx writes both.
+func tailStream(t *testing.T, access, errorLog string) []string {
+	t.Helper()
+	second := func(line string) string {
+		if i := strings.Index(line, ":"); strings.HasPrefix(line, "20") && i > 0 {
+			return line[11:19] // error.log: "2026/11/22 01:24:04"
+		}
+		if i := strings.Index(line, "["); i >= 0 && len(line) > i+20 {
+			return line[i+13 : i+21] // access: "[22/Nov/2026:01:24:04"
+		}
+		return ""
+	}
+	read := func(path string) []string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n")
+	}
+	acc, errs := read(access), read(errorLog)
+	var out []string
+	last := ""
+	emit := func(name, line string) {
+		if name != last {
+			out = append(out, "\n==> "+name+" <==\n")
+			last = name
+		}
+		if !strings.HasSuffix(line, "\n") {
+			line += "\n"
+		}
+		out = append(out, line)
+	}
+	i, j := 0, 0
+	for i < len(acc) || j < len(errs) {
+		if j < len(errs) && (i >= len(acc) || second(errs[j]) <= second(acc[i])) {
+			emit(errorLog, errs[j])
+			j++
+		} else {
+			emit(access, acc[i])
+			i++
+		}
+	}
+	return out
+}
