@@ -202,7 +202,8 @@ func (m Model) burstTableView(height int) string {
 	sel := m.selected(vis)
 	inner := max(1, height-2)
 	var lines []string
-	head := fmt.Sprintf("%-3s %-8s %-5s %-22s %6s %6s  %s", "#", "start", "dur", "upstream", "bad", "share", "top cause")
+	upW := min(max(m.width-66, 10), 30)
+	head := fmt.Sprintf("%-3s %-8s %-5s %-*s %5s %6s  %s", "#", "start", "dur", upW, "upstream", "bad", "share", "top cause")
 	lines = append(lines, m.styles.Bold.Render(truncate(head, m.width-4)))
 	if len(vis) == 0 {
 		msg := "no 502 burst yet"
@@ -225,8 +226,12 @@ func (m Model) burstTableView(height int) string {
 		if b.Kind == correlate.Kind504 {
 			kind = " (504)"
 		}
-		row := fmt.Sprintf("%-3s %-8s %-5s %-22s %6d %5.1f%%  %s%s", id, b.Start.Format("15:04:05"),
-			shortDur(b.Duration()), truncate(clean(b.Group), 22), b.Bad(), 100*b.Share(), report.CauseLine(b), kind)
+		cause := "-"
+		if c := b.TopCause(); c != nil {
+			cause = fmt.Sprintf("%s %.0f%%", c.ID, 100*c.Confidence)
+		}
+		row := fmt.Sprintf("%-3s %-8s %-5s %-*s %5d %5.1f%%  %s%s", id, b.Start.Format("15:04:05"),
+			shortDur(b.Duration()), upW, truncate(clean(b.Group), upW), b.Bad(), 100*b.Share(), cause, kind)
 		row = truncate(row, m.width-4)
 		if i == sel {
 			row = m.styles.Selected.Render(row)

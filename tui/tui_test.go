@@ -1,0 +1,232 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/input"
+	"github.com/badgw/badgw/logparse"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+)
+
+func TestMain(m *testing.M) {
+	// Goldens hold plain text: no colour, whatever the terminal running the tests.
+	lipgloss.SetColorProfile(termenv.Ascii)
+	os.Exit(m.Run())
+}
+
+func fixtureSnapshot(t *testing.T, name string) correlate.Snapshot {
+	t.Helper()
+	dir := filepath.Join("..", "fixtures", name)
+	sets, err := input.Expand([]string{filepath.Join(dir, "access.log*"), filepath.Join(dir, "error.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := conf.AccessFormat("")
+	snap, err := correlate.Run(context.Background(), correlate.RunConfig{Sets: sets, Format: f, Options: correlate.Options{Upstreams: conf.Upstreams}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+func keyMsg(s string) tea.KeyMsg {
+	switch s {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+// TestDemoScreens drives the model through teatest at two terminal sizes
+// and compares the final screen with testdata/<test>.golden.
+func TestDemoScreens(t *testing.T) {
+	snap := fixtureSnapshot(t, "no-live-upstreams")
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			tm := teatest.NewTestModel(t, New(Options{Title: "demo", Plain: true}), teatest.WithInitialTermSize(size[0], size[1]))
+			tm.Send(snapshotMsg{snap: snap})
+			tm.Send(ingestDoneMsg{})
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("all_peers_down")) },
+				teatest.WithDuration(5*time.Second))
+			tm.Send(keyMsg("q"))
+			m := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+			view := m.View()
+			if w := lipgloss.Width(view); w > size[0] {
+				t.Errorf("screen is %d columns wide, terminal has %d", w, size[0])
+			}
+			if h := lipgloss.Height(view); h > size[1] {
+				t.Errorf("screen is %d lines high, terminal has %d", h, size[1])
+			}
+			golden.RequireEqual(t, []byte(view))
+		})
+	}
+}
+
+// TestKeys exercises Update directly: selection, detail, filter, zoom,
+// sort, panes, help and the unparsed-lines screen.
+func TestKeys(t *testing.T) {
+	snap := fixtureSnapshot(t, "no-live-upstreams")
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	press := func(keys ...string) {
+		for _, k := range keys {
+			m, _ = m.Update(keyMsg(k))
+		}
+	}
+	model := func() Model { return m.(Model) }
+	if model().selID != 1 {
+		t.Fatalf("first burst not selected: %d", model().selID)
+	}
+	press("down")
+	if model().selID != 2 {
+		t.Errorf("down: selected %d, want 2", model().selID)
+	}
+	press("enter")
+	if model().state != stateDetail || !strings.Contains(model().View(), "502 burst #2") {
+		t.Errorf("enter: state %s\n%s", model().state, model().View())
+	}
+	press("esc", "up")
+	if model().state != stateMain || model().selID != 1 {
+		t.Errorf("esc/up: state %s, selected %d", model().state, model().selID)
+	}
+	zoom := model().zoom
+	press("-")
+	if model().zoom != zoom+1 {
+		t.Errorf("zoom out: %d -> %d", zoom, model().zoom)
+	}
+	press("+")
+	if model().zoom != zoom {
+		t.Errorf("zoom in: back to %d, got %d", zoom, model().zoom)
+	}
+	press("tab")
+	if model().focus != paneTimeline {
+		t.Error("tab did not focus the timeline")
+	}
+	cursor := model().cursor
+	press("left", "h")
+	if model().cursor != cursor-2 {
+		t.Errorf("left twice: cursor %d -> %d", cursor, model().cursor)
+	}
+	press("/", "n", "o", "p", "e", "enter")
+	if len(model().visibleBursts()) != 0 || !strings.Contains(model().View(), "no burst matches") {
+		t.Errorf("filter 'nope' still shows %d bursts", len(model().visibleBursts()))
+	}
+	press("/", "esc")
+	if len(model().visibleBursts()) != 2 {
+		t.Errorf("cleared filter shows %d bursts", len(model().visibleBursts()))
+	}
+	press("/", "a", "l", "l", "_", "p", "enter")
+	if len(model().visibleBursts()) != 2 {
+		t.Errorf("filter by cause shows %d bursts", len(model().visibleBursts()))
+	}
+	press("/", "esc", "s")
+	if model().sort != sortSize || model().visibleBursts()[0].ID != 1 {
+		t.Errorf("sort by size: %v", model().visibleBursts()[0].ID)
+	}
+	press("?")
+	if model().state != stateHelp || !strings.Contains(model().View(), "zoom in") {
+		t.Error("? shows no help")
+	}
+	press("?", "u")
+	if model().state != stateErrors || !strings.Contains(model().View(), "every line was parsed") {
+		t.Errorf("u: %s", model().View())
+	}
+	_, cmd := m.Update(keyMsg("q"))
+	if cmd == nil {
+		t.Fatal("q returned no command")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Error("q does not quit")
+	}
+}
+
+// TestControlSequencesStripped: log text reaching the screen carries no
+// escape sequences.
+func TestControlSequencesStripped(t *testing.T) {
+	snap := correlate.Snapshot{Bursts: []correlate.Burst{{
+		ID: 1, Group: "evil\x1b]0;owned\x07group", Start: time.Unix(0, 0), End: time.Unix(5, 0), BadGateway: 5, Requests: 5,
+		Causes:  []correlate.Cause{{ID: "unknown", Summary: "sum\x1b[2Jmary", Fix: "fix"}},
+		Samples: []correlate.Sample{{Source: "a.log", Line: 1, Text: "GET /\x1b[31mred"}},
+	}}}
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	for _, view := range []string{m.View(), func() string { m2, _ := m.Update(keyMsg("enter")); return m2.View() }()} {
+		if strings.ContainsAny(view, "\x1b\x07") {
+			t.Errorf("escape sequence reached the screen: %q", view)
+		}
+	}
+}
+
+// TestLiveUpdates runs the real pipeline on a slowly fed pipe and checks
+// the interface shows the burst and its cause while the pipe is open.
+func TestLiveUpdates(t *testing.T) {
+	acc, _ := os.ReadFile(filepath.Join("..", "fixtures", "single-peer-down", "access.log"))
+	errs, _ := os.ReadFile(filepath.Join("..", "fixtures", "single-peer-down", "error.log"))
+	pr, pw := io.Pipe()
+	feed := make(chan correlate.Snapshot, 1)
+	f, _ := logparse.Preset("ingress-nginx")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go correlate.Run(ctx, correlate.RunConfig{
+		Sets: []input.Set{{Base: "-", Paths: []string{"-"}}}, Stdin: pr, Format: f, Every: 50 * time.Millisecond,
+		Publish: func(s correlate.Snapshot) {
+			select {
+			case <-feed:
+			default:
+			}
+			feed <- s
+		},
+	})
+	go func() {
+		pw.Write([]byte("==> error.log <==\n"))
+		pw.Write(errs)
+		pw.Write([]byte("\n==> access.log <==\n"))
+		lines := strings.SplitAfter(string(acc), "\n")
+		for i := 0; i < len(lines); i += 100 {
+			pw.Write([]byte(strings.Join(lines[i:min(i+100, len(lines))], "")))
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	defer pw.Close()
+	tm := teatest.NewTestModel(t, New(Options{Live: true, Plain: true}), teatest.WithInitialTermSize(100, 30))
+	go tm.Send(pullFirst(feed)())
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("peer_refused")) },
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
+	tm.Send(keyMsg("q"))
+	m := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if m.done {
+		t.Error("the pipe is still open, yet the model says done")
+	}
+	if !strings.Contains(m.View(), "LIVE") {
+		t.Errorf("no LIVE marker:\n%s", m.View())
+	}
+}
