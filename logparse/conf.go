@@ -216,6 +216,9 @@ func formatFromArgs(args []string) (*Format, error) {
 		return nil, errors.New("logparse: log_format needs a name and a format string")
 	}
 	name, rest := args[0], args[1:]
+	if name == "" {
+		return nil, errors.New("logparse: log_format needs a non-empty name")
+	}
 	esc := EscapeDefault
 	if strings.HasPrefix(rest[0], "escape=") {
 		switch v := strings.TrimPrefix(rest[0], "escape="); v {

@@ -175,8 +175,11 @@ func parseContext(s string, ev *Event) {
 		s = s[len(key):]
 		var val string
 		if strings.HasPrefix(s, `"`) {
-			end := quotedEnd(s)
-			val, s = s[1:end], s[min(end+1, len(s)):]
+			if end := quotedEnd(s); end < 0 {
+				val, s = s[1:], ""
+			} else {
+				val, s = s[1:end], s[end+1:]
+			}
 		} else {
 			end := strings.Index(s, ", ")
 			if end < 0 {
@@ -201,7 +204,8 @@ func parseContext(s string, ev *Event) {
 	}
 }
 
-// quotedEnd returns the index of the quote closing s[0]'s.
+// quotedEnd returns the index of the quote closing s[0]'s, or -1 when the
+// line ends first.
 func quotedEnd(s string) int {
 	for i := 1; i < len(s); i++ {
 		if s[i] != '"' {
@@ -217,7 +221,7 @@ func quotedEnd(s string) int {
 			}
 		}
 	}
-	return len(s) - 1
+	return -1
 }
 
 // errnoOf extracts the system error number from "(111: Connection refused)".

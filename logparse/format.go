@@ -232,10 +232,19 @@ func (f *Format) Has(variable string) bool {
 // Directive renders the format back as an nginx log_format directive.
 func (f *Format) Directive() string {
 	esc := ""
-	if f.Escape != EscapeDefault {
+	// A spec that itself starts with "escape=" would be read as the
+	// parameter, so the mode is then always spelled out.
+	if f.Escape != EscapeDefault || strings.HasPrefix(f.Spec, "escape=") {
 		esc = " escape=" + f.Escape.String()
 	}
-	return fmt.Sprintf("log_format %s%s %s;", f.Name, esc, quoteConf(f.Spec))
+	name := f.Name
+	for _, c := range []byte(name) {
+		if !isVarChar(c) && c != '.' && c != '-' {
+			name = quoteConf(name)
+			break
+		}
+	}
+	return fmt.Sprintf("log_format %s%s %s;", name, esc, quoteConf(f.Spec))
 }
 
 // quoteConf quotes s for nginx.conf, escaping what its tokenizer would eat.
