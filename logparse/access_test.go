@@ -73,6 +73,16 @@ var accessCases = []accessCase{
 		attempts: []attempt{{"0.0.0.1:80", 502, 0}},
 	},
 	{
+		name: "main preset (fixture main-format)", format: "main",
+		line:   `127.0.0.1 - - [22/Nov/2026:01:43:42 +0000] "GET /missing/27 HTTP/1.1" 404 19 "-" "okhttp/4.12.0" "-"`,
+		status: 404, time: "2026-11-22T01:43:42Z", method: "GET", uri: "/missing/27", client: "127.0.0.1",
+	},
+	{
+		name: "combined preset (fixture combined-format)", format: "combined",
+		line:   `127.0.0.1 - - [22/Nov/2026:01:43:56 +0000] "GET /api/items/465 HTTP/1.1" 200 61 "-" "curl/8.5.0"`,
+		status: 200, time: "2026-11-22T01:43:56Z", method: "GET", uri: "/api/items/465", client: "127.0.0.1",
+	},
+	{
 		name: "combined", format: "combined",
 		line:   `203.0.113.7 - alice [20/Nov/2026:10:00:00 -0500] "GET /a?b=c HTTP/2.0" 502 157 "https://x/" "curl/8"`,
 		status: 502, time: "2026-11-20T10:00:00-05:00", method: "GET", uri: "/a?b=c", client: "203.0.113.7",
@@ -193,8 +203,8 @@ func TestAttemptKinds(t *testing.T) {
 // with the format the scenario used: no line may be left over.
 func TestFixturesParse(t *testing.T) {
 	confs, _ := filepath.Glob("../fixtures/*/nginx.conf")
-	if len(confs) < 9 {
-		t.Fatalf("found %d fixture configs, want at least 9", len(confs))
+	if len(confs) < 11 {
+		t.Fatalf("found %d fixture configs, want at least 11", len(confs))
 	}
 	for _, conf := range confs {
 		c, err := ReadConfig(conf)
