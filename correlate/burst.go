@@ -146,8 +146,11 @@ type tracker struct {
 	start, last time.Time
 	maxSamples  int
 
-	requests, attempts, bad int
-	s502, s504, s5xx        int
+	bad int
+	// win counts the requests from the first to the last bad response;
+	// tail those since the last one, which join win only if another bad
+	// response follows before the burst closes.
+	win, tail windowCounts
 	curSec                  int64
 	curCount, peak          int
 	groupNamed, placeholder int
@@ -172,17 +175,30 @@ func newTracker(kind Kind, root string, t time.Time, maxSamples int) *tracker {
 	}
 }
 
+// windowCounts are the final statuses of a group's requests in a window.
+type windowCounts struct {
+	requests, attempts, s502, s504, s5xx int
+}
+
+func (w *windowCounts) add(o windowCounts) {
+	w.requests += o.requests
+	w.attempts += o.attempts
+	w.s502 += o.s502
+	w.s504 += o.s504
+	w.s5xx += o.s5xx
+}
+
 // addRequest counts any request to the group while the burst is open.
 func (t *tracker) addRequest(rec *logparse.Record) {
-	t.requests++
-	t.attempts += max(1, len(rec.Attempts))
+	t.tail.requests++
+	t.tail.attempts += max(1, len(rec.Attempts))
 	switch {
 	case rec.Status == 502:
-		t.s502++
+		t.tail.s502++
 	case rec.Status == 504:
-		t.s504++
+		t.tail.s504++
 	case rec.Status >= 500:
-		t.s5xx++
+		t.tail.s5xx++
 	}
 }
 
@@ -195,6 +211,8 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 		t.last = rec.Time
 	}
 	t.bad++
+	t.win.add(t.tail)
+	t.tail = windowCounts{}
 	if joined > 0 {
 		t.joined++
 	}
@@ -304,12 +322,9 @@ func (t *tracker) merge(o *tracker) {
 	if o.last.After(t.last) {
 		t.last = o.last
 	}
-	t.requests += o.requests
-	t.attempts += o.attempts
 	t.bad += o.bad
-	t.s502 += o.s502
-	t.s504 += o.s504
-	t.s5xx += o.s5xx
+	t.win.add(o.win)
+	t.tail.add(o.tail)
 	t.peak = max(t.peak, o.peak)
 	t.groupNamed += o.groupNamed
 	t.placeholder += o.placeholder
@@ -339,8 +354,8 @@ func (t *tracker) merge(o *tracker) {
 func (t *tracker) burst(id int, g *groups) Burst {
 	return Burst{
 		ID: id, Kind: t.kind, Group: g.label(t.root), Start: t.start, End: t.last,
-		Requests: t.requests, BadGateway: t.s502, GatewayTimeout: t.s504, Other5xx: t.s5xx,
-		Peak: t.peak, Attempts: t.attempts,
+		Requests: t.win.requests, BadGateway: t.win.s502, GatewayTimeout: t.win.s504, Other5xx: t.win.s5xx,
+		Peak: t.peak, Attempts: t.win.attempts,
 		Chains: topCounts(t.chains), Peers: topCounts(t.peers),
 		GroupNamed: t.groupNamed, Placeholder: t.placeholder, Joined: t.joined,
 		Samples: append([]Sample(nil), t.samples...),

@@ -165,6 +165,7 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	}
 
 	kind, bad := kindOf(rec.Status)
+	var badTr *tracker
 	if bad {
 		key := trackerKey{root, kind}
 		tr := c.open[key]
@@ -182,13 +183,15 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 			tr.preludeFailures = g.recentFailures(sec)
 			c.open[key] = tr
 		}
-		joined := c.join(rec, tr)
-		tr.addBad(rec, pos, joined)
+		badTr = tr
 	}
 	for k, tr := range c.open {
 		if k.root == root {
 			tr.addRequest(rec)
 		}
+	}
+	if badTr != nil {
+		badTr.addBad(rec, pos, c.join(rec, badTr))
 	}
 	if rec.Status == 502 {
 		if tr := c.open[trackerKey{root, Kind502}]; tr == nil {
