@@ -150,7 +150,7 @@ type tracker struct {
 	// win counts the requests from the first to the last bad response;
 	// tail those since the last one, which join win only if another bad
 	// response follows before the burst closes.
-	win, tail windowCounts
+	win, tail               windowCounts
 	curSec                  int64
 	curCount, peak          int
 	groupNamed, placeholder int
