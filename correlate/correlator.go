@@ -15,6 +15,7 @@
 package correlate
 
 import (
+	"bytes"
 	"sort"
 	"time"
 
@@ -68,6 +69,7 @@ type Correlator struct {
 	nextID  int
 
 	peerCache map[string]peerEntry
+	scratch   []byte // unescaped request line of the record being joined
 
 	events  eventRing
 	overall Series
@@ -255,6 +257,13 @@ func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 		lo = lo.Add(-rec.RequestTime)
 	}
 	hi := rec.Time.Add(time.Second)
+	// The error log writes the request line as received; the access log
+	// escapes it.
+	req := rec.Request
+	if bytes.IndexByte(req, '\\') >= 0 {
+		c.scratch = logparse.Unescape(rec.Escape, c.scratch[:0], req)
+		req = c.scratch
+	}
 	var pick [logparse.NumCategories]*storedEvent
 	c.events.scanBack(lo, func(se *storedEvent) bool {
 		ev := &se.ev
@@ -263,9 +272,9 @@ func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 		}
 		var match bool
 		if rec.Conn != 0 && ev.Conn != 0 {
-			match = rec.Conn == ev.Conn && (len(rec.Request) == 0 || ev.Request == "" || ev.Request == string(rec.Request))
+			match = rec.Conn == ev.Conn && (len(req) == 0 || ev.Request == "" || ev.Request == string(req))
 		} else {
-			match = ev.Request != "" && ev.Request == string(rec.Request) &&
+			match = ev.Request != "" && ev.Request == string(req) &&
 				(len(rec.Client) == 0 || ev.Client == string(rec.Client))
 		}
 		if match {

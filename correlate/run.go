@@ -255,9 +255,9 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 }
 
 // isContinuation recognises the lines OpenResty writes under an error entry
-// (a Lua "stack traceback:" and its tab-indented frames).
+// (a Lua "stack traceback:", "coroutine N:" and tab-indented frames).
 func isContinuation(line []byte) bool {
-	return line[0] == '\t' || bytes.HasPrefix(line, []byte("stack traceback:"))
+	return line[0] == '\t' || bytes.HasPrefix(line, []byte("stack traceback:")) || bytes.HasPrefix(line, []byte("coroutine "))
 }
 
 // Run reads every set, merges them by time and feeds a Correlator. It

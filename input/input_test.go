@@ -316,3 +316,13 @@ func benchRead(b *testing.B, compress bool) {
 		}
 	}
 }
+
+func TestLineOneOverLimitSkipped(t *testing.T) {
+	for _, eol := range []string{"\n", "\r\n", ""} {
+		p := writeFile(t, t.TempDir(), "over.log", []byte(strings.Repeat("o", MaxLine+1)+eol))
+		lines, skipped, err := readAll(t, p)
+		if err != nil || len(lines) != 0 || len(skipped) != 1 {
+			t.Errorf("eol %q: lines=%d skipped=%d err=%v", eol, len(lines), len(skipped), err)
+		}
+	}
+}

@@ -115,7 +115,12 @@ func (r *Reader) readRaw() ([]byte, error) {
 			if len(r.long)+len(chunk) == 0 {
 				return nil, io.EOF
 			}
-			return trimEOL(r.join(chunk)), io.EOF
+			if line := trimEOL(r.join(chunk)); len(line) <= MaxLine {
+				return line, io.EOF
+			}
+			r.num++
+			r.line = Line{Source: r.source, Num: r.num, Err: ErrLineTooLong}
+			return []byte{}, io.EOF
 		case err != nil:
 			lost := len(r.long) + len(chunk)
 			if lost > 0 {
@@ -123,12 +128,14 @@ func (r *Reader) readRaw() ([]byte, error) {
 			}
 			return nil, err
 		}
-		if tooLong || len(r.long)+len(chunk) > MaxLine+2 {
-			r.num++
-			r.line = Line{Source: r.source, Num: r.num, Err: ErrLineTooLong}
-			return []byte{}, nil
+		if !tooLong {
+			if line := trimEOL(r.join(chunk)); len(line) <= MaxLine {
+				return line, nil
+			}
 		}
-		return trimEOL(r.join(chunk)), nil
+		r.num++
+		r.line = Line{Source: r.source, Num: r.num, Err: ErrLineTooLong}
+		return []byte{}, nil
 	}
 }
 

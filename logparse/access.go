@@ -24,6 +24,7 @@ type Record struct {
 	UpstreamName []byte
 	Attempts     []Attempt // upstream tries, zipped from the $upstream_* lists
 	Line         []byte    // the whole line
+	Escape       Escape    // how the values are escaped; see Unescape
 }
 
 // Attempt is one upstream try of a request.
@@ -52,9 +53,9 @@ func (a *Attempt) IsPlaceholder() bool {
 var dash = []byte("-")
 
 // reset clears rec for reuse, keeping the Attempts backing array.
-func (rec *Record) reset(line []byte) {
+func (rec *Record) reset(line []byte, esc Escape) {
 	attempts := rec.Attempts[:0]
-	*rec = Record{RequestTime: -1, Attempts: attempts, Line: line}
+	*rec = Record{RequestTime: -1, Attempts: attempts, Line: line, Escape: esc}
 }
 
 // Parse fills rec from line. The line must have no trailing newline. It
@@ -87,7 +88,7 @@ func (p *Parser) Parse(line []byte, rec *Record) error {
 }
 
 func (f *Format) parse(line []byte, rec *Record, tc *timeCache) error {
-	rec.reset(line)
+	rec.reset(line, f.Escape)
 	if !bytes.HasPrefix(line, f.prefix) {
 		return &ParseError{Column: 1, Field: "prefix", Err: ErrNoMatch}
 	}
