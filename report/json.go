@@ -34,11 +34,13 @@ type jsonInput struct {
 }
 
 type jsonTotals struct {
-	Requests        int            `json:"requests"`
-	Status          map[string]int `json:"status"`
-	ErrorCategories map[string]int `json:"error_categories"`
-	Malformed       int64          `json:"malformed"`
-	Sporadic502     int            `json:"sporadic_502"`
+	Requests        int                       `json:"requests"`
+	Status          map[string]int            `json:"status"`
+	ErrorCategories map[string]int            `json:"error_categories"`
+	ErrorLevels     map[string]int            `json:"error_levels"`
+	PeerCategories  map[string]map[string]int `json:"peer_error_categories"`
+	Malformed       int64                     `json:"malformed"`
+	Sporadic502     int                       `json:"sporadic_502"`
 }
 
 type jsonTimeline struct {
@@ -113,6 +115,20 @@ func WriteJSON(w io.Writer, snap correlate.Snapshot) error {
 		if n > 0 {
 			d.Totals.ErrorCategories[logparse.Category(c).String()] = n
 		}
+	}
+	d.Totals.ErrorLevels = map[string]int{}
+	for l, n := range snap.Totals.Levels {
+		if n > 0 {
+			d.Totals.ErrorLevels[logparse.Level(l).String()] = n
+		}
+	}
+	d.Totals.PeerCategories = map[string]map[string]int{}
+	for peer, m := range snap.Totals.PeerCategories {
+		pm := map[string]int{}
+		for c, n := range m {
+			pm[c.String()] = n
+		}
+		d.Totals.PeerCategories[peer] = pm
 	}
 	tl := timeline.Whole(snap, 2000)
 	d.Timeline = jsonTimeline{Start: Timestamp(tl.Start), WidthS: tl.Width.Seconds()}

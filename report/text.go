@@ -41,7 +41,7 @@ func WriteText(w io.Writer, snap correlate.Snapshot, opts TextOptions) error {
 	writeInputs(e, snap)
 	writeTimeline(e, snap, opts.Width)
 	bursts := snap.BadGatewayBursts()
-	if len(bursts) == 0 {
+	if len(bursts) == 0 && snap.Totals.Requests > 0 {
 		e.printf("\nNo 502 burst found")
 		if n := snap.Totals.Status[502]; n > 0 {
 			e.printf(" (%d scattered 502s, fewer than a burst's minimum or at the baseline rate)", n)
@@ -94,9 +94,16 @@ func writeInputs(e *errWriter, snap correlate.Snapshot) {
 	}
 	e.printf("  error.log zone: %s\n", in.Zone)
 	t := snap.Totals
-	e.printf("  %d requests: %s\n", t.Requests, statusSummary(t))
+	if t.Requests > 0 {
+		e.printf("  %d requests: %s\n", t.Requests, statusSummary(t))
+	} else {
+		e.printf("  no access-log lines: 502 bursts need the access log\n")
+	}
 	if t.Events > 0 {
 		e.printf("  %d error.log entries: %s\n", t.Events, categorySummary(t))
+		for _, p := range peerSummary(t, 8) {
+			e.printf("    %s\n", Clean(p))
+		}
 	}
 	if in.Interrupted {
 		e.printf("  (interrupted before the end of input)\n")
@@ -143,6 +150,43 @@ func categorySummary(t correlate.Totals) string {
 		parts = append(parts, fmt.Sprintf("%d×%s", c.n, c.c))
 	}
 	return strings.Join(parts, " ")
+}
+
+// peerSummary lists upstream-fault categories per peer, busiest first.
+func peerSummary(t correlate.Totals, n int) []string {
+	type peer struct {
+		name  string
+		total int
+		cats  string
+	}
+	var all []peer
+	for name, m := range t.PeerCategories {
+		p := peer{name: name}
+		var parts []string
+		for c := logparse.Category(0); c < logparse.NumCategories; c++ {
+			if m[c] > 0 {
+				p.total += m[c]
+				parts = append(parts, fmt.Sprintf("%d×%s", m[c], c))
+			}
+		}
+		p.cats = strings.Join(parts, " ")
+		all = append(all, p)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].total != all[j].total {
+			return all[i].total > all[j].total
+		}
+		return all[i].name < all[j].name
+	})
+	var out []string
+	for i, p := range all {
+		if i == n {
+			out = append(out, fmt.Sprintf("… %d more peers", len(all)-n))
+			break
+		}
+		out = append(out, fmt.Sprintf("%s: %s", p.name, p.cats))
+	}
+	return out
 }
 
 // sparks are the levels of the text timeline, lowest first.
