@@ -126,7 +126,16 @@ func checkAgainstTruth(t *testing.T, tr truth, snap correlate.Snapshot) {
 		hi := f.End.Add(time.Duration(f.EffectS*float64(time.Second)) + tolerance)
 		switch {
 		case !f.ExpectBurst:
-			// A 504 fault: an episode with the cause, and no 502 burst in it.
+			// No 502 burst may overlap the fault; a timeout fault must show
+			// as a 504 episode with its cause.
+			for _, b := range bursts {
+				if !b.End.Before(lo) && !b.Start.After(hi) {
+					t.Errorf("%s: a 502 burst overlaps a fault that makes none: %s", f.Kind, describe([]correlate.Burst{b}))
+				}
+			}
+			if f.Cause == "" {
+				continue
+			}
 			found := false
 			for _, b := range snap.TimeoutEpisodes() {
 				if !b.End.Before(lo) && !b.Start.After(hi) && b.TopCause().ID == f.Cause {
