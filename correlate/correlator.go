@@ -324,34 +324,31 @@ func (c *Correlator) Advance(at time.Time) []Burst {
 	if wm.After(c.watermark) {
 		c.watermark = wm
 	}
-	done := c.pending
-	c.pending = nil
-	for k, tr := range c.open {
-		if c.watermark.Sub(tr.last) > c.opts.Gap {
-			delete(c.open, k)
-			if b, ok := c.finish(tr); ok {
-				done = append(done, b)
-			}
-		}
-	}
-	sortBursts(done)
-	c.closed = append(c.closed, done...)
-	return done
+	return c.closeWhere(func(tr *tracker) bool { return c.watermark.Sub(tr.last) > c.opts.Gap })
 }
 
 // Flush closes every open burst, at the end of finite input.
 func (c *Correlator) Flush() []Burst {
-	done := c.pending
+	return c.closeWhere(func(*tracker) bool { return true })
+}
+
+// closeWhere closes the open bursts that done selects and returns them,
+// with those closed inside AddRecord, in time order.
+func (c *Correlator) closeWhere(done func(*tracker) bool) []Burst {
+	closed := c.pending
 	c.pending = nil
 	for k, tr := range c.open {
+		if !done(tr) {
+			continue
+		}
 		delete(c.open, k)
 		if b, ok := c.finish(tr); ok {
-			done = append(done, b)
+			closed = append(closed, b)
 		}
 	}
-	sortBursts(done)
-	c.closed = append(c.closed, done...)
-	return done
+	sortBursts(closed)
+	c.closed = append(c.closed, closed...)
+	return closed
 }
 
 func sortBursts(bs []Burst) {

@@ -13,32 +13,13 @@ import (
 	"testing"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
 	"github.com/badgw/badgw/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// analyseFixture runs the pipeline on a fixture with its nginx.conf.
-func analyseFixture(t *testing.T, name string) correlate.Snapshot {
-	t.Helper()
-	dir := filepath.Join("..", "fixtures", name)
-	sets, err := input.Expand([]string{filepath.Join(dir, "access.log*"), filepath.Join(dir, "error.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, _ := conf.AccessFormat("")
-	snap, err := correlate.Run(context.Background(), correlate.RunConfig{Sets: sets, Format: f, Options: correlate.Options{Upstreams: conf.Upstreams}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
-}
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
@@ -61,7 +42,7 @@ func golden(t *testing.T, name string, got []byte) {
 func TestGoldens(t *testing.T) {
 	for _, name := range []string{"no-live-upstreams", "upstream-timeout", "healthy-noise", "backend-crash"} {
 		t.Run(name, func(t *testing.T) {
-			snap := analyseFixture(t, name)
+			snap := fixturetest.Analyse(t, fixturetest.Dir(name))
 			var text, csvOut, jsonOut bytes.Buffer
 			if err := report.WriteText(&text, snap, report.TextOptions{Width: 100}); err != nil {
 				t.Fatal(err)

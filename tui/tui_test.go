@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
 	tea "github.com/charmbracelet/bubbletea"
@@ -25,25 +26,6 @@ func TestMain(m *testing.M) {
 	// Goldens hold plain text: no colour, whatever the terminal running the tests.
 	lipgloss.SetColorProfile(termenv.Ascii)
 	os.Exit(m.Run())
-}
-
-func fixtureSnapshot(t *testing.T, name string) correlate.Snapshot {
-	t.Helper()
-	dir := filepath.Join("..", "fixtures", name)
-	sets, err := input.Expand([]string{filepath.Join(dir, "access.log*"), filepath.Join(dir, "error.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, _ := conf.AccessFormat("")
-	snap, err := correlate.Run(context.Background(), correlate.RunConfig{Sets: sets, Format: f, Options: correlate.Options{Upstreams: conf.Upstreams}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
 }
 
 func keyMsg(s string) tea.KeyMsg {
@@ -67,7 +49,7 @@ func keyMsg(s string) tea.KeyMsg {
 // TestDemoScreens drives the model through teatest at two terminal sizes
 // and compares the final screen with testdata/<test>.golden.
 func TestDemoScreens(t *testing.T) {
-	snap := fixtureSnapshot(t, "no-live-upstreams")
+	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			tm := teatest.NewTestModel(t, New(Options{Title: "demo", Plain: true}), teatest.WithInitialTermSize(size[0], size[1]))
@@ -92,7 +74,7 @@ func TestDemoScreens(t *testing.T) {
 // TestKeys exercises Update directly: selection, detail, filter, zoom,
 // sort, panes, help and the unparsed-lines screen.
 func TestKeys(t *testing.T) {
-	snap := fixtureSnapshot(t, "no-live-upstreams")
+	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
 	var m tea.Model = New(Options{Plain: true})
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	m, _ = m.Update(snapshotMsg{snap: snap})
