@@ -162,6 +162,7 @@ type tracker struct {
 	catPeers                map[logparse.Category]map[string]int
 	preludeEvents           [logparse.NumCategories]int
 	preludeFailures         prelude
+	baseline                float64              // the group's usual 502/s when the burst started
 	errnoPeerFirst          map[string]time.Time // first refused connect per peer
 	abruptPeerFirst         map[string]time.Time // first premature close/reset per peer
 	samples, errSamples     []Sample

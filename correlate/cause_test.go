@@ -233,3 +233,44 @@ func TestSeriesCoarsens(t *testing.T) {
 		t.Errorf("an earlier time did not extend the series: start %s", s.Start)
 	}
 }
+
+// TestBaseline: a group that always has a few scattered 502s does not turn
+// each cluster of three into a burst; a real burst on it still stands out.
+func TestBaseline(t *testing.T) {
+	c := New(Options{Gap: 5 * time.Second, Min502: 3})
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	add := func(at time.Duration, status int) {
+		rec := logparse.Record{Time: base.Add(at), Status: status, RequestTime: -1,
+			Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: status, Connect: -1, Header: -1, Response: -1}}}
+		c.AddRecord(&rec, Pos{})
+	}
+	for s := 0; s < 1200; s++ {
+		for i := 0; i < 20; i++ {
+			add(time.Duration(s)*time.Second+time.Duration(i)*50*time.Millisecond, 200)
+		}
+		switch {
+		case s%20 == 0: // a noisy neighbour: three 502s every 20 s
+			add(time.Duration(s)*time.Second, 502)
+			add(time.Duration(s)*time.Second, 502)
+			add(time.Duration(s+1)*time.Second, 502)
+		case s >= 1100 && s < 1110: // a real burst: 15/s for 10 s
+			for i := 0; i < 15; i++ {
+				add(time.Duration(s)*time.Second, 502)
+			}
+		}
+		c.Advance(time.Time{})
+	}
+	c.Flush()
+	snap := c.Snapshot()
+	got := snap.BadGatewayBursts()
+	// Before a minute of history there is no baseline: the first clusters count.
+	early := 0
+	for _, b := range got {
+		if b.Start.Sub(base) < 80*time.Second {
+			early++
+		}
+	}
+	if late := len(got) - early; late != 1 || got[len(got)-1].Start.Sub(base) != 1100*time.Second {
+		t.Errorf("want only the real burst after the first minute, got %s", describeAll(got, base))
+	}
+}

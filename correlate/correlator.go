@@ -16,6 +16,7 @@ package correlate
 
 import (
 	"bytes"
+	"math"
 	"sort"
 	"time"
 
@@ -74,6 +75,7 @@ type Correlator struct {
 	events  eventRing
 	overall Series
 	byGroup map[string]*groupState
+	byPeer  map[string]*Series // what each peer answered, per attempt
 	totals  Totals
 }
 
@@ -92,9 +94,31 @@ type trackerKey struct {
 type groupState struct {
 	series Series
 	recent [16]recentSecond // failures in the last seconds, for "what marked peers down"
-	// baseline 502 rate outside bursts, per second of traffic
-	bad, seconds int64
-	lastSec      int64
+	// base is the group's usual 502s per second: an exponentially weighted
+	// average over about five minutes; baseSecs counts the seconds in it.
+	// A burst is compared with the value when it started.
+	base     float64
+	baseSecs int64
+	secBad   int // 502s in second lastSec
+	lastSec  int64
+}
+
+// baseDecay weighs the previous average for each new second (a five-minute
+// time constant).
+var baseDecay = math.Exp(-1.0 / 300)
+
+// roll closes second lastSec, folding it into the baseline, and starts sec.
+func (g *groupState) roll(sec int64) {
+	if sec <= g.lastSec {
+		return
+	}
+	if g.lastSec != 0 {
+		g.base = g.base*baseDecay + (1-baseDecay)*float64(g.secBad)
+		idle := min(sec-g.lastSec-1, 3600)
+		g.base *= math.Pow(baseDecay, float64(idle))
+		g.baseSecs += 1 + idle
+	}
+	g.lastSec, g.secBad = sec, 0
 }
 
 type recentSecond struct {
@@ -114,6 +138,7 @@ func New(opts Options) *Correlator {
 		open:      map[trackerKey]*tracker{},
 		byGroup:   map[string]*groupState{},
 		peerCache: map[string]peerEntry{},
+		byPeer:    map[string]*Series{},
 		events:    newEventRing(1 << 16),
 		totals:    newTotals(),
 	}
@@ -146,12 +171,17 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	cl := ClassOf(rec.Status)
 	c.overall.Add(t, cl)
 	g.series.Add(t, cl)
+	for i := range rec.Attempts {
+		if ps := c.peerSeries(&rec.Attempts[i]); ps != nil {
+			ps.Add(t, ClassOf(rec.Attempts[i].Status))
+		}
+	}
 	sec := t.Unix()
 	if sec != g.lastSec {
-		g.lastSec = sec
-		if len(c.open) == 0 || (c.open[trackerKey{root, Kind502}] == nil) {
-			g.seconds++
-		}
+		g.roll(sec)
+	}
+	if rec.Status == 502 && sec == g.lastSec {
+		g.secBad++
 	}
 	r := &g.recent[sec&15]
 	if r.sec != sec {
@@ -183,6 +213,7 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 		if tr == nil {
 			tr = newTracker(kind, root, t, c.opts.MaxSamples)
 			tr.preludeFailures = g.recentFailures(sec)
+			tr.baseline = g.baseline()
 			c.open[key] = tr
 		}
 		badTr = tr
@@ -195,11 +226,26 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	if badTr != nil {
 		badTr.addBad(rec, pos, c.join(rec, badTr))
 	}
-	if rec.Status == 502 {
-		if tr := c.open[trackerKey{root, Kind502}]; tr == nil {
-			g.bad++
-		}
+}
+
+// maxPeerSeries bounds the peers with a series of their own.
+const maxPeerSeries = 64
+
+// peerSeries returns the series of the peer an attempt went to, nil for a
+// group name, "-", an attempt without a status, or past maxPeerSeries.
+func (c *Correlator) peerSeries(a *logparse.Attempt) *Series {
+	if a.Status == 0 || len(a.Addr) == 0 || a.Addr[0] == '-' || a.IsGroupName() {
+		return nil
 	}
+	if s, ok := c.byPeer[string(a.Addr)]; ok {
+		return s
+	}
+	if len(c.byPeer) >= maxPeerSeries {
+		return nil
+	}
+	s := &Series{}
+	c.byPeer[string(a.Addr)] = s
+	return s
 }
 
 // resolve finds the record's group. The common case, one attempt on a
@@ -360,22 +406,16 @@ func sortBursts(bs []Burst) {
 	})
 }
 
-// finish turns a tracker into a Burst if it qualifies: enough bad responses
-// at a rate clearly above the group's baseline.
+// finish turns a tracker into a Burst if it qualifies: at least Min502 bad
+// responses, and more than three times what the group's usual 502 rate
+// (its baseline when the burst started) would give over the burst and gap.
 func (c *Correlator) finish(tr *tracker) (Burst, bool) {
-	g := c.group(tr.root)
-	if tr.bad < c.opts.Min502 {
-		if tr.kind == Kind502 {
-			g.bad += int64(tr.bad)
-			c.totals.Sporadic502 += tr.bad
-		}
-		return Burst{}, false
-	}
 	dur := tr.last.Sub(tr.start).Seconds() + 1
-	rate := float64(tr.bad) / dur
-	if base := g.baseline(); base > 0 && rate < 3*base {
+	// Three times what the usual rate would give over the burst and its
+	// gap: scattered 502s on a noisy group do not make a burst.
+	usual := tr.baseline * (dur + c.opts.Gap.Seconds())
+	if tr.bad < c.opts.Min502 || float64(tr.bad) <= 3*usual {
 		if tr.kind == Kind502 {
-			g.bad += int64(tr.bad)
 			c.totals.Sporadic502 += tr.bad
 		}
 		return Burst{}, false
@@ -387,12 +427,14 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 	return b, true
 }
 
-// baseline is the group's 502 rate per second outside bursts.
+// baseline is the group's usual 502 rate per second, 0 until a minute of
+// traffic outside bursts has been seen.
 func (g *groupState) baseline() float64 {
-	if g.seconds < 60 {
+	if g.baseSecs < 60 {
 		return 0
 	}
-	return float64(g.bad) / float64(g.seconds)
+	// Corrected for the average starting at zero.
+	return g.base / (1 - math.Pow(baseDecay, float64(g.baseSecs)))
 }
 
 // preludeWindow is how far before a burst the error log is searched for
@@ -457,5 +499,9 @@ func (c *Correlator) Snapshot() Snapshot {
 		s.Groups = append(s.Groups, GroupSeries{Group: c.groups.label(root), Series: g.series.Clone()})
 	}
 	sort.Slice(s.Groups, func(i, j int) bool { return s.Groups[i].Group < s.Groups[j].Group })
+	for peer, ps := range c.byPeer {
+		s.Peers = append(s.Peers, GroupSeries{Group: peer, Series: ps.Clone()})
+	}
+	sort.Slice(s.Peers, func(i, j int) bool { return s.Peers[i].Group < s.Peers[j].Group })
 	return s
 }

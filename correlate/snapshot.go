@@ -9,13 +9,16 @@ type Snapshot struct {
 	Newest time.Time // newest log time seen
 	Bursts []Burst   // closed bursts in time order, then open ones
 	Totals Totals
-	// Overall counts every request per class over time; Groups per upstream.
+	// Overall counts every request per class over time, Groups per upstream
+	// group (by final status), Peers per peer (by that peer's own answer in
+	// $upstream_status).
 	Overall Series
 	Groups  []GroupSeries
+	Peers   []GroupSeries
 	Ingest  IngestStats
 }
 
-// GroupSeries is one upstream group's requests over time.
+// GroupSeries is one upstream group's (or peer's) requests over time.
 type GroupSeries struct {
 	Group  string
 	Series Series

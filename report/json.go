@@ -48,6 +48,10 @@ type jsonTimeline struct {
 	WidthS  float64          `json:"bucket_s"`
 	Classes []string         `json:"classes"`
 	Buckets []jsonTimeBucket `json:"buckets"`
+	// Groups and Peers hold per-bucket counts (aligned with Buckets) for
+	// each upstream group and each peer.
+	Groups map[string][][]int32 `json:"groups"`
+	Peers  map[string][][]int32 `json:"peers"`
 }
 
 type jsonTimeBucket struct {
@@ -138,6 +142,23 @@ func WriteJSON(w io.Writer, snap correlate.Snapshot) error {
 	for _, b := range tl.Buckets {
 		d.Timeline.Buckets = append(d.Timeline.Buckets, jsonTimeBucket{Start: Timestamp(b.Start), Counts: b.Counts[:], Burst: b.Burst})
 	}
+	lanes := func(series []correlate.GroupSeries) map[string][][]int32 {
+		out := map[string][][]int32{}
+		if len(tl.Buckets) == 0 {
+			return out
+		}
+		end := tl.Buckets[len(tl.Buckets)-1].Start
+		for _, gs := range series {
+			lane := timeline.Build(gs.Series, nil, tl.Start, end, tl.Width)
+			counts := make([][]int32, len(lane.Buckets))
+			for i := range lane.Buckets {
+				counts[i] = lane.Buckets[i].Counts[:]
+			}
+			out[gs.Group] = counts
+		}
+		return out
+	}
+	d.Timeline.Groups, d.Timeline.Peers = lanes(snap.Groups), lanes(snap.Peers)
 	for _, b := range snap.Bursts {
 		jb := toJSONBurst(b)
 		if b.Kind == correlate.Kind502 {
