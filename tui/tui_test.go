@@ -212,3 +212,28 @@ func TestLiveUpdates(t *testing.T) {
 		t.Errorf("no LIVE marker:\n%s", m.View())
 	}
 }
+
+// TestExport: "e" writes the bursts in view to a CSV in the export folder,
+// named after the log time.
+func TestExport(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
+	dir := t.TempDir()
+	var m tea.Model = New(Options{Plain: true, ExportDir: dir})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	_, cmd := m.Update(keyMsg("e"))
+	if cmd == nil {
+		t.Fatal("e returned no command")
+	}
+	msg, ok := cmd().(exportedMsg)
+	if !ok || msg.err != nil || msg.n != 2 {
+		t.Fatalf("export: %+v", msg)
+	}
+	data, err := os.ReadFile(msg.path)
+	if err != nil || !strings.HasPrefix(string(data), "id,start,end,") || strings.Count(string(data), "\n") != 3 {
+		t.Errorf("%s: %v\n%s", msg.path, err, data)
+	}
+	m, _ = m.Update(msg)
+	if !strings.Contains(m.View(), "exported 2 bursts") {
+		t.Error("the status bar does not report the export")
+	}
+}
