@@ -30,6 +30,7 @@ const (
 	CauseKeepaliveRace       = "keepalive_race"
 	CausePeerRefused         = "peer_refused"
 	CauseBackendCrash        = "backend_crash"
+	CauseBackendHangup       = "backend_hangup"
 	CauseUpstreamTimeout     = "upstream_timeout"
 	CauseBadUpstreamResponse = "bad_upstream_response"
 	CauseLuaBalancer         = "lua_balancer"
@@ -89,7 +90,7 @@ type rule func(in ruleInput) (Cause, bool)
 // rules are tried on every burst; each returns whether it applies.
 var rules = []rule{
 	allPeersDown, retryAmplification, noKeepalive, keepaliveRace, peerRefused,
-	backendCrash, upstreamTimeout, badUpstreamResponse, luaBalancer,
+	backendCrash, backendHangup, upstreamTimeout, badUpstreamResponse, luaBalancer,
 	resourceExhaustion, sslUpstream, socketUnavailable,
 }
 
@@ -367,6 +368,32 @@ func backendCrash(in ruleInput) (Cause, bool) {
 			fmt.Sprintf("%d× connection refused, first at %s", in.cat(logparse.CatConnectRefused), in.t.errnoPeerFirst[peer].Format("15:04:05")),
 		},
 		Fix: "Look at the backend at that moment (its own log, the OOM killer in `dmesg`, the service manager's restarts). Restart gracefully (stop accepting, drain, then exit), and run more than one peer so `proxy_next_upstream error timeout` can retry elsewhere.",
+	}, true
+}
+
+// backendHangup: the peer accepted connections and dropped them without an
+// answer (premature close, reset) for a large share of requests, with no
+// refusals after: a worker dying per request, a proxy or app server closing
+// early, a request it rejects. 0.4 + 0.5 × (burst share of requests / 0.5,
+// at most 1) × share of bad responses showing it; 0 after a crash.
+func backendHangup(in ruleInput) (Cause, bool) {
+	ab := in.abrupt()
+	if ab == 0 || in.b.Kind != Kind502 {
+		return Cause{}, false
+	}
+	if _, _, ok := in.crashed(); ok {
+		return Cause{}, false
+	}
+	conf := 0.4 + 0.5*min(1, in.b.Share()/0.5)*in.share(ab)
+	return Cause{
+		ID: CauseBackendHangup, Confidence: conf,
+		Summary: fmt.Sprintf("%s accepted connections and closed or reset them without answering during %s: %d of %d requests failed (%.0f%%), and nothing was refused, so the process stayed up.",
+			in.abruptPeers(), in.window(), in.t.bad, in.b.Requests, 100*in.b.Share()),
+		Evidence: []string{
+			fmt.Sprintf("%d× premature_close, %d× conn_reset, %d× broken_pipe", in.cat(logparse.CatPrematureClose), in.cat(logparse.CatConnReset), in.cat(logparse.CatBrokenPipe)),
+			fmt.Sprintf("%d× connection refused", in.cat(logparse.CatConnectRefused)),
+		},
+		Fix: "Look at the backend for requests it drops: worker processes killed per request (OOM, max request size, segfaults), a proxy or app server in front of it with a shorter timeout, a listen queue it resets. Its own logs at that time say which; nginx only sees the connection close.",
 	}, true
 }
 

@@ -3,7 +3,6 @@ package input
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -180,9 +179,3 @@ func (r *Reader) Line() Line { return r.line }
 
 // Err returns the error that stopped the reader, nil at a clean end of input.
 func (r *Reader) Err() error { return r.err }
-
-// IsSourceError reports whether err stops a source (as opposed to a line).
-func IsSourceError(err error) bool {
-	var se *SourceError
-	return errors.As(err, &se)
-}
