@@ -296,8 +296,9 @@ func (in ruleInput) crashed() (string, time.Time, bool) {
 // keepaliveRace: premature closes or resets on reused connections,
 // sporadic rather than a wall of errors. Base 0.35, + 0.2 when nginx.conf
 // shows upstream keepalive, + 0.15 when they are a small share of traffic
-// (≤ 20 %), + 0.1 when most bad requests are non-idempotent (never
-// retried), + 0.1 when nothing was refused; halved after a crash.
+// (≤ 20 %) or − 0.15 when most requests failed, + 0.1 when most bad
+// requests are non-idempotent (never retried), + 0.1 when nothing was
+// refused; halved after a crash.
 func keepaliveRace(in ruleInput) (Cause, bool) {
 	ab := in.abrupt()
 	if ab == 0 || in.b.Kind != Kind502 {
@@ -307,8 +308,11 @@ func keepaliveRace(in ruleInput) (Cause, bool) {
 	if in.env.hasConf && in.env.conf.Keepalive > 0 {
 		conf += 0.2
 	}
-	if in.b.Share() <= 0.2 {
+	switch {
+	case in.b.Share() <= 0.2:
 		conf += 0.15
+	case in.b.Share() > 0.5:
+		conf -= 0.15 // a race loses a few requests, not most of them
 	}
 	nonIdem := in.t.methods["POST"] + in.t.methods["PATCH"]
 	if in.share(nonIdem) >= 0.5 {
@@ -322,7 +326,7 @@ func keepaliveRace(in ruleInput) (Cause, bool) {
 	}
 	return Cause{
 		ID: CauseKeepaliveRace, Confidence: conf,
-		Summary: fmt.Sprintf("%s closed idle keep-alive connections just as nginx reused them: %d premature closes/resets, %.1f%% of requests failed, sporadically over %s. Non-idempotent requests (POST) are not retried, so they surface as 502.",
+		Summary: fmt.Sprintf("%s closed idle keep-alive connections just as nginx reused them: %d premature closes/resets, %.1f%% of requests failed during %s. Non-idempotent requests (POST) are not retried, so they surface as 502.",
 			in.abruptPeers(), ab, 100*in.b.Share(), in.window()),
 		Evidence: []string{
 			fmt.Sprintf("%d× premature_close, %d× conn_reset, %d× broken_pipe", in.cat(logparse.CatPrematureClose), in.cat(logparse.CatConnReset), in.cat(logparse.CatBrokenPipe)),
