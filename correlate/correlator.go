@@ -79,10 +79,11 @@ type Correlator struct {
 	totals  Totals
 }
 
-// peerEntry caches a peer's group and its state.
+// peerEntry caches a peer's group, the group's state and the peer's series.
 type peerEntry struct {
 	root string
 	g    *groupState
+	peer *Series
 }
 
 type trackerKey struct {
@@ -167,13 +168,19 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	if t.After(c.newest) {
 		c.newest = t
 	}
-	root, g := c.resolve(rec)
+	root, g, peer := c.resolve(rec)
 	cl := ClassOf(rec.Status)
 	c.overall.Add(t, cl)
 	g.series.Add(t, cl)
-	for i := range rec.Attempts {
-		if ps := c.peerSeries(&rec.Attempts[i]); ps != nil {
-			ps.Add(t, ClassOf(rec.Attempts[i].Status))
+	if peer != nil {
+		if st := rec.Attempts[0].Status; st != 0 {
+			peer.Add(t, ClassOf(st))
+		}
+	} else {
+		for i := range rec.Attempts {
+			if ps := c.peerSeries(rec.Attempts[i].Addr); ps != nil && rec.Attempts[i].Status != 0 {
+				ps.Add(t, ClassOf(rec.Attempts[i].Status))
+			}
 		}
 	}
 	sec := t.Unix()
@@ -231,30 +238,29 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 // maxPeerSeries bounds the peers with a series of their own.
 const maxPeerSeries = 64
 
-// peerSeries returns the series of the peer an attempt went to, nil for a
-// group name, "-", an attempt without a status, or past maxPeerSeries.
-func (c *Correlator) peerSeries(a *logparse.Attempt) *Series {
-	if a.Status == 0 || len(a.Addr) == 0 || a.Addr[0] == '-' || a.IsGroupName() {
-		return nil
-	}
-	if s, ok := c.byPeer[string(a.Addr)]; ok {
+// peerSeries returns the series of the peer at addr: nil for a group name,
+// "-", or past maxPeerSeries.
+func (c *Correlator) peerSeries(addr []byte) *Series {
+	if s, ok := c.byPeer[string(addr)]; ok {
 		return s
 	}
-	if len(c.byPeer) >= maxPeerSeries {
+	a := logparse.Attempt{Addr: addr}
+	if len(addr) == 0 || addr[0] == '-' || a.IsGroupName() || len(c.byPeer) >= maxPeerSeries {
 		return nil
 	}
 	s := &Series{}
-	c.byPeer[string(a.Addr)] = s
+	c.byPeer[string(addr)] = s
 	return s
 }
 
-// resolve finds the record's group. The common case, one attempt on a
-// known peer, is a single map lookup in peerCache, which any change to the
-// groups clears.
-func (c *Correlator) resolve(rec *logparse.Record) (string, *groupState) {
+// resolve finds the record's group, and the peer's series when the record
+// has one attempt. That common case, one attempt on a known peer, is a
+// single map lookup in peerCache, which any change to the groups clears;
+// otherwise the peer is nil and the caller looks the attempts up.
+func (c *Correlator) resolve(rec *logparse.Record) (string, *groupState, *Series) {
 	if len(rec.UpstreamName) == 0 && len(rec.Attempts) == 1 {
 		if e, ok := c.peerCache[string(rec.Attempts[0].Addr)]; ok {
-			return e.root, e.g
+			return e.root, e.g, e.peer
 		}
 	}
 	root, merged := c.groups.observe(rec)
@@ -266,9 +272,11 @@ func (c *Correlator) resolve(rec *logparse.Record) (string, *groupState) {
 	}
 	g := c.group(root)
 	if len(rec.UpstreamName) == 0 && len(rec.Attempts) == 1 && len(c.peerCache) < maxPeers {
-		c.peerCache[string(rec.Attempts[0].Addr)] = peerEntry{root, g}
+		if peer := c.peerSeries(rec.Attempts[0].Addr); peer != nil {
+			c.peerCache[string(rec.Attempts[0].Addr)] = peerEntry{root, g, peer}
+		}
 	}
-	return root, g
+	return root, g, nil
 }
 
 // recentFailures sums upstream 5xx attempts in the 15 seconds up to sec.
