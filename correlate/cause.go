@@ -37,6 +37,7 @@ const (
 	CauseResourceExhaustion  = "resource_exhaustion"
 	CauseSSLUpstream         = "ssl_upstream"
 	CauseSocketUnavailable   = "socket_unavailable"
+	CauseResolverFailure     = "resolver_failure"
 	CauseUnknown             = "unknown"
 )
 
@@ -91,7 +92,7 @@ type rule func(in ruleInput) (Cause, bool)
 var rules = []rule{
 	allPeersDown, retryAmplification, noKeepalive, keepaliveRace, peerRefused,
 	backendCrash, backendHangup, upstreamTimeout, badUpstreamResponse, luaBalancer,
-	resourceExhaustion, sslUpstream, socketUnavailable,
+	resourceExhaustion, sslUpstream, socketUnavailable, resolverFailure,
 }
 
 // explain runs the rules and returns the causes that apply, most likely
@@ -513,6 +514,21 @@ func socketUnavailable(in ruleInput) (Cause, bool) {
 		Summary:  fmt.Sprintf("The unix socket %s was unusable during %s: %d× unavailable (full backlog or missing), %d× permission denied.", in.peerList(logparse.CatSocketUnavailable), in.window(), su, pd),
 		Evidence: []string{fmt.Sprintf("%d× errno 11/2 on a unix: upstream, %d× errno 13", su, pd)},
 		Fix:      "For php-fpm: raise `pm.max_children` and `listen.backlog`, check that the pool is running and the socket path matches; set `listen.owner`/`listen.group` to nginx's user for errno 13.",
+	}, true
+}
+
+// resolverFailure: nginx could not resolve the upstream's name at run time
+// (proxy_pass with a variable, or resolve on a server). 0.55 + 0.4 × share.
+func resolverFailure(in ruleInput) (Cause, bool) {
+	n := in.cat(logparse.CatResolver)
+	if n == 0 {
+		return Cause{}, false
+	}
+	return Cause{
+		ID: CauseResolverFailure, Confidence: 0.55 + 0.4*in.share(n),
+		Summary:  fmt.Sprintf("nginx could not resolve the upstream's host name during %s: %d resolver failures for %d bad responses.", in.window(), n, in.t.bad),
+		Evidence: []string{fmt.Sprintf("%d× could not be resolved / resolver errors", n)},
+		Fix:      "Point `resolver` at a DNS server that answers from nginx's network (the platform's, e.g. 127.0.0.11 in Docker or kube-dns), give it `resolver_timeout 5s;` and a sensible `valid=`; or name the peers in an upstream block resolved at start-up.",
 	}, true
 }
 

@@ -124,6 +124,8 @@ func TestRules(t *testing.T) {
 			ruleCase{bad: 10, requests: 20, cats: map[logparse.Category]int{logparse.CatWorkerConnections: 10}}, true, 0.95, 0.95, "worker_connections"},
 		{"ssl upstream", sslUpstream,
 			ruleCase{bad: 10, requests: 20, cats: map[logparse.Category]int{logparse.CatSSLUpstream: 5}}, true, 0.75, 0.75, "proxy_ssl_server_name"},
+		{"resolver failure", resolverFailure,
+			ruleCase{bad: 10, requests: 30, cats: map[logparse.Category]int{logparse.CatResolver: 10}}, true, 0.95, 0.95, "resolver_timeout"},
 		{"socket unavailable", socketUnavailable,
 			ruleCase{bad: 10, requests: 20, cats: map[logparse.Category]int{logparse.CatSocketUnavailable: 10}}, true, 0.95, 0.95, "pm.max_children"},
 	}

@@ -113,7 +113,7 @@ func Classify(ev *Event) Category {
 		return CatTooBigHeader
 	case has("upstream sent invalid") || has("upstream sent no valid") || has("upstream sent duplicate") || has("upstream sent unexpected"):
 		return CatInvalidHeader
-	case has("could not be resolved") || has("no resolver defined") || has("host not found"):
+	case has("could not be resolved") || has("no resolver defined") || has("host not found") || strings.Contains(ev.Phase, "while resolving"):
 		return CatResolver
 	case unix && (ev.Errno == 11 || ev.Errno == 2):
 		return CatSocketUnavailable

@@ -65,9 +65,29 @@ var errorCases = []struct {
 		cat:  CatLuaBalancer, errno: 101, peer: "0.0.0.1:80", conn: 2, level: LevelError,
 	},
 	{
-		name: "synthetic: connect timeout",
-		line: `2026/11/20 10:00:00 [error] 7#7: *9 upstream timed out (110: Connection timed out) while connecting to upstream, client: 10.0.0.9, server: _, request: "GET / HTTP/1.1", upstream: "http://10.0.0.1:8080/", host: "x"`,
-		cat:  CatConnectTimeout, errno: 110, peer: "10.0.0.1:8080", conn: 9, level: LevelError,
+		name: "fixture connect-timeout: connect timeout",
+		line: `2026/11/22 02:15:14 [error] 29717#29717: *165 upstream timed out (110: Connection timed out) while connecting to upstream, client: 127.0.0.1, server: api.badgw.test, request: "GET /api/items/449 HTTP/1.1", upstream: "http://127.0.0.1:43809/api/items/449", host: "127.0.0.1:39509"`,
+		cat:  CatConnectTimeout, errno: 110, peer: "127.0.0.1:43809", conn: 165, level: LevelError,
+	},
+	{
+		name: "fixture resolver-failure: name not resolved",
+		line: `2026/11/22 02:15:37 [error] 29914#29914: *2 orders.badgw.invalid could not be resolved (110: Operation timed out), client: 127.0.0.1, server: api.badgw.test, request: "POST /v2/process HTTP/1.1", host: "127.0.0.1:41667"`,
+		cat:  CatResolver, errno: 110, conn: 2, level: LevelError, request: "POST /v2/process HTTP/1.1",
+	},
+	{
+		name: "fixture resolver-failure: resolver unreachable",
+		line: `2026/11/22 02:15:36 [error] 29914#29914: send() failed (111: Connection refused) while resolving, resolver: 127.0.0.1:53`,
+		cat:  CatResolver, errno: 111, level: LevelError, phase: "while resolving, resolver: 127.0.0.1:53",
+	},
+	{
+		name: "fixture fd-exhaustion: socket() towards the upstream",
+		line: `2026/11/22 02:15:19 [alert] 29716#29716: *435 socket() failed (24: Too many open files) while connecting to upstream, client: 127.0.0.1, server: api.badgw.test, request: "GET /api/items/430 HTTP/1.1", upstream: "http://127.0.0.1:43695/api/items/430", host: "127.0.0.1:32813"`,
+		cat:  CatTooManyFiles, errno: 24, peer: "127.0.0.1:43695", conn: 435, level: LevelAlert,
+	},
+	{
+		name: "fixture fd-exhaustion: accept4()",
+		line: `2026/11/22 02:15:13 [crit] 29716#29716: accept4() failed (24: Too many open files)`,
+		cat:  CatTooManyFiles, errno: 24, level: LevelCrit,
 	},
 	{
 		name: "synthetic: send timeout",
@@ -78,16 +98,6 @@ var errorCases = []struct {
 		name: "synthetic: broken pipe",
 		line: `2026/11/20 10:00:00 [error] 7#7: *9 writev() failed (32: Broken pipe) while sending request to upstream, client: 10.0.0.9, server: _, request: "POST /up HTTP/1.1", upstream: "http://10.0.0.1:8080/up", host: "x"`,
 		cat:  CatBrokenPipe, errno: 32, peer: "10.0.0.1:8080", conn: 9, level: LevelError,
-	},
-	{
-		name: "synthetic: too many open files",
-		line: `2026/11/20 10:00:00 [alert] 7#7: *9 socket() failed (24: Too many open files) while connecting to upstream, client: 10.0.0.9, server: _, request: "GET / HTTP/1.1", upstream: "http://10.0.0.1:8080/", host: "x"`,
-		cat:  CatTooManyFiles, errno: 24, peer: "10.0.0.1:8080", conn: 9, level: LevelAlert,
-	},
-	{
-		name: "synthetic: resolver",
-		line: `2026/11/20 10:00:00 [error] 7#7: *9 api.internal could not be resolved (3: Host not found), client: 10.0.0.9, server: _, request: "GET / HTTP/1.1", host: "x"`,
-		cat:  CatResolver, errno: 3, conn: 9, level: LevelError,
 	},
 	{
 		name: "synthetic: keepalive in lua",
