@@ -261,3 +261,33 @@ func tailStream(t *testing.T, access, errorLog string) []string {
 	}
 	return out
 }
+
+func TestParseZone(t *testing.T) {
+	for in, off := range map[string]int{"+01:00": 3600, "-05:30": -19800, "UTC": 0} {
+		loc, err := parseZone(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if _, got := time.Date(2026, 1, 1, 0, 0, 0, 0, loc).Zone(); got != off {
+			t.Errorf("%s: offset %d, want %d", in, got, off)
+		}
+	}
+	if code, _, errOut := run(t, nil, "analyze", "--tz", "Mars/Olympus", "x.log"); code != ExitUsage || !strings.Contains(errOut, "Mars") {
+		t.Errorf("bad --tz: code %d, %q", code, errOut)
+	}
+}
+
+// TestTZShiftsErrorLog: error.log times are read in --tz; a wrong zone
+// moves the error lines away from their 502s and the join fails.
+func TestTZShiftsErrorLog(t *testing.T) {
+	args := []string{"analyze", "--json", "-", "--nginx-conf", fixture("peer-refused", "nginx.conf"),
+		fixture("peer-refused", "access.log"), fixture("peer-refused", "error.log")}
+	_, right, _ := run(t, nil, args...)
+	_, wrong, _ := run(t, nil, append([]string{args[0], "--tz", "+03:00"}, args[1:]...)...)
+	if !strings.Contains(right, `"join_rate": 1`) && !strings.Contains(right, `"join_rate": 0.9`) {
+		t.Errorf("with the access log's zone the join should succeed:\n%.400s", right)
+	}
+	if !strings.Contains(wrong, `"join_rate": 0,`) || !strings.Contains(wrong, `"zone": "UTC+03:00 (--tz)"`) {
+		t.Errorf("with --tz +03:00 nothing should join:\n%.600s", wrong)
+	}
+}
