@@ -50,10 +50,20 @@ type Series struct {
 	Start   time.Time     // start of Buckets[0]
 	Width   time.Duration // one second until the span outgrows maxBuckets
 	Buckets []Bucket
+
+	// lastSec and lastIdx remember the bucket of the last second added:
+	// consecutive lines mostly share it, and buckets are whole seconds.
+	lastSec int64
+	lastIdx int
 }
 
 // Add counts one request of class cl finished at t.
 func (s *Series) Add(t time.Time, cl Class) {
+	sec := t.Unix()
+	if sec == s.lastSec && s.Width != 0 {
+		s.Buckets[s.lastIdx][cl]++
+		return
+	}
 	if s.Width == 0 {
 		s.Width = time.Second
 		s.Start = t.Truncate(time.Second)
@@ -65,6 +75,7 @@ func (s *Series) Add(t time.Time, cl Class) {
 		if len(s.Buckets)+k <= maxBuckets {
 			s.Buckets = append(make([]Bucket, k, k+len(s.Buckets)), s.Buckets...)
 			s.Start = s.Start.Add(-time.Duration(k) * s.Width)
+			s.lastSec = 0
 		}
 	}
 	i := int(t.Sub(s.Start) / s.Width)
@@ -83,6 +94,7 @@ func (s *Series) Add(t time.Time, cl Class) {
 		}
 	}
 	s.Buckets[i][cl]++
+	s.lastSec, s.lastIdx = sec, i
 }
 
 // coarsen doubles the bucket width, merging neighbours.
@@ -97,6 +109,7 @@ func (s *Series) coarsen() {
 		}
 	}
 	s.Start, s.Width, s.Buckets = start, 2*s.Width, out
+	s.lastSec = 0
 }
 
 // End is the end of the last bucket.
