@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/badgw/badgw/logparse"
@@ -300,9 +301,10 @@ func (c *Correlator) AddEvent(ev *logparse.Event, pos Pos) {
 	c.events.push(storedEvent{ev: *ev, pos: pos})
 }
 
-// join looks for the error.log events that explain a bad record: the same
-// connection serial ($connection = "*N") within the request's lifetime, or
-// else the same client and request line within a second either side. Many
+// join looks for the error.log events that explain a bad record: an event
+// carrying the record's $request_id, or the same connection serial
+// ($connection = "*N") within the request's lifetime, or else the same
+// client and request line within a second either side. Many
 // requests can share a line (or a keep-alive connection), so each record
 // takes at most one event per category, the oldest not yet taken.
 func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
@@ -318,6 +320,10 @@ func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 		c.scratch = logparse.Unescape(rec.Escape, c.scratch[:0], req)
 		req = c.scratch
 	}
+	var rid string
+	if len(rec.RequestID) >= 8 { // short ids would match by chance
+		rid = string(rec.RequestID)
+	}
 	var pick [logparse.NumCategories]*storedEvent
 	c.events.scanBack(lo, func(se *storedEvent) bool {
 		ev := &se.ev
@@ -325,7 +331,10 @@ func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 			return true
 		}
 		var match bool
-		if rec.Conn != 0 && ev.Conn != 0 {
+		if rid != "" && strings.Contains(ev.Line, rid) {
+			// Lua code and some modules log $request_id with their errors.
+			match = true
+		} else if rec.Conn != 0 && ev.Conn != 0 {
 			match = rec.Conn == ev.Conn && (len(req) == 0 || ev.Request == "" || ev.Request == string(req))
 		} else {
 			match = ev.Request != "" && ev.Request == string(req) &&

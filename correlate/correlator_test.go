@@ -76,3 +76,24 @@ func TestMalformedCountedAndSampled(t *testing.T) {
 		t.Errorf("stats %+v", fs)
 	}
 }
+
+// TestJoinByRequestID: an error line that carries the request id (as Lua
+// code often logs it) joins the record even without $connection or the
+// same request line.
+func TestJoinByRequestID(t *testing.T) {
+	c := New(Options{})
+	var ev logparse.Event
+	line := `2026/11/20 10:00:00 [error] 7#7: *9 [lua] balancer.lua:40: no peer for request 5f1c0e8a9b7d4c2e, client: 10.0.0.9, server: _, request: "GET /other HTTP/1.1", host: "x"`
+	if err := logparse.ParseErrorLine([]byte(line), time.UTC, &ev); err != nil {
+		t.Fatal(err)
+	}
+	c.AddEvent(&ev, Pos{})
+	f, _ := logparse.Preset("ingress-nginx")
+	var rec logparse.Record
+	if err := f.Parse([]byte(`10.0.0.1 - - [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 502 1 "-" "-" 10 0.050 [ns-svc-80] [] 0.0.0.1:80 0 0.000 502 5f1c0e8a9b7d4c2e`), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.join(&rec, newTracker(Kind502, "g", rec.Time, 5)); n != 1 {
+		t.Errorf("joined %d, want 1", n)
+	}
+}
