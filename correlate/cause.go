@@ -69,12 +69,19 @@ func (in ruleInput) window() string {
 	return fmt.Sprintf("%s–%s", in.b.Start.Format("15:04:05"), in.b.End.Format("15:04:05"))
 }
 
-func (in ruleInput) peerList(c logparse.Category) string {
-	var names []string
-	for _, p := range in.t.peersOf(c) {
-		if p.Key == "" {
-			continue
+// peerList names the peers that logged events of the categories, busiest
+// first, at most four.
+func (in ruleInput) peerList(cats ...logparse.Category) string {
+	counts := map[string]int{}
+	for _, c := range cats {
+		for _, p := range in.t.peersOf(c) {
+			if p.Key != "" {
+				counts[p.Key] += p.N
+			}
 		}
+	}
+	var names []string
+	for _, p := range topCounts(counts) {
 		names = append(names, p.Key)
 		if len(names) == 4 {
 			break
@@ -419,7 +426,7 @@ func upstreamTimeout(in ruleInput) (Cause, bool) {
 	return Cause{
 		ID: CauseUpstreamTimeout, Confidence: conf,
 		Summary: fmt.Sprintf("%s did not answer in time during %s: %d timeouts (504 Gateway Timeout, not a 502).",
-			in.peerList(logparse.CatReadTimeout), in.window(), n),
+			in.peerList(logparse.CatReadTimeout, logparse.CatConnectTimeout, logparse.CatSendTimeout), in.window(), n),
 		Evidence: []string{
 			fmt.Sprintf("%d× read_timeout, %d× connect_timeout, %d× send_timeout", in.cat(logparse.CatReadTimeout), in.cat(logparse.CatConnectTimeout), in.cat(logparse.CatSendTimeout)),
 			fmt.Sprintf("%d requests answered 504", in.b.GatewayTimeout),
@@ -434,10 +441,6 @@ func badUpstreamResponse(in ruleInput) (Cause, bool) {
 	if big+inv == 0 {
 		return Cause{}, false
 	}
-	cat := logparse.CatInvalidHeader
-	if big > 0 {
-		cat = logparse.CatTooBigHeader
-	}
 	fix := "Fix the backend's response: header names without spaces or control bytes, a valid status line."
 	if big > 0 {
 		fix = "Raise nginx's header buffer to fit the backend's headers: `proxy_buffer_size 16k;` and `proxy_buffers 8 16k;` (or trim the headers, often huge cookies or tracing data)."
@@ -448,7 +451,7 @@ func badUpstreamResponse(in ruleInput) (Cause, bool) {
 	return Cause{
 		ID: CauseBadUpstreamResponse, Confidence: 0.5 + 0.45*in.share(big+inv),
 		Summary: fmt.Sprintf("%s sent responses nginx could not accept during %s: %d× header too big for proxy_buffer_size, %d× invalid header.",
-			in.peerList(cat), in.window(), big, inv),
+			in.peerList(logparse.CatTooBigHeader, logparse.CatInvalidHeader), in.window(), big, inv),
 		Evidence: []string{fmt.Sprintf("%d× upstream sent too big header, %d× upstream sent invalid header", big, inv)},
 		Fix:      fix,
 	}, true
@@ -511,7 +514,7 @@ func socketUnavailable(in ruleInput) (Cause, bool) {
 	}
 	return Cause{
 		ID: CauseSocketUnavailable, Confidence: 0.55 + 0.4*in.share(su+pd),
-		Summary:  fmt.Sprintf("The unix socket %s was unusable during %s: %d× unavailable (full backlog or missing), %d× permission denied.", in.peerList(logparse.CatSocketUnavailable), in.window(), su, pd),
+		Summary:  fmt.Sprintf("The unix socket %s was unusable during %s: %d× unavailable (full backlog or missing), %d× permission denied.", in.peerList(logparse.CatSocketUnavailable, logparse.CatPermissionDenied), in.window(), su, pd),
 		Evidence: []string{fmt.Sprintf("%d× errno 11/2 on a unix: upstream, %d× errno 13", su, pd)},
 		Fix:      "For php-fpm: raise `pm.max_children` and `listen.backlog`, check that the pool is running and the socket path matches; set `listen.owner`/`listen.group` to nginx's user for errno 13.",
 	}, true

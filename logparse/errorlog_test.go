@@ -90,9 +90,14 @@ var errorCases = []struct {
 		cat:  CatTooManyFiles, errno: 24, level: LevelCrit,
 	},
 	{
-		name: "synthetic: send timeout",
-		line: `2026/11/20 10:00:00 [error] 7#7: *9 upstream timed out (110: Connection timed out) while sending request to upstream, client: 10.0.0.9, server: _, request: "POST /up HTTP/1.1", upstream: "http://10.0.0.1:8080/up", host: "x"`,
-		cat:  CatSendTimeout, errno: 110, peer: "10.0.0.1:8080", conn: 9, level: LevelError,
+		name: "fixture upload-failures: send timeout",
+		line: `2026/11/22 02:19:27 [error] 31929#31929: *2 upstream timed out (110: Connection timed out) while sending request to upstream, client: 127.0.0.1, server: api.badgw.test, request: "POST /upload/report HTTP/1.1", upstream: "http://127.0.0.1:40707/upload/report", host: "127.0.0.1:34007"`,
+		cat:  CatSendTimeout, errno: 110, peer: "127.0.0.1:40707", conn: 2, level: LevelError,
+	},
+	{
+		name: "fixture upload-failures: reset while sending the body",
+		line: `2026/11/22 02:19:38 [error] 31929#31929: *127 writev() failed (104: Connection reset by peer) while sending request to upstream, client: 127.0.0.1, server: api.badgw.test, request: "POST /upload/report HTTP/1.1", upstream: "http://127.0.0.1:40707/upload/report", host: "127.0.0.1:34007"`,
+		cat:  CatConnReset, errno: 104, peer: "127.0.0.1:40707", conn: 127, level: LevelError,
 	},
 	{
 		name: "synthetic: broken pipe",
