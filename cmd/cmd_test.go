@@ -151,9 +151,10 @@ func TestLivePipe(t *testing.T) {
 	streams.In = pr
 	out := &syncBuffer{}
 	streams.Out = out
+	csvPath := filepath.Join(t.TempDir(), "live.csv")
 	done := make(chan int)
 	go func() {
-		done <- Execute(context.Background(), streams, []string{"analyze", "--format", "ingress-nginx"})
+		done <- Execute(context.Background(), streams, []string{"analyze", "--format", "ingress-nginx", "--csv", csvPath})
 	}()
 	for i := 0; i < len(stream); i += 50 {
 		pw.Write([]byte(strings.Join(stream[i:min(i+50, len(stream))], "")))
@@ -168,6 +169,10 @@ func TestLivePipe(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "Summary") {
 		t.Fatal("summary printed before EOF")
+	}
+	// The CSV row is appended and flushed as the burst closes.
+	if data, err := os.ReadFile(csvPath); err != nil || strings.Count(string(data), "\n") != 2 || !strings.Contains(string(data), ",peer_refused,") {
+		t.Errorf("live CSV before EOF: %v\n%s", err, data)
 	}
 	pw.Close()
 	if code := <-done; code != ExitOK {
