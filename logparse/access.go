@@ -102,7 +102,7 @@ func (f *Format) parse(line []byte, rec *Record, tc *timeCache) error {
 			if !ok {
 				return f.fieldError(line, p, fl)
 			}
-			val, p = p[:n], p[n:]
+			p = p[n:]
 			if !bytes.HasPrefix(p, fl.delim) {
 				return f.fieldError(line, p, fl)
 			}
