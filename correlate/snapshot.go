@@ -25,21 +25,15 @@ type GroupSeries struct {
 }
 
 // BadGatewayBursts returns the 502 bursts (not the 504 episodes).
-func (s *Snapshot) BadGatewayBursts() []Burst {
-	var out []Burst
-	for _, b := range s.Bursts {
-		if b.Kind == Kind502 {
-			out = append(out, b)
-		}
-	}
-	return out
-}
+func (s *Snapshot) BadGatewayBursts() []Burst { return s.burstsOf(Kind502) }
 
 // TimeoutEpisodes returns the 504 episodes.
-func (s *Snapshot) TimeoutEpisodes() []Burst {
+func (s *Snapshot) TimeoutEpisodes() []Burst { return s.burstsOf(Kind504) }
+
+func (s *Snapshot) burstsOf(k Kind) []Burst {
 	var out []Burst
 	for _, b := range s.Bursts {
-		if b.Kind == Kind504 {
+		if b.Kind == k {
 			out = append(out, b)
 		}
 	}

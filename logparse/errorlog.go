@@ -57,13 +57,8 @@ func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 	if !IsErrorLine(line) {
 		return &ParseError{Column: 1, Field: "timestamp", Err: ErrNotError}
 	}
-	y, ok1 := digits(line, 0, 4)
-	mo, ok2 := digits(line, 5, 2)
-	d, ok3 := digits(line, 8, 2)
-	h, ok4 := digits(line, 11, 2)
-	mi, ok5 := digits(line, 14, 2)
-	s, ok6 := digits(line, 17, 2)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || !validDate(y, mo, d, h, mi, s) {
+	y, mo, d, h, mi, s, ok := dateTime(line)
+	if !ok {
 		return &ParseError{Column: 1, Field: "timestamp", Err: ErrNotError}
 	}
 	end := bytes.IndexByte(line[21:], ']')

@@ -88,17 +88,25 @@ func parseTimeLocal(b []byte) (time.Time, bool) {
 	return time.Date(y, mo, d, h, mi, s, 0, zoneFor(off)), true
 }
 
-// parseTimeISO reads $time_iso8601: "2026-11-22T01:12:55+00:00".
-func parseTimeISO(b []byte) (time.Time, bool) {
-	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
-		return time.Time{}, false
-	}
+// dateTime reads the digits of "YYYY?MM?DD?HH:MM:SS" (any separators,
+// which callers check), the layout shared by $time_iso8601 and error.log.
+func dateTime(b []byte) (y, mo, d, h, mi, s int, ok bool) {
 	y, ok1 := digits(b, 0, 4)
 	mo, ok2 := digits(b, 5, 2)
 	d, ok3 := digits(b, 8, 2)
 	h, ok4 := digits(b, 11, 2)
 	mi, ok5 := digits(b, 14, 2)
 	s, ok6 := digits(b, 17, 2)
+	ok = ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && validDate(y, mo, d, h, mi, s)
+	return y, mo, d, h, mi, s, ok
+}
+
+// parseTimeISO reads $time_iso8601: "2026-11-22T01:12:55+00:00".
+func parseTimeISO(b []byte) (time.Time, bool) {
+	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	y, mo, d, h, mi, s, ok := dateTime(b)
 	rest := b[19:]
 	ns := 0
 	if len(rest) > 0 && rest[0] == '.' {
@@ -113,7 +121,7 @@ func parseTimeISO(b []byte) (time.Time, bool) {
 		rest = rest[k:]
 	}
 	off, ok7 := parseOffset(rest)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || !validDate(y, mo, d, h, mi, s) {
+	if !ok || !ok7 {
 		return time.Time{}, false
 	}
 	return time.Date(y, time.Month(mo), d, h, mi, s, ns, zoneFor(off)), true
