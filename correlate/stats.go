@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
@@ -172,10 +171,4 @@ func (s *IngestStats) clone() IngestStats {
 	}
 	c.mu, c.index, c.errs = nil, nil, nil
 	return c
-}
-
-// Summary is a one-line description for status bars.
-func (s *IngestStats) Summary() string {
-	t := s.Totals()
-	return fmt.Sprintf("%d files, %d lines (%d access, %d error, %d malformed)", len(s.Files), t.Lines, t.Access, t.Errors, t.Malformed+t.TooLong)
 }

@@ -70,16 +70,6 @@ func (c Category) String() string {
 	return "other"
 }
 
-// ParseCategory returns the category with the given identifier.
-func ParseCategory(s string) (Category, bool) {
-	for i, n := range categoryNames {
-		if n == s {
-			return Category(i), true
-		}
-	}
-	return CatOther, false
-}
-
 // UpstreamFault reports whether the category points at the upstream side
 // (everything but client_closed and other).
 func (c Category) UpstreamFault() bool {

@@ -248,9 +248,6 @@ func TestCategoryNamesStable(t *testing.T) {
 	var got []string
 	for c := Category(0); c < NumCategories; c++ {
 		got = append(got, c.String())
-		if p, ok := ParseCategory(c.String()); !ok || p != c {
-			t.Errorf("ParseCategory(%s) = %v", c, p)
-		}
 	}
 	if strings.Join(got, " ") != want {
 		t.Errorf("categories changed:\n got %s\nwant %s", strings.Join(got, " "), want)
