@@ -69,7 +69,7 @@ func (m Model) headerView() string {
 	case m.opts.Live && m.follow:
 		mode = "LIVE"
 	case m.opts.Live:
-		mode = "paused"
+		mode = "LIVE, not following (f)"
 	}
 	right := fmt.Sprintf(" %s · %d bursts of 502 ", mode, len(m.snap.BadGatewayBursts()))
 	left := m.styles.Title.Render(title)
