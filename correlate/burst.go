@@ -154,18 +154,22 @@ type tracker struct {
 	curSec                  int64
 	curCount, peak          int
 	groupNamed, placeholder int
-	joined                  int
-	methods                 map[string]int
-	chains                  map[string]int
-	peers                   map[string]int
-	categories              [logparse.NumCategories]int
-	catPeers                map[logparse.Category]map[string]int
-	preludeEvents           [logparse.NumCategories]int
-	preludeFailures         prelude
-	baseline                float64              // the group's usual 502/s when the burst started
-	errnoPeerFirst          map[string]time.Time // first refused connect per peer
-	abruptPeerFirst         map[string]time.Time // first premature close/reset per peer
-	samples, errSamples     []Sample
+	// From the access log's own timings, for when no error.log is given:
+	// bad attempts that never connected, and that connected but got no
+	// response header.
+	neverConnected, noHeader int
+	joined                   int
+	methods                  map[string]int
+	chains                   map[string]int
+	peers                    map[string]int
+	categories               [logparse.NumCategories]int
+	catPeers                 map[logparse.Category]map[string]int
+	preludeEvents            [logparse.NumCategories]int
+	preludeFailures          prelude
+	baseline                 float64              // the group's usual 502/s when the burst started
+	errnoPeerFirst           map[string]time.Time // first refused connect per peer
+	abruptPeerFirst          map[string]time.Time // first premature close/reset per peer
+	samples, errSamples      []Sample
 }
 
 func newTracker(kind Kind, root string, t time.Time, maxSamples int) *tracker {
@@ -232,6 +236,14 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 	}
 	for i := range rec.Attempts {
 		a := &rec.Attempts[i]
+		if rec.Timed && a.Status == 502 && !a.IsGroupName() && !a.IsPlaceholder() {
+			switch {
+			case a.Connect < 0:
+				t.neverConnected++
+			case a.Header < 0:
+				t.noHeader++
+			}
+		}
 		switch {
 		case a.IsGroupName():
 			t.groupNamed++
@@ -329,6 +341,8 @@ func (t *tracker) merge(o *tracker) {
 	t.peak = max(t.peak, o.peak)
 	t.groupNamed += o.groupNamed
 	t.placeholder += o.placeholder
+	t.neverConnected += o.neverConnected
+	t.noHeader += o.noHeader
 	t.joined += o.joined
 	for k, v := range o.methods {
 		t.methods[k] += v

@@ -38,6 +38,8 @@ const (
 	CauseSSLUpstream         = "ssl_upstream"
 	CauseSocketUnavailable   = "socket_unavailable"
 	CauseResolverFailure     = "resolver_failure"
+	CauseConnectFailed       = "connect_failed"
+	CauseNoResponse          = "no_response"
 	CauseUnknown             = "unknown"
 )
 
@@ -100,6 +102,7 @@ var rules = []rule{
 	allPeersDown, retryAmplification, noKeepalive, keepaliveRace, peerRefused,
 	backendCrash, backendHangup, upstreamTimeout, badUpstreamResponse, luaBalancer,
 	resourceExhaustion, sslUpstream, socketUnavailable, resolverFailure,
+	connectFailed, noResponse,
 }
 
 // explain runs the rules and returns the causes that apply, most likely
@@ -532,6 +535,50 @@ func resolverFailure(in ruleInput) (Cause, bool) {
 		Summary:  fmt.Sprintf("nginx could not resolve the upstream's host name during %s: %d resolver failures for %d bad responses.", in.window(), n, in.t.bad),
 		Evidence: []string{fmt.Sprintf("%d× could not be resolved / resolver errors", n)},
 		Fix:      "Point `resolver` at a DNS server that answers from nginx's network (the platform's, e.g. 127.0.0.11 in Docker or kube-dns), give it `resolver_timeout 5s;` and a sensible `valid=`; or name the peers in an upstream block resolved at start-up.",
+	}, true
+}
+
+// errorLogSilent reports whether no upstream failure of the burst was
+// found in an error log: none was given, or it has another period.
+func (in ruleInput) errorLogSilent() bool {
+	for c, n := range in.t.categories {
+		if n > 0 && logparse.Category(c).UpstreamFault() {
+			return false
+		}
+	}
+	return true
+}
+
+// connectFailed reads the access log alone: bad attempts whose
+// $upstream_connect_time is "-" never connected (refused, timed out or
+// unreachable). Only when the error log says nothing: 0.35 + 0.3 × share.
+func connectFailed(in ruleInput) (Cause, bool) {
+	if in.t.neverConnected == 0 || !in.errorLogSilent() {
+		return Cause{}, false
+	}
+	return Cause{
+		ID: CauseConnectFailed, Confidence: 0.35 + 0.3*in.share(in.t.neverConnected),
+		Summary: fmt.Sprintf("%d of %d 502s on %s never connected to a peer ($upstream_connect_time is \"-\") during %s: refused, timed out or unreachable.",
+			in.t.neverConnected, in.t.bad, in.b.Group, in.window()),
+		Evidence: []string{fmt.Sprintf("%d attempts answered 502 without a connect time", in.t.neverConnected)},
+		Fix:      "Check that the peers listen and are reachable from nginx; give badgw the error.log of the same period to tell refused (111), timed out (110) and unreachable (113) apart.",
+	}, true
+}
+
+// noResponse reads the access log alone: bad attempts that connected
+// but have no $upstream_header_time got no response header (the peer
+// closed or reset the connection). Only when the error log says nothing:
+// 0.35 + 0.3 × share.
+func noResponse(in ruleInput) (Cause, bool) {
+	if in.t.noHeader == 0 || !in.errorLogSilent() {
+		return Cause{}, false
+	}
+	return Cause{
+		ID: CauseNoResponse, Confidence: 0.35 + 0.3*in.share(in.t.noHeader),
+		Summary: fmt.Sprintf("%d of %d 502s on %s connected but got no response header ($upstream_header_time is \"-\") during %s: the peer closed or reset the connection.",
+			in.t.noHeader, in.t.bad, in.b.Group, in.window()),
+		Evidence: []string{fmt.Sprintf("%d attempts answered 502 after connecting, without a header time", in.t.noHeader)},
+		Fix:      "Look at the peer's own logs for dropped requests; with upstream keepalive, a peer idle timeout shorter than nginx's causes this too. The error.log of the same period tells premature close from reset.",
 	}, true
 }
 

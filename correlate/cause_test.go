@@ -19,6 +19,8 @@ type ruleCase struct {
 	kind                    Kind
 	conf                    *logparse.Upstream
 	crash                   bool // an abrupt close then refusals on one peer
+	neverConnected          int
+	noHeader                int
 	prelude500              int
 }
 
@@ -47,6 +49,7 @@ func (rc ruleCase) input() ruleInput {
 		t.abruptPeerFirst["10.0.0.1:80"] = start
 		t.errnoPeerFirst["10.0.0.1:80"] = start.Add(time.Second)
 	}
+	t.neverConnected, t.noHeader = rc.neverConnected, rc.noHeader
 	t.preludeFailures.attempts500 = rc.prelude500
 	t.preludeFailures.attempts5xx = rc.prelude500
 	b := t.burst(1, newGroups(nil))
@@ -126,6 +129,12 @@ func TestRules(t *testing.T) {
 			ruleCase{bad: 10, requests: 20, cats: map[logparse.Category]int{logparse.CatSSLUpstream: 5}}, true, 0.75, 0.75, "proxy_ssl_server_name"},
 		{"resolver failure", resolverFailure,
 			ruleCase{bad: 10, requests: 30, cats: map[logparse.Category]int{logparse.CatResolver: 10}}, true, 0.95, 0.95, "resolver_timeout"},
+		{"connect failed, from the access log alone", connectFailed,
+			ruleCase{bad: 20, requests: 40, neverConnected: 20}, true, 0.65, 0.65, "never connected"},
+		{"connect failed: the error log knows better", connectFailed,
+			ruleCase{bad: 20, requests: 40, neverConnected: 20, cats: map[logparse.Category]int{logparse.CatConnectRefused: 20}}, false, 0, 0, ""},
+		{"no response, from the access log alone", noResponse,
+			ruleCase{bad: 20, requests: 40, noHeader: 10}, true, 0.5, 0.5, "no response header"},
 		{"socket unavailable", socketUnavailable,
 			ruleCase{bad: 10, requests: 20, cats: map[logparse.Category]int{logparse.CatSocketUnavailable: 10}}, true, 0.95, 0.95, "pm.max_children"},
 	}

@@ -203,3 +203,34 @@ func describe(bs []correlate.Burst) string {
 	}
 	return s
 }
+
+// TestAccessLogOnly: without an error log, formats that log upstream
+// timings still say whether the 502s never connected or got no response.
+func TestAccessLogOnly(t *testing.T) {
+	for scenario, want := range map[string]string{
+		"peer-refused":   correlate.CauseConnectFailed,
+		"backend-hangup": correlate.CauseNoResponse,
+		"keepalive-race": correlate.CauseNoResponse,
+	} {
+		dir := filepath.Join("..", "fixtures", scenario)
+		conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := conf.AccessFormat("")
+		path := filepath.Join(dir, "access.log")
+		snap, err := correlate.Run(context.Background(), correlate.RunConfig{Sets: []input.Set{{Base: path, Paths: []string{path}}}, Format: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bursts := snap.BadGatewayBursts()
+		if len(bursts) == 0 {
+			t.Fatalf("%s: no burst", scenario)
+		}
+		for _, b := range bursts {
+			if got := b.TopCause().ID; got != want {
+				t.Errorf("%s: top cause %s, want %s", scenario, got, want)
+			}
+		}
+	}
+}

@@ -25,6 +25,10 @@ type Record struct {
 	Attempts     []Attempt // upstream tries, zipped from the $upstream_* lists
 	Line         []byte    // the whole line
 	Escape       Escape    // how the values are escaped; see Unescape
+	// Timed says the format logs $upstream_connect_time and
+	// $upstream_header_time, so a "-" in them (Connect or Header of -1)
+	// means the attempt never connected, or never got a header.
+	Timed bool
 }
 
 // Attempt is one upstream try of a request.
@@ -53,9 +57,10 @@ func (a *Attempt) IsPlaceholder() bool {
 var dash = []byte("-")
 
 // reset clears rec for reuse, keeping the Attempts backing array.
-func (rec *Record) reset(line []byte, esc Escape) {
+func (rec *Record) reset(line []byte, f *Format) {
 	attempts := rec.Attempts[:0]
-	*rec = Record{RequestTime: -1, Attempts: attempts, Line: line, Escape: esc}
+	*rec = Record{RequestTime: -1, Attempts: attempts, Line: line, Escape: f.Escape,
+		Timed: f.has[kUpstreamConnect] && f.has[kUpstreamHeader]}
 }
 
 // Parse fills rec from line. The line must have no trailing newline. It
@@ -88,7 +93,7 @@ func (p *Parser) Parse(line []byte, rec *Record) error {
 }
 
 func (f *Format) parse(line []byte, rec *Record, tc *timeCache) error {
-	rec.reset(line, f.Escape)
+	rec.reset(line, f)
 	if !bytes.HasPrefix(line, f.prefix) {
 		return &ParseError{Column: 1, Field: "prefix", Err: ErrNoMatch}
 	}
