@@ -237,3 +237,47 @@ func TestExport(t *testing.T) {
 		t.Error("the status bar does not report the export")
 	}
 }
+
+// TestGroupLanes: with several upstream groups and rows to spare, each
+// group with 502s gets a row of its own under the chart.
+func TestGroupLanes(t *testing.T) {
+	c := correlate.New(correlate.Options{})
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	add := func(sec int, peer string, status int) {
+		rec := logparse.Record{Time: base.Add(time.Duration(sec) * time.Second), Status: status, RequestTime: -1,
+			Attempts: []logparse.Attempt{{Addr: []byte(peer), Status: status, Connect: -1, Header: -1, Response: -1}}}
+		c.AddRecord(&rec, correlate.Pos{})
+	}
+	for s := 0; s < 40; s++ {
+		add(s, "10.0.0.1:80", 200)
+		add(s, "10.0.9.9:80", 200)
+		if s >= 10 && s < 15 {
+			add(s, "10.0.0.1:80", 502)
+		}
+		if s >= 20 && s < 30 {
+			add(s, "10.0.9.9:80", 502)
+		}
+	}
+	c.Flush()
+	snap := c.Snapshot()
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 40})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	lanes := func() int { return strings.Count(m.View(), "│   502 ") }
+	if n := lanes(); n != 2 {
+		t.Errorf("%d lanes, want one per group:\n%s", n, m.View())
+	}
+	found := false
+	for _, line := range strings.Split(m.View(), "\n") {
+		if strings.HasPrefix(line, "│   502 ") && strings.Contains(line, "██████████ ") && strings.Contains(line, "10.0.9.9:80") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the busier group's lane is missing or unlabelled:\n%s", m.View())
+	}
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if n := lanes(); n != 0 {
+		t.Errorf("%d lanes on a 24-row terminal, want none", n)
+	}
+}

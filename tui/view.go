@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -170,8 +171,75 @@ func (m Model) timelineView() string {
 		b.WriteString(label(r) + rows[r].String() + "\n")
 	}
 	b.WriteString("       " + marks.String() + "\n")
+	for _, lane := range m.groupLanes(s, first, last) {
+		b.WriteString(lane + "\n")
+	}
 	b.WriteString(m.cursorLine(s))
 	return m.paneStyle(paneTimeline).Width(m.width - 2).Render(b.String())
+}
+
+// maxLanes is the most upstream groups given a 502 row of their own.
+const maxLanes = 4
+
+// groupLanes draws one row of 502s per upstream group, the groups with
+// most 502s first, when there are several groups and the terminal has
+// rows to spare (a lane per two rows above 28).
+func (m Model) groupLanes(s timeline.Series, first, last int) []string {
+	n := min(maxLanes, (m.height-28)/2)
+	if n <= 0 || len(m.snap.Groups) < 2 || last <= first {
+		return nil
+	}
+	type lane struct {
+		name  string
+		bad   []int
+		total int
+	}
+	end := s.Buckets[last-1].Start
+	var lanes []lane
+	for _, g := range m.snap.Groups {
+		ser := timeline.Build(g.Series, nil, s.Buckets[first].Start, end, s.Width)
+		l := lane{name: g.Group}
+		for _, bk := range ser.Buckets {
+			v := int(bk.Counts[correlate.Class502])
+			l.bad = append(l.bad, v)
+			l.total += v
+		}
+		if l.total > 0 {
+			lanes = append(lanes, l)
+		}
+	}
+	if len(lanes) < 2 {
+		return nil
+	}
+	sort.SliceStable(lanes, func(i, j int) bool { return lanes[i].total > lanes[j].total })
+	var out []string
+	for i, l := range lanes {
+		if i == n {
+			break
+		}
+		peak := 0
+		for _, v := range l.bad {
+			peak = max(peak, v)
+		}
+		var row strings.Builder
+		for _, v := range l.bad {
+			row.WriteString(m.styles.Bar502.Render(string(laneSparks[sparkLevel(v, peak)])))
+		}
+		// The name goes after the row, where it has room, so the bars
+		// stay aligned with the chart above.
+		room := m.width - 4 - 7 - len(l.bad) - 2
+		out = append(out, "   502 "+row.String()+"  "+truncate(clean(l.name), max(room, 4)))
+	}
+	return out
+}
+
+var laneSparks = []rune(" ▁▂▃▄▅▆▇█")
+
+func sparkLevel(v, peak int) int {
+	if v <= 0 || peak <= 0 {
+		return 0
+	}
+	return 1 + (v*(len(laneSparks)-2)+peak-1)/peak
 }
 
 // cursorLine describes the bucket under the cursor.
