@@ -51,30 +51,30 @@ type Sample struct {
 
 // Burst is a run of 502s (or 504s) on one upstream group.
 type Burst struct {
-	ID         int       `json:"id"`
-	Kind       Kind      `json:"-"`
-	Group      string    `json:"upstream"`
-	Start, End time.Time `json:"-"`
+	ID         int
+	Kind       Kind
+	Group      string
+	Start, End time.Time
 	// Requests is every request to the group between the first and the last
 	// bad response; the counts below are the final statuses among them.
-	Requests       int     `json:"requests"`
-	BadGateway     int     `json:"bad_gateway"`
-	GatewayTimeout int     `json:"gateway_timeout"`
-	Other5xx       int     `json:"other_5xx"`
-	Peak           int     `json:"peak_per_s"` // most bad responses in one second
-	Attempts       int     `json:"attempts"`   // upstream tries of the requests
-	Chains         []Count `json:"status_chains"`
-	Peers          []Count `json:"peers"`
-	Categories     []Count `json:"error_categories"`
+	Requests       int
+	BadGateway     int
+	GatewayTimeout int
+	Other5xx       int
+	Peak           int // most bad responses in one second
+	Attempts       int // upstream tries of the requests
+	Chains         []Count
+	Peers          []Count
+	Categories     []Count
 	// GroupNamed counts bad responses whose $upstream_addr held the group's
 	// name: nginx found no live peer.
-	GroupNamed   int      `json:"group_named"`
-	Placeholder  int      `json:"placeholder_peer"`
-	Joined       int      `json:"joined"` // bad responses joined to an error.log line
-	Causes       []Cause  `json:"causes"`
-	Samples      []Sample `json:"access_samples"`
-	ErrorSamples []Sample `json:"error_samples"`
-	Open         bool     `json:"open,omitempty"`
+	GroupNamed   int
+	Placeholder  int
+	Joined       int // bad responses joined to an error.log line
+	Causes       []Cause
+	Samples      []Sample
+	ErrorSamples []Sample
+	Open         bool
 }
 
 // Bad is the number of bad responses of the burst's kind.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
 )
@@ -51,27 +52,32 @@ func loadTruth(t *testing.T, dir string) truth {
 	return tr
 }
 
-// analyse runs the whole pipeline the way "badgw analyze" does.
+// analyse runs the whole pipeline the way "badgw analyze" does: with the
+// scenario's nginx.conf, or with the logs alone.
 func analyse(t *testing.T, dir string, withConf bool, tr truth) correlate.Snapshot {
+	t.Helper()
+	var snap correlate.Snapshot
+	if withConf {
+		snap = fixturetest.Analyse(t, dir)
+	} else {
+		snap = analyseLogsOnly(t, dir, tr)
+	}
+	if m := snap.Ingest.Totals().Malformed; m != 0 {
+		t.Errorf("%d malformed lines: %+v", m, snap.Ingest.Files)
+	}
+	return snap
+}
+
+// analyseLogsOnly passes the directive, as a user would, unless it is a
+// preset, which badgw detects.
+func analyseLogsOnly(t *testing.T, dir string, tr truth) correlate.Snapshot {
 	t.Helper()
 	sets, err := input.Expand([]string{filepath.Join(dir, "access.log*"), filepath.Join(dir, "error.log")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := correlate.RunConfig{Sets: sets}
-	if withConf {
-		conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := conf.AccessFormat("")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Format, cfg.Options.Upstreams = f, conf.Upstreams
-	} else if !isPresetDirective(tr.Directive) {
-		// Without nginx.conf a user passes the directive unless it is a
-		// preset, which badgw detects.
+	if !isPresetDirective(tr.Directive) {
 		f, err := logparse.ParseFormat(tr.Directive)
 		if err != nil {
 			t.Fatal(err)
@@ -81,9 +87,6 @@ func analyse(t *testing.T, dir string, withConf bool, tr truth) correlate.Snapsh
 	snap, err := correlate.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if m := snap.Ingest.Totals().Malformed; m != 0 {
-		t.Errorf("%d malformed lines: %+v", m, snap.Ingest.Files)
 	}
 	return snap
 }

@@ -185,11 +185,17 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 	pb.raw, pb.seq, pb.recs, pb.events, pb.items = rb, rb.seq, pb.recs[:0], pb.events[:0], pb.items[:0]
 	var last *logparse.Event
 	counts := map[string]*lineCounts{}
+	var c *lineCounts
+	src := ""
 	for _, rl := range rb.lines {
-		c := counts[rl.source]
-		if c == nil {
-			c = &lineCounts{}
-			counts[rl.source] = c
+		// A batch nearly always holds one source: look it up only when it
+		// changes (tail -F headers switch it).
+		if c == nil || rl.source != src {
+			src = rl.source
+			if c = counts[src]; c == nil {
+				c = &lineCounts{}
+				counts[src] = c
+			}
 		}
 		c.lines++
 		if rl.err != nil {

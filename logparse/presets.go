@@ -133,8 +133,7 @@ func Detect(sample [][]byte, candidates []*Format) (Detection, error) {
 		if results[i].Share() != results[j].Share() {
 			return results[i].Share() > results[j].Share()
 		}
-		// On a tie the richer format wins: combined also parses the first
-		// part of many extended formats' lines only if they are equal.
+		// On a tie the format with more fields wins: it tells badgw more.
 		return len(results[i].Format.fields) > len(results[j].Format.fields)
 	})
 	best := results[0]

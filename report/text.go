@@ -189,10 +189,12 @@ func peerSummary(t correlate.Totals, n int) []string {
 	return out
 }
 
-// sparks are the levels of the text timeline, lowest first.
+// sparks are the levels of a text sparkline, lowest first.
 var sparks = []rune(" ▁▂▃▄▅▆▇█")
 
-func spark(v, maxV int) rune {
+// Spark returns the sparkline character for v on a scale up to maxV: blank
+// for zero, the lowest bar for anything above it.
+func Spark(v, maxV int) rune {
 	if v <= 0 || maxV <= 0 {
 		return sparks[0]
 	}
@@ -210,8 +212,8 @@ func writeTimeline(e *errWriter, snap correlate.Snapshot, width int) {
 	e.printf("\nTimeline %s → %s, %s per column\n", tl.Start.Format("2006-01-02 15:04:05"), end.Format("15:04:05 MST"), tl.Width)
 	var all, bad, marks strings.Builder
 	for _, b := range tl.Buckets {
-		all.WriteRune(spark(b.Total(), tl.Max))
-		bad.WriteRune(spark(int(b.Counts[correlate.Class502]), tl.Max502))
+		all.WriteRune(Spark(b.Total(), tl.Max))
+		bad.WriteRune(Spark(int(b.Counts[correlate.Class502]), tl.Max502))
 		if b.InBurst {
 			marks.WriteByte('^')
 		} else {

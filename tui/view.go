@@ -223,7 +223,7 @@ func (m Model) groupLanes(s timeline.Series, first, last int) []string {
 		}
 		var row strings.Builder
 		for _, v := range l.bad {
-			row.WriteString(m.styles.Bar502.Render(string(laneSparks[sparkLevel(v, peak)])))
+			row.WriteString(m.styles.Bar502.Render(string(report.Spark(v, peak))))
 		}
 		// The name goes after the row, where it has room, so the bars
 		// stay aligned with the chart above.
@@ -231,15 +231,6 @@ func (m Model) groupLanes(s timeline.Series, first, last int) []string {
 		out = append(out, "   502 "+row.String()+"  "+truncate(clean(l.name), max(room, 4)))
 	}
 	return out
-}
-
-var laneSparks = []rune(" ▁▂▃▄▅▆▇█")
-
-func sparkLevel(v, peak int) int {
-	if v <= 0 || peak <= 0 {
-		return 0
-	}
-	return 1 + (v*(len(laneSparks)-2)+peak-1)/peak
 }
 
 // cursorLine describes the bucket under the cursor.
