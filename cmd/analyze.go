@@ -10,12 +10,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
 	"github.com/badgw/badgw/tui"
-	"github.com/spf13/cobra"
 )
 
 // AnalyzeOptions are the analyze command's inputs after flag parsing.
@@ -101,8 +103,8 @@ func parseZone(s string) (*time.Location, error) {
 }
 
 // runConfig turns options into the pipeline's configuration.
-func (o *AnalyzeOptions) runConfig() (correlate.RunConfig, error) {
-	var cfg correlate.RunConfig
+func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, error) {
+	var cfg pipeline.RunConfig
 	args := o.Args
 	if len(args) == 0 {
 		if o.IO.StdinTTY {
@@ -149,7 +151,7 @@ func (o *AnalyzeOptions) runConfig() (correlate.RunConfig, error) {
 	return cfg, nil
 }
 
-func (o *AnalyzeOptions) follow(cfg correlate.RunConfig) bool {
+func (o *AnalyzeOptions) follow(cfg pipeline.RunConfig) bool {
 	for _, s := range cfg.Sets {
 		if len(s.Paths) == 1 && s.Paths[0] == "-" {
 			return true
@@ -172,7 +174,7 @@ func runAnalyze(ctx context.Context, o *AnalyzeOptions) error {
 
 // runReport is the headless path: a report at the end, or for a live pipe
 // one block per burst as it closes and the summary at the end.
-func (o *AnalyzeOptions) runReport(ctx context.Context, cfg correlate.RunConfig) error {
+func (o *AnalyzeOptions) runReport(ctx context.Context, cfg pipeline.RunConfig) error {
 	live := o.follow(cfg)
 	dataOnStdout := o.CSV == "-" || o.JSON == "-"
 	text := o.IO.Out
@@ -213,7 +215,7 @@ func (o *AnalyzeOptions) runReport(ctx context.Context, cfg correlate.RunConfig)
 			}
 		}
 	}
-	snap, runErr := correlate.Run(ctx, cfg)
+	snap, runErr := pipeline.Run(ctx, cfg)
 	if snap.Ingest.Files == nil && runErr != nil {
 		return o.exit(snap, runErr, nil)
 	}
@@ -239,7 +241,7 @@ func (o *AnalyzeOptions) runReport(ctx context.Context, cfg correlate.RunConfig)
 }
 
 // exit maps the outcome to the documented exit codes.
-func (o *AnalyzeOptions) exit(snap correlate.Snapshot, runErr, writeErr error) error {
+func (o *AnalyzeOptions) exit(snap pipeline.Snapshot, runErr, writeErr error) error {
 	if writeErr != nil {
 		return &exitError{code: ExitInput, err: writeErr}
 	}
@@ -259,12 +261,12 @@ func (o *AnalyzeOptions) exit(snap correlate.Snapshot, runErr, writeErr error) e
 // runTUI runs the pipeline in the background and the interface in front.
 // Snapshots travel through a one-slot, latest-wins channel, so the
 // interface can never slow ingestion.
-func (o *AnalyzeOptions) runTUI(ctx context.Context, cfg correlate.RunConfig) error {
+func (o *AnalyzeOptions) runTUI(ctx context.Context, cfg pipeline.RunConfig) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	feed := make(chan correlate.Snapshot, 1)
+	feed := make(chan pipeline.Snapshot, 1)
 	cfg.Every = 100 * time.Millisecond
-	cfg.Publish = func(s correlate.Snapshot) {
+	cfg.Publish = func(s pipeline.Snapshot) {
 		select {
 		case <-feed:
 		default:
@@ -272,13 +274,13 @@ func (o *AnalyzeOptions) runTUI(ctx context.Context, cfg correlate.RunConfig) er
 		feed <- s
 	}
 	type result struct {
-		snap correlate.Snapshot
+		snap pipeline.Snapshot
 		err  error
 	}
 	done := make(chan result, 1)
 	var once sync.Once
 	go func() {
-		s, err := correlate.Run(ctx, cfg)
+		s, err := pipeline.Run(ctx, cfg)
 		done <- result{s, err}
 		once.Do(func() { close(feed) })
 	}()

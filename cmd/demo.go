@@ -6,8 +6,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/badgw/badgw/fixtures"
 	"github.com/spf13/cobra"
+
+	"github.com/badgw/badgw/fixtures"
 )
 
 // NewCmdDemo analyses the incident embedded in the binary, exactly as

@@ -3,8 +3,9 @@ package cmd
 import (
 	"fmt"
 
-	"github.com/badgw/badgw/logparse"
 	"github.com/spf13/cobra"
+
+	"github.com/badgw/badgw/logparse"
 )
 
 // NewCmdFormats lists the preset log formats with their directive text.

@@ -2,10 +2,10 @@
 // bursts with ranked root causes. It is pure and deterministic: time comes
 // from the logs, never from the clock.
 //
-// Data flow (run.go is the only file with goroutines):
+// Data flow (package pipeline owns every goroutine):
 //
-//	input.Set ─► reader goroutine (one per set) ─► batches ─┐
-//	input.Set ─► reader goroutine                ─► batches ─┴► merge by time
+//	input.Set ─► pipeline reader (one per set) ─► batches ─┐
+//	input.Set ─► pipeline reader               ─► batches ─┴► merge by time
 //	   ─► Correlator.AddRecord / AddEvent / Advance(watermark)  (one goroutine)
 //	   ─► Snapshot (latest wins) ─► tui, report writers
 //
@@ -374,6 +374,12 @@ func (c *Correlator) mergeTrackers(gone, root string) {
 		dst.merge(src)
 	}
 }
+
+// Newest is the newest log time seen so far.
+func (c *Correlator) Newest() time.Time { return c.newest }
+
+// Slack is how far the watermark trails the newest log time.
+func (c *Correlator) Slack() time.Duration { return c.opts.Slack }
 
 // Advance moves the watermark to the newest log time minus the slack (or to
 // at, if later: a live run passes log time extrapolated by wall time when the

@@ -13,6 +13,7 @@ import (
 	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/pipeline"
 )
 
 // truth mirrors the fields of fixtures/<scenario>/truth.json the suite checks.
@@ -54,9 +55,9 @@ func loadTruth(t *testing.T, dir string) truth {
 
 // analyse runs the whole pipeline the way "badgw analyze" does: with the
 // scenario's nginx.conf, or with the logs alone.
-func analyse(t *testing.T, dir string, withConf bool, tr truth) correlate.Snapshot {
+func analyse(t *testing.T, dir string, withConf bool, tr truth) pipeline.Snapshot {
 	t.Helper()
-	var snap correlate.Snapshot
+	var snap pipeline.Snapshot
 	if withConf {
 		snap = fixturetest.Analyse(t, dir)
 	} else {
@@ -70,13 +71,13 @@ func analyse(t *testing.T, dir string, withConf bool, tr truth) correlate.Snapsh
 
 // analyseLogsOnly passes the directive, as a user would, unless it is a
 // preset, which badgw detects.
-func analyseLogsOnly(t *testing.T, dir string, tr truth) correlate.Snapshot {
+func analyseLogsOnly(t *testing.T, dir string, tr truth) pipeline.Snapshot {
 	t.Helper()
 	sets, err := input.Expand([]string{filepath.Join(dir, "access.log*"), filepath.Join(dir, "error.log")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := correlate.RunConfig{Sets: sets}
+	cfg := pipeline.RunConfig{Sets: sets}
 	if !isPresetDirective(tr.Directive) {
 		f, err := logparse.ParseFormat(tr.Directive)
 		if err != nil {
@@ -84,7 +85,7 @@ func analyseLogsOnly(t *testing.T, dir string, tr truth) correlate.Snapshot {
 		}
 		cfg.Format = f
 	}
-	snap, err := correlate.Run(context.Background(), cfg)
+	snap, err := pipeline.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
-func checkAgainstTruth(t *testing.T, tr truth, snap correlate.Snapshot) {
+func checkAgainstTruth(t *testing.T, tr truth, snap pipeline.Snapshot) {
 	bursts := snap.BadGatewayBursts()
 	if tr.ExpectNoBurst && len(bursts) > 0 {
 		t.Errorf("expected no 502 burst, found %d: %s", len(bursts), describe(bursts))
@@ -222,7 +223,7 @@ func TestAccessLogOnly(t *testing.T) {
 		}
 		f, _ := conf.AccessFormat("")
 		path := filepath.Join(dir, "access.log")
-		snap, err := correlate.Run(context.Background(), correlate.RunConfig{Sets: []input.Set{{Base: path, Paths: []string{path}}}, Format: f})
+		snap, err := pipeline.Run(context.Background(), pipeline.RunConfig{Sets: []input.Set{{Base: path, Paths: []string{path}}}, Format: f})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,7 +15,6 @@ type Snapshot struct {
 	Overall Series
 	Groups  []GroupSeries
 	Peers   []GroupSeries
-	Ingest  IngestStats
 }
 
 // GroupSeries is one upstream group's (or peer's) requests over time.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/timeline"
 )
 
@@ -94,7 +95,7 @@ type jsonCause struct {
 }
 
 // WriteJSON writes the whole analysis as one JSON document.
-func WriteJSON(w io.Writer, snap correlate.Snapshot) error {
+func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
 	d := jsonDoc{Format: snap.Ingest.Format, Zone: snap.Ingest.Zone, Bursts: []jsonBurst{}, Timeouts: []jsonBurst{}}
 	for _, f := range snap.Ingest.Files {
 		in := jsonInput{Path: f.Path, Kind: f.Kind(), Compression: f.Compression, Lines: f.Lines,
@@ -134,7 +135,7 @@ func WriteJSON(w io.Writer, snap correlate.Snapshot) error {
 		}
 		d.Totals.PeerCategories[peer] = pm
 	}
-	tl := timeline.Whole(snap, 2000)
+	tl := timeline.Whole(snap.Snapshot, 2000)
 	d.Timeline = jsonTimeline{Start: Timestamp(tl.Start), WidthS: tl.Width.Seconds()}
 	for c := correlate.Class(0); c < correlate.NumClasses; c++ {
 		d.Timeline.Classes = append(d.Timeline.Classes, c.String())

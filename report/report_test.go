@@ -12,10 +12,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
 )
 
@@ -97,7 +97,7 @@ func TestHostileLogContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := correlate.Run(context.Background(), correlate.RunConfig{Sets: []input.Set{{Base: path, Paths: []string{path}}}, Format: f})
+	snap, err := pipeline.Run(context.Background(), pipeline.RunConfig{Sets: []input.Set{{Base: path, Paths: []string{path}}}, Format: f})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/timeline"
 )
 
@@ -33,7 +34,7 @@ func (e *errWriter) printf(format string, a ...any) {
 
 // WriteText writes the whole report: inputs, a compact timeline, then each
 // burst with its causes, evidence and fix.
-func WriteText(w io.Writer, snap correlate.Snapshot, opts TextOptions) error {
+func WriteText(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 	if opts.Width <= 0 {
 		opts.Width = 80
 	}
@@ -69,7 +70,7 @@ func WriteBurst(w io.Writer, b correlate.Burst) error {
 	return e.err
 }
 
-func writeInputs(e *errWriter, snap correlate.Snapshot) {
+func writeInputs(e *errWriter, snap pipeline.Snapshot) {
 	in := snap.Ingest
 	e.printf("Inputs\n")
 	for _, f := range in.Files {
@@ -202,9 +203,9 @@ func Spark(v, maxV int) rune {
 	return sparks[min(i, len(sparks)-1)]
 }
 
-func writeTimeline(e *errWriter, snap correlate.Snapshot, width int) {
+func writeTimeline(e *errWriter, snap pipeline.Snapshot, width int) {
 	cols := max(10, width-8)
-	tl := timeline.Whole(snap, cols)
+	tl := timeline.Whole(snap.Snapshot, cols)
 	if len(tl.Buckets) == 0 || tl.Max == 0 {
 		return
 	}
@@ -294,7 +295,7 @@ func clip(s string, n int) string {
 
 // WriteSummary writes the inputs, the timeline and one line per burst: the
 // closing summary of a live run, whose bursts were printed as they closed.
-func WriteSummary(w io.Writer, snap correlate.Snapshot, opts TextOptions) error {
+func WriteSummary(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 	if opts.Width <= 0 {
 		opts.Width = 80
 	}

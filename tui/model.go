@@ -10,13 +10,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/badgw/badgw/correlate"
-	"github.com/badgw/badgw/report"
-	"github.com/badgw/badgw/timeline"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/pipeline"
+	"github.com/badgw/badgw/report"
+	"github.com/badgw/badgw/timeline"
 )
 
 // state is which screen is shown.
@@ -68,7 +70,7 @@ type Model struct {
 	state         state
 	focus         pane
 
-	snap     correlate.Snapshot
+	snap     pipeline.Snapshot
 	haveSnap bool
 	done     bool // the analysis finished (end of input)
 	prevSnap struct {
@@ -201,7 +203,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // applySnapshot takes a new snapshot, keeping the selection and the cursor
 // (or following the live edge).
-func (m *Model) applySnapshot(s correlate.Snapshot) {
+func (m *Model) applySnapshot(s pipeline.Snapshot) {
 	lines := s.Ingest.Totals().Lines
 	if dt := s.Ingest.Elapsed - m.prevSnap.elapsed; dt > 0 && m.haveSnap {
 		m.linesPerSec = float64(lines-m.prevSnap.lines) / dt.Seconds()

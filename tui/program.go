@@ -7,15 +7,17 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/badgw/badgw/correlate"
-	"github.com/badgw/badgw/report"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/pipeline"
+	"github.com/badgw/badgw/report"
 )
 
 // snapshotMsg carries a new snapshot and the command that waits for the
 // next one, so the program pulls snapshots one at a time.
 type snapshotMsg struct {
-	snap correlate.Snapshot
+	snap pipeline.Snapshot
 	next tea.Cmd
 }
 
@@ -34,7 +36,7 @@ type exportedMsg struct {
 const frameInterval = 100 * time.Millisecond
 
 // waitForSnapshot pulls the next snapshot from feed.
-func waitForSnapshot(feed <-chan correlate.Snapshot) tea.Cmd {
+func waitForSnapshot(feed <-chan pipeline.Snapshot) tea.Cmd {
 	return func() tea.Msg {
 		time.Sleep(frameInterval)
 		s, ok := <-feed
@@ -61,7 +63,7 @@ func exportCmd(dir string, bursts []correlate.Burst, asOf time.Time) tea.Cmd {
 // Run shows the interface until the user quits, consuming snapshots from
 // feed until it is closed. Snapshots should come through a latest-wins
 // channel so a slow terminal never slows the analysis.
-func Run(ctx context.Context, feed <-chan correlate.Snapshot, opts Options) error {
+func Run(ctx context.Context, feed <-chan pipeline.Snapshot, opts Options) error {
 	m := New(opts)
 	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithAltScreen()}
 	if opts.PipeInput {
@@ -80,7 +82,7 @@ func Run(ctx context.Context, feed <-chan correlate.Snapshot, opts Options) erro
 }
 
 // pullFirst waits for the first snapshot without the frame delay.
-func pullFirst(feed <-chan correlate.Snapshot) tea.Cmd {
+func pullFirst(feed <-chan pipeline.Snapshot) tea.Cmd {
 	return func() tea.Msg {
 		s, ok := <-feed
 		if !ok {

@@ -11,15 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/badgw/badgw/correlate"
-	"github.com/badgw/badgw/fixtures/fixturetest"
-	"github.com/badgw/badgw/input"
-	"github.com/badgw/badgw/logparse"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/fixtures/fixturetest"
+	"github.com/badgw/badgw/input"
+	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/pipeline"
 )
 
 func TestMain(m *testing.M) {
@@ -153,11 +155,11 @@ func TestKeys(t *testing.T) {
 // TestControlSequencesStripped: log text reaching the screen carries no
 // escape sequences.
 func TestControlSequencesStripped(t *testing.T) {
-	snap := correlate.Snapshot{Bursts: []correlate.Burst{{
+	snap := pipeline.Snapshot{Snapshot: correlate.Snapshot{Bursts: []correlate.Burst{{
 		ID: 1, Group: "evil\x1b]0;owned\x07group", Start: time.Unix(0, 0), End: time.Unix(5, 0), BadGateway: 5, Requests: 5,
 		Causes:  []correlate.Cause{{ID: "unknown", Summary: "sum\x1b[2Jmary", Fix: "fix"}},
 		Samples: []correlate.Sample{{Source: "a.log", Line: 1, Text: "GET /\x1b[31mred"}},
-	}}}
+	}}}}
 	var m tea.Model = New(Options{Plain: true})
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	m, _ = m.Update(snapshotMsg{snap: snap})
@@ -174,13 +176,13 @@ func TestLiveUpdates(t *testing.T) {
 	acc, _ := os.ReadFile(filepath.Join("..", "fixtures", "single-peer-down", "access.log"))
 	errs, _ := os.ReadFile(filepath.Join("..", "fixtures", "single-peer-down", "error.log"))
 	pr, pw := io.Pipe()
-	feed := make(chan correlate.Snapshot, 1)
+	feed := make(chan pipeline.Snapshot, 1)
 	f, _ := logparse.Preset("ingress-nginx")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go correlate.Run(ctx, correlate.RunConfig{
+	go pipeline.Run(ctx, pipeline.RunConfig{
 		Sets: []input.Set{{Base: "-", Paths: []string{"-"}}}, Stdin: pr, Format: f, Every: 50 * time.Millisecond,
-		Publish: func(s correlate.Snapshot) {
+		Publish: func(s pipeline.Snapshot) {
 			select {
 			case <-feed:
 			default:
@@ -259,7 +261,7 @@ func TestGroupLanes(t *testing.T) {
 		}
 	}
 	c.Flush()
-	snap := c.Snapshot()
+	snap := pipeline.Snapshot{Snapshot: c.Snapshot()}
 	var m tea.Model = New(Options{Plain: true})
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 40})
 	m, _ = m.Update(snapshotMsg{snap: snap})

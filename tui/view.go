@@ -7,10 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/report"
 	"github.com/badgw/badgw/timeline"
-	"github.com/charmbracelet/lipgloss"
 )
 
 // timelineRows is the height of the bar chart.

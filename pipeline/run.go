@@ -1,4 +1,8 @@
-package correlate
+// Package pipeline is the only place with goroutines: it reads every input
+// set, decides the access format and the error log's zone from the first
+// lines, parses batches in parallel, merges the sets by time and feeds one
+// correlate.Correlator, publishing snapshots as it goes.
+package pipeline
 
 import (
 	"bytes"
@@ -11,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
 )
@@ -27,13 +32,13 @@ type RunConfig struct {
 	// Zone reads error.log times, which carry none; nil means the offset of
 	// the access log's times, else the local zone.
 	Zone    *time.Location
-	Options Options
+	Options correlate.Options
 	// Every is how often Publish receives a snapshot while input flows;
 	// zero publishes only at the end.
 	Every   time.Duration
 	Publish func(Snapshot)
 	// OnBurst is called as each burst closes, in the correlator's goroutine.
-	OnBurst func(Burst)
+	OnBurst func(correlate.Burst)
 }
 
 // batchLines is how many lines travel together between goroutines; stdin
@@ -91,7 +96,7 @@ type parsedBatch struct {
 type itemRef struct {
 	event bool
 	idx   int
-	pos   Pos
+	pos   correlate.Pos
 }
 
 func (b *parsedBatch) time(i int) time.Time {
@@ -208,7 +213,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			c.blank++
 			continue
 		}
-		pos := Pos{Source: rl.source, Line: rl.num}
+		pos := correlate.Pos{Source: rl.source, Line: rl.num}
 		if logparse.IsErrorLine(line) {
 			if len(pb.events) == cap(pb.events) {
 				pb.events = append(pb.events, logparse.Event{})
@@ -352,15 +357,14 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		})
 	}
 
-	c := New(cfg.Options)
+	c := correlate.New(cfg.Options)
 	snap := func() Snapshot {
-		s := c.Snapshot()
-		s.Ingest = stats.clone()
+		s := Snapshot{Snapshot: c.Snapshot(), Ingest: stats.clone()}
 		s.Ingest.Elapsed = time.Since(started)
 		s.Ingest.Follow = follow
 		return s
 	}
-	emit := func(bs []Burst) {
+	emit := func(bs []correlate.Burst) {
 		if cfg.OnBurst != nil {
 			for _, b := range bs {
 				cfg.OnBurst(b)
@@ -394,8 +398,8 @@ loop:
 		case stepIdle:
 			// A live pipe went quiet: let log time run on with the wall
 			// clock so bursts still close about Gap after their last 502.
-			if idle := time.Since(lastArrival); idle > time.Second && !c.newest.IsZero() {
-				emit(c.Advance(c.newest.Add(idle - c.opts.Slack)))
+			if idle := time.Since(lastArrival); idle > time.Second && !c.Newest().IsZero() {
+				emit(c.Advance(c.Newest().Add(idle - c.Slack())))
 			}
 			publish(false)
 			continue
