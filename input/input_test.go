@@ -1,7 +1,10 @@
 package input
 
 import (
+	"bufio"
 	"bytes"
+	stdgzip "compress/gzip"
+	"fmt"
 	"errors"
 	"io"
 	"os"
@@ -171,18 +174,18 @@ func TestLineJustUnderLimitKept(t *testing.T) {
 	}
 }
 
+// TestTailHeaders: tail's headers switch the source, and the blank line
+// tail prints before each header is not a line of any log (issue 11); a
+// blank line of the log itself is kept.
 func TestTailHeaders(t *testing.T) {
-	in := "==> access.log <==\na1\na2\n\n==> error.log <==\ne1\n\n==> access.log <==\na3\n"
+	in := "==> access.log <==\na1\na2\n\n==> error.log <==\ne1\n\n\n==> access.log <==\na3\n"
 	r := NewReader(strings.NewReader(in), "-")
 	var got []string
 	for r.Next() {
 		l := r.Line()
-		if len(l.Bytes) == 0 {
-			continue
-		}
 		got = append(got, l.Source+":"+string(l.Bytes)+":"+strconv.FormatInt(l.Num, 10))
 	}
-	want := []string{"access.log:a1:1", "access.log:a2:2", "error.log:e1:1", "access.log:a3:4"}
+	want := []string{"access.log:a1:1", "access.log:a2:2", "error.log:e1:1", "error.log::2", "access.log:a3:3"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -323,6 +326,87 @@ func TestLineOneOverLimitSkipped(t *testing.T) {
 		lines, skipped, err := readAll(t, p)
 		if err != nil || len(lines) != 0 || len(skipped) != 1 {
 			t.Errorf("eol %q: lines=%d skipped=%d err=%v", eol, len(lines), len(skipped), err)
+		}
+	}
+}
+
+// TestLoneCR: a lone CR ends a line, so two requests written with old Mac
+// endings are two lines, not one merged request (issue 11); CRLF stays one
+// ending.
+func TestLoneCR(t *testing.T) {
+	r := NewReader(strings.NewReader("a1\ra2\r\nb1\r\nc1\rc2"), "x")
+	var got []string
+	for r.Next() {
+		got = append(got, string(r.Line().Bytes)+":"+strconv.FormatInt(r.Line().Num, 10))
+	}
+	want := []string{"a1:1", "a2:2", "b1:3", "c1:4", "c2:5"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestDamagedGzipLosesNoCompleteLine cuts and corrupts a gzip file at many
+// points: every complete line that Go's standard compress/gzip returns
+// before the damage comes out of the Reader too, and the error names an
+// offset no later than the damage (issue 11: it named the 64 KiB read-ahead).
+func TestDamagedGzipLosesNoCompleteLine(t *testing.T) {
+	var plain bytes.Buffer
+	for i := range 40000 {
+		fmt.Fprintf(&plain, "synthetic line %d with some text to compress %x\n", i, i*7919)
+	}
+	var packed bytes.Buffer
+	zw := stdgzip.NewWriter(&packed)
+	zw.Write(plain.Bytes())
+	zw.Close()
+	data := packed.Bytes()
+	dir := t.TempDir()
+	for cut := 200; cut < len(data); cut += len(data) / 23 {
+		for _, corrupt := range []bool{false, true} {
+			d := append([]byte(nil), data[:cut]...)
+			if corrupt {
+				d = append([]byte(nil), data...)
+				d[cut] ^= 0x55
+			}
+			want := 0
+			if zr, err := stdgzip.NewReader(bytes.NewReader(d)); err == nil {
+				br := bufio.NewReader(zr)
+				for {
+					if _, err := br.ReadBytes('\n'); err != nil {
+						break
+					}
+					want++
+				}
+			}
+			p := filepath.Join(dir, "a.gz")
+			os.WriteFile(p, d, 0o644)
+			st, err := Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := NewReader(st, p)
+			got := 0
+			for r.Next() {
+				got++
+			}
+			st.Close()
+			if got < want {
+				t.Errorf("cut %d corrupt %v: %d lines, compress/gzip gives %d", cut, corrupt, got, want)
+			}
+			var se *SourceError
+			if !errors.As(r.Err(), &se) {
+				if corrupt {
+					continue // a flipped bit in a stored block can decode "fine" until the CRC
+				}
+				t.Fatalf("cut %d: err %v, want a SourceError", cut, r.Err())
+			}
+			if !corrupt && se.Offset != int64(cut) {
+				t.Errorf("truncated at %d, error names offset %d", cut, se.Offset)
+			}
+			// Deflate notices a flipped bit within a few bytes, or only at the
+			// checksum at the end of the member.
+			if corrupt && !strings.Contains(se.Err.Error(), "checksum") && (se.Offset < int64(cut) || se.Offset > int64(cut)+1024) {
+				t.Errorf("corrupt at %d, error names offset %d (%v)", cut, se.Offset, se.Err)
+			}
 		}
 	}
 }

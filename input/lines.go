@@ -32,9 +32,19 @@ type Reader struct {
 	num     int64
 	line    Line
 	long    []byte
-	partial []byte // CRI "P" fragments waiting for their "F"
+	partial []byte  // CRI "P" fragments waiting for their "F"
+	crRest  []byte  // what follows a lone CR in the current raw line
+	held    *rawOne // a line read ahead to see whether a blank line is tail's separator
 	err     error
 	done    bool
+}
+
+// rawOne is one physical line as read: its bytes (valid until the next
+// read), whether it was over MaxLine, and the error that ended the stream.
+type rawOne struct {
+	b       []byte
+	tooLong bool
+	err     error
 }
 
 // NewReader reads lines from r, attributing them to name.
@@ -46,24 +56,21 @@ func NewReader(r io.Reader, name string) *Reader {
 // an error that stops the source; Err tells which.
 func (r *Reader) Next() bool {
 	for {
-		if r.done {
+		one, ok := r.nextPhysical()
+		if !ok {
 			return false
 		}
-		raw, err := r.readRaw()
-		if err != nil {
-			r.done = true
-			if err != io.EOF {
-				r.err = err
-			}
-			if raw == nil {
-				return false
-			}
-		}
-		if r.line.Err != nil {
+		if one.tooLong {
+			r.num++
+			r.line = Line{Source: r.source, Num: r.num, Err: ErrLineTooLong}
 			return true
 		}
+		raw := one.b
 		if name, ok := tailHeader(raw); ok {
 			r.switchSource(name)
+			continue
+		}
+		if len(raw) == 0 && r.separatorBlank() {
 			continue
 		}
 		r.num++
@@ -87,13 +94,72 @@ func (r *Reader) Next() bool {
 	}
 }
 
+// separatorBlank reads one line ahead after a blank line: tail prints a
+// blank line before each "==> name <==" header, and that blank is not part
+// of any log. The line read ahead is held for the next call.
+func (r *Reader) separatorBlank() bool {
+	if r.held != nil || r.done {
+		return false
+	}
+	next, ok := r.nextPhysical()
+	if !ok {
+		return false
+	}
+	if !next.tooLong {
+		if _, header := tailHeader(next.b); header {
+			r.held = &next
+			return true
+		}
+	}
+	r.held = &next
+	return false
+}
+
+// nextPhysical returns the next physical line: a held one, the rest after
+// a lone CR (old Mac line endings, or a CR that escape=none let through,
+// end a line as nginx's readers would show it), or a new one from the stream.
+func (r *Reader) nextPhysical() (rawOne, bool) {
+	if r.held != nil {
+		one := *r.held
+		r.held = nil
+		return one, true
+	}
+	if r.crRest != nil {
+		return r.splitCR(r.crRest), true
+	}
+	if r.done {
+		return rawOne{}, false
+	}
+	raw, tooLong, err := r.readRaw()
+	if err != nil {
+		r.done = true
+		if err != io.EOF {
+			r.err = err
+		}
+		if raw == nil && !tooLong {
+			return rawOne{}, false
+		}
+	}
+	if tooLong {
+		return rawOne{tooLong: true}, true
+	}
+	return r.splitCR(raw), true
+}
+
+func (r *Reader) splitCR(b []byte) rawOne {
+	if i := bytes.IndexByte(b, '\r'); i >= 0 {
+		r.crRest = b[i+1:]
+		return rawOne{b: b[:i]}
+	}
+	r.crRest = nil
+	return rawOne{b: b}
+}
+
 // readRaw returns the next raw line without its ending. A final line
 // without a newline is returned with io.EOF. If the stream breaks mid-line,
 // the partial line is dropped and the error says how many bytes were lost.
-func (r *Reader) readRaw() ([]byte, error) {
-	r.line.Err = nil
+func (r *Reader) readRaw() (line []byte, tooLong bool, err error) {
 	r.long = r.long[:0]
-	tooLong := false
 	for {
 		chunk, err := r.br.ReadSlice('\n')
 		switch {
@@ -107,34 +173,28 @@ func (r *Reader) readRaw() ([]byte, error) {
 			continue
 		case err == io.EOF:
 			if tooLong {
-				r.num++
-				r.line = Line{Source: r.source, Num: r.num, Err: ErrLineTooLong}
-				return []byte{}, io.EOF
+				return nil, true, io.EOF
 			}
 			if len(r.long)+len(chunk) == 0 {
-				return nil, io.EOF
+				return nil, false, io.EOF
 			}
 			if line := trimEOL(r.join(chunk)); len(line) <= MaxLine {
-				return line, io.EOF
+				return line, false, io.EOF
 			}
-			r.num++
-			r.line = Line{Source: r.source, Num: r.num, Err: ErrLineTooLong}
-			return []byte{}, io.EOF
+			return nil, true, io.EOF
 		case err != nil:
 			lost := len(r.long) + len(chunk)
 			if lost > 0 {
 				err = fmt.Errorf("%w (a partial line of %d bytes after line %d was dropped)", err, lost, r.num)
 			}
-			return nil, err
+			return nil, false, err
 		}
 		if !tooLong {
 			if line := trimEOL(r.join(chunk)); len(line) <= MaxLine {
-				return line, nil
+				return line, false, nil
 			}
 		}
-		r.num++
-		r.line = Line{Source: r.source, Num: r.num, Err: ErrLineTooLong}
-		return []byte{}, nil
+		return nil, true, nil
 	}
 }
 

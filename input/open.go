@@ -80,6 +80,7 @@ type Stream struct {
 
 	r      io.Reader
 	raw    *countingReader
+	ahead  *bufio.Reader // read-ahead between the file and the decompressor
 	closer io.Closer
 	dec    io.Closer
 }
@@ -89,7 +90,10 @@ type Stream struct {
 func (s *Stream) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
 	if err != nil && err != io.EOF {
-		err = &SourceError{Source: s.Name, Offset: s.raw.n, Err: err}
+		// The decompressor reads byte by byte from the read-ahead buffer,
+		// so the damage is where it stopped, not where the buffer's last
+		// fill ended.
+		err = &SourceError{Source: s.Name, Offset: s.raw.n - int64(s.ahead.Buffered()), Err: err}
 	}
 	return n, err
 }
@@ -140,7 +144,7 @@ func NewStream(name string, r io.Reader, size int64) (*Stream, error) {
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, &SourceError{Source: name, Err: err}
 	}
-	s := &Stream{Name: name, Size: size, raw: raw, Compression: Sniff(head)}
+	s := &Stream{Name: name, Size: size, raw: raw, ahead: br, Compression: Sniff(head)}
 	switch s.Compression {
 	case Gzip:
 		zr, err := gzip.NewReader(br)

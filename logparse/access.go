@@ -122,6 +122,9 @@ func (f *Format) parse(line []byte, rec *Record, tc *timeCache) error {
 			}
 			val, p = p[:n], p[n+len(fl.delim):]
 		}
+		if len(val) == 0 && f.Escape == EscapeJSON {
+			val = dash // escape=json writes "" for a variable with no value
+		}
 		if !f.assign(fl.kind, val, rec, tc) {
 			return f.fieldError(line, val, fl)
 		}
@@ -212,6 +215,9 @@ func (f *Format) setAttempt(kind fieldKind, idx int, v []byte, redirect bool, re
 	if idx >= maxAttempts {
 		return true
 	}
+	if len(v) == 0 && f.Escape == EscapeJSON {
+		v = dash
+	}
 	for len(rec.Attempts) <= idx {
 		rec.Attempts = append(rec.Attempts, Attempt{Connect: -1, Header: -1, Response: -1})
 	}
@@ -244,8 +250,20 @@ func (f *Format) setAttempt(kind fieldKind, idx int, v []byte, redirect bool, re
 		d, ok := parseSeconds(v)
 		a.Response = d
 		return ok
+	case kNumber:
+		return isCount(v)
 	}
 	return true
+}
+
+// isCount reports whether v is what nginx writes for a counter: digits, or
+// "-" when the variable is unset.
+func isCount(v []byte) bool {
+	if len(v) == 1 && v[0] == '-' {
+		return true
+	}
+	_, ok := atoi(v)
+	return ok
 }
 
 // assign converts one field's text into rec; false means the text is not a
@@ -318,6 +336,8 @@ func (f *Format) assign(kind fieldKind, v []byte, rec *Record, tc *timeCache) bo
 		}
 	case kUpstreamName:
 		rec.UpstreamName = v
+	case kNumber:
+		return isCount(v)
 	}
 	return true
 }

@@ -324,8 +324,72 @@ func TestDetect(t *testing.T) {
 		t.Fatalf("Detect = %+v, %v", d, err)
 	}
 	_, err = Detect([][]byte{[]byte("what is this")}, Candidates())
-	if !errors.Is(err, ErrNoFormat) || !strings.Contains(err.Error(), "first fails on sample line 1") {
+	if !errors.Is(err, ErrNoFormat) || !strings.Contains(err.Error(), "no preset comes close") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestDetectNamesARealNearMiss: when every preset parses nothing, the one
+// named as closest is the one that got furthest into the lines, and none is
+// named when all fail at the first field (issue 11: it used to say
+// "ingress-nginx" whatever the log).
+func TestDetectNamesARealNearMiss(t *testing.T) {
+	// Synthetic: combined lines with a field appended that no preset has.
+	line := []byte(`10.0.0.1 - - [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 502 157 "-" "curl/8" shard=7`)
+	_, err := Detect([][]byte{line, line}, Candidates())
+	if err == nil || !strings.Contains(err.Error(), `closest is "combined"`) {
+		t.Errorf("err = %v, want combined named", err)
+	}
+	// The seed report's tab format starts with a timestamp: nothing is close.
+	tab := []byte("2026-11-22T02:23:13+01:00\t200\t127.0.0.1\t127.0.0.1:36301\t200\thttp\tGET /api/items/67 HTTP/1.1\t0.017\t0.016\t60")
+	_, err = Detect([][]byte{tab}, Candidates())
+	if err == nil || strings.Contains(err.Error(), "closest is") || !strings.Contains(err.Error(), "no preset comes close") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestCheckFormat: an explicit format that parses under half of the sample
+// is refused with where it fails and the closest preset; one that parses
+// most lines passes.
+func TestCheckFormat(t *testing.T) {
+	combined, _ := Preset("combined")
+	json, _ := Preset("json")
+	line := []byte(`10.0.0.1 - - [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 502 157 "-" "curl/8"`)
+	sample := [][]byte{line, line, line}
+	if _, err := CheckFormat(combined, sample, Candidates()); err != nil {
+		t.Errorf("combined on combined lines: %v", err)
+	}
+	_, err := CheckFormat(json, sample, Candidates())
+	if !errors.Is(err, ErrFormatMismatch) || !errors.Is(err, ErrNoFormat) ||
+		!strings.Contains(err.Error(), "first fails on sample line 1 at column 1") || !strings.Contains(err.Error(), `"combined"`) {
+		t.Errorf("json on combined lines: %v", err)
+	}
+}
+
+// TestTypedFieldsWhollyValid: a counter holds digits or "-", and text glued
+// after the last field makes the line malformed (issue 11).
+func TestTypedFieldsWhollyValid(t *testing.T) {
+	f, err := ParseFormat(`$remote_addr [$time_local] "$request" $status $body_bytes_sent`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec Record
+	for _, bad := range []string{
+		`10.0.0.1 [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 61` + "\tEXTRA",
+		`10.0.0.1 [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 notanumber`,
+		`10.0.0.1 [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 61` + "\r" + `10.0.0.1 [20/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" 200 61`,
+	} {
+		if err := f.Parse([]byte(bad), &rec); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+	for _, good := range []string{
+		`10.0.0.1 [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 61`,
+		`10.0.0.1 [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 -`,
+	} {
+		if err := f.Parse([]byte(good), &rec); err != nil {
+			t.Errorf("refused %q: %v", good, err)
+		}
 	}
 }
 

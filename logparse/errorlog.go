@@ -2,6 +2,7 @@ package logparse
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -107,7 +108,57 @@ func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 	ev.Errno = errnoOf(ev.Message)
 	ev.Peer = peerOf(ev)
 	ev.Category = Classify(ev)
+	if len(str) > MaxKeptText {
+		ev.compact()
+	}
 	return nil
+}
+
+// MaxKeptText bounds, in bytes, each piece of text an Event keeps. Entries
+// are attacker-controlled (a request line, a Lua error message) and are held
+// for joins and samples, so a megabyte line must not be kept whole.
+const MaxKeptText = 4 << 10
+
+// compact replaces every string of ev, which all share the copy of one long
+// line, with its own copy cut to MaxKeptText, releasing the long line.
+func (ev *Event) compact() {
+	for _, p := range []*string{&ev.Line, &ev.Message, &ev.Phase, &ev.Client, &ev.Server, &ev.Request, &ev.Upstream, &ev.Host, &ev.Referrer, &ev.Peer} {
+		*p = CutText(*p, MaxKeptText)
+	}
+}
+
+// AddContinuation appends a continuation line (a Lua traceback frame) to
+// the entry's Line and Message, up to MaxKeptText each; what goes past it is
+// dropped and marked once, so a hostile traceback costs linear time and
+// bounded memory.
+func (ev *Event) AddContinuation(line []byte) {
+	ev.Line = appendKept(ev.Line, line)
+	ev.Message = appendKept(ev.Message, line)
+}
+
+const cutMark = "…[more lines cut]"
+
+func appendKept(s string, line []byte) string {
+	if strings.HasSuffix(s, cutMark) {
+		return s
+	}
+	if len(s)+1+len(line) > MaxKeptText {
+		return s + "\n" + cutMark
+	}
+	return s + "\n" + string(line)
+}
+
+// CutText returns s, or a copy of its first n bytes (whole UTF-8 sequences)
+// marked as cut with the number of bytes left out.
+func CutText(s string, n int) string {
+	if len(s) <= n {
+		return strings.Clone(s)
+	}
+	end := n
+	for end > 0 && end < len(s) && s[end]&0xc0 == 0x80 {
+		end--
+	}
+	return fmt.Sprintf("%s…[%d bytes cut]", s[:end], len(s)-end)
 }
 
 func atoiString(s string) (int, bool) {

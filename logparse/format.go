@@ -52,6 +52,10 @@ const (
 	kUpstreamConnect
 	kUpstreamHeader
 	kUpstreamResponse
+	// kNumber is a count that badgw does not use but can check: a
+	// non-negative integer or "-", so a wrong format or text glued to the
+	// end of a line is caught instead of being taken into the field.
+	kNumber
 )
 
 // variableKinds maps the nginx variables badgw understands to record fields.
@@ -80,8 +84,14 @@ var variableKinds = map[string]fieldKind{
 	"upstream_connect_time":    kUpstreamConnect,
 	"upstream_header_time":     kUpstreamHeader,
 	"upstream_response_time":   kUpstreamResponse,
-	"upstream_response_length": kIgnore,
-	"upstream_bytes_received":  kIgnore,
+	"upstream_response_length": kNumber,
+	"upstream_bytes_received":  kNumber,
+	"upstream_bytes_sent":      kNumber,
+	"body_bytes_sent":          kNumber,
+	"bytes_sent":               kNumber,
+	"request_length":           kNumber,
+	"connection_requests":      kNumber,
+	"pid":                      kNumber,
 }
 
 // listVariables hold one entry per upstream attempt (", " and " : " lists).
@@ -111,7 +121,7 @@ type Format struct {
 
 	prefix []byte
 	fields []field
-	has    [kUpstreamResponse + 1]bool
+	has    [kNumber + 1]bool
 }
 
 // FormatError reports a log_format that cannot be compiled.
@@ -162,6 +172,12 @@ func NewFormat(name, spec string, esc Escape) (*Format, error) {
 			// Untyped ones (such as APISIX's "$upstream_host$upstream_uri")
 			// are matched together as one opaque field.
 			prev := &f.fields[pending]
+			if prev.kind == kNumber {
+				prev.kind = kIgnore
+			}
+			if kind == kNumber {
+				kind = kIgnore
+			}
 			if prev.kind != kIgnore || kind != kIgnore || prev.list || listVariables[name] {
 				return nil, &FormatError{Spec: spec, Pos: i, Msg: fmt.Sprintf("$%s directly follows $%s with no text between them", name, prev.name)}
 			}
@@ -173,7 +189,7 @@ func NewFormat(name, spec string, esc Escape) (*Format, error) {
 			f.fields[pending].delim = []byte(lit.String())
 		}
 		lit.Reset()
-		if kind != kIgnore && f.has[kind] {
+		if kind != kIgnore && kind != kNumber && f.has[kind] {
 			kind = kIgnore // a repeated variable is matched but only its first value is used
 		}
 		f.has[kind] = true

@@ -79,6 +79,12 @@ func PresetDirective(name string) string {
 // DetectThreshold is the share of sample lines a format must parse to be chosen.
 const DetectThreshold = 0.95
 
+// MinExplicitShare is the least share of access-looking sample lines that a
+// format given by the user (--format, --nginx-conf) must parse. Below it the
+// format does not describe the log, and going on would report "0 bursts"
+// over lines it never read.
+const MinExplicitShare = 0.5
+
 // Detection is the outcome of trying candidate formats on sample lines.
 type Detection struct {
 	Format  *Format
@@ -89,6 +95,10 @@ type Detection struct {
 	FirstFailure     string
 	FirstFailureErr  error
 	FirstFailureLine int
+	// reach sums, over the lines that failed, the column where each failed:
+	// among formats that parse nothing, the one that got furthest into the
+	// lines is the real near miss.
+	reach int
 }
 
 // Share is the fraction of sample lines parsed.
@@ -99,52 +109,129 @@ func (d Detection) Share() float64 {
 	return float64(d.Matched) / float64(d.Sampled)
 }
 
-// ErrNoFormat is returned by Detect when no candidate parses enough lines.
+// meanReach is how far, in bytes, the format got into a failing line on average.
+func (d Detection) meanReach() float64 {
+	if failed := d.Sampled - d.Matched; failed > 0 {
+		return float64(d.reach) / float64(failed)
+	}
+	return 0
+}
+
+// ErrNoFormat is returned by Detect when no candidate parses enough lines,
+// and by CheckFormat when the given format parses too few.
 var ErrNoFormat = errors.New("logparse: no known format fits the access log")
+
+// ErrFormatMismatch is returned by CheckFormat when the format the user gave
+// parses too few of the access log's lines; it wraps ErrNoFormat.
+var ErrFormatMismatch = fmt.Errorf("%w: the format given does not describe the log", ErrNoFormat)
+
+func try(f *Format, sample [][]byte) Detection {
+	d := Detection{Format: f}
+	var rec Record
+	for i, line := range sample {
+		if IsErrorLine(line) || len(line) == 0 {
+			continue
+		}
+		d.Sampled++
+		err := f.Parse(line, &rec)
+		if err == nil {
+			d.Matched++
+			continue
+		}
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			d.reach += pe.Column - 1
+			if errors.Is(pe.Err, ErrTrailing) {
+				d.reach = d.reach - pe.Column + 1 + len(line) // every field matched
+			}
+		}
+		if d.FirstFailureErr == nil {
+			d.FirstFailure, d.FirstFailureErr, d.FirstFailureLine = string(line), err, i+1
+		}
+	}
+	return d
+}
+
+func rank(candidates []*Format, sample [][]byte) []Detection {
+	results := make([]Detection, 0, len(candidates))
+	for _, f := range candidates {
+		results = append(results, try(f, sample))
+	}
+	sort.SliceStable(results, func(i, j int) bool {
+		a, b := results[i], results[j]
+		if a.Share() != b.Share() {
+			return a.Share() > b.Share()
+		}
+		if ra, rb := a.meanReach(), b.meanReach(); ra != rb {
+			return ra > rb
+		}
+		// On a tie the format with more fields wins: it tells badgw more.
+		return len(a.Format.fields) > len(b.Format.fields)
+	})
+	return results
+}
 
 // Detect tries each candidate on the sample lines (error-log lines among them
 // are skipped) and returns the best. It fails with ErrNoFormat, wrapped with
 // the closest candidate and where it first fails, when none reaches
 // DetectThreshold.
 func Detect(sample [][]byte, candidates []*Format) (Detection, error) {
-	var results []Detection
-	var rec Record
-	for _, f := range candidates {
-		d := Detection{Format: f}
-		for i, line := range sample {
-			if IsErrorLine(line) || len(line) == 0 {
-				continue
-			}
-			d.Sampled++
-			if err := f.Parse(line, &rec); err != nil {
-				if d.FirstFailureErr == nil {
-					d.FirstFailure, d.FirstFailureErr, d.FirstFailureLine = string(line), err, i+1
-				}
-				continue
-			}
-			d.Matched++
-		}
-		results = append(results, d)
-	}
-	if len(results) == 0 {
+	if len(candidates) == 0 {
 		return Detection{}, ErrNoFormat
 	}
-	sort.SliceStable(results, func(i, j int) bool {
-		if results[i].Share() != results[j].Share() {
-			return results[i].Share() > results[j].Share()
-		}
-		// On a tie the format with more fields wins: it tells badgw more.
-		return len(results[i].Format.fields) > len(results[j].Format.fields)
-	})
+	results := rank(candidates, sample)
 	best := results[0]
 	if best.Sampled == 0 {
 		return best, fmt.Errorf("%w: the sample holds no access-log lines", ErrNoFormat)
 	}
 	if best.Share() < DetectThreshold {
-		return best, fmt.Errorf("%w: closest is %q, parsing %d of %d sample lines; it first fails on sample line %d at %v:\n  %s",
-			ErrNoFormat, best.Format.Name, best.Matched, best.Sampled, best.FirstFailureLine, best.FirstFailureErr, truncate(best.FirstFailure, 200))
+		return best, fmt.Errorf("%w: %s", ErrNoFormat, nearMiss(best))
 	}
 	return best, nil
+}
+
+// CheckFormat tries the format the user gave on the sample. When it parses
+// less than MinExplicitShare of the access-looking lines it fails with
+// ErrFormatMismatch, saying where it fails and which candidate comes closest.
+func CheckFormat(f *Format, sample [][]byte, candidates []*Format) (Detection, error) {
+	d := try(f, sample)
+	if d.Sampled == 0 || d.Share() >= MinExplicitShare {
+		return d, nil
+	}
+	msg := fmt.Sprintf("%q parses %d of %d sample lines; it first fails on sample line %d at %s:\n  %s",
+		f.Name, d.Matched, d.Sampled, d.FirstFailureLine, where(d.FirstFailureErr), truncate(d.FirstFailure, 200))
+	if len(candidates) > 0 {
+		if best := rank(candidates, sample)[0]; best.Format.Spec != f.Spec {
+			msg += "\namong the presets, " + nearMiss(best)
+		}
+	}
+	return d, fmt.Errorf("%w: %s", ErrFormatMismatch, msg)
+}
+
+// nearMiss describes the best candidate that still failed. When every
+// candidate fails at the very first field there is no near miss, and saying
+// "closest is X" would send the user after a wrong format.
+func nearMiss(best Detection) string {
+	if best.Matched == 0 && best.meanReach() < 1 {
+		return fmt.Sprintf("no preset comes close: each fails at the first field of every line; the first line is:\n  %s",
+			truncate(best.FirstFailure, 200))
+	}
+	return fmt.Sprintf("closest is %q, parsing %d of %d sample lines; it first fails on sample line %d at %s:\n  %s",
+		best.Format.Name, best.Matched, best.Sampled, best.FirstFailureLine, where(best.FirstFailureErr), truncate(best.FirstFailure, 200))
+}
+
+// where says at which column and field a parse failed, without the
+// package's error prefixes.
+func where(err error) string {
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		what := "does not match"
+		if errors.Is(pe.Err, ErrTrailing) {
+			what = "unexpected text after the last field"
+		}
+		return fmt.Sprintf("column %d, %s (%s)", pe.Column, pe.Field, what)
+	}
+	return fmt.Sprint(err)
 }
 
 func truncate(s string, n int) string {
