@@ -98,7 +98,7 @@ func TestNoFormatFits(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "weird.log")
 	os.WriteFile(path, []byte("this is | not an nginx line\nnor is this\n"), 0o644)
 	code, _, errOut := run(t, nil, "analyze", path)
-	if code != ExitUsage || !strings.Contains(errOut, "closest is") || !strings.Contains(errOut, "first fails on sample line 1") {
+	if code != ExitUsage || !strings.Contains(errOut, "no preset comes close") || !strings.Contains(errOut, "this is | not an nginx line") {
 		t.Errorf("code %d, %q", code, errOut)
 	}
 }
@@ -118,7 +118,7 @@ func TestTruncatedGzip(t *testing.T) {
 	cut := filepath.Join(dir, "access.log.2.gz")
 	os.WriteFile(cut, b.Bytes()[:b.Len()/2], 0o644)
 	csvPath := filepath.Join(dir, "bursts.csv")
-	code, out, errOut := run(t, nil, "analyze", "--format", "main", "--csv", csvPath, cut)
+	code, out, errOut := run(t, nil, "analyze", "--nginx-conf", fixture("no-live-upstreams", "nginx.conf"), "--csv", csvPath, cut)
 	if code != ExitInput || !strings.Contains(errOut, cut) || !strings.Contains(errOut, "unexpected EOF") {
 		t.Errorf("code %d, stderr %q", code, errOut)
 	}

@@ -259,7 +259,7 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 		}
 	}
 	if len(t.samples) < t.maxSamples {
-		t.samples = append(t.samples, Sample{Source: pos.Source, Line: pos.Line, Text: string(rec.Line)})
+		t.samples = append(t.samples, Sample{Source: pos.Source, Line: pos.Line, Text: logparse.CutBytes(rec.Line, logparse.MaxKeptText)})
 	}
 }
 

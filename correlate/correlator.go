@@ -141,7 +141,7 @@ func New(opts Options) *Correlator {
 		byGroup:   map[string]*groupState{},
 		peerCache: map[string]peerEntry{},
 		byPeer:    map[string]*Series{},
-		events:    newEventRing(1 << 16),
+		events:    newEventRing(1<<16, 16<<20),
 		totals:    newTotals(),
 	}
 }

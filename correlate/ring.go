@@ -18,21 +18,39 @@ type storedEvent struct {
 // so memory is bounded however long the input. Events arrive in time order
 // (Run merges sources by time), which lets scans stop early.
 type eventRing struct {
-	buf  []storedEvent
-	next int // index of the slot written next
-	n    int // events held
+	buf      []storedEvent
+	next     int // index of the slot written next
+	n        int // events held
+	bytes    int // text held by those events
+	maxBytes int
 }
 
-func newEventRing(size int) eventRing {
-	return eventRing{buf: make([]storedEvent, size)}
+// newEventRing holds at most size events and about maxBytes of their text:
+// error lines are attacker-controlled, so a count alone does not bound memory.
+func newEventRing(size, maxBytes int) eventRing {
+	return eventRing{buf: make([]storedEvent, size), maxBytes: maxBytes}
 }
+
+func textBytes(e *storedEvent) int { return len(e.ev.Line) + len(e.ev.Message) + len(e.ev.Request) }
 
 func (r *eventRing) push(e storedEvent) {
+	if r.n == len(r.buf) {
+		r.dropOldest()
+	}
 	r.buf[r.next] = e
 	r.next = (r.next + 1) % len(r.buf)
-	if r.n < len(r.buf) {
-		r.n++
+	r.n++
+	r.bytes += textBytes(&e)
+	for r.bytes > r.maxBytes && r.n > 1 {
+		r.dropOldest()
 	}
+}
+
+func (r *eventRing) dropOldest() {
+	idx := (r.next - r.n + len(r.buf)) % len(r.buf)
+	r.bytes -= textBytes(&r.buf[idx])
+	r.buf[idx] = storedEvent{}
+	r.n--
 }
 
 // scanBack calls fn for events from the newest back to the first one older

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Level is an error.log severity.
@@ -70,7 +71,16 @@ func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 	if !ok {
 		return &ParseError{Column: 22, Field: "level", Err: ErrNotError}
 	}
-	str := string(line)
+	long := len(line) > MaxKeptText
+	var str string
+	if long {
+		// Parse in place and keep only cut copies (compact, below): a
+		// megabyte line is never copied whole. Nothing can fail between
+		// here and compact, so no string into line escapes.
+		str = unsafe.String(&line[0], len(line))
+	} else {
+		str = string(line)
+	}
 	ev.Line = str
 	ev.Time = time.Date(y, time.Month(mo), d, h, mi, s, 0, loc)
 	ev.Level = lv
@@ -108,7 +118,7 @@ func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 	ev.Errno = errnoOf(ev.Message)
 	ev.Peer = peerOf(ev)
 	ev.Category = Classify(ev)
-	if len(str) > MaxKeptText {
+	if long {
 		ev.compact()
 	}
 	return nil
@@ -116,8 +126,10 @@ func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 
 // MaxKeptText bounds, in bytes, each piece of text an Event keeps. Entries
 // are attacker-controlled (a request line, a Lua error message) and are held
-// for joins and samples, so a megabyte line must not be kept whole.
-const MaxKeptText = 4 << 10
+// for joins and samples, so a megabyte line must not be kept whole; 8 KiB
+// holds any request line that nginx's default large_client_header_buffers
+// (4 8k) accepts, so joins on the request line still work.
+const MaxKeptText = 8 << 10
 
 // compact replaces every string of ev, which all share the copy of one long
 // line, with its own copy cut to MaxKeptText, releasing the long line.
@@ -154,11 +166,26 @@ func CutText(s string, n int) string {
 	if len(s) <= n {
 		return strings.Clone(s)
 	}
+	end := cutPoint(s, n)
+	return fmt.Sprintf("%s…[%d bytes cut]", s[:end], len(s)-end)
+}
+
+// CutBytes is CutText for a line still in a read buffer: only what is kept
+// is copied.
+func CutBytes(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	end := cutPoint(b, n)
+	return fmt.Sprintf("%s…[%d bytes cut]", b[:end], len(b)-end)
+}
+
+func cutPoint[T string | []byte](s T, n int) int {
 	end := n
-	for end > 0 && end < len(s) && s[end]&0xc0 == 0x80 {
+	for end > 0 && s[end]&0xc0 == 0x80 {
 		end--
 	}
-	return fmt.Sprintf("%s…[%d bytes cut]", s[:end], len(s)-end)
+	return end
 }
 
 func atoiString(s string) (int, bool) {

@@ -41,10 +41,23 @@ type RunConfig struct {
 	OnBurst func(correlate.Burst)
 }
 
-// batchLines is how many lines travel together between goroutines; stdin
-// batches are also cut whenever the pipe has no more buffered data, so a
-// live tail is processed as it arrives.
-const batchLines = 512
+// batchLines and batchBytes bound what travels together between
+// goroutines, so memory in flight is bounded by bytes even when lines are
+// a megabyte each; stdin batches are also cut whenever the pipe has no more
+// buffered data, so a live tail is processed as it arrives.
+const (
+	batchLines = 512
+	batchBytes = 256 << 10
+	// maxPooledArena keeps a batch that once held huge lines out of the pool.
+	maxPooledArena = 2 * batchBytes
+)
+
+// sampleLines is how many lines of each file set decide the format, and
+// sampleBytes bounds what they may hold when the lines are huge.
+const (
+	sampleLines = 1000
+	sampleBytes = 4 * batchBytes
+)
 
 // rawBatch is a run of lines copied out of one source. Batches are
 // recycled through pools once the correlator is done with them, so a run
@@ -53,6 +66,29 @@ type rawBatch struct {
 	seq   int // position in its set, so parallel parsers can be reordered
 	arena []byte
 	lines []rawLine
+	// afterError says that the line before the batch belonged to an error
+	// entry, so continuation lines at its start are that entry's.
+	afterError bool
+}
+
+// endsInErrorEntry reports whether b's last line belongs to an error entry
+// (an entry, or continuations under one); before says so of the line
+// before b.
+func endsInErrorEntry(b *rawBatch, before bool) bool {
+	for i := len(b.lines) - 1; i >= 0; i-- {
+		rl := b.lines[i]
+		line := b.arena[rl.off : rl.off+rl.n]
+		if rl.err != nil || len(line) == 0 {
+			return false
+		}
+		if logparse.IsErrorLine(line) {
+			return true
+		}
+		if !isContinuation(line) {
+			return false
+		}
+	}
+	return before
 }
 
 type rawLine struct {
@@ -67,17 +103,26 @@ var (
 	parsedPool = sync.Pool{New: func() any { return &parsedBatch{} }}
 )
 
+func putRaw(b *rawBatch) {
+	if cap(b.arena) <= maxPooledArena {
+		rawPool.Put(b)
+	}
+}
+
 func newRawBatch() *rawBatch {
 	b := rawPool.Get().(*rawBatch)
-	b.arena, b.lines = b.arena[:0], b.lines[:0]
+	b.arena, b.lines, b.afterError = b.arena[:0], b.lines[:0], false
 	return b
 }
 
 // release returns a batch and its lines to the pools; nothing may point
-// into them afterwards.
+// into them afterwards. The records and events are cleared so that a pooled
+// batch does not keep the last arena (or huge error lines) alive.
 func (b *parsedBatch) release() {
+	clear(b.recs)
+	clear(b.events)
 	if b.raw != nil {
-		rawPool.Put(b.raw)
+		putRaw(b.raw)
 		b.raw = nil
 	}
 	parsedPool.Put(b)
@@ -159,18 +204,30 @@ func (s *setReader) readFile(ctx context.Context, path string) {
 		b = newRawBatch()
 		return true
 	}
+	afterError := false // the last line sent belongs to an error entry
 	for r.Next() {
 		l := r.Line()
+		full := len(b.lines) >= batchLines || len(b.arena) >= batchBytes
+		// A traceback stays in its entry's batch unless it is huge, so the
+		// parser can attach it; past that its lines are only counted.
+		if full && !(len(l.Bytes) > 0 && isContinuation(l.Bytes) && len(b.arena) < 4*batchBytes) {
+			b.afterError, afterError = afterError, endsInErrorEntry(b, afterError)
+			if !flush() {
+				return
+			}
+		}
 		b.lines = append(b.lines, rawLine{off: len(b.arena), n: len(l.Bytes), source: l.Source, num: l.Num, err: l.Err})
 		b.arena = append(b.arena, l.Bytes...)
-		if len(b.lines) >= batchLines || (s.follow && r.Buffered() == 0) {
+		if s.follow && r.Buffered() == 0 {
+			b.afterError, afterError = afterError, endsInErrorEntry(b, afterError)
 			if !flush() {
 				return
 			}
 		}
 	}
+	b.afterError = afterError
 	flush()
-	rawPool.Put(b)
+	putRaw(b)
 	s.stats.progress(fi, st.Consumed())
 	if err := r.Err(); err != nil {
 		s.stats.fileError(fi, err)
@@ -189,6 +246,9 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 	pb := parsedPool.Get().(*parsedBatch)
 	pb.raw, pb.seq, pb.recs, pb.events, pb.items = rb, rb.seq, pb.recs[:0], pb.events[:0], pb.items[:0]
 	var last *logparse.Event
+	// orphan: continuations of an entry in the previous batch (only a
+	// traceback over 4 batches' bytes is split), counted but not attached.
+	orphan := rb.afterError
 	counts := map[string]*lineCounts{}
 	var c *lineCounts
 	src := ""
@@ -205,7 +265,8 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 		c.lines++
 		if rl.err != nil {
 			c.tooLong++
-			p.stats.sample(rl.source, rl.num, rl.err.Error(), "")
+			p.stats.sample(rl.source, rl.num, rl.err.Error(), nil)
+			last, orphan = nil, false
 			continue
 		}
 		line := rb.arena[rl.off : rl.off+rl.n]
@@ -224,25 +285,28 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			if err := logparse.ParseErrorLine(line, p.zone, ev); err != nil {
 				pb.events = pb.events[:len(pb.events)-1]
 				c.malformed++
-				p.stats.sample(rl.source, rl.num, err.Error(), string(line))
+				p.stats.sample(rl.source, rl.num, err.Error(), line)
+				last, orphan = nil, false
 				continue
 			}
 			c.errors++
 			pb.items = append(pb.items, itemRef{event: true, idx: len(pb.events) - 1, pos: pos})
-			last = ev
+			last, orphan = ev, false
 			continue
 		}
-		if isContinuation(line) {
+		// Continuations belong to the error entry just above them; in an
+		// access log a line starting with a tab is an access line.
+		if (last != nil || orphan) && isContinuation(line) {
 			if last != nil {
-				last.Line += "\n" + string(line)
-				last.Message += "\n" + string(line)
+				last.AddContinuation(line)
 			}
 			c.continuation++
 			continue
 		}
+		last, orphan = nil, false
 		if p.format == nil {
 			c.malformed++
-			p.stats.sample(rl.source, rl.num, "no access-log format: pass --format or --nginx-conf", string(line))
+			p.stats.sample(rl.source, rl.num, "no access-log format: pass --format or --nginx-conf", line)
 			continue
 		}
 		if len(pb.recs) == cap(pb.recs) {
@@ -254,11 +318,10 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 		if err := p.access.Parse(line, rec); err != nil {
 			pb.recs = pb.recs[:len(pb.recs)-1]
 			c.malformed++
-			p.stats.sample(rl.source, rl.num, err.Error(), string(line))
+			p.stats.sample(rl.source, rl.num, err.Error(), line)
 			continue
 		}
 		c.access++
-		last = nil
 		pb.items = append(pb.items, itemRef{idx: len(pb.recs) - 1, pos: pos})
 	}
 	p.stats.count(counts)
@@ -273,7 +336,9 @@ func isContinuation(line []byte) bool {
 
 // Run reads every set, merges them by time and feeds a Correlator. It
 // returns the final snapshot; the error joins every source that could not
-// be read completely (the rest is analysed all the same).
+// be read completely (the rest is analysed all the same). Every goroutine
+// it starts has ended when it returns, whatever the outcome, except a
+// reader blocked on a stdin that never ends.
 func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	started := time.Now()
 	stats := newIngestStats()
@@ -282,53 +347,76 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			stats.file(p) // list inputs in the order given, whatever finishes first
 		}
 	}
-	follow := false
-	raws := make([]chan *rawBatch, len(cfg.Sets))
+	interrupted := ctx
+	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	follow := false
+	// Cancel first, then wait: readers and parsers blocked on a channel
+	// see the cancellation and end. Stdin may never end and a read on it
+	// cannot be interrupted, so a run that follows a pipe does not wait.
+	defer func() {
+		cancel()
+		if !follow {
+			wg.Wait()
+		}
+	}()
+	raws := make([]chan *rawBatch, len(cfg.Sets))
+	isStdin := make([]bool, len(cfg.Sets))
 	for i, set := range cfg.Sets {
 		raws[i] = make(chan *rawBatch, 4)
-		isStdin := len(set.Paths) == 1 && set.Paths[0] == "-"
-		follow = follow || isStdin
-		sr := &setReader{set: set, stats: stats, out: raws[i], follow: isStdin, stdin: cfg.Stdin}
+		isStdin[i] = len(set.Paths) == 1 && set.Paths[0] == "-"
+		follow = follow || isStdin[i]
+		sr := &setReader{set: set, stats: stats, out: raws[i], follow: isStdin[i], stdin: cfg.Stdin}
 		if sr.stdin == nil {
 			sr.stdin = os.Stdin
 		}
 		wg.Add(1)
 		go func() { defer wg.Done(); sr.run(ctx) }()
 	}
-	// Stdin may never end; readers blocked on it cannot be interrupted, so
-	// Run waits for the readers only when every source is a file.
-	defer func() {
-		if !follow {
-			wg.Wait()
-		}
-	}()
 
-	// The first batch of every set is the sample that decides the format
-	// and the error log's zone.
-	firsts := make([]*rawBatch, len(cfg.Sets))
+	// The first lines of every set are the sample that decides the format
+	// and the error log's zone: up to sampleLines of a file set, the first
+	// batch of a pipe (which may hold a handful of lines for a long time).
+	firsts := make([][]*rawBatch, len(cfg.Sets))
 	var sample [][]byte
 	for i, ch := range raws {
-		select {
-		case b, ok := <-ch:
-			if ok {
-				firsts[i] = b
-				for _, l := range b.lines {
-					if l.err == nil {
-						sample = append(sample, b.arena[l.off:l.off+l.n])
-					}
+		n, size := 0, 0
+		for n < sampleLines && size < sampleBytes {
+			var b *rawBatch
+			var ok bool
+			select {
+			case b, ok = <-ch:
+			case <-ctx.Done():
+				return Snapshot{}, ctx.Err()
+			}
+			if !ok {
+				break
+			}
+			firsts[i] = append(firsts[i], b)
+			size += len(b.arena)
+			for _, l := range b.lines {
+				if l.err == nil && n < sampleLines {
+					sample = append(sample, b.arena[l.off:l.off+l.n])
+					n++
 				}
 			}
-		case <-ctx.Done():
-			return Snapshot{}, ctx.Err()
+			if isStdin[i] {
+				break
+			}
 		}
 	}
+	sample = accessLooking(sample)
+	cands := cfg.Candidates
+	if len(cands) == 0 {
+		cands = logparse.Candidates()
+	}
 	format := cfg.Format
-	if format == nil && hasAccessLines(sample) {
-		cands := cfg.Candidates
-		if len(cands) == 0 {
-			cands = logparse.Candidates()
+	switch {
+	case format != nil:
+		if _, err := logparse.CheckFormat(format, sample, cands); err != nil {
+			return Snapshot{}, err
 		}
+	case len(sample) > 0:
 		det, err := logparse.Detect(sample, cands)
 		if err != nil {
 			return Snapshot{}, err
@@ -348,7 +436,8 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	parsed := make([]chan *parsedBatch, len(cfg.Sets))
 	for i := range cfg.Sets {
 		parsed[i] = make(chan *parsedBatch, 4)
-		go parseSet(ctx, firsts[i], raws[i], parsed[i], func() *parser {
+		wg.Add(1)
+		go parseSet(ctx, &wg, firsts[i], raws[i], parsed[i], func() *parser {
 			p := &parser{format: format, zone: zone, stats: stats}
 			if format != nil {
 				p.access = format.NewParser()
@@ -391,7 +480,9 @@ loop:
 		pb, i, st := m.step(ctx, tick)
 		switch st {
 		case stepCancelled:
-			stats.markInterrupted()
+			if interrupted.Err() != nil {
+				stats.markInterrupted()
+			}
 			break loop
 		case stepDone:
 			break loop
@@ -429,16 +520,24 @@ loop:
 // back in order before the correlator sees them.
 var parseWorkers = max(1, min(runtime.GOMAXPROCS(0), 4))
 
-// parseSet parses a set's raw batches (first, then the rest of in) on
+// parseSet parses a set's raw batches (firsts, then the rest of in) on
 // parseWorkers goroutines and sends them to out in their original order.
-func parseSet(ctx context.Context, first *rawBatch, in <-chan *rawBatch, out chan<- *parsedBatch, newParser func() *parser) {
+// It marks running done when it and every goroutine it started have ended.
+func parseSet(ctx context.Context, running *sync.WaitGroup, firsts []*rawBatch, in <-chan *rawBatch, out chan<- *parsedBatch, newParser func() *parser) {
+	defer running.Done()
 	defer close(out)
 	work := make(chan *rawBatch, parseWorkers)
 	done := make(chan *parsedBatch, parseWorkers)
+	running.Add(1)
 	go func() {
+		defer running.Done()
 		defer close(work)
-		if first != nil {
-			work <- first
+		for _, rb := range firsts {
+			select {
+			case work <- rb:
+			case <-ctx.Done():
+				return
+			}
 		}
 		for rb := range in {
 			select {
@@ -484,13 +583,23 @@ func parseSet(ctx context.Context, first *rawBatch, in <-chan *rawBatch, out cha
 	}
 }
 
-func hasAccessLines(sample [][]byte) bool {
+// accessLooking keeps the sample lines that may be access lines: not blank,
+// not error entries, not continuations of an error entry.
+func accessLooking(sample [][]byte) [][]byte {
+	var out [][]byte
+	afterError := false
 	for _, l := range sample {
-		if len(l) > 0 && !logparse.IsErrorLine(l) && !isContinuation(l) {
-			return true
+		switch {
+		case len(bytes.TrimSpace(l)) == 0:
+		case logparse.IsErrorLine(l):
+			afterError = true
+		case afterError && isContinuation(l):
+		default:
+			afterError = false
+			out = append(out, l)
 		}
 	}
-	return false
+	return out
 }
 
 // zoneFromSample takes the error log's zone from the access log's offset.

@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"sync"
+
 	"time"
 
 	"github.com/badgw/badgw/input"
+	"github.com/badgw/badgw/logparse"
 )
 
 // maxMalformedSamples is how many unparsed lines are kept per file.
@@ -141,15 +143,15 @@ func (s *IngestStats) count(m map[string]*lineCounts) {
 	}
 }
 
-func (s *IngestStats) sample(path string, line int64, reason, text string) {
+// maxSampleText bounds the text kept of each malformed line.
+const maxSampleText = 300
+
+func (s *IngestStats) sample(path string, line int64, reason string, text []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := &s.Files[s.fileLocked(path)]
 	if len(f.Samples) < maxMalformedSamples {
-		if len(text) > 300 {
-			text = text[:300] + "…"
-		}
-		f.Samples = append(f.Samples, MalformedLine{Line: line, Reason: reason, Text: text})
+		f.Samples = append(f.Samples, MalformedLine{Line: line, Reason: reason, Text: logparse.CutBytes(text, maxSampleText)})
 	}
 }
 
