@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +17,7 @@ import (
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
 	"github.com/badgw/badgw/tui"
+	"github.com/badgw/badgw/words"
 )
 
 // AnalyzeOptions are the analyze command's inputs after flag parsing.
@@ -34,6 +34,7 @@ type AnalyzeOptions struct {
 
 	CSV         string
 	JSON        string
+	Partial     bool
 	NoTUI       bool
 	FailOnBurst bool
 
@@ -81,6 +82,7 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 	f.IntVar(&opts.Min502, "min-502", 3, "fewest 502s that make a burst")
 	f.StringVar(&opts.CSV, "csv", "", "write the bursts as CSV to this file (- for stdout)")
 	f.StringVar(&opts.JSON, "json", "", "write the whole analysis as JSON to this file (- for stdout)")
+	f.BoolVar(&opts.Partial, "partial", false, "let an interrupted run replace existing --csv/--json files (else it writes PATH.partial)")
 	f.BoolVar(&opts.NoTUI, "no-tui", false, "print a report even on a terminal")
 	f.BoolVar(&opts.FailOnBurst, "fail-on-burst", false, "exit with status 3 when a 502 burst is found")
 	return c
@@ -102,53 +104,90 @@ func parseZone(s string) (*time.Location, error) {
 	return time.LoadLocation(s)
 }
 
+// outputs are the exports the user asked for, checked before any input is
+// read; nil when not asked.
+type outputs struct {
+	csv, json *report.Output
+}
+
+func (o *AnalyzeOptions) checkOutputs() (outputs, error) {
+	var out outputs
+	for _, x := range []struct {
+		flag, path string
+		dst        **report.Output
+	}{{"--csv", o.CSV, &out.csv}, {"--json", o.JSON, &out.json}} {
+		if x.path == "" {
+			continue
+		}
+		ro, err := report.CheckOutput(x.path)
+		if err != nil {
+			return out, &FlagError{Err: fmt.Errorf("%s: %w", x.flag, err)}
+		}
+		*x.dst = ro
+	}
+	if o.CSV == "-" && o.JSON == "-" {
+		return out, flagErrorf("--csv - and --json - would both write to stdout: give one of them a file")
+	}
+	return out, nil
+}
+
 // runConfig turns options into the pipeline's configuration.
-func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, error) {
+func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, outputs, error) {
 	var cfg pipeline.RunConfig
 	args := o.Args
 	if len(args) == 0 {
 		if o.IO.StdinTTY {
-			return cfg, flagErrorf("no log given: name files or pipe a log into badgw analyze")
+			return cfg, outputs{}, flagErrorf("no log given: name files or pipe a log into badgw analyze")
 		}
 		args = []string{"-"}
+	}
+	for _, a := range args {
+		if a == "-" && o.IO.StdinTTY {
+			return cfg, outputs{}, flagErrorf("\"-\" reads stdin, which is this terminal: pipe a log into badgw analyze, or name files")
+		}
 	}
 	if o.Format != "" {
 		f, err := logparse.ParseFormat(o.Format)
 		if err != nil {
-			return cfg, &FlagError{Err: fmt.Errorf("--format: %w", err)}
+			return cfg, outputs{}, &FlagError{Err: fmt.Errorf("--format: %w", err)}
 		}
 		cfg.Format = f
 	}
 	if o.NginxConf != "" {
 		conf, err := logparse.ReadConfig(o.NginxConf)
 		if err != nil {
-			return cfg, &exitError{code: ExitInput, err: fmt.Errorf("--nginx-conf: %w", err)}
+			return cfg, outputs{}, &exitError{code: ExitInput, err: fmt.Errorf("--nginx-conf: %w", err)}
 		}
 		cfg.Options.Upstreams = conf.Upstreams
 		if cfg.Format == nil {
 			f, err := conf.AccessFormat(o.FormatName)
 			if err != nil {
-				return cfg, &FlagError{Err: err}
+				return cfg, outputs{}, &FlagError{Err: err}
 			}
 			cfg.Format = f
 		}
 	} else if o.FormatName != "" {
-		return cfg, flagErrorf("--format-name needs --nginx-conf")
+		return cfg, outputs{}, flagErrorf("--format-name needs --nginx-conf")
 	}
 	zone, err := parseZone(o.TZ)
 	if err != nil {
-		return cfg, &FlagError{Err: err}
+		return cfg, outputs{}, &FlagError{Err: err}
 	}
 	cfg.Zone = zone
 	cfg.Options.Gap, cfg.Options.Min502 = o.Gap, o.Min502
-	// Files are looked at last, so usage errors are reported first.
+	// Outputs, then files: usage errors first, and a typo in an export
+	// path fails before an hour of logs is read.
+	outs, err := o.checkOutputs()
+	if err != nil {
+		return cfg, outs, err
+	}
 	sets, err := input.Expand(args)
 	if err != nil {
-		return cfg, &exitError{code: ExitInput, err: err}
+		return cfg, outs, &exitError{code: ExitInput, err: err}
 	}
 	cfg.Sets = sets
 	cfg.Stdin = o.IO.In
-	return cfg, nil
+	return cfg, outs, nil
 }
 
 func (o *AnalyzeOptions) follow(cfg pipeline.RunConfig) bool {
@@ -161,57 +200,103 @@ func (o *AnalyzeOptions) follow(cfg pipeline.RunConfig) bool {
 }
 
 func runAnalyze(ctx context.Context, o *AnalyzeOptions) error {
-	cfg, err := o.runConfig()
+	cfg, outs, err := o.runConfig()
 	if err != nil {
 		return err
 	}
+	ex := &exporter{o: o, outs: outs, live: o.follow(cfg)}
+	if ex.live && outs.csv != nil {
+		cfg.OnBurst = ex.burstClosed
+	}
 	useTUI := o.IO.StdoutTTY && !o.NoTUI && o.CSV != "-" && o.JSON != "-"
 	if useTUI {
-		return o.runTUI(ctx, cfg)
+		return o.runTUI(ctx, cfg, ex)
 	}
-	return o.runReport(ctx, cfg)
+	return o.runReport(ctx, cfg, ex)
+}
+
+// exporter writes --csv and --json in every mode. In a live run the CSV is
+// rewritten whole (atomically) each time a burst closes, so a reader never
+// sees a partial file; a stream (stdout, a FIFO) gets one row per burst.
+type exporter struct {
+	o      *AnalyzeOptions
+	outs   outputs
+	live   bool
+	closed []correlate.Burst
+	rows   *report.CSVWriter
+	err    error
+}
+
+// burstClosed runs in the pipeline's goroutine as each burst closes.
+func (x *exporter) burstClosed(b correlate.Burst) {
+	if b.Kind != correlate.Kind502 {
+		return
+	}
+	x.closed = append(x.closed, b)
+	if !x.outs.csv.Streams() {
+		x.err = errors.Join(x.err, x.outs.csv.Write(x.o.IO.Out, func(w io.Writer) error { return report.WriteCSV(w, x.closed) }))
+		return
+	}
+	if x.rows == nil {
+		w, err := x.outs.csv.Stream(x.o.IO.Out)
+		if err == nil {
+			x.rows, err = report.NewCSVWriter(w)
+		}
+		if err != nil {
+			x.err = errors.Join(x.err, err)
+			return
+		}
+	}
+	x.err = errors.Join(x.err, x.rows.Write(b))
+}
+
+// finish writes the exports of the final snapshot. An incomplete analysis
+// (a file run stopped early) does not replace an existing export unless
+// --partial says so: it goes beside it, as PATH.partial.
+func (x *exporter) finish(snap pipeline.Snapshot) error {
+	err := x.err
+	if x.rows != nil {
+		err = errors.Join(err, x.outs.csv.CloseStream())
+	}
+	write := func(out *report.Output, streamed bool, fn func(io.Writer) error) {
+		if out == nil || streamed {
+			return
+		}
+		if !snap.Ingest.Complete() && !x.o.Partial && out.Exists() {
+			partial, cerr := report.CheckOutput(out.Path + ".partial")
+			if cerr != nil {
+				err = errors.Join(err, cerr)
+				return
+			}
+			fmt.Fprintf(x.o.IO.ErrOut, "badgw: the run was interrupted: %s is kept as it was; the partial analysis is in %s (--partial overwrites)\n",
+				report.Clean(out.Path), report.Clean(partial.Path))
+			out = partial
+		}
+		err = errors.Join(err, out.Write(x.o.IO.Out, fn))
+	}
+	write(x.outs.csv, x.rows != nil, func(w io.Writer) error { return report.WriteCSV(w, snap.Bursts) })
+	write(x.outs.json, false, func(w io.Writer) error { return report.WriteJSON(w, snap) })
+	return err
 }
 
 // runReport is the headless path: a report at the end, or for a live pipe
 // one block per burst as it closes and the summary at the end.
-func (o *AnalyzeOptions) runReport(ctx context.Context, cfg pipeline.RunConfig) error {
-	live := o.follow(cfg)
+func (o *AnalyzeOptions) runReport(ctx context.Context, cfg pipeline.RunConfig, ex *exporter) error {
 	dataOnStdout := o.CSV == "-" || o.JSON == "-"
 	text := o.IO.Out
 	if dataOnStdout {
 		text = io.Discard
 	}
-	var liveCSV *report.CSVWriter
-	var liveFile *os.File
-	if live && o.CSV != "" {
-		// A live run appends rows as bursts close, so the file is written
-		// in place rather than renamed at the end.
-		w := o.IO.Out
-		if o.CSV != "-" {
-			f, err := os.Create(o.CSV)
-			if err != nil {
-				return &exitError{code: ExitInput, err: err}
-			}
-			liveFile = f
-			defer f.Close()
-			w = f
-		}
-		cw, err := report.NewCSVWriter(w)
-		if err != nil {
-			return err
-		}
-		liveCSV = cw
-	}
-	var writeErr error
-	if live {
+	if ex.live {
+		exportBurst := cfg.OnBurst
 		cfg.OnBurst = func(b correlate.Burst) {
 			if b.Kind == correlate.Kind502 || !dataOnStdout {
 				if err := report.WriteBurst(text, b); err == nil {
 					fmt.Fprintln(text)
 				}
 			}
-			if liveCSV != nil {
-				writeErr = errors.Join(writeErr, liveCSV.Write(b))
+			if exportBurst != nil {
+				exportBurst(b)
 			}
 		}
 	}
@@ -219,24 +304,13 @@ func (o *AnalyzeOptions) runReport(ctx context.Context, cfg pipeline.RunConfig) 
 	if snap.Ingest.Files == nil && runErr != nil {
 		return o.exit(snap, runErr, nil)
 	}
-	if live {
-		writeErr = errors.Join(writeErr, report.WriteSummary(text, snap, report.TextOptions{}))
+	var writeErr error
+	if ex.live {
+		writeErr = report.WriteSummary(text, snap, report.TextOptions{})
 	} else {
-		writeErr = errors.Join(writeErr, report.WriteText(text, snap, report.TextOptions{}))
+		writeErr = report.WriteText(text, snap, report.TextOptions{})
 	}
-	if o.CSV != "" && liveCSV == nil {
-		writeErr = errors.Join(writeErr, report.WriteFile(o.CSV, o.IO.Out, func(w io.Writer) error {
-			return report.WriteCSV(w, snap.Bursts)
-		}))
-	}
-	if liveFile != nil {
-		writeErr = errors.Join(writeErr, liveFile.Sync())
-	}
-	if o.JSON != "" {
-		writeErr = errors.Join(writeErr, report.WriteFile(o.JSON, o.IO.Out, func(w io.Writer) error {
-			return report.WriteJSON(w, snap)
-		}))
-	}
+	writeErr = errors.Join(writeErr, ex.finish(snap))
 	return o.exit(snap, runErr, writeErr)
 }
 
@@ -252,6 +326,10 @@ func (o *AnalyzeOptions) exit(snap pipeline.Snapshot, runErr, writeErr error) er
 		return &exitError{code: ExitInput, err: fmt.Errorf("some input could not be read (everything else was analysed):\n  %s",
 			strings.ReplaceAll(runErr.Error(), "\n", "\n  "))}
 	}
+	if !snap.Ingest.Complete() {
+		return &exitError{code: ExitInput, err: fmt.Errorf("interrupted before the end of input: the analysis covers the first %s only",
+			words.Count(int(snap.Ingest.Totals().Lines), "line"))}
+	}
 	if o.FailOnBurst && len(snap.BadGatewayBursts()) > 0 {
 		return &exitError{code: ExitBurstFound, err: errors.New("502 bursts found")}
 	}
@@ -260,11 +338,13 @@ func (o *AnalyzeOptions) exit(snap pipeline.Snapshot, runErr, writeErr error) er
 
 // runTUI runs the pipeline in the background and the interface in front.
 // Snapshots travel through a one-slot, latest-wins channel, so the
-// interface can never slow ingestion.
-func (o *AnalyzeOptions) runTUI(ctx context.Context, cfg pipeline.RunConfig) error {
+// interface can never slow ingestion. The exports are written when the
+// interface closes, from the last snapshot.
+func (o *AnalyzeOptions) runTUI(ctx context.Context, cfg pipeline.RunConfig, ex *exporter) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	feed := make(chan pipeline.Snapshot, 1)
+	outcome := make(chan tui.Outcome, 1)
 	cfg.Every = 100 * time.Millisecond
 	cfg.Publish = func(s pipeline.Snapshot) {
 		select {
@@ -278,16 +358,20 @@ func (o *AnalyzeOptions) runTUI(ctx context.Context, cfg pipeline.RunConfig) err
 		err  error
 	}
 	done := make(chan result, 1)
-	var once sync.Once
 	go func() {
 		s, err := pipeline.Run(ctx, cfg)
 		done <- result{s, err}
-		once.Do(func() { close(feed) })
+		if err != nil {
+			outcome <- tui.Outcome{Err: o.exit(s, err, nil), Fatal: s.Ingest.Files == nil}
+		} else {
+			outcome <- tui.Outcome{}
+		}
+		close(feed)
 	}()
-	err := tui.Run(ctx, feed, tui.Options{
+	err := tui.Run(ctx, feed, outcome, tui.Options{
 		Title:     o.Title,
-		Live:      o.follow(cfg),
-		PipeInput: !o.IO.StdinTTY && o.follow(cfg),
+		Live:      ex.live,
+		PipeInput: !o.IO.StdinTTY && ex.live,
 		ExportDir: ".",
 		Plain:     os.Getenv("NO_COLOR") != "",
 	})
@@ -297,7 +381,10 @@ func (o *AnalyzeOptions) runTUI(ctx context.Context, cfg pipeline.RunConfig) err
 	}
 	select {
 	case r := <-done:
-		return o.exit(r.snap, r.err, nil)
+		if r.snap.Ingest.Files == nil && r.err != nil {
+			return o.exit(r.snap, r.err, nil)
+		}
+		return o.exit(r.snap, r.err, ex.finish(r.snap))
 	case <-time.After(2 * time.Second):
 		// A pipe reader cannot be interrupted; its goroutine dies with the process.
 		return nil

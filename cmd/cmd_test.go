@@ -152,10 +152,17 @@ func TestLivePipe(t *testing.T) {
 	out := &syncBuffer{}
 	streams.Out = out
 	csvPath := filepath.Join(t.TempDir(), "live.csv")
+	os.WriteFile(csvPath, []byte("previous run\n"), 0o644)
 	done := make(chan int)
 	go func() {
 		done <- Execute(context.Background(), streams, []string{"analyze", "--format", "ingress-nginx", "--csv", csvPath})
 	}()
+	// The earlier export stays whole until a burst closes (issue 11: it
+	// was truncated at start, and a kill left it empty).
+	time.Sleep(200 * time.Millisecond)
+	if data, _ := os.ReadFile(csvPath); string(data) != "previous run\n" {
+		t.Errorf("the earlier CSV changed before any burst closed: %q", data)
+	}
 	for i := 0; i < len(stream); i += 50 {
 		pw.Write([]byte(strings.Join(stream[i:min(i+50, len(stream))], "")))
 		time.Sleep(5 * time.Millisecond)
@@ -170,7 +177,7 @@ func TestLivePipe(t *testing.T) {
 	if strings.Contains(out.String(), "Summary") {
 		t.Fatal("summary printed before EOF")
 	}
-	// The CSV row is appended and flushed as the burst closes.
+	// The CSV is rewritten whole, with the new row, as the burst closes.
 	if data, err := os.ReadFile(csvPath); err != nil || strings.Count(string(data), "\n") != 2 || !strings.Contains(string(data), ",peer_refused,") {
 		t.Errorf("live CSV before EOF: %v\n%s", err, data)
 	}

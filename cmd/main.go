@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/badgw/badgw/report"
 )
 
 // Exit codes, documented in README.md.
@@ -39,9 +41,10 @@ func flagErrorf(format string, a ...any) error {
 }
 
 // Main runs badgw with the process's arguments and streams and returns the
-// exit code.
+// exit code. The signals that end a run are caught for the whole run, so
+// it always finishes its exports and removes its temporary files.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	return Execute(ctx, SystemStreams(), os.Args[1:])
 }
@@ -59,14 +62,14 @@ func Execute(ctx context.Context, io *IOStreams, args []string) int {
 	switch {
 	case errors.As(err, &ee):
 		if ee.err != nil && ee.code != ExitBurstFound {
-			fmt.Fprintln(io.ErrOut, "badgw:", ee.err)
+			fmt.Fprintln(io.ErrOut, "badgw:", report.CleanText(ee.err.Error()))
 		}
 		return ee.code
 	case errors.As(err, &fe):
-		fmt.Fprintf(io.ErrOut, "badgw: %v\nRun 'badgw --help' for usage.\n", fe.Err)
+		fmt.Fprintf(io.ErrOut, "badgw: %s\nRun 'badgw --help' for usage.\n", report.CleanText(fe.Err.Error()))
 		return ExitUsage
 	default:
-		fmt.Fprintln(io.ErrOut, "badgw:", err)
+		fmt.Fprintln(io.ErrOut, "badgw:", report.CleanText(err.Error()))
 		return ExitInput
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/words"
 )
 
 // Cause is one likely explanation of a burst. ID is part of the CSV and JSON
@@ -194,7 +195,7 @@ func allPeersDown(in ruleInput) (Cause, bool) {
 		Summary: fmt.Sprintf("Every peer of upstream %s was marked down (%s), so nginx answered %d requests with 502 \"no live upstreams\" during %s. What marked them down: %s.",
 			in.b.Group, ftText, in.t.bad, in.window(), markedBy),
 		Evidence: ev,
-		Fix: "Find out why the peers failed (above), then make one bad minute not take the whole group out: " +
+		Fix: "Find out why the peers failed (the evidence says what marked them down), then make one bad minute not take the whole group out: " +
 			"`server ADDR max_fails=3 fail_timeout=5s;` per peer; drop `http_500` (and `http_502 http_503 http_504` unless they mean the peer is dead) from `proxy_next_upstream` so application errors do not mark peers down; " +
 			"bound retries with `proxy_next_upstream_tries 2;`; add a `backup` server; and reuse upstream connections with `keepalive 32;` in the upstream block plus `proxy_http_version 1.1;` and `proxy_set_header Connection \"\";` in the location.",
 	}, true
@@ -360,8 +361,8 @@ func peerRefused(in ruleInput) (Cause, bool) {
 	}
 	return Cause{
 		ID: CausePeerRefused, Confidence: conf,
-		Summary: fmt.Sprintf("%s refused connections (errno 111: nothing listening) during %s: %d refusals for %d bad responses.",
-			in.peerList(logparse.CatConnectRefused), in.window(), n, in.t.bad),
+		Summary: fmt.Sprintf("%s refused connections (errno 111: nothing listening) during %s: %s for %s.",
+			in.peerList(logparse.CatConnectRefused), in.window(), words.Count(n, "refusal"), words.Count(in.t.bad, "bad response")),
 		Evidence: []string{fmt.Sprintf("%d× connect() failed (111: Connection refused)", n)},
 		Fix:      "Check the service on that peer (process down or restarting, wrong port, listen backlog full: raise it and net.core.somaxconn). With several peers, keep `proxy_next_upstream error timeout;` so another peer is tried, and `max_fails`/`fail_timeout` (not 0) so a dead peer is skipped.",
 	}, true

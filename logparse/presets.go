@@ -57,6 +57,20 @@ func Preset(name string) (*Format, bool) {
 	return f, ok
 }
 
+// Label names f for people: a preset as such, any other format by its
+// log_format name, saying so when that name is also a preset's (the seed
+// report's "main" is a tab-separated format, not nginx.org's main).
+func Label(f *Format) string {
+	p, ok := presets[f.Name]
+	switch {
+	case ok && p.Spec == f.Spec && p.Escape == f.Escape:
+		return "preset " + f.Name
+	case ok:
+		return "log_format " + f.Name + " (not the preset of that name)"
+	}
+	return "log_format " + f.Name
+}
+
 // PresetNames lists the presets in the order badgw tries them.
 func PresetNames() []string {
 	names := make([]string, len(presetDirectives))

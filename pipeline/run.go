@@ -363,9 +363,12 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	raws := make([]chan *rawBatch, len(cfg.Sets))
 	isStdin := make([]bool, len(cfg.Sets))
 	for i, set := range cfg.Sets {
-		raws[i] = make(chan *rawBatch, 4)
 		isStdin[i] = len(set.Paths) == 1 && set.Paths[0] == "-"
 		follow = follow || isStdin[i]
+	}
+	stats.Follow = follow
+	for i, set := range cfg.Sets {
+		raws[i] = make(chan *rawBatch, 4)
 		sr := &setReader{set: set, stats: stats, out: raws[i], follow: isStdin[i], stdin: cfg.Stdin}
 		if sr.stdin == nil {
 			sr.stdin = os.Stdin
@@ -387,7 +390,10 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			select {
 			case b, ok = <-ch:
 			case <-ctx.Done():
-				return Snapshot{}, ctx.Err()
+				// Stopped before a format was even chosen: nothing was
+				// analysed, which the report must say, not "0 bursts".
+				stats.markInterrupted()
+				return Snapshot{Ingest: stats.clone()}, nil
 			}
 			if !ok {
 				break
@@ -425,7 +431,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		stats.Detection = fmt.Sprintf("detected %q: parsed %d of %d sample lines", det.Format.Name, det.Matched, det.Sampled)
 	}
 	if format != nil {
-		stats.Format = format.Name
+		stats.Format, stats.FormatLabel = format.Name, logparse.Label(format)
 	}
 	zone, zoneWhy := cfg.Zone, "--tz"
 	if zone == nil {
@@ -450,7 +456,6 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	snap := func() Snapshot {
 		s := Snapshot{Snapshot: c.Snapshot(), Ingest: stats.clone()}
 		s.Ingest.Elapsed = time.Since(started)
-		s.Ingest.Follow = follow
 		return s
 	}
 	emit := func(bs []correlate.Burst) {

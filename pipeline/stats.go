@@ -53,6 +53,7 @@ type MalformedLine struct {
 type IngestStats struct {
 	Files       []FileStats
 	Format      string // the access-log format in use
+	FormatLabel string // the same for people: preset or log_format
 	Detection   string // how it was chosen, when detected
 	Zone        string // zone used for error.log times and why
 	Elapsed     time.Duration
@@ -66,6 +67,10 @@ type IngestStats struct {
 func newIngestStats() *IngestStats {
 	return &IngestStats{mu: &sync.Mutex{}, index: map[string]int{}}
 }
+
+// Complete reports whether the run read all of its input: a file run
+// stopped by a signal is not; a live pipe ends by a signal as a rule.
+func (s *IngestStats) Complete() bool { return !s.Interrupted || s.Follow }
 
 // Totals sums the per-file counts.
 func (s *IngestStats) Totals() FileStats {

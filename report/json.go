@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strconv"
 
@@ -13,6 +15,9 @@ import (
 
 // jsonDoc is the whole analysis as --json writes it. README documents it.
 type jsonDoc struct {
+	// Complete is false when the run was interrupted before the end of its
+	// files: every figure then covers only what was read.
+	Complete bool         `json:"complete"`
 	Inputs   []jsonInput  `json:"inputs"`
 	Format   string       `json:"format"`
 	Zone     string       `json:"zone"`
@@ -96,8 +101,11 @@ type jsonCause struct {
 
 // WriteJSON writes the whole analysis as one JSON document.
 func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
-	d := jsonDoc{Format: snap.Ingest.Format, Zone: snap.Ingest.Zone, Bursts: []jsonBurst{}, Timeouts: []jsonBurst{}}
+	d := jsonDoc{Complete: snap.Ingest.Complete(), Format: snap.Ingest.Format, Zone: snap.Ingest.Zone, Bursts: []jsonBurst{}, Timeouts: []jsonBurst{}}
 	for _, f := range snap.Ingest.Files {
+		if f.Path == "-" && f.Lines == 0 && len(snap.Ingest.Files) > 1 {
+			continue // stdin carried tail -F output, listed under the files it named
+		}
 		in := jsonInput{Path: f.Path, Kind: f.Kind(), Compression: f.Compression, Lines: f.Lines,
 			AccessLines: f.Access, ErrorLines: f.Errors, Malformed: f.Malformed + f.TooLong, Errors: []string{}}
 		if f.Access > 0 {
@@ -168,9 +176,33 @@ func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
 			d.Timeouts = append(d.Timeouts, jb)
 		}
 	}
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(d)
+	if err := enc.Encode(d); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeC1(buf.Bytes()))
+	return err
+}
+
+// escapeC1 writes the C1 controls (U+0080–U+009F), which encoding/json
+// leaves raw and some terminals obey (U+009B is a CSI), as \u escapes. In
+// encoded JSON they can only occur inside strings, so the text is kept.
+func escapeC1(b []byte) []byte {
+	if !bytes.Contains(b, []byte{0xc2}) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+64)
+	for i := 0; i < len(b); i++ {
+		if b[i] == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f {
+			out = fmt.Appendf(out, `\u%04x`, b[i+1])
+			i++
+			continue
+		}
+		out = append(out, b[i])
+	}
+	return out
 }
 
 func toJSONBurst(b correlate.Burst) jsonBurst {

@@ -134,23 +134,25 @@ func TestHostileLogContent(t *testing.T) {
 
 func TestClean(t *testing.T) {
 	tests := map[string]string{
-		"plain":                     "plain",
-		"a\x1b[31mred\x1b[0m":       "ared",
-		"title\x1b]0;x\x07end":      "titleend",
-		"osc\x1b]8;;http://x\x1b\\": "osc",
-		"bell\x07":                  `bell\x07`,
-		"nul\x00":                   `nul\x00`,
-		"bad\xffutf8":               `bad\xffutf8`,
-		"tab\there":                 "tab\there",
-		"c1\u009b2Jx":               "c1x",
-		"ünïcode ok":                "ünïcode ok",
+		"plain":                      "plain",
+		"a\x1b[31mred\x1b[0m":        "ared",
+		"title\x1b]0;x\x07end":       "titleend",
+		"osc\x1b]8;;http://x\x1b\\":  "osc",
+		"bell\x07":                   `bell\x07`,
+		"nul\x00":                    `nul\x00`,
+		"bad\xffutf8":                `bad\xffutf8`,
+		"tab\there":                  "tab     here",
+		"a\tb\tc":                    "a       b       c",
+		"rtl\u202eevil\u2066x\u2069": "rtlevilx",
+		"c1\u009b2Jx":                "c1x",
+		"ünïcode ok":                 "ünïcode ok",
 	}
 	for in, want := range tests {
 		if got := report.Clean(in); got != want {
 			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
 		}
 	}
-	for in, want := range map[string]string{"=1+1": "'=1+1", "+x": "'+x", "-x": "'-x", "@x": "'@x", "\tx": "'\tx", "ok": "ok"} {
+	for in, want := range map[string]string{"=1+1": "'=1+1", "+x": "'+x", "-x": "'-x", "@x": "'@x", "\tx": " x", "ok": "ok"} {
 		if got := report.Cell(in); got != want {
 			t.Errorf("Cell(%q) = %q, want %q", in, got, want)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/badgw/badgw/logparse"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/timeline"
+	"github.com/badgw/badgw/words"
 )
 
 // TextOptions shape the text report.
@@ -39,6 +40,7 @@ func WriteText(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 		opts.Width = 80
 	}
 	e := &errWriter{w: w}
+	writeIncomplete(e, snap)
 	writeInputs(e, snap)
 	writeTimeline(e, snap, opts.Width)
 	bursts := snap.BadGatewayBursts()
@@ -70,10 +72,27 @@ func WriteBurst(w io.Writer, b correlate.Burst) error {
 	return e.err
 }
 
+// writeIncomplete puts first what a reader must know before any figure:
+// the run stopped before the end of its files.
+func writeIncomplete(e *errWriter, snap pipeline.Snapshot) {
+	if snap.Ingest.Complete() {
+		return
+	}
+	t := snap.Ingest.Totals()
+	e.printf("INCOMPLETE: interrupted before the end of input; everything below covers the first %s", words.Count(int(t.Lines), "line"))
+	if t.Size > 0 {
+		e.printf(" (%.0f%% of the bytes)", 100*float64(t.Consumed)/float64(t.Size))
+	}
+	e.printf(".\n\n")
+}
+
 func writeInputs(e *errWriter, snap pipeline.Snapshot) {
 	in := snap.Ingest
 	e.printf("Inputs\n")
 	for _, f := range in.Files {
+		if f.Path == "-" && f.Lines == 0 && len(in.Files) > 1 {
+			continue // stdin carried tail -F output: its lines are listed under the files named in the headers
+		}
 		e.printf("  %-44s %-6s %-6s %8d lines", Clean(shortPath(f.Path)), f.Kind(), f.Compression, f.Lines)
 		if bad := f.Malformed + f.TooLong; bad > 0 {
 			e.printf(", %d malformed", bad)
@@ -87,7 +106,7 @@ func writeInputs(e *errWriter, snap pipeline.Snapshot) {
 		}
 	}
 	if in.Format != "" {
-		e.printf("  access format: %s", in.Format)
+		e.printf("  access format: %s", in.FormatLabel)
 		if in.Detection != "" {
 			e.printf(" (%s)", in.Detection)
 		}
@@ -105,9 +124,6 @@ func writeInputs(e *errWriter, snap pipeline.Snapshot) {
 		for _, p := range peerSummary(t, 8) {
 			e.printf("    %s\n", Clean(p))
 		}
-	}
-	if in.Interrupted {
-		e.printf("  (interrupted before the end of input)\n")
 	}
 }
 
@@ -210,7 +226,11 @@ func writeTimeline(e *errWriter, snap pipeline.Snapshot, width int) {
 		return
 	}
 	end := tl.Start.Add(time.Duration(len(tl.Buckets)) * tl.Width)
-	e.printf("\nTimeline %s → %s, %s per column\n", tl.Start.Format("2006-01-02 15:04:05"), end.Format("15:04:05 MST"), tl.Width)
+	endLayout := "15:04:05 MST"
+	if y1, m1, d1 := tl.Start.Date(); !sameDay(end, y1, m1, d1) {
+		endLayout = "2006-01-02 15:04:05 MST"
+	}
+	e.printf("\nTimeline %s → %s, %s per column\n", tl.Start.Format("2006-01-02 15:04:05"), end.Format(endLayout), words.Duration(tl.Width))
 	var all, bad, marks strings.Builder
 	for _, b := range tl.Buckets {
 		all.WriteRune(Spark(b.Total(), tl.Max))
@@ -224,8 +244,14 @@ func writeTimeline(e *errWriter, snap pipeline.Snapshot, width int) {
 	e.printf("  all  %s  max %d\n", all.String(), tl.Max)
 	e.printf("  502  %s  max %d\n", bad.String(), tl.Max502)
 	if m := strings.TrimRight(marks.String(), " "); m != "" {
-		e.printf("       %s  ^ 502 burst\n", m)
+		e.printf("       %s\n", m)
+		e.printf("       (^ marks the columns inside a 502 burst)\n")
 	}
+}
+
+func sameDay(t time.Time, y int, m time.Month, d int) bool {
+	ty, tm, td := t.Date()
+	return ty == y && tm == m && td == d
 }
 
 func writeBurst(e *errWriter, b correlate.Burst) {
@@ -238,7 +264,7 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 		open = " (still open)"
 	}
 	e.printf("%s #%d  %s → %s (%s)  upstream %s%s\n", title, b.ID, Timestamp(b.Start), b.End.Format("15:04:05"),
-		b.Duration().Round(time.Second), Clean(b.Group), open)
+		words.Duration(b.Duration()), Clean(b.Group), open)
 	label := "502"
 	if b.Kind == correlate.Kind504 {
 		label = "504"
@@ -246,7 +272,16 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	e.printf("  %d of %d requests answered %s (%.1f%%), peak %d/s; 502: %d, 504: %d, other 5xx: %d\n",
 		b.Bad(), b.Requests, label, 100*b.Share(), b.Peak, b.BadGateway, b.GatewayTimeout, b.Other5xx)
 	e.printf("  attempts per request: %.2f; status chains: %s\n", b.AttemptsPerRequest(), Clean(Histogram(top(b.Chains, 5))))
-	if len(b.Peers) > 0 {
+	switch {
+	case b.GroupNamed > 0 && b.GroupNamed >= b.Bad()/2:
+		// nginx logs the group's name in $upstream_addr when it tried no
+		// peer: the few peers seen are the requests before that.
+		e.printf("  peers: none tried for %s (every peer marked down)", words.Count(b.GroupNamed, "request"))
+		if len(b.Peers) > 0 {
+			e.printf("; tried by the rest: %s", Clean(Histogram(top(b.Peers, 5))))
+		}
+		e.printf("\n")
+	case len(b.Peers) > 0:
 		e.printf("  peers: %s\n", Clean(Histogram(top(b.Peers, 5))))
 	}
 	if len(b.Categories) > 0 {
@@ -279,11 +314,11 @@ func top(c []correlate.Count, n int) []correlate.Count {
 	return c
 }
 
+// top2 returns the first two samples with no room to grow, so appending to
+// it never writes into the burst's own slice.
 func top2(s []correlate.Sample) []correlate.Sample {
-	if len(s) > 2 {
-		return s[:2]
-	}
-	return s
+	n := min(len(s), 2)
+	return s[:n:n]
 }
 
 func clip(s string, n int) string {
@@ -300,13 +335,14 @@ func WriteSummary(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 		opts.Width = 80
 	}
 	e := &errWriter{w: w}
+	writeIncomplete(e, snap)
 	e.printf("Summary\n")
 	writeInputs(e, snap)
 	writeTimeline(e, snap, opts.Width)
-	e.printf("\n%d bursts of 502\n", len(snap.BadGatewayBursts()))
+	e.printf("\n%s of 502\n", words.Count(len(snap.BadGatewayBursts()), "burst"))
 	for _, b := range snap.Bursts {
 		cause := CauseLine(b)
-		e.printf("  #%d %s %s %s %d×%s %s\n", b.ID, Timestamp(b.Start), b.Duration().Round(time.Second), Clean(b.Group), b.Bad(), kindLabel(b), cause)
+		e.printf("  #%d %s %s %s %d×%s %s\n", b.ID, Timestamp(b.Start), words.Duration(b.Duration()), Clean(b.Group), b.Bad(), kindLabel(b), cause)
 	}
 	return e.err
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
 	"github.com/badgw/badgw/timeline"
+	"github.com/badgw/badgw/words"
 )
 
 // state is which screen is shown.
@@ -72,7 +73,9 @@ type Model struct {
 
 	snap     pipeline.Snapshot
 	haveSnap bool
-	done     bool // the analysis finished (end of input)
+	done     bool   // the analysis finished (end of input)
+	fatal    error  // the analysis failed and produced nothing: shown full-screen
+	warning  string // the analysis finished with errors (some input unreadable)
 	prevSnap struct {
 		lines   int64
 		elapsed time.Duration
@@ -187,12 +190,19 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, msg.next
 	case ingestDoneMsg:
 		m.done = true
+		if o := msg.outcome; o.Err != nil {
+			if o.Fatal {
+				m.fatal = o.Err
+			} else {
+				m.warning = o.Err.Error()
+			}
+		}
 		return m, nil
 	case exportedMsg:
 		if msg.err != nil {
 			m.status = "export failed: " + msg.err.Error()
 		} else {
-			m.status = fmt.Sprintf("exported %d bursts to %s", msg.n, msg.path)
+			m.status = fmt.Sprintf("exported %s to %s", words.Count(msg.n, "burst"), msg.path)
 		}
 		return m, nil
 	case tea.KeyMsg:
@@ -232,6 +242,9 @@ func (m *Model) applySnapshot(s pipeline.Snapshot) {
 }
 
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.fatal != nil {
+		return m, tea.Quit // the error stays until the user has seen it
+	}
 	if m.editing {
 		switch msg.String() {
 		case "enter", "esc":

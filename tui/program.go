@@ -21,8 +21,16 @@ type snapshotMsg struct {
 	next tea.Cmd
 }
 
-// ingestDoneMsg says the analysis has finished.
-type ingestDoneMsg struct{}
+// Outcome is how the analysis ended. Fatal means it produced nothing (no
+// format fits, no input could be opened): the interface then shows the
+// error full-screen until a key is pressed.
+type Outcome struct {
+	Err   error
+	Fatal bool
+}
+
+// ingestDoneMsg says the analysis has finished, and how.
+type ingestDoneMsg struct{ outcome Outcome }
 
 // exportedMsg reports the outcome of the "e" export.
 type exportedMsg struct {
@@ -35,16 +43,25 @@ type exportedMsg struct {
 // the latest-wins feed, and the program waits this long between pulls.
 const frameInterval = 100 * time.Millisecond
 
-// waitForSnapshot pulls the next snapshot from feed.
-func waitForSnapshot(feed <-chan pipeline.Snapshot) tea.Cmd {
+// waitForSnapshot pulls the next snapshot from feed; when feed is closed
+// it reads the outcome, which the sender must provide before closing.
+func waitForSnapshot(feed <-chan pipeline.Snapshot, outcome <-chan Outcome) tea.Cmd {
 	return func() tea.Msg {
 		time.Sleep(frameInterval)
-		s, ok := <-feed
-		if !ok {
-			return ingestDoneMsg{}
-		}
-		return snapshotMsg{snap: s, next: waitForSnapshot(feed)}
+		return pull(feed, outcome)
 	}
+}
+
+func pull(feed <-chan pipeline.Snapshot, outcome <-chan Outcome) tea.Msg {
+	s, ok := <-feed
+	if !ok {
+		var o Outcome
+		if outcome != nil {
+			o = <-outcome
+		}
+		return ingestDoneMsg{outcome: o}
+	}
+	return snapshotMsg{snap: s, next: waitForSnapshot(feed, outcome)}
 }
 
 // exportCmd writes the bursts in view to a CSV named after the log time.
@@ -61,9 +78,10 @@ func exportCmd(dir string, bursts []correlate.Burst, asOf time.Time) tea.Cmd {
 }
 
 // Run shows the interface until the user quits, consuming snapshots from
-// feed until it is closed. Snapshots should come through a latest-wins
-// channel so a slow terminal never slows the analysis.
-func Run(ctx context.Context, feed <-chan pipeline.Snapshot, opts Options) error {
+// feed until it is closed, then one Outcome from outcome (which may be nil).
+// Snapshots should come through a latest-wins channel so a slow terminal
+// never slows the analysis.
+func Run(ctx context.Context, feed <-chan pipeline.Snapshot, outcome <-chan Outcome, opts Options) error {
 	m := New(opts)
 	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithAltScreen()}
 	if opts.PipeInput {
@@ -72,22 +90,11 @@ func Run(ctx context.Context, feed <-chan pipeline.Snapshot, opts Options) error
 	}
 	p := tea.NewProgram(m, popts...)
 	go func() {
-		p.Send(pullFirst(feed)())
+		p.Send(pull(feed, outcome)) // the first snapshot comes without the frame delay
 	}()
 	_, err := p.Run()
 	if err == tea.ErrProgramKilled && ctx.Err() != nil {
 		return nil
 	}
 	return err
-}
-
-// pullFirst waits for the first snapshot without the frame delay.
-func pullFirst(feed <-chan pipeline.Snapshot) tea.Cmd {
-	return func() tea.Msg {
-		s, ok := <-feed
-		if !ok {
-			return ingestDoneMsg{}
-		}
-		return snapshotMsg{snap: s, next: waitForSnapshot(feed)}
-	}
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -202,7 +203,7 @@ func TestLiveUpdates(t *testing.T) {
 	}()
 	defer pw.Close()
 	tm := teatest.NewTestModel(t, New(Options{Live: true, Plain: true}), teatest.WithInitialTermSize(100, 30))
-	go tm.Send(pullFirst(feed)())
+	go tm.Send(pull(feed, nil))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("peer_refused")) },
 		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
 	tm.Send(keyMsg("q"))
@@ -281,5 +282,29 @@ func TestGroupLanes(t *testing.T) {
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	if n := lanes(); n != 0 {
 		t.Errorf("%d lanes on a 24-row terminal, want none", n)
+	}
+}
+
+// TestFatalErrorFillsTheScreen: when the analysis fails and produced
+// nothing, the interface shows why (the line, the field, what to pass) and
+// not "done · 0 bursts"; the screen stays until a key is pressed (issue 11).
+func TestFatalErrorFillsTheScreen(t *testing.T) {
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	err := errors.New("no known format fits the access log: closest is \"main\"; it first fails on sample line 1 at column 1, $remote_addr:\n  2026-11-22T02:23:13+01:00\t200\x1b]0;pwned\x07\npass --format, --nginx-conf, or see 'badgw formats'")
+	m, _ = m.Update(ingestDoneMsg{outcome: Outcome{Err: err, Fatal: true}})
+	view := m.View()
+	for _, want := range []string{"could not analyse", "sample line 1", "column 1", "$remote_addr", "pass --format", "press any key", "failed"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("fatal screen lacks %q:\n%s", want, view)
+		}
+	}
+	if strings.Contains(view, "0 bursts") || strings.Contains(view, "waiting for log lines") || strings.ContainsAny(view, "\x1b\x07") {
+		t.Errorf("fatal screen looks like an empty analysis or carries escapes:\n%q", view)
+	}
+	if _, cmd := m.Update(keyMsg("x")); cmd == nil {
+		t.Error("a key does not quit the fatal screen")
+	} else if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Error("a key does not quit the fatal screen")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/report"
 	"github.com/badgw/badgw/timeline"
+	"github.com/badgw/badgw/words"
 )
 
 // timelineRows is the height of the bar chart.
@@ -19,6 +20,9 @@ const timelineRows = 5
 
 // View renders the screen for the current state.
 func (m Model) View() string {
+	if m.fatal != nil {
+		return m.fatalView()
+	}
 	switch m.state {
 	case stateDetail:
 		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.detail.View(), m.helpLineView())
@@ -73,7 +77,10 @@ func (m Model) headerView() string {
 	case m.opts.Live:
 		mode = "LIVE, not following (f)"
 	}
-	right := fmt.Sprintf(" %s · %d bursts of 502 ", mode, len(m.snap.BadGatewayBursts()))
+	right := fmt.Sprintf(" %s · %s of 502 ", mode, words.Count(len(m.snap.BadGatewayBursts()), "burst"))
+	if m.fatal != nil {
+		right = " failed "
+	}
 	left := m.styles.Title.Render(title)
 	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
 	return left + strings.Repeat(" ", max(gap, 1)) + right
@@ -242,8 +249,8 @@ func (m Model) cursorLine(s timeline.Series) string {
 	b := s.Buckets[m.cursor]
 	c := b.Counts
 	line := fmt.Sprintf("%s +%s  %d req  502:%d 504:%d 5xx:%d 4xx:%d 499:%d  [%s/col; █502 ▓504 ▒5xx ░other]",
-		b.Start.Format("15:04:05"), s.Width, b.Total(), c[correlate.Class502], c[correlate.Class504], c[correlate.Class5xx],
-		c[correlate.Class4xx], c[correlate.Class499], s.Width)
+		b.Start.Format("15:04:05"), words.Duration(s.Width), b.Total(), c[correlate.Class502], c[correlate.Class504], c[correlate.Class5xx],
+		c[correlate.Class4xx], c[correlate.Class499], words.Duration(s.Width))
 	if b.InBurst {
 		line += fmt.Sprintf("  burst #%d", b.Burst)
 	}
@@ -326,7 +333,7 @@ func truncate(s string, n int) string {
 func (m Model) statusView() string {
 	in := m.snap.Ingest
 	t := in.Totals()
-	parts := []string{fmt.Sprintf("%d files", len(in.Files)), fmt.Sprintf("%d lines", t.Lines)}
+	parts := []string{words.Count(len(in.Files), "file"), words.Count(int(t.Lines), "line")}
 	if !m.done && m.linesPerSec > 0 {
 		parts = append(parts, fmt.Sprintf("%.0f lines/s", m.linesPerSec))
 	}
@@ -337,7 +344,7 @@ func (m Model) statusView() string {
 		parts = append(parts, m.styles.Warn.Render(fmt.Sprintf("%d unparsed (u)", bad)))
 	}
 	if in.Format != "" {
-		parts = append(parts, "format "+in.Format)
+		parts = append(parts, in.FormatLabel)
 	}
 	if m.opts.Live && !m.done && !m.snap.Newest.IsZero() {
 		parts = append(parts, "newest "+m.snap.Newest.Format("15:04:05"))
@@ -346,7 +353,11 @@ func (m Model) statusView() string {
 		parts = append(parts, m.filter.View())
 	}
 	if m.status != "" {
-		parts = append(parts, m.status)
+		parts = append([]string{m.status}, parts...) // the answer to the last key comes first
+	}
+	if m.warning != "" {
+		first, _, _ := strings.Cut(m.warning, "\n")
+		parts = append([]string{m.styles.Warn.Render("! " + clean(first))}, parts...)
 	}
 	return truncate(strings.Join(parts, " · "), m.width)
 }
@@ -454,4 +465,16 @@ func (m Model) detailContent() string {
 	samples("Sample access lines", b.Samples)
 	samples("Sample error lines", b.ErrorSamples)
 	return s.String()
+}
+
+// fatalView fills the screen with why the analysis produced nothing: what
+// failed, the line and field it failed on, what to pass. A silent "0
+// bursts" here would be believed.
+func (m Model) fatalView() string {
+	wrap := lipgloss.NewStyle().Width(max(20, m.width-4))
+	lines := []string{m.styles.Warn.Render("badgw could not analyse these logs"), ""}
+	lines = append(lines, strings.Split(wrap.Render(report.CleanText(m.fatal.Error())), "\n")...)
+	lines = append(lines, "", m.styles.Dim.Render("press any key to exit"))
+	body := m.paneStyle(-1).Width(m.width - 2).Height(max(3, m.height-4)).Render(strings.Join(lines, "\n"))
+	return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), body)
 }
