@@ -330,7 +330,7 @@ func (o *AnalyzeOptions) exit(snap pipeline.Snapshot, runErr, writeErr error) er
 		return &exitError{code: ExitInput, err: fmt.Errorf("interrupted before the end of input: the analysis covers the first %s only",
 			words.Count(int(snap.Ingest.Totals().Lines), "line"))}
 	}
-	if o.FailOnBurst && len(snap.BadGatewayBursts()) > 0 {
+	if o.FailOnBurst && len(snap.BadGatewayBursts())+len(snap.ErrorLogBursts()) > 0 {
 		return &exitError{code: ExitBurstFound, err: errors.New("502 bursts found")}
 	}
 	return nil

@@ -122,3 +122,30 @@ func TestHostileTextNeverReachesTheTerminal(t *testing.T) {
 		t.Errorf("file name raw in error: %q", errOut)
 	}
 }
+
+// TestErrorLogOnlyFindsBursts: an error log given alone yields bursts of
+// upstream errors with causes, labelled as such, and --fail-on-burst sees
+// them (it used to print counts and exit 0).
+func TestErrorLogOnlyFindsBursts(t *testing.T) {
+	code, out, errOut := run(t, nil, "analyze", "--no-tui", "--fail-on-burst", "--nginx-conf", fixture("no-live-upstreams", "nginx.conf"),
+		fixture("no-live-upstreams", "error.log"))
+	if code != ExitBurstFound {
+		t.Errorf("code %d, want %d; stderr %q", code, ExitBurstFound, errOut)
+	}
+	if !strings.Contains(out, "from the error log alone") || strings.Count(out, "Error-log-only burst #") != 2 || !strings.Contains(out, "all_peers_down") {
+		t.Errorf("report:\n%s", out)
+	}
+	_, out, _ = run(t, nil, "analyze", "--json", "-", "--nginx-conf", fixture("no-live-upstreams", "nginx.conf"),
+		fixture("no-live-upstreams", "error.log"))
+	var doc struct {
+		Bursts      []json.RawMessage `json:"bursts"`
+		ErrorBursts []struct {
+			RootCause  string `json:"root_cause"`
+			ErrorLines int    `json:"error_lines"`
+		} `json:"error_log_bursts"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Bursts) != 0 || len(doc.ErrorBursts) != 2 ||
+		doc.ErrorBursts[0].RootCause != "all_peers_down" || doc.ErrorBursts[0].ErrorLines == 0 {
+		t.Errorf("JSON: %v %+v", err, doc)
+	}
+}

@@ -13,18 +13,28 @@ import (
 type Kind uint8
 
 // Burst kinds. Only 502 bursts are "bursts" in reports and CSV; 504
-// episodes are reported beside them as upstream timeouts.
+// episodes are reported beside them as upstream timeouts. KindErrorLog is a
+// burst of upstream errors found in the error log when no access log was
+// given: its counts are error lines, not requests.
 const (
 	Kind502 Kind = iota
 	Kind504
+	KindErrorLog
 )
 
 func (k Kind) String() string {
-	if k == Kind504 {
+	switch k {
+	case Kind504:
 		return "gateway_timeout"
+	case KindErrorLog:
+		return "upstream_errors"
 	}
 	return "bad_gateway"
 }
+
+// failsRequests reports the kinds whose bad responses are the 502s that
+// the cause rules explain (an error-log burst stands for them).
+func (k Kind) failsRequests() bool { return k == Kind502 || k == KindErrorLog }
 
 func kindOf(status int) (Kind, bool) {
 	switch status {
@@ -68,9 +78,12 @@ type Burst struct {
 	Categories     []Count
 	// GroupNamed counts bad responses whose $upstream_addr held the group's
 	// name: nginx found no live peer.
-	GroupNamed   int
-	Placeholder  int
-	Joined       int // bad responses joined to an error.log line
+	GroupNamed  int
+	Placeholder int
+	Joined      int // bad responses joined to an error.log line
+	// ErrorLines counts the upstream-fault entries of an error-log burst
+	// (KindErrorLog), which has no requests.
+	ErrorLines   int
 	Causes       []Cause
 	Samples      []Sample
 	ErrorSamples []Sample
@@ -79,8 +92,11 @@ type Burst struct {
 
 // Bad is the number of bad responses of the burst's kind.
 func (b *Burst) Bad() int {
-	if b.Kind == Kind504 {
+	switch b.Kind {
+	case Kind504:
 		return b.GatewayTimeout
+	case KindErrorLog:
+		return b.ErrorLines
 	}
 	return b.BadGateway
 }
@@ -170,6 +186,7 @@ type tracker struct {
 	errnoPeerFirst           map[string]time.Time // first refused connect per peer
 	abruptPeerFirst          map[string]time.Time // first premature close/reset per peer
 	samples, errSamples      []Sample
+	errorLines               int // KindErrorLog: upstream-fault entries counted
 }
 
 func newTracker(kind Kind, root string, t time.Time, maxSamples int) *tracker {
@@ -372,7 +389,7 @@ func (t *tracker) burst(id int, g *groups) Burst {
 		Requests: t.win.requests, BadGateway: t.win.s502, GatewayTimeout: t.win.s504, Other5xx: t.win.s5xx,
 		Peak: t.peak, Attempts: t.win.attempts,
 		Chains: topCounts(t.chains), Peers: topCounts(t.peers),
-		GroupNamed: t.groupNamed, Placeholder: t.placeholder, Joined: t.joined,
+		GroupNamed: t.groupNamed, Placeholder: t.placeholder, Joined: t.joined, ErrorLines: t.errorLines,
 		Samples: append([]Sample(nil), t.samples...),
 	}
 }

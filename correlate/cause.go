@@ -138,7 +138,7 @@ func failTimeout(env ruleEnv) (time.Duration, string) {
 // in $upstream_addr). Confidence 0.5 + 0.4 × share of bad responses showing
 // it, + 0.1 when the burst lasts about fail_timeout (peers come back then).
 func allPeersDown(in ruleInput) (Cause, bool) {
-	if in.b.Kind != Kind502 {
+	if !in.b.Kind.failsRequests() {
 		return Cause{}, false
 	}
 	nl := in.cat(logparse.CatNoLiveUpstreams)
@@ -152,11 +152,11 @@ func allPeersDown(in ruleInput) (Cause, bool) {
 	if d >= ft-3*time.Second && d <= 2*ft+3*time.Second {
 		conf += 0.1
 	}
-	ev := []string{
-		fmt.Sprintf("%d× \"no live upstreams\" in error.log", nl),
-		fmt.Sprintf("%d of %d 502s logged the group name %q as $upstream_addr", in.t.groupNamed, in.t.bad, in.b.Group),
-		fmt.Sprintf("burst lasted %s; peers marked down return after fail_timeout (%s)", d.Round(time.Second), ftText),
+	ev := []string{fmt.Sprintf("%d× \"no live upstreams\" in error.log", nl)}
+	if in.b.Kind == Kind502 {
+		ev = append(ev, fmt.Sprintf("%d of %d 502s logged the group name %q as $upstream_addr", in.t.groupNamed, in.t.bad, in.b.Group))
 	}
+	ev = append(ev, fmt.Sprintf("burst lasted %s; peers marked down return after fail_timeout (%s)", words.Duration(d), ftText))
 	var why []string
 	if p := in.t.preludeFailures; p.attempts500 > 0 || p.attempts5xx > 0 {
 		ev = append(ev, fmt.Sprintf("in the 15s before: %d upstream 5xx answers (%d of them 500) counted as peer failures", p.attempts5xx, p.attempts500))
@@ -313,7 +313,7 @@ func (in ruleInput) crashed() (string, time.Time, bool) {
 // refused; halved after a crash.
 func keepaliveRace(in ruleInput) (Cause, bool) {
 	ab := in.abrupt()
-	if ab == 0 || in.b.Kind != Kind502 {
+	if ab == 0 || !in.b.Kind.failsRequests() {
 		return Cause{}, false
 	}
 	conf := 0.35
@@ -394,7 +394,7 @@ func backendCrash(in ruleInput) (Cause, bool) {
 // at most 1) × share of bad responses showing it; 0 after a crash.
 func backendHangup(in ruleInput) (Cause, bool) {
 	ab := in.abrupt()
-	if ab == 0 || in.b.Kind != Kind502 {
+	if ab == 0 || !in.b.Kind.failsRequests() {
 		return Cause{}, false
 	}
 	if _, _, ok := in.crashed(); ok {

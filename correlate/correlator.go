@@ -299,6 +299,42 @@ func (c *Correlator) AddEvent(ev *logparse.Event, pos Pos) {
 		c.newest = ev.Time
 	}
 	c.events.push(storedEvent{ev: *ev, pos: pos})
+	if c.totals.Requests == 0 && ev.Category.UpstreamFault() && ev.Level >= logparse.LevelWarn {
+		c.addErrorLogOnly(c.events.newest())
+	}
+}
+
+// addErrorLogOnly keeps bursts of upstream errors while no access record
+// has been seen, so that an error log given alone still yields bursts with
+// causes. They close like 502 bursts (the quiet gap) and are dropped at
+// finish if access records arrived after all.
+func (c *Correlator) addErrorLogOnly(se *storedEvent) {
+	root := c.groups.rootOf(se.ev.Peer)
+	if root == "" {
+		root = se.ev.Peer
+	}
+	key := trackerKey{root, KindErrorLog}
+	tr := c.open[key]
+	if tr != nil && se.ev.Time.Sub(tr.last) > c.opts.Gap {
+		delete(c.open, key)
+		if b, ok := c.finish(tr); ok {
+			c.pending = append(c.pending, b)
+		}
+		tr = nil
+	}
+	if tr == nil {
+		tr = newTracker(KindErrorLog, root, se.ev.Time, c.opts.MaxSamples)
+		c.open[key] = tr
+	}
+	if se.ev.Time.Before(tr.start) {
+		tr.start = se.ev.Time
+	}
+	if se.ev.Time.After(tr.last) {
+		tr.last = se.ev.Time
+	}
+	tr.bad++
+	tr.errorLines++
+	tr.addWindowed(se)
 }
 
 // join looks for the error.log events that explain a bad record: an event
@@ -359,7 +395,7 @@ func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 // mergeTrackers folds the open bursts of a group that turned out to be part
 // of another group into that group's.
 func (c *Correlator) mergeTrackers(gone, root string) {
-	for _, kind := range []Kind{Kind502, Kind504} {
+	for _, kind := range []Kind{Kind502, Kind504, KindErrorLog} {
 		src := c.open[trackerKey{gone, kind}]
 		if src == nil {
 			continue
@@ -406,11 +442,27 @@ func (c *Correlator) Flush() []Burst {
 func (c *Correlator) closeWhere(done func(*tracker) bool) []Burst {
 	closed := c.pending
 	c.pending = nil
+	var ending []*tracker
 	for k, tr := range c.open {
-		if !done(tr) {
-			continue
+		if done(tr) {
+			delete(c.open, k)
+			ending = append(ending, tr)
 		}
-		delete(c.open, k)
+	}
+	// Bursts are numbered as they close; those closing together by start
+	// time (then group and kind), never in map order, so a run's numbers
+	// are the same every time.
+	sort.Slice(ending, func(i, j int) bool {
+		a, b := ending[i], ending[j]
+		if !a.start.Equal(b.start) {
+			return a.start.Before(b.start)
+		}
+		if a.root != b.root {
+			return a.root < b.root
+		}
+		return a.kind < b.kind
+	})
+	for _, tr := range ending {
 		if b, ok := c.finish(tr); ok {
 			closed = append(closed, b)
 		}
@@ -437,6 +489,9 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 	// Three times what the usual rate would give over the burst and its
 	// gap: scattered 502s on a noisy group do not make a burst.
 	usual := tr.baseline * (dur + c.opts.Gap.Seconds())
+	if tr.kind == KindErrorLog && c.totals.Requests > 0 {
+		return Burst{}, false // the access log came after all: its bursts explain
+	}
 	if tr.bad < c.opts.Min502 || float64(tr.bad) <= 3*usual {
 		if tr.kind == Kind502 {
 			c.totals.Sporadic502 += tr.bad

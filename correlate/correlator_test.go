@@ -49,3 +49,31 @@ func TestJoinByRequestID(t *testing.T) {
 		t.Errorf("joined %d, want 1", n)
 	}
 }
+
+// TestBurstNumbersDeterministic: bursts of several groups that close
+// together are numbered by start time, the same on every run (issue 11:
+// map order decided).
+func TestBurstNumbersDeterministic(t *testing.T) {
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	peers := []string{"10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80", "10.0.0.4:80", "10.0.0.5:80", "10.0.0.6:80"}
+	for range 20 {
+		c := New(Options{})
+		for s := 0; s < 30; s++ {
+			for i, p := range peers {
+				status := 200
+				if s >= 10+i && s < 15 {
+					status = 502 // every group fails, each starting a second later
+				}
+				rec := logparse.Record{Time: base.Add(time.Duration(s) * time.Second), Status: status, RequestTime: -1,
+					Attempts: []logparse.Attempt{{Addr: []byte(p), Status: status, Connect: -1, Header: -1, Response: -1}}}
+				c.AddRecord(&rec, Pos{})
+			}
+		}
+		bursts := c.Flush()
+		for i, b := range bursts {
+			if b.ID != i+1 || b.Group != peers[i] {
+				t.Fatalf("burst %d: ID %d group %s; want ID %d group %s", i, b.ID, b.Group, i+1, peers[i])
+			}
+		}
+	}
+}

@@ -46,6 +46,11 @@ func (r *eventRing) push(e storedEvent) {
 	}
 }
 
+// newest returns the event pushed last; the ring must not be empty.
+func (r *eventRing) newest() *storedEvent {
+	return &r.buf[(r.next-1+len(r.buf))%len(r.buf)]
+}
+
 func (r *eventRing) dropOldest() {
 	idx := (r.next - r.n + len(r.buf)) % len(r.buf)
 	r.bytes -= textBytes(&r.buf[idx])

@@ -26,6 +26,10 @@ type GroupSeries struct {
 // BadGatewayBursts returns the 502 bursts (not the 504 episodes).
 func (s *Snapshot) BadGatewayBursts() []Burst { return s.burstsOf(Kind502) }
 
+// ErrorLogBursts returns the bursts of upstream errors found in the error
+// log alone (no access log was given).
+func (s *Snapshot) ErrorLogBursts() []Burst { return s.burstsOf(KindErrorLog) }
+
 // TimeoutEpisodes returns the 504 episodes.
 func (s *Snapshot) TimeoutEpisodes() []Burst { return s.burstsOf(Kind504) }
 

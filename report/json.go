@@ -25,6 +25,9 @@ type jsonDoc struct {
 	Timeline jsonTimeline `json:"timeline"`
 	Bursts   []jsonBurst  `json:"bursts"`
 	Timeouts []jsonBurst  `json:"timeouts"`
+	// ErrorBursts are bursts of upstream errors found in the error log
+	// alone (no access log): counts are error lines, not requests.
+	ErrorBursts []jsonBurst `json:"error_log_bursts"`
 }
 
 type jsonInput struct {
@@ -85,6 +88,7 @@ type jsonBurst struct {
 	RootCause          string             `json:"root_cause"`
 	Confidence         float64            `json:"confidence"`
 	Fix                string             `json:"fix"`
+	ErrorLines         int                `json:"error_lines,omitempty"`
 	JoinRate           float64            `json:"join_rate"`
 	Causes             []jsonCause        `json:"causes"`
 	AccessSamples      []correlate.Sample `json:"access_samples"`
@@ -101,7 +105,7 @@ type jsonCause struct {
 
 // WriteJSON writes the whole analysis as one JSON document.
 func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
-	d := jsonDoc{Complete: snap.Ingest.Complete(), Format: snap.Ingest.Format, Zone: snap.Ingest.Zone, Bursts: []jsonBurst{}, Timeouts: []jsonBurst{}}
+	d := jsonDoc{Complete: snap.Ingest.Complete(), Format: snap.Ingest.Format, Zone: snap.Ingest.Zone, Bursts: []jsonBurst{}, Timeouts: []jsonBurst{}, ErrorBursts: []jsonBurst{}}
 	for _, f := range snap.Ingest.Files {
 		if f.Path == "-" && f.Lines == 0 && len(snap.Ingest.Files) > 1 {
 			continue // stdin carried tail -F output, listed under the files it named
@@ -170,9 +174,12 @@ func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
 	d.Timeline.Groups, d.Timeline.Peers = lanes(snap.Groups), lanes(snap.Peers)
 	for _, b := range snap.Bursts {
 		jb := toJSONBurst(b)
-		if b.Kind == correlate.Kind502 {
+		switch b.Kind {
+		case correlate.Kind502:
 			d.Bursts = append(d.Bursts, jb)
-		} else {
+		case correlate.KindErrorLog:
+			d.ErrorBursts = append(d.ErrorBursts, jb)
+		default:
 			d.Timeouts = append(d.Timeouts, jb)
 		}
 	}
@@ -212,7 +219,7 @@ func toJSONBurst(b correlate.Burst) jsonBurst {
 		Other5xx: b.Other5xx, Share502: round3(b.Share()), Peak502PerS: b.Peak,
 		AttemptsPerRequest: round3(b.AttemptsPerRequest()), StatusChains: nonNil(b.Chains), Peers: nonNil(b.Peers),
 		ErrorCategories: nonNil(b.Categories), JoinRate: round3(b.JoinRate()), Causes: []jsonCause{},
-		AccessSamples: b.Samples, ErrorSamples: b.ErrorSamples,
+		AccessSamples: b.Samples, ErrorSamples: b.ErrorSamples, ErrorLines: b.ErrorLines,
 	}
 	if jb.AccessSamples == nil {
 		jb.AccessSamples = []correlate.Sample{}

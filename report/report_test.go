@@ -183,3 +183,35 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", left)
 	}
 }
+
+// TestJSONEscapesC1AndKeepsSamplesApart: a C1 control (U+009B is an 8-bit
+// CSI) in a log line is escaped in the JSON with the text kept, and writing
+// the text report first does not turn access samples into error lines
+// (issue 11: the text writer appended into the burst's own slice).
+func TestJSONEscapesC1AndKeepsSamplesApart(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
+	snap.Bursts[0].Samples[0].Text = "GET /\u009b2J evil"
+	var text, out bytes.Buffer
+	report.WriteText(&text, snap, report.TextOptions{})
+	if err := report.WriteJSON(&out, snap); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(out.Bytes(), []byte("\u009b")) || !bytes.Contains(out.Bytes(), []byte(`GET /\u009b2J evil`)) {
+		t.Error("C1 control not escaped in JSON, or its text lost")
+	}
+	var doc struct {
+		Bursts []struct {
+			AccessSamples []struct{ Text string } `json:"access_samples"`
+		} `json:"bursts"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range doc.Bursts {
+		for _, s := range b.AccessSamples {
+			if logparse.IsErrorLine([]byte(s.Text)) {
+				t.Errorf("access_samples holds an error line: %s", s.Text)
+			}
+		}
+	}
+}

@@ -55,6 +55,13 @@ func WriteText(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 		e.printf("\n")
 		writeBurst(e, b)
 	}
+	if eb := snap.ErrorLogBursts(); len(eb) > 0 {
+		e.printf("\nUpstream error bursts from the error log alone (counts are error lines, not requests)\n")
+		for _, b := range eb {
+			e.printf("\n")
+			writeBurst(e, b)
+		}
+	}
 	if to := snap.TimeoutEpisodes(); len(to) > 0 {
 		e.printf("\nGateway timeouts (504: reported, not counted as 502 bursts)\n")
 		for _, b := range to {
@@ -117,7 +124,7 @@ func writeInputs(e *errWriter, snap pipeline.Snapshot) {
 	if t.Requests > 0 {
 		e.printf("  %d requests: %s\n", t.Requests, statusSummary(t))
 	} else {
-		e.printf("  no access-log lines: 502 bursts need the access log\n")
+		e.printf("  no access-log lines: bursts below come from the error log alone (give the access log to count the 502s)\n")
 	}
 	if t.Events > 0 {
 		e.printf("  %d error.log entries: %s\n", t.Events, categorySummary(t))
@@ -256,8 +263,11 @@ func sameDay(t time.Time, y int, m time.Month, d int) bool {
 
 func writeBurst(e *errWriter, b correlate.Burst) {
 	title := "Burst"
-	if b.Kind == correlate.Kind504 {
+	switch b.Kind {
+	case correlate.Kind504:
 		title = "Timeout episode"
+	case correlate.KindErrorLog:
+		title = "Error-log-only burst"
 	}
 	open := ""
 	if b.Open {
@@ -269,9 +279,13 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	if b.Kind == correlate.Kind504 {
 		label = "504"
 	}
-	e.printf("  %d of %d requests answered %s (%.1f%%), peak %d/s; 502: %d, 504: %d, other 5xx: %d\n",
-		b.Bad(), b.Requests, label, 100*b.Share(), b.Peak, b.BadGateway, b.GatewayTimeout, b.Other5xx)
-	e.printf("  attempts per request: %.2f; status chains: %s\n", b.AttemptsPerRequest(), Clean(Histogram(top(b.Chains, 5))))
+	if b.Kind == correlate.KindErrorLog {
+		e.printf("  %s of upstream errors; requests and their statuses are unknown without the access log\n", words.Count(b.ErrorLines, "error line"))
+	} else {
+		e.printf("  %d of %d requests answered %s (%.1f%%), peak %d/s; 502: %d, 504: %d, other 5xx: %d\n",
+			b.Bad(), b.Requests, label, 100*b.Share(), b.Peak, b.BadGateway, b.GatewayTimeout, b.Other5xx)
+		e.printf("  attempts per request: %.2f; status chains: %s\n", b.AttemptsPerRequest(), Clean(Histogram(top(b.Chains, 5))))
+	}
 	switch {
 	case b.GroupNamed > 0 && b.GroupNamed >= b.Bad()/2:
 		// nginx logs the group's name in $upstream_addr when it tried no
@@ -284,9 +298,12 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	case len(b.Peers) > 0:
 		e.printf("  peers: %s\n", Clean(Histogram(top(b.Peers, 5))))
 	}
-	if len(b.Categories) > 0 {
+	switch {
+	case b.Kind == correlate.KindErrorLog:
+		e.printf("  error.log: %s\n", Histogram(b.Categories))
+	case len(b.Categories) > 0:
 		e.printf("  error.log: %s; %d of %d joined to their error line\n", Histogram(b.Categories), b.Joined, b.Bad())
-	} else {
+	default:
 		e.printf("  error.log: nothing matching (was the error log given?)\n")
 	}
 	e.printf("  Likely causes:\n")
@@ -348,8 +365,11 @@ func WriteSummary(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 }
 
 func kindLabel(b correlate.Burst) string {
-	if b.Kind == correlate.Kind504 {
+	switch b.Kind {
+	case correlate.Kind504:
 		return "504"
+	case correlate.KindErrorLog:
+		return "upstream error (error log only)"
 	}
 	return "502"
 }

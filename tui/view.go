@@ -290,8 +290,11 @@ func (m Model) burstTableView(height int) string {
 			id = "…"
 		}
 		kind := ""
-		if b.Kind == correlate.Kind504 {
+		switch b.Kind {
+		case correlate.Kind504:
 			kind = " (504)"
+		case correlate.KindErrorLog:
+			kind = " (error log only)"
 		}
 		cause := "-"
 		if c := b.TopCause(); c != nil {
@@ -416,8 +419,11 @@ func (m Model) detailContent() string {
 	wrap := lipgloss.NewStyle().Width(w)
 	var s strings.Builder
 	kind := "502 burst"
-	if b.Kind == correlate.Kind504 {
+	switch b.Kind {
+	case correlate.Kind504:
 		kind = "504 episode"
+	case correlate.KindErrorLog:
+		kind = "upstream error burst (error log only: counts are error lines)"
 	}
 	fmt.Fprintf(&s, "%s #%d on %s\n", kind, b.ID, clean(b.Group))
 	fmt.Fprintf(&s, "%s → %s (%s)\n", report.Timestamp(b.Start), b.End.Format("15:04:05"), shortDur(b.Duration()))
