@@ -311,15 +311,7 @@ func (m Model) burstTableView(height int) string {
 	return m.paneStyle(paneBursts).Width(m.width - 2).Height(inner).Render(strings.Join(lines, "\n"))
 }
 
-func shortDur(d time.Duration) string {
-	if d >= time.Hour {
-		return fmt.Sprintf("%.1fh", d.Hours())
-	}
-	if d >= time.Minute {
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%ds", int(d.Seconds()))
-}
+func shortDur(d time.Duration) string { return words.Duration(d.Round(time.Second)) }
 
 func truncate(s string, n int) string {
 	if n <= 1 || lipgloss.Width(s) <= n {
@@ -457,7 +449,12 @@ func (m Model) detailContent() string {
 		}
 	}
 	section("Status chains", b.Chains)
-	section("Peers", b.Peers)
+	if b.GroupNamed > 0 && b.GroupNamed >= b.Bad()/2 {
+		fmt.Fprintf(&s, "%s\n   none tried for %s: nginx had marked every peer down\n", m.styles.Bold.Render("Peers"), words.Count(b.GroupNamed, "request"))
+		section("Peers tried by the other requests", b.Peers)
+	} else {
+		section("Peers", b.Peers)
+	}
 	section("error.log categories", b.Categories)
 	samples := func(title string, ss []correlate.Sample) {
 		if len(ss) == 0 {
