@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/input"
@@ -211,6 +212,45 @@ func TestJSONEscapesC1AndKeepsSamplesApart(t *testing.T) {
 		for _, s := range b.AccessSamples {
 			if logparse.IsErrorLine([]byte(s.Text)) {
 				t.Errorf("access_samples holds an error line: %s", s.Text)
+			}
+		}
+	}
+}
+
+// TestTextReportSmallThings: the timeline names the end date when the log
+// crosses midnight, stdin that only carried tail -F output is not listed as
+// an empty input, and no fix points at "(above)", which a CSV cell lacks
+// (issue 11).
+func TestTextReportSmallThings(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	var b strings.Builder
+	start := time.Date(2026, 11, 20, 23, 0, 0, 0, time.UTC) // synthetic lines across midnight
+	for i := 0; i < 7200; i += 60 {
+		at := start.Add(time.Duration(i) * time.Second)
+		b.WriteString(`10.0.0.9 - - [` + at.Format("02/Jan/2006:15:04:05 -0700") + `] "GET / HTTP/1.1" 200 1 "-" "-"` + "\n")
+	}
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	f, _ := logparse.Preset("combined")
+	snap, err := pipeline.Run(context.Background(), pipeline.RunConfig{Sets: []input.Set{{Base: path, Paths: []string{path}}}, Format: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Ingest.Files = append([]pipeline.FileStats{{Path: "-", Size: -1}}, snap.Ingest.Files...)
+	var text bytes.Buffer
+	report.WriteText(&text, snap, report.TextOptions{})
+	if !strings.Contains(text.String(), "→ 2026-11-21 ") {
+		t.Errorf("timeline header lacks the end date:\n%s", text.String())
+	}
+	if strings.Contains(text.String(), "\n  -  ") {
+		t.Errorf("stdin listed as an empty input:\n%s", text.String())
+	}
+	for _, dir := range []string{"no-live-upstreams", "peer-refused", "backend-crash"} {
+		for _, bu := range fixturetest.Analyse(t, fixturetest.Dir(dir)).Bursts {
+			for _, c := range bu.Causes {
+				if strings.Contains(c.Fix, "(above)") {
+					t.Errorf("%s: %s fix refers to (above): %s", dir, c.ID, c.Fix)
+				}
 			}
 		}
 	}
