@@ -182,11 +182,18 @@ type tracker struct {
 	catPeers                 map[logparse.Category]map[string]int
 	preludeEvents            [logparse.NumCategories]int
 	preludeFailures          prelude
-	baseline                 float64              // the group's usual 502/s when the burst started
-	errnoPeerFirst           map[string]time.Time // first refused connect per peer
-	abruptPeerFirst          map[string]time.Time // first premature close/reset per peer
-	samples, errSamples      []Sample
-	errorLines               int // KindErrorLog: upstream-fault entries counted
+	// secs counts requests and bad responses per second from start, for
+	// the scan (see significance.go); overflow is set past maxScanSecs.
+	secs     []secCount
+	base     int64
+	overflow bool
+	// clients tells whether the window's requests, and its bad responses,
+	// came from more than one client (the impact floor).
+	reqClients, badClients clientPair
+	errnoPeerFirst         map[string]time.Time // first refused connect per peer
+	abruptPeerFirst        map[string]time.Time // first premature close/reset per peer
+	samples, errSamples    []Sample
+	errorLines             int // KindErrorLog: upstream-fault entries counted
 }
 
 func newTracker(kind Kind, root string, t time.Time, maxSamples int) *tracker {
@@ -195,6 +202,57 @@ func newTracker(kind Kind, root string, t time.Time, maxSamples int) *tracker {
 		methods: map[string]int{}, chains: map[string]int{}, peers: map[string]int{},
 		catPeers: map[logparse.Category]map[string]int{}, errnoPeerFirst: map[string]time.Time{}, abruptPeerFirst: map[string]time.Time{},
 	}
+}
+
+// second returns the counts of at's second, nil past maxScanSecs; seconds
+// before the first (a line slightly out of order) count in the first.
+func (t *tracker) second(at time.Time) *secCount {
+	if t.overflow {
+		return nil
+	}
+	if t.secs == nil {
+		t.base = t.start.Unix()
+	}
+	i := max(0, at.Unix()-t.base)
+	if i >= maxScanSecs {
+		t.overflow = true
+		t.secs = nil
+		return nil
+	}
+	for int64(len(t.secs)) <= i {
+		t.secs = append(t.secs, secCount{})
+	}
+	return &t.secs[i]
+}
+
+// clientPair remembers whether more than one client was seen, by hash:
+// enough for the impact floor without keeping every address.
+type clientPair struct {
+	first uint64
+	seen  bool
+	many  bool
+}
+
+func (p *clientPair) add(client []byte) {
+	if p.many || len(client) == 0 {
+		return
+	}
+	h := fnv64(client)
+	switch {
+	case !p.seen:
+		p.first, p.seen = h, true
+	case h != p.first:
+		p.many = true
+	}
+}
+
+func fnv64(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }
 
 // windowCounts are the final statuses of a group's requests in a window.
@@ -212,6 +270,19 @@ func (w *windowCounts) add(o windowCounts) {
 
 // addRequest counts any request to the group while the burst is open.
 func (t *tracker) addRequest(rec *logparse.Record) {
+	if s := t.second(rec.Time); s != nil {
+		s.req++
+		s.attempts += int32(max(1, len(rec.Attempts)))
+		switch {
+		case rec.Status == 502:
+			s.s502++
+		case rec.Status == 504:
+			s.s504++
+		case rec.Status >= 500:
+			s.s5xx++
+		}
+	}
+	t.reqClients.add(rec.Client)
 	t.tail.requests++
 	t.tail.attempts += max(1, len(rec.Attempts))
 	switch {
@@ -233,6 +304,10 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 		t.last = rec.Time
 	}
 	t.bad++
+	if s := t.second(rec.Time); s != nil {
+		s.bad++
+	}
+	t.badClients.add(rec.Client)
 	t.win.add(t.tail)
 	t.tail = windowCounts{}
 	if joined > 0 {

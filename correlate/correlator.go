@@ -16,7 +16,6 @@ package correlate
 
 import (
 	"bytes"
-	"math"
 	"sort"
 	"strings"
 	"time"
@@ -30,6 +29,10 @@ type Options struct {
 	Min502     int           // smallest burst; default 3
 	Slack      time.Duration // how far the watermark trails the newest log time; default 2s
 	MaxSamples int           // sample lines kept per burst and kind; default 5
+	// FalseBurstsPerDay is the burst test's budget: the expected number
+	// of bursts a day of traffic with only sporadic failures may show
+	// (significance.go); default 0.1.
+	FalseBurstsPerDay float64
 	// Upstreams from nginx.conf, when given: exact peer-to-group mapping and
 	// the settings (keepalive, max_fails) the rules reason about.
 	Upstreams []logparse.Upstream
@@ -47,6 +50,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxSamples <= 0 {
 		o.MaxSamples = 5
+	}
+	if o.FalseBurstsPerDay <= 0 {
+		o.FalseBurstsPerDay = 0.1
 	}
 }
 
@@ -69,6 +75,7 @@ type Correlator struct {
 	pending []Burst // closed inside AddRecord, returned by the next Advance
 	closed  []Burst
 	nextID  int
+	errBg   map[string]*errorLogBackground
 
 	peerCache map[string]peerEntry
 	scratch   []byte // unescaped request line of the record being joined
@@ -96,31 +103,31 @@ type trackerKey struct {
 type groupState struct {
 	series Series
 	recent [16]recentSecond // failures in the last seconds, for "what marked peers down"
-	// base is the group's usual 502s per second: an exponentially weighted
-	// average over about five minutes; baseSecs counts the seconds in it.
-	// A burst is compared with the value when it started.
-	base     float64
-	baseSecs int64
-	secBad   int // 502s in second lastSec
-	lastSec  int64
+	// bg is the background of 502s and of 504s: requests and bad
+	// responses outside bursts over about the last hour. A second is folded
+	// in as it ends unless a candidate of that kind is open, whose seconds
+	// are folded when it turns out not to be a burst.
+	bg      [2]background
+	open    [2]bool
+	secReq  int    // requests in second lastSec
+	secBad  [2]int // 502s and 504s in second lastSec
+	lastSec int64
 }
 
-// baseDecay weighs the previous average for each new second (a five-minute
-// time constant).
-var baseDecay = math.Exp(-1.0 / 300)
-
-// roll closes second lastSec, folding it into the baseline, and starts sec.
+// roll closes second lastSec, folding it into the background, and starts sec.
 func (g *groupState) roll(sec int64) {
 	if sec <= g.lastSec {
 		return
 	}
 	if g.lastSec != 0 {
-		g.base = g.base*baseDecay + (1-baseDecay)*float64(g.secBad)
-		idle := min(sec-g.lastSec-1, 3600)
-		g.base *= math.Pow(baseDecay, float64(idle))
-		g.baseSecs += 1 + idle
+		for k := range g.bg {
+			if !g.open[k] {
+				g.bg[k].add(g.secReq, g.secBad[k])
+			}
+			g.bg[k].decay(sec - g.lastSec)
+		}
 	}
-	g.lastSec, g.secBad = sec, 0
+	g.lastSec, g.secReq, g.secBad = sec, 0, [2]int{}
 }
 
 type recentSecond struct {
@@ -188,8 +195,11 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	if sec != g.lastSec {
 		g.roll(sec)
 	}
-	if rec.Status == 502 && sec == g.lastSec {
-		g.secBad++
+	if sec == g.lastSec {
+		g.secReq++
+		if k, bad := kindOf(rec.Status); bad {
+			g.secBad[k]++
+		}
 	}
 	r := &g.recent[sec&15]
 	if r.sec != sec {
@@ -221,7 +231,7 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 		if tr == nil {
 			tr = newTracker(kind, root, t, c.opts.MaxSamples)
 			tr.preludeFailures = g.recentFailures(sec)
-			tr.baseline = g.baseline()
+			g.open[kind] = true
 			c.open[key] = tr
 		}
 		badTr = tr
@@ -325,6 +335,12 @@ func (c *Correlator) addErrorLogOnly(se *storedEvent) {
 	if tr == nil {
 		tr = newTracker(KindErrorLog, root, se.ev.Time, c.opts.MaxSamples)
 		c.open[key] = tr
+	}
+	if bg := c.errBackground(root); bg.first.IsZero() {
+		bg.first = se.ev.Time
+	}
+	if s := tr.second(se.ev.Time); s != nil {
+		s.bad++
 	}
 	if se.ev.Time.Before(tr.start) {
 		tr.start = se.ev.Time
@@ -481,38 +497,124 @@ func sortBursts(bs []Burst) {
 	})
 }
 
-// finish turns a tracker into a Burst if it qualifies: at least Min502 bad
-// responses, and more than three times what the group's usual 502 rate
-// (its baseline when the burst started) would give over the burst and gap.
+// finish turns a candidate into a Burst if the burst test of
+// significance.go finds a window in it; the candidate's other bad
+// responses, or all of them, go to the group's background.
 func (c *Correlator) finish(tr *tracker) (Burst, bool) {
-	dur := tr.last.Sub(tr.start).Seconds() + 1
-	// Three times what the usual rate would give over the burst and its
-	// gap: scattered 502s on a noisy group do not make a burst.
-	usual := tr.baseline * (dur + c.opts.Gap.Seconds())
 	if tr.kind == KindErrorLog && c.totals.Requests > 0 {
 		return Burst{}, false // the access log came after all: its bursts explain
 	}
-	if tr.bad < c.opts.Min502 || float64(tr.bad) <= 3*usual {
-		if tr.kind == Kind502 {
-			c.totals.Sporadic502 += tr.bad
-		}
+	w, ok := c.burstWindow(tr)
+	c.toBackground(tr, w, ok)
+	if !ok {
 		return Burst{}, false
 	}
 	c.nextID++
 	b := tr.burst(c.nextID, c.groups)
+	if lastBad := int(tr.last.Unix() - tr.base); !tr.overflow && tr.secs != nil && (w.from > 0 || w.to < lastBad) {
+		// The burst is the window the scan found; the bad responses
+		// around it that the quiet gap chained to it are sporadic.
+		base := time.Unix(tr.base, 0).In(tr.start.Location())
+		if w.from > 0 {
+			b.Start = base.Add(time.Duration(w.from) * time.Second)
+		}
+		if w.to < lastBad {
+			b.End = base.Add(time.Duration(w.to) * time.Second)
+		}
+		if tr.kind == KindErrorLog {
+			b.ErrorLines = w.bad
+		} else {
+			c := w.counts(tr.secs)
+			b.Requests, b.Attempts, b.BadGateway, b.GatewayTimeout, b.Other5xx = c.requests, c.attempts, c.s502, c.s504, c.s5xx
+		}
+	}
 	c.collectEvents(tr, &b)
 	b.Causes = explain(&b, tr, c.env(tr))
 	return b, true
 }
 
-// baseline is the group's usual 502 rate per second, 0 until a minute of
-// traffic outside bursts has been seen.
-func (g *groupState) baseline() float64 {
-	if g.baseSecs < 60 {
-		return 0
+// burstWindow applies the burst test to a candidate: the most significant
+// window meeting the impact floor, and whether it passes the threshold.
+func (c *Correlator) burstWindow(tr *tracker) (window, bool) {
+	if tr.bad < c.opts.Min502 {
+		return window{}, false
 	}
-	// Corrected for the average starting at zero.
-	return g.base / (1 - math.Pow(baseDecay, float64(g.baseSecs)))
+	perSecond := tr.kind == KindErrorLog
+	var rate float64
+	if perSecond {
+		rate = c.errorRate(tr.root)
+	} else {
+		rate = c.group(tr.root).bg[tr.kind].share()
+	}
+	var w window
+	if tr.overflow || len(tr.secs) == 0 {
+		exposure := float64(tr.win.requests)
+		if perSecond {
+			exposure = tr.last.Sub(tr.start).Seconds() + 1
+		}
+		w = window{to: -1, req: tr.win.requests, bad: tr.bad, logP: logPoissonTail(tr.bad, exposure*rate)}
+	} else {
+		w = scanWindow(tr.secs, rate, perSecond, c.opts.Min502)
+	}
+	switch {
+	case w.logP >= logThreshold(c.opts.FalseBurstsPerDay), w.bad < c.opts.Min502:
+		return w, false
+	case !perSecond && float64(w.bad) < MinBurstShare*float64(w.req):
+		return w, false
+	case tr.reqClients.many && !tr.badClients.many:
+		return w, false // other clients were served; one client's failures are not an outage
+	}
+	return w, true
+}
+
+// toBackground folds what of a candidate is not a burst into its group's
+// background and the sporadic count.
+func (c *Correlator) toBackground(tr *tracker, w window, burst bool) {
+	bad, req := tr.bad, tr.win.requests+tr.tail.requests
+	if burst {
+		bad, req = tr.bad-w.bad, max(0, req-w.req)
+	}
+	switch tr.kind {
+	case Kind502, Kind504:
+		g := c.group(tr.root)
+		g.open[tr.kind] = false
+		g.bg[tr.kind].add(req, bad)
+		if tr.kind == Kind502 {
+			c.totals.Sporadic502 += bad
+		}
+	case KindErrorLog:
+		c.errBackground(tr.root).bad += float64(bad)
+	}
+}
+
+// errorLogBackground is an error-log-only group's background: upstream
+// errors outside bursts since the first error line.
+type errorLogBackground struct {
+	bad   float64
+	first time.Time
+}
+
+func (c *Correlator) errBackground(root string) *errorLogBackground {
+	if c.errBg == nil {
+		c.errBg = map[string]*errorLogBackground{}
+	}
+	b := c.errBg[root]
+	if b == nil {
+		b = &errorLogBackground{}
+		c.errBg[root] = b
+	}
+	return b
+}
+
+// errorRate is the background rate, in upstream errors per second, of an
+// error-log-only group: one error per ten minutes a priori.
+func (c *Correlator) errorRate(root string) float64 {
+	b := c.errBackground(root)
+	span := 0.0
+	if !b.first.IsZero() {
+		span = max(0, c.newest.Sub(b.first).Seconds())
+	}
+	return (b.bad + 1) / (span + 600)
 }
 
 // preludeWindow is how far before a burst the error log is searched for
