@@ -193,7 +193,8 @@ type tracker struct {
 	errnoPeerFirst         map[string]time.Time // first refused connect per peer
 	abruptPeerFirst        map[string]time.Time // first premature close/reset per peer
 	samples, errSamples    []Sample
-	errorLines             int // KindErrorLog: upstream-fault entries counted
+	rescan                 bool // collect every event of the window again (narrow)
+	errorLines             int  // KindErrorLog: upstream-fault entries counted
 }
 
 func newTracker(kind Kind, root string, t time.Time, maxSamples int) *tracker {
@@ -378,6 +379,19 @@ func chainOf(rec *logparse.Record) string {
 		}
 	}
 	return b.String()
+}
+
+// narrow restricts the tracker to [from, to] (the burst the scan found)
+// and forgets what it knew of error events, for collectEvents to gather
+// again only those of the window: a sporadic reset chained to the run must
+// not make a refusal look like a crash.
+func (t *tracker) narrow(from, to time.Time) {
+	t.start, t.last = from, to
+	t.categories, t.preludeEvents = [logparse.NumCategories]int{}, [logparse.NumCategories]int{}
+	t.catPeers = map[logparse.Category]map[string]int{}
+	t.errnoPeerFirst, t.abruptPeerFirst = map[string]time.Time{}, map[string]time.Time{}
+	t.errSamples = nil
+	t.rescan = true
 }
 
 // addJoined records an error event joined exactly to one of the burst's

@@ -295,10 +295,13 @@ func (in ruleInput) abrupt() int {
 }
 
 // crashed reports whether some peer cut connections off and refused new
-// ones within a few seconds after.
+// ones within a few seconds after. One premature close or reset is what a
+// sporadic background gives any peer at any time; a crash cuts off every
+// request in flight, so it takes two or more.
 func (in ruleInput) crashed() (string, time.Time, bool) {
 	for peer, abrupt := range in.t.abruptPeerFirst {
-		if refused, ok := in.t.errnoPeerFirst[peer]; ok && !refused.Before(abrupt) && refused.Sub(abrupt) <= 5*time.Second {
+		cut := in.t.catPeers[logparse.CatPrematureClose][peer] + in.t.catPeers[logparse.CatConnReset][peer] + in.t.catPeers[logparse.CatBrokenPipe][peer]
+		if refused, ok := in.t.errnoPeerFirst[peer]; ok && cut >= 2 && !refused.Before(abrupt) && refused.Sub(abrupt) <= 5*time.Second {
 			return peer, abrupt, true
 		}
 	}

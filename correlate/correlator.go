@@ -527,6 +527,7 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 			c := w.counts(tr.secs)
 			b.Requests, b.Attempts, b.BadGateway, b.GatewayTimeout, b.Other5xx = c.requests, c.attempts, c.s502, c.s504, c.s5xx
 		}
+		tr.narrow(b.Start, b.End.Add(time.Second-1))
 	}
 	c.collectEvents(tr, &b)
 	b.Causes = explain(&b, tr, c.env(tr))
@@ -546,6 +547,7 @@ func (c *Correlator) burstWindow(tr *tracker) (window, bool) {
 	} else {
 		rate = c.group(tr.root).bg[tr.kind].share()
 	}
+	threshold := logThreshold(c.opts.FalseBurstsPerDay, len(c.byGroup))
 	var w window
 	if tr.overflow || len(tr.secs) == 0 {
 		exposure := float64(tr.win.requests)
@@ -554,10 +556,10 @@ func (c *Correlator) burstWindow(tr *tracker) (window, bool) {
 		}
 		w = window{to: -1, req: tr.win.requests, bad: tr.bad, logP: logPoissonTail(tr.bad, exposure*rate)}
 	} else {
-		w = scanWindow(tr.secs, rate, perSecond, c.opts.Min502)
+		w = scanWindow(tr.secs, rate, perSecond, c.opts.Min502, threshold)
 	}
 	switch {
-	case w.logP >= logThreshold(c.opts.FalseBurstsPerDay), w.bad < c.opts.Min502:
+	case w.logP >= threshold, w.bad < c.opts.Min502:
 		return w, false
 	case !perSecond && float64(w.bad) < MinBurstShare*float64(w.req):
 		return w, false
@@ -628,7 +630,7 @@ func (c *Correlator) collectEvents(tr *tracker, b *Burst) {
 	hi := tr.last.Add(time.Second)
 	c.events.scanBack(lo, func(se *storedEvent) bool {
 		ev := &se.ev
-		if ev.Time.After(hi) || se.burst == tr {
+		if ev.Time.After(hi) || se.burst == tr && !tr.rescan {
 			return true
 		}
 		if c.groups.rootOf(ev.Peer) != tr.root && !(ev.Peer == "" && ev.Category.UpstreamFault()) {

@@ -17,21 +17,31 @@ import "math"
 // tail probability P(X ≥ k) is the scan statistic; its window is the burst
 // reported, and the candidate's 502s outside it are sporadic.
 //
-// The threshold corrects for how many windows a day holds. Windows of one
-// second and longer, at every dyadic scale, number fewer than 2 × 86,400 a
-// day, so a per-window threshold of FalseBurstsPerDay / 172,800 keeps the
+// The threshold corrects for how many windows a day holds: a window starts
+// at any of 86,400 seconds and, for a burst, lasts up to a minute or so,
+// so each group tests at most 86,400 × 60 windows a day. A per-window
+// threshold of FalseBurstsPerDay / (groups × 86,400 × 60) keeps the
 // expected number of false bursts per day of traffic under
-// FalseBurstsPerDay (Bonferroni). The default, 0.1, leaves room for a
-// background that is burstier than Poisson while meeting the target of at
-// most one false burst a day at background shares from 0.05 % to 1 %.
+// FalseBurstsPerDay (Bonferroni; longer bursts are far past any threshold).
+// The default, 0.1, leaves room for a background burstier than Poisson
+// while meeting the target of at most one false burst a day at background
+// shares from 0.05 % to 1 % (TestDayScaleAccuracy measures it).
+//
+// The scan's window can take in sporadic 502s next to a real burst. Two
+// passes narrow it. A stretch without any bad response inside the window
+// that would be improbable at the window's own share (fewer than 1 in 100
+// at that exposure) separates clusters, and only the clusters significant
+// on their own stay. Then its ends are trimmed while an end segment fails
+// at less than the geometric mean of the background share and the
+// window's share.
 //
 // An impact floor keeps statistically clear but negligible runs out: at
 // least Min502 bad responses, at least MinBurstShare of the window's
 // requests, and, when the window's requests came from several clients, bad
 // responses for more than one of them.
 
-// windowsPerDay bounds the number of windows a day's scan can test.
-const windowsPerDay = 2 * 86400
+// windowsPerDay bounds the windows one group's scan tests in a day.
+const windowsPerDay = 86400 * 60
 
 // MinBurstShare is the impact floor on the share of a window's requests
 // that failed: below 1 in 100 it is a raised background, not a burst.
@@ -73,9 +83,10 @@ func (b background) share() float64 {
 }
 
 // logThreshold is the natural log of the per-window tail probability below
-// which a window is a burst, for the given false-burst budget per day.
-func logThreshold(falseBurstsPerDay float64) float64 {
-	return math.Log(falseBurstsPerDay / windowsPerDay)
+// which a window is a burst, for the given false-burst budget per day and
+// number of groups tested.
+func logThreshold(falseBurstsPerDay float64, groups int) float64 {
+	return math.Log(falseBurstsPerDay / (windowsPerDay * float64(max(1, groups))))
 }
 
 // logPoissonTail returns ln P(X ≥ k) for X ~ Poisson(lambda).
@@ -147,7 +158,7 @@ func (w window) counts(secs []secCount) windowCounts {
 // minBad bad responses and, per request, at least MinBurstShare of them.
 // rate is the expected bad responses per request (per second when
 // perSecond).
-func scanWindow(secs []secCount, rate float64, perSecond bool, minBad int) window {
+func scanWindow(secs []secCount, rate float64, perSecond bool, minBad int, logThreshold float64) window {
 	// Prefix sums over seconds, and the bad seconds as candidate ends.
 	n := len(secs)
 	reqSum := make([]int, n+1)
@@ -173,7 +184,7 @@ func scanWindow(secs []secCount, rate float64, perSecond bool, minBad int) windo
 		}
 		points = thinned
 	}
-	best := window{logP: 1}
+	best := window{logP: 1, from: -1}
 	for a, i := range points {
 		for _, j := range points[a:] {
 			bad := badSum[j+1] - badSum[i]
@@ -191,5 +202,139 @@ func scanWindow(secs []secCount, rate float64, perSecond bool, minBad int) windo
 			}
 		}
 	}
-	return best
+	if best.from < 0 {
+		return window{to: -1, logP: 0}
+	}
+	best = splitAtQuiet(secs, best, rate, perSecond, logThreshold)
+	return trimWindow(secs, best, rate, perSecond)
+}
+
+// quietLogP is ln(1/100): a stretch with no bad response whose probability
+// at the window's share is below it separates two clusters.
+var quietLogP = math.Log(0.01)
+
+// splitAtQuiet cuts w at the improbably quiet stretches inside it and
+// keeps the span from the first to the last part that is significant on
+// its own (all of w when none is).
+func splitAtQuiet(secs []secCount, w window, rate float64, perSecond bool, logThreshold float64) window {
+	exposure := func(from, to int) float64 {
+		if perSecond {
+			return float64(to - from + 1)
+		}
+		n := 0
+		for _, s := range secs[from : to+1] {
+			n += int(s.req)
+		}
+		return float64(n)
+	}
+	share := float64(w.bad) / max(1, exposure(w.from, w.to))
+	first, last := -1, -1
+	partFrom, bad := w.from, 0
+	closePart := func(to int) {
+		if logPoissonTail(bad, exposure(partFrom, to)*rate) < logThreshold {
+			if first < 0 {
+				first = partFrom
+			}
+			last = to
+		}
+	}
+	for i := w.from; i <= w.to; i++ {
+		if secs[i].bad == 0 {
+			continue
+		}
+		if i > partFrom && bad > 0 {
+			// Seconds (prevBad, i) are quiet: P(0) = exp(-share × exposure).
+			prev := i - 1
+			for prev > partFrom && secs[prev].bad == 0 {
+				prev--
+			}
+			if prev+1 < i && -share*exposure(prev+1, i-1) < quietLogP {
+				closePart(prev)
+				partFrom, bad = i, 0
+			}
+		}
+		bad += int(secs[i].bad)
+	}
+	closePart(w.to)
+	if first < 0 || first == w.from && last == w.to {
+		return w
+	}
+	out := window{from: first, to: last, req: int(exposure(first, last))}
+	for _, s := range secs[first : last+1] {
+		out.bad += int(s.bad)
+	}
+	if perSecond {
+		out.req = 0
+	}
+	out.logP = logPoissonTail(out.bad, exposure(first, last)*rate)
+	return out
+}
+
+// trimWindow drops the end segments of w that fail at a background-like
+// rate: below the geometric mean of rate and w's own share. An end
+// segment is the end's bad second and up to three more inward, with the
+// requests up to the next bad second: a sparse edge is judged as a whole,
+// not one second at a time.
+func trimWindow(secs []secCount, w window, rate float64, perSecond bool) window {
+	exposure := func(from, to int) float64 {
+		if perSecond {
+			return float64(to - from + 1)
+		}
+		n := 0
+		for _, s := range secs[from : to+1] {
+			n += int(s.req)
+		}
+		return float64(n)
+	}
+	const maxEdge = 4
+	for w.from < w.to {
+		cut := math.Sqrt(rate * float64(w.bad) / max(1, exposure(w.from, w.to)))
+		trimmed := false
+		// Left edge: blocks of 1 to maxEdge bad seconds; the widest sparse one goes.
+		bad, newFrom := 0, -1
+		for i, k := w.from, 0; i < w.to && k < maxEdge; k++ {
+			bad += int(secs[i].bad)
+			next := i + 1
+			for next < w.to && secs[next].bad == 0 {
+				next++
+			}
+			if float64(bad) < cut*exposure(w.from, next-1) {
+				newFrom = next
+			}
+			i = next
+		}
+		if newFrom > 0 {
+			for i := w.from; i < newFrom; i++ {
+				w.bad -= int(secs[i].bad)
+			}
+			w.from, trimmed = newFrom, true
+		}
+		bad, newTo := 0, -1
+		for i, k := w.to, 0; i > w.from && k < maxEdge; k++ {
+			bad += int(secs[i].bad)
+			prev := i - 1
+			for prev > w.from && secs[prev].bad == 0 {
+				prev--
+			}
+			if float64(bad) < cut*exposure(prev+1, w.to) {
+				newTo = prev
+			}
+			i = prev
+		}
+		if newTo >= 0 {
+			for i := newTo + 1; i <= w.to; i++ {
+				w.bad -= int(secs[i].bad)
+			}
+			w.to, trimmed = newTo, true
+		}
+		if !trimmed {
+			break
+		}
+	}
+	w.req = int(exposure(w.from, w.to))
+	if perSecond {
+		w.req = 0
+	}
+	w.logP = logPoissonTail(w.bad, exposure(w.from, w.to)*rate)
+	return w
 }
