@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,6 +85,7 @@ type Burst struct {
 	// ErrorLines counts the upstream-fault entries of an error-log burst
 	// (KindErrorLog), which has no requests.
 	ErrorLines   int
+	Impact       Impact // who was hit
 	Causes       []Cause
 	Samples      []Sample
 	ErrorSamples []Sample
@@ -193,6 +195,7 @@ type tracker struct {
 	errnoPeerFirst         map[string]time.Time // first refused connect per peer
 	abruptPeerFirst        map[string]time.Time // first premature close/reset per peer
 	samples, errSamples    []Sample
+	impact                 impact
 	rescan                 bool // collect every event of the window again (narrow)
 	errorLines             int  // KindErrorLog: upstream-fault entries counted
 }
@@ -307,6 +310,9 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 	t.bad++
 	if s := t.second(rec.Time); s != nil {
 		s.bad++
+		if joined > 0 {
+			s.joined++
+		}
 	}
 	t.badClients.add(rec.Client)
 	t.win.add(t.tail)
@@ -323,6 +329,7 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 	if len(t.methods) < 16 || t.methods[string(rec.Method)] > 0 {
 		t.methods[string(rec.Method)]++
 	}
+	t.impact.add(rec)
 	chain := chainOf(rec)
 	if len(t.chains) < maxChains || t.chains[chain] > 0 {
 		t.chains[chain]++
@@ -453,6 +460,7 @@ func (t *tracker) merge(o *tracker) {
 	for k, v := range o.methods {
 		t.methods[k] += v
 	}
+	t.impact.merge(&o.impact)
 	for k, v := range o.chains {
 		t.chains[k] += v
 	}
@@ -480,6 +488,7 @@ func (t *tracker) burst(id int, g *groups) Burst {
 		Chains: topCounts(t.chains), Peers: topCounts(t.peers),
 		GroupNamed: t.groupNamed, Placeholder: t.placeholder, Joined: t.joined, ErrorLines: t.errorLines,
 		Samples: append([]Sample(nil), t.samples...),
+		Impact:  t.impact.counts(t.methods),
 	}
 }
 
@@ -522,4 +531,146 @@ func topCounts(m map[string]int) []Count {
 		return out[i].Key < out[j].Key
 	})
 	return out
+}
+
+// Impact is who a burst hit: how many clients, which URLs (paths, without
+// the query), hosts and user agents, and with which methods (nginx never
+// retries a POST on another peer, so those failed for good).
+type Impact struct {
+	Clients     int  // distinct clients among the bad responses
+	ClientsMore bool // more than maxImpactClients: Clients is a floor
+	Methods     []Count
+	URLs        []Count
+	Hosts       []Count
+	UserAgents  []Count
+	TopClients  []Count
+}
+
+// Bounds on what a burst keeps of its impact.
+const (
+	maxImpactClients = 10000
+	maxImpactKeys    = 256
+	maxImpactText    = 120
+	impactTop        = 5
+)
+
+type impact struct {
+	clients               map[uint64]struct{}
+	clientsMore           bool
+	urls, hosts, uas, ips map[string]int
+	scratch               []byte
+}
+
+func (m *impact) add(rec *logparse.Record) {
+	if m.clients == nil {
+		m.clients = map[uint64]struct{}{}
+		m.urls, m.hosts, m.uas, m.ips = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	}
+	if len(rec.Client) > 0 {
+		if len(m.clients) < maxImpactClients {
+			m.clients[fnv64(rec.Client)] = struct{}{}
+		} else if _, ok := m.clients[fnv64(rec.Client)]; !ok {
+			m.clientsMore = true
+		}
+		countKey(m.ips, rec.Client)
+	}
+	countKey(m.urls, m.urlShape(rec.URI))
+	countKey(m.hosts, rec.Host)
+	countKey(m.uas, rec.UserAgent)
+}
+
+// urlShape is the URI's path with its identifiers starred (a segment of
+// digits, or of 8 or more hex digits and dashes, as in UUIDs), so that
+// /api/items/17 and /api/items/18 count as one URL.
+func (m *impact) urlShape(uri []byte) []byte {
+	if q := bytes.IndexByte(uri, '?'); q >= 0 {
+		uri = uri[:q]
+	}
+	out := m.scratch[:0]
+	for len(uri) > 0 {
+		seg := uri
+		if i := bytes.IndexByte(uri[1:], '/'); i >= 0 {
+			seg = uri[:i+1]
+		}
+		uri = uri[len(seg):]
+		body := bytes.TrimPrefix(seg, []byte("/"))
+		if isIdentifier(body) {
+			out = append(out, "/*"...)
+		} else {
+			out = append(out, seg...)
+		}
+	}
+	m.scratch = out
+	return out
+}
+
+func isIdentifier(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	digits, hex := true, len(s) >= 8
+	for _, c := range s {
+		digits = digits && c >= '0' && c <= '9'
+		hex = hex && (c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '-')
+	}
+	return digits || hex
+}
+
+// countKey counts v under a bounded, cut key: log content is hostile.
+func countKey(m map[string]int, v []byte) {
+	if len(v) == 0 || len(v) == 1 && v[0] == '-' {
+		return
+	}
+	if len(v) > maxImpactText {
+		v = v[:maxImpactText]
+	}
+	if n, ok := m[string(v)]; ok {
+		m[string(v)] = n + 1
+	} else if len(m) < maxImpactKeys {
+		m[string(v)] = 1
+	}
+}
+
+func (m *impact) merge(o *impact) {
+	if o.clients == nil {
+		return
+	}
+	if m.clients == nil {
+		*m = *o
+		return
+	}
+	for h := range o.clients {
+		if len(m.clients) < maxImpactClients {
+			m.clients[h] = struct{}{}
+		}
+	}
+	m.clientsMore = m.clientsMore || o.clientsMore
+	for dst, src := range map[*map[string]int]map[string]int{&m.urls: o.urls, &m.hosts: o.hosts, &m.uas: o.uas, &m.ips: o.ips} {
+		for k, v := range src {
+			if _, ok := (*dst)[k]; ok || len(*dst) < maxImpactKeys {
+				(*dst)[k] += v
+			}
+		}
+	}
+}
+
+func (m *impact) counts(methods map[string]int) Impact {
+	named := map[string]int{}
+	for k, v := range methods {
+		if k != "" {
+			named[k] = v
+		}
+	}
+	methods = named
+	return Impact{
+		Clients: len(m.clients), ClientsMore: m.clientsMore, Methods: topCounts(methods),
+		URLs: top(topCounts(m.urls)), Hosts: top(topCounts(m.hosts)), UserAgents: top(topCounts(m.uas)), TopClients: top(topCounts(m.ips)),
+	}
+}
+
+func top(c []Count) []Count {
+	if len(c) > impactTop {
+		return c[:impactTop]
+	}
+	return c
 }

@@ -112,6 +112,11 @@ type groupState struct {
 	secReq  int    // requests in second lastSec
 	secBad  [2]int // 502s and 504s in second lastSec
 	lastSec int64
+	// hours holds the background per hour (background.go); cur caches
+	// the hour of curHour.
+	hours   map[int64]*hourBackground
+	curHour int64
+	cur     *hourBackground
 }
 
 // roll closes second lastSec, folding it into the background, and starts sec.
@@ -195,6 +200,7 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	if sec != g.lastSec {
 		g.roll(sec)
 	}
+	g.hourOf(sec).requests++
 	if sec == g.lastSec {
 		g.secReq++
 		if k, bad := kindOf(rec.Status); bad {
@@ -524,8 +530,9 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 		if tr.kind == KindErrorLog {
 			b.ErrorLines = w.bad
 		} else {
-			c := w.counts(tr.secs)
+			c, joined := w.counts(tr.secs)
 			b.Requests, b.Attempts, b.BadGateway, b.GatewayTimeout, b.Other5xx = c.requests, c.attempts, c.s502, c.s504, c.s5xx
+			b.Joined = joined
 		}
 		tr.narrow(b.Start, b.End.Add(time.Second-1))
 	}
@@ -583,6 +590,7 @@ func (c *Correlator) toBackground(tr *tracker, w window, burst bool) {
 		g.bg[tr.kind].add(req, bad)
 		if tr.kind == Kind502 {
 			c.totals.Sporadic502 += bad
+			g.addSporadic(tr, bad, !burst)
 		}
 	case KindErrorLog:
 		c.errBackground(tr.root).bad += float64(bad)
@@ -685,5 +693,7 @@ func (c *Correlator) Snapshot() Snapshot {
 		s.Peers = append(s.Peers, GroupSeries{Group: peer, Series: ps.Clone()})
 	}
 	sort.Slice(s.Peers, func(i, j int) bool { return s.Peers[i].Group < s.Peers[j].Group })
+	s.Background = c.backgrounds(c.newest.Location())
+	s.SiteWide = siteIncidents(s.Bursts)
 	return s
 }

@@ -77,3 +77,16 @@ func TestBurstNumbersDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestSiteWide: bursts of several groups in the same seconds are linked as
+// one site-wide incident; a burst of one group alone is not.
+func TestSiteWide(t *testing.T) {
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	b := func(id int, group string, from, to int) Burst {
+		return Burst{ID: id, Kind: Kind502, Group: group, Start: at.Add(time.Duration(from) * time.Second), End: at.Add(time.Duration(to) * time.Second)}
+	}
+	got := siteIncidents([]Burst{b(1, "api", 0, 8), b(2, "web", 1, 6), b(3, "auth", 9, 12), b(4, "api", 100, 110)})
+	if len(got) != 1 || len(got[0].Bursts) != 3 || got[0].Bursts[2] != 3 || !got[0].End.Equal(at.Add(12*time.Second)) {
+		t.Errorf("site-wide = %+v", got)
+	}
+}

@@ -123,3 +123,14 @@ func (s *Series) Clone() Series {
 	c.Buckets = append([]Bucket(nil), s.Buckets...)
 	return c
 }
+
+// Total is the number of requests in the series.
+func (s *Series) Total() int {
+	n := 0
+	for _, b := range s.Buckets {
+		for _, c := range b {
+			n += int(c)
+		}
+	}
+	return n
+}

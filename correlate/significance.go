@@ -122,7 +122,7 @@ func logPoissonTail(k int, lambda float64) float64 {
 // candidate's kind (for an error-log candidate only bad, its exposure
 // being counted in seconds).
 type secCount struct {
-	req, attempts, s502, s504, s5xx, bad int32
+	req, attempts, s502, s504, s5xx, bad, joined int32
 }
 
 // maxScanSecs bounds the seconds a candidate keeps for the scan; a longer
@@ -141,17 +141,18 @@ type window struct {
 	logP     float64
 }
 
-// counts sums the seconds of the window.
-func (w window) counts(secs []secCount) windowCounts {
-	var c windowCounts
+// counts sums the seconds of the window, and the bad responses joined to
+// an error line.
+func (w window) counts(secs []secCount) (c windowCounts, joined int) {
 	for _, s := range secs[w.from : w.to+1] {
+		joined += int(s.joined)
 		c.requests += int(s.req)
 		c.attempts += int(s.attempts)
 		c.s502 += int(s.s502)
 		c.s504 += int(s.s504)
 		c.s5xx += int(s.s5xx)
 	}
-	return c
+	return c, joined
 }
 
 // scanWindow finds the most significant window of secs with at least

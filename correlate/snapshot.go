@@ -15,6 +15,10 @@ type Snapshot struct {
 	Overall Series
 	Groups  []GroupSeries
 	Peers   []GroupSeries
+	// Background is every group's sporadic 502s (outside bursts).
+	Background []Background
+	// SiteWide links the bursts of several groups that failed together.
+	SiteWide []SiteIncident
 }
 
 // GroupSeries is one upstream group's (or peer's) requests over time.

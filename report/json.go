@@ -28,6 +28,9 @@ type jsonDoc struct {
 	// ErrorBursts are bursts of upstream errors found in the error log
 	// alone (no access log): counts are error lines, not requests.
 	ErrorBursts []jsonBurst `json:"error_log_bursts"`
+	// Background is each group's sporadic 502s, outside every burst.
+	Background []jsonBackground `json:"background"`
+	SiteWide   []jsonSiteWide   `json:"site_wide"`
 }
 
 type jsonInput struct {
@@ -89,10 +92,51 @@ type jsonBurst struct {
 	Confidence         float64            `json:"confidence"`
 	Fix                string             `json:"fix"`
 	ErrorLines         int                `json:"error_lines,omitempty"`
+	Impact             jsonImpact         `json:"impact"`
 	JoinRate           float64            `json:"join_rate"`
 	Causes             []jsonCause        `json:"causes"`
 	AccessSamples      []correlate.Sample `json:"access_samples"`
 	ErrorSamples       []correlate.Sample `json:"error_samples"`
+}
+
+type jsonBackground struct {
+	Group       string            `json:"group"`
+	Requests    int               `json:"requests"`
+	Sporadic502 int               `json:"sporadic_502"`
+	Share       float64           `json:"share"`
+	Pattern     string            `json:"pattern"`
+	Categories  []correlate.Count `json:"error_categories"`
+	Peers       []jsonPeerBG      `json:"peers"`
+	Hours       []jsonHourBG      `json:"hours"`
+}
+
+type jsonSiteWide struct {
+	Start  string   `json:"start"`
+	End    string   `json:"end"`
+	Bursts []int    `json:"bursts"`
+	Groups []string `json:"groups"`
+}
+
+type jsonPeerBG struct {
+	Peer        string `json:"peer"`
+	Requests    int    `json:"requests"`
+	Sporadic502 int    `json:"sporadic_502"`
+}
+
+type jsonHourBG struct {
+	Start       string `json:"start"`
+	Requests    int    `json:"requests"`
+	Sporadic502 int    `json:"sporadic_502"`
+}
+
+type jsonImpact struct {
+	Clients     int               `json:"clients"`
+	ClientsMore bool              `json:"clients_more,omitempty"`
+	Methods     []correlate.Count `json:"methods"`
+	URLs        []correlate.Count `json:"urls"`
+	Hosts       []correlate.Count `json:"hosts"`
+	UserAgents  []correlate.Count `json:"user_agents"`
+	TopClients  []correlate.Count `json:"top_clients"`
 }
 
 type jsonCause struct {
@@ -105,7 +149,21 @@ type jsonCause struct {
 
 // WriteJSON writes the whole analysis as one JSON document.
 func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
-	d := jsonDoc{Complete: snap.Ingest.Complete(), Format: snap.Ingest.Format, Zone: snap.Ingest.Zone, Bursts: []jsonBurst{}, Timeouts: []jsonBurst{}, ErrorBursts: []jsonBurst{}}
+	d := jsonDoc{Complete: snap.Ingest.Complete(), Format: snap.Ingest.Format, Zone: snap.Ingest.Zone, Bursts: []jsonBurst{}, Timeouts: []jsonBurst{}, ErrorBursts: []jsonBurst{}, Background: []jsonBackground{}, SiteWide: []jsonSiteWide{}}
+	for _, si := range snap.SiteWide {
+		d.SiteWide = append(d.SiteWide, jsonSiteWide{Start: Timestamp(si.Start), End: Timestamp(si.End), Bursts: si.Bursts, Groups: si.Groups})
+	}
+	for _, b := range snap.Background {
+		jb := jsonBackground{Group: b.Group, Requests: b.Requests, Sporadic502: b.Sporadic502, Share: round5(b.Share()), Pattern: b.Pattern(),
+			Categories: nonNil(b.Categories), Peers: []jsonPeerBG{}, Hours: []jsonHourBG{}}
+		for _, p := range b.Peers {
+			jb.Peers = append(jb.Peers, jsonPeerBG(p))
+		}
+		for _, h := range b.Hours {
+			jb.Hours = append(jb.Hours, jsonHourBG{Start: Timestamp(h.Start), Requests: h.Requests, Sporadic502: h.Sporadic502})
+		}
+		d.Background = append(d.Background, jb)
+	}
 	for _, f := range snap.Ingest.Files {
 		if f.Path == "-" && f.Lines == 0 && len(snap.Ingest.Files) > 1 {
 			continue // stdin carried tail -F output, listed under the files it named
@@ -220,6 +278,8 @@ func toJSONBurst(b correlate.Burst) jsonBurst {
 		AttemptsPerRequest: round3(b.AttemptsPerRequest()), StatusChains: nonNil(b.Chains), Peers: nonNil(b.Peers),
 		ErrorCategories: nonNil(b.Categories), JoinRate: round3(b.JoinRate()), Causes: []jsonCause{},
 		AccessSamples: b.Samples, ErrorSamples: b.ErrorSamples, ErrorLines: b.ErrorLines,
+		Impact: jsonImpact{Clients: b.Impact.Clients, ClientsMore: b.Impact.ClientsMore, Methods: nonNil(b.Impact.Methods), URLs: nonNil(b.Impact.URLs),
+			Hosts: nonNil(b.Impact.Hosts), UserAgents: nonNil(b.Impact.UserAgents), TopClients: nonNil(b.Impact.TopClients)},
 	}
 	if jb.AccessSamples == nil {
 		jb.AccessSamples = []correlate.Sample{}
@@ -241,6 +301,10 @@ func nonNil(c []correlate.Count) []correlate.Count {
 		return []correlate.Count{}
 	}
 	return c
+}
+
+func round5(f float64) float64 {
+	return float64(int64(f*100000+0.5)) / 100000
 }
 
 func round3(f float64) float64 {

@@ -43,6 +43,7 @@ func WriteText(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 	writeIncomplete(e, snap)
 	writeInputs(e, snap)
 	writeTimeline(e, snap, opts.Width)
+	writeBackground(e, snap.Background)
 	bursts := snap.BadGatewayBursts()
 	if len(bursts) == 0 && snap.Totals.Requests > 0 {
 		e.printf("\nNo 502 burst found")
@@ -50,6 +51,14 @@ func WriteText(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 			e.printf(" (%d scattered 502s, fewer than a burst's minimum or at the baseline rate)", n)
 		}
 		e.printf(".\n")
+	}
+	for _, si := range snap.SiteWide {
+		ids := make([]string, len(si.Bursts))
+		for i, id := range si.Bursts {
+			ids[i] = fmt.Sprintf("#%d", id)
+		}
+		e.printf("\nSite-wide %s → %s: bursts %s on %s failed in the same seconds. When several upstream groups fail together, look first at nginx itself (worker_connections, open files) and the network to the backends, then at what the groups share.\n",
+			Timestamp(si.Start), si.End.Format("15:04:05"), strings.Join(ids, ", "), Clean(strings.Join(dedupeStrings(si.Groups), ", ")))
 	}
 	for _, b := range bursts {
 		e.printf("\n")
@@ -306,6 +315,7 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	default:
 		e.printf("  error.log: nothing matching (was the error log given?)\n")
 	}
+	writeImpact(e, b.Impact)
 	e.printf("  Likely causes:\n")
 	for i, c := range b.Causes {
 		e.printf("   %d. %s (%.2f) %s\n", i+1, c.ID, c.Confidence, Clean(c.Summary))
@@ -380,4 +390,107 @@ func CauseLine(b correlate.Burst) string {
 		return fmt.Sprintf("%s (%.2f)", c.ID, c.Confidence)
 	}
 	return "-"
+}
+
+// writeBackground reports the 502s that belong to no burst, per group:
+// their share, how it behaves over the hours, what the error log says of
+// them and on which peers.
+func writeBackground(e *errWriter, bgs []correlate.Background) {
+	any := false
+	for _, b := range bgs {
+		any = any || b.Sporadic502 > 0
+	}
+	if !any {
+		return
+	}
+	e.printf("\nBackground: 502s outside bursts\n")
+	for _, b := range bgs {
+		if b.Sporadic502 == 0 {
+			continue
+		}
+		e.printf("  %s: %.2f%% of %s (%d×502)", Clean(b.Group), 100*b.Share(), words.Count(b.Requests, "request"), b.Sporadic502)
+		if p := b.Pattern(); p != "" {
+			e.printf(", %s", p)
+		}
+		e.printf("\n")
+		if len(b.Categories) > 0 {
+			e.printf("    error.log: %s\n", Histogram(top(b.Categories, 4)))
+		}
+		if len(b.Peers) > 0 {
+			var parts []string
+			for i, p := range b.Peers {
+				if i == 6 {
+					parts = append(parts, fmt.Sprintf("… %d more", len(b.Peers)-6))
+					break
+				}
+				if p.Requests > 0 {
+					parts = append(parts, fmt.Sprintf("%s %.2f%% (%d)", Clean(p.Peer), 100*float64(p.Sporadic502)/float64(p.Requests), p.Sporadic502))
+				} else {
+					parts = append(parts, fmt.Sprintf("%s (%d)", Clean(p.Peer), p.Sporadic502))
+				}
+			}
+			e.printf("    peers: %s\n", strings.Join(parts, ", "))
+		}
+		if len(b.Hours) >= 3 {
+			maxShare := 0.0
+			for _, h := range b.Hours {
+				if h.Requests > 0 {
+					maxShare = max(maxShare, float64(h.Sporadic502)/float64(h.Requests))
+				}
+			}
+			var spark strings.Builder
+			for _, h := range b.Hours {
+				v := 0
+				if h.Requests > 0 && maxShare > 0 {
+					v = int(1000 * float64(h.Sporadic502) / float64(h.Requests) / maxShare)
+				}
+				spark.WriteRune(Spark(v, 1000))
+			}
+			e.printf("    per hour %s  (%s → %s, max %.2f%%)\n", spark.String(), b.Hours[0].Start.Format("01-02 15:00"),
+				b.Hours[len(b.Hours)-1].Start.Format("01-02 15:00"), 100*maxShare)
+		}
+	}
+}
+
+// writeImpact says who a burst hit.
+func writeImpact(e *errWriter, im correlate.Impact) {
+	if im.Clients == 0 && len(im.URLs) == 0 {
+		return
+	}
+	clients := words.Count(im.Clients, "client")
+	if im.ClientsMore {
+		clients = "more than " + clients
+	}
+	e.printf("  hit: %s", clients)
+	if len(im.Methods) > 0 {
+		e.printf("; methods %s", Histogram(im.Methods))
+		for _, m := range im.Methods {
+			if m.Key == "POST" || m.Key == "PATCH" {
+				e.printf(" (nginx never retries a %s on another peer)", m.Key)
+				break
+			}
+		}
+	}
+	e.printf("\n")
+	if len(im.URLs) > 0 {
+		e.printf("    URLs: %s\n", Clean(Histogram(im.URLs)))
+	}
+	if len(im.Hosts) > 0 {
+		e.printf("    hosts: %s\n", Clean(Histogram(im.Hosts)))
+	}
+	if len(im.TopClients) > 1 && im.TopClients[0].N > 1 {
+		e.printf("    clients: %s\n", Clean(Histogram(im.TopClients)))
+	}
+}
+
+func dedupeStrings(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
