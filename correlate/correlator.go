@@ -308,6 +308,22 @@ func (g *groupState) recentFailures(sec int64) prelude {
 	return p
 }
 
+// CountOutOfOrder counts a record far out of time order in the totals
+// only: it may not move the watermark, open a burst or stretch a timeline.
+func (c *Correlator) CountOutOfOrder(rec *logparse.Record) {
+	c.totals.Requests++
+	if rec.Status >= 0 && rec.Status < len(c.totals.Status) {
+		c.totals.Status[rec.Status]++
+	}
+}
+
+// CountOutOfOrderEvent is CountOutOfOrder for an error.log event.
+func (c *Correlator) CountOutOfOrderEvent(ev *logparse.Event) {
+	c.totals.Events++
+	c.totals.Levels[ev.Level]++
+	c.totals.Categories[ev.Category]++
+}
+
 // AddEvent accounts one error.log event.
 func (c *Correlator) AddEvent(ev *logparse.Event, pos Pos) {
 	c.totals.addEvent(ev)

@@ -142,8 +142,22 @@ type itemRef struct {
 	event bool
 	idx   int
 	pos   correlate.Pos
+	// outlier marks a line out of order beyond reorderWindow (order.go);
+	// it is merged at at, its predecessor's time.
+	outlier bool
+	at      time.Time
 }
 
+// mergeTime is when the merger takes the item: an outlier at its
+// predecessor's time, so it holds nothing back.
+func (b *parsedBatch) mergeTime(i int) time.Time {
+	if b.items[i].outlier {
+		return b.items[i].at
+	}
+	return b.time(i)
+}
+
+// time is the item's own time.
 func (b *parsedBatch) time(i int) time.Time {
 	it := b.items[i]
 	if it.event {
@@ -443,7 +457,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	for i := range cfg.Sets {
 		parsed[i] = make(chan *parsedBatch, 4)
 		wg.Add(1)
-		go parseSet(ctx, &wg, firsts[i], raws[i], parsed[i], func() *parser {
+		go parseSet(ctx, &wg, isStdin[i], firsts[i], raws[i], parsed[i], func() *parser {
 			p := &parser{format: format, zone: zone, stats: stats}
 			if format != nil {
 				p.access = format.NewParser()
@@ -501,9 +515,17 @@ loop:
 			continue
 		}
 		ref := pb.items[i]
-		if ref.event {
+		switch {
+		case ref.outlier:
+			stats.outOfOrder(ref.pos.Source)
+			if ref.event {
+				c.CountOutOfOrderEvent(&pb.events[ref.idx])
+			} else {
+				c.CountOutOfOrder(&pb.recs[ref.idx])
+			}
+		case ref.event:
 			c.AddEvent(&pb.events[ref.idx], ref.pos)
-		} else {
+		default:
 			c.AddRecord(&pb.recs[ref.idx], ref.pos)
 		}
 		if i == len(pb.items)-1 {
@@ -528,7 +550,7 @@ var parseWorkers = max(1, min(runtime.GOMAXPROCS(0), 4))
 // parseSet parses a set's raw batches (firsts, then the rest of in) on
 // parseWorkers goroutines and sends them to out in their original order.
 // It marks running done when it and every goroutine it started have ended.
-func parseSet(ctx context.Context, running *sync.WaitGroup, firsts []*rawBatch, in <-chan *rawBatch, out chan<- *parsedBatch, newParser func() *parser) {
+func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []*rawBatch, in <-chan *rawBatch, out chan<- *parsedBatch, newParser func() *parser) {
 	defer running.Done()
 	defer close(out)
 	work := make(chan *rawBatch, parseWorkers)
@@ -568,6 +590,20 @@ func parseSet(ctx context.Context, running *sync.WaitGroup, firsts []*rawBatch, 
 		}()
 	}
 	go func() { wg.Wait(); close(done) }()
+	// Batches leave in order, each held until the next one arrives so the
+	// outlier classifier sees the lines after it; a live pipe's batches
+	// leave at once, classified without that look-ahead.
+	var order orderState
+	var held *parsedBatch
+	emit := func(b, next *parsedBatch) bool {
+		order.classify(b, next)
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	pending := map[int]*parsedBatch{}
 	next := 0
 	for pb := range done {
@@ -579,12 +615,20 @@ func parseSet(ctx context.Context, running *sync.WaitGroup, firsts []*rawBatch, 
 			}
 			delete(pending, next)
 			next++
-			select {
-			case out <- b:
-			case <-ctx.Done():
+			if live {
+				if !emit(b, nil) {
+					return
+				}
+				continue
+			}
+			if held != nil && !emit(held, b) {
 				return
 			}
+			held = b
 		}
+	}
+	if held != nil {
+		emit(held, nil)
 	}
 }
 
@@ -679,7 +723,7 @@ func (m *merger) step(ctx context.Context, tick <-chan time.Time) (*parsedBatch,
 		if b == nil {
 			continue
 		}
-		t := b.time(m.pos[s])
+		t := b.mergeTime(m.pos[s])
 		// On equal times error events go first: nginx logs the failure
 		// before the access line of the request it failed.
 		if best < 0 || t.Before(bestT) || (t.Equal(bestT) && b.items[m.pos[s]].event && !m.cur[best].items[m.pos[best]].event) {

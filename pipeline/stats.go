@@ -25,8 +25,11 @@ type FileStats struct {
 	TooLong     int64 // lines over input.MaxLine, skipped
 	Blank       int64
 	Continued   int64 // stack-traceback lines attached to the entry above
-	Samples     []MalformedLine
-	ReadError   string // what stopped this file early, if anything
+	// OutOfOrder counts lines beyond the reorder window of their
+	// neighbours: in the totals, not in bursts or timelines (order.go).
+	OutOfOrder int64
+	Samples    []MalformedLine
+	ReadError  string // what stopped this file early, if anything
 }
 
 // Kind says what the file held: "access", "error", "mixed" or "empty".
@@ -81,6 +84,7 @@ func (s *IngestStats) Totals() FileStats {
 		t.Errors += f.Errors
 		t.Malformed += f.Malformed
 		t.TooLong += f.TooLong
+		t.OutOfOrder += f.OutOfOrder
 		t.Size += max(f.Size, 0)
 		t.Consumed += f.Consumed
 	}
@@ -121,6 +125,12 @@ func (s *IngestStats) fileError(i int, err error) {
 	defer s.mu.Unlock()
 	s.Files[i].ReadError = err.Error()
 	s.errs = append(s.errs, err)
+}
+
+func (s *IngestStats) outOfOrder(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Files[s.fileLocked(path)].OutOfOrder++
 }
 
 func (s *IngestStats) markInterrupted() {

@@ -42,6 +42,7 @@ type jsonInput struct {
 	AccessLines int64    `json:"access_lines"`
 	ErrorLines  int64    `json:"error_lines"`
 	Malformed   int64    `json:"malformed"`
+	OutOfOrder  int64    `json:"out_of_order"`
 	Errors      []string `json:"errors"`
 }
 
@@ -169,7 +170,7 @@ func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
 			continue // stdin carried tail -F output, listed under the files it named
 		}
 		in := jsonInput{Path: f.Path, Kind: f.Kind(), Compression: f.Compression, Lines: f.Lines,
-			AccessLines: f.Access, ErrorLines: f.Errors, Malformed: f.Malformed + f.TooLong, Errors: []string{}}
+			AccessLines: f.Access, ErrorLines: f.Errors, Malformed: f.Malformed + f.TooLong, OutOfOrder: f.OutOfOrder, Errors: []string{}}
 		if f.Access > 0 {
 			in.Format = snap.Ingest.Format
 		}

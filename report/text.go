@@ -113,6 +113,9 @@ func writeInputs(e *errWriter, snap pipeline.Snapshot) {
 		if bad := f.Malformed + f.TooLong; bad > 0 {
 			e.printf(", %d malformed", bad)
 		}
+		if f.OutOfOrder > 0 {
+			e.printf(", %s out of order by more than a minute (counted in the totals, not in bursts)", words.Count(int(f.OutOfOrder), "line"))
+		}
 		e.printf("\n")
 		if f.ReadError != "" {
 			e.printf("    ! %s\n", Clean(f.ReadError))

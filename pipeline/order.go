@@ -1,0 +1,56 @@
+package pipeline
+
+import "time"
+
+// Lines out of order.
+//
+// nginx appends lines in the order requests end, so a set's times rise,
+// give or take a second between workers. A line far from its neighbours
+// (a clock that jumped, a line pasted in from elsewhere, one record a day
+// or a decade off) must not move the analysis: merged at its own time it
+// would hold back its set, and fed to the correlator it would close every
+// open burst. Within reorderWindow of its neighbours a line is in order.
+// Beyond it, a line that stands above (or below) both its neighbours is an
+// outlier: it is counted in the totals and the ingest stats, kept out of
+// bursts and timelines, and merged at its predecessor's time. A line that
+// its successors follow (a real gap in the log) is not an outlier.
+
+// reorderWindow is how far a line may stray from its neighbours' times.
+const reorderWindow = 60 * time.Second
+
+// orderState is what a set's classifier carries from batch to batch: the
+// time of the last line in order.
+type orderState struct {
+	last time.Time
+}
+
+// classify flags the outliers of pb, using the first lines of next (nil
+// at the end of input, or when reading a live pipe) for its last lines.
+func (st *orderState) classify(pb, next *parsedBatch) {
+	n := len(pb.items)
+	nextTime := func(i int) (time.Time, bool) {
+		if i+1 < n {
+			return pb.time(i + 1), true
+		}
+		if next != nil && len(next.items) > 0 {
+			return next.time(0), true
+		}
+		return time.Time{}, false
+	}
+	for i := 0; i < n; i++ {
+		t := pb.time(i)
+		prev, hasPrev := st.last, !st.last.IsZero()
+		nt, hasNext := nextTime(i)
+		ahead := hasNext && t.Sub(nt) > reorderWindow && (!hasPrev || t.Sub(prev) > reorderWindow)
+		behind := hasPrev && prev.Sub(t) > reorderWindow && (!hasNext || nt.Sub(t) > reorderWindow)
+		if ahead || behind {
+			pb.items[i].outlier = true
+			pb.items[i].at = st.last
+			if !hasPrev {
+				pb.items[i].at = nt
+			}
+			continue
+		}
+		st.last = t
+	}
+}

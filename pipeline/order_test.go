@@ -1,0 +1,94 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/input"
+	"github.com/badgw/badgw/logparse"
+)
+
+// TestOneLineOutOfOrderChangesNoBurst moves one access line of a recorded
+// incident a day, a decade or seven minutes away from its neighbours, in
+// the middle of a batch and at its edges: the bursts keep their numbers,
+// windows and causes, losing at most the moved request itself, and the line
+// is counted as out of order and in the totals (issue 12: it split a burst
+// or made half of it sporadic).
+func TestOneLineOutOfOrderChangesNoBurst(t *testing.T) {
+	dir := filepath.Join("..", "fixtures", "peer-refused")
+	acc, err := os.ReadFile(filepath.Join(dir, "access.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	format, _ := conf.AccessFormat("")
+	lines := strings.SplitAfter(string(acc), "\n")
+	run := func(text string) Snapshot {
+		p := filepath.Join(t.TempDir(), "access.log")
+		os.WriteFile(p, []byte(text), 0o644)
+		errs := filepath.Join(dir, "error.log")
+		snap, err := Run(context.Background(), RunConfig{
+			Sets:   []input.Set{{Base: p, Paths: []string{p}}, {Base: errs, Paths: []string{errs}}},
+			Format: format, Options: correlate.Options{Upstreams: conf.Upstreams},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snap
+	}
+	before := run(string(acc))
+	want := burstsOf(before)
+	if len(want) == 0 {
+		t.Fatal("the fixture has no burst")
+	}
+	for _, shift := range []time.Duration{24 * time.Hour, 10 * 365 * 24 * time.Hour, 7 * time.Minute, -24 * time.Hour} {
+		for _, at := range []int{300, 511, 512, 513, len(lines) / 2} {
+			moved := append([]string(nil), lines...)
+			moved[at] = shiftLine(t, moved[at], shift)
+			snap := run(strings.Join(moved, ""))
+			name := fmt.Sprintf("line %d moved by %v", at+1, shift)
+			if got := burstsOf(snap); got != want {
+				t.Errorf("%s: bursts\n%s\nwant\n%s", name, got, want)
+			}
+			for i, b := range snap.BadGatewayBursts() {
+				orig := before.BadGatewayBursts()[i]
+				if d := orig.Requests - b.Requests; d < 0 || d > 1 || orig.BadGateway-b.BadGateway > 1 {
+					t.Errorf("%s: burst %d has %d/%d, want %d/%d less the moved request at most", name, b.ID, b.BadGateway, b.Requests, orig.BadGateway, orig.Requests)
+				}
+			}
+			if n := snap.Ingest.Totals().OutOfOrder; n != 1 {
+				t.Errorf("%s: %d lines counted out of order, want 1", name, n)
+			}
+			if snap.Totals.Requests != len(lines)-1 { // the file ends with a newline
+				t.Errorf("%s: %d requests in the totals, want %d", name, snap.Totals.Requests, len(lines)-1)
+			}
+		}
+	}
+}
+
+func burstsOf(s Snapshot) string {
+	var b strings.Builder
+	for _, x := range s.BadGatewayBursts() {
+		fmt.Fprintf(&b, "#%d %s–%s %s %s\n", x.ID, x.Start.Format(time.TimeOnly), x.End.Format(time.TimeOnly), x.Group, x.TopCause().ID)
+	}
+	return b.String()
+}
+
+// shiftLine moves the [$time_local] of a line by d.
+func shiftLine(t *testing.T, line string, d time.Duration) string {
+	open, end := strings.IndexByte(line, '['), strings.IndexByte(line, ']')
+	ts, err := time.Parse("02/Jan/2006:15:04:05 -0700", line[open+1:end])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return line[:open+1] + ts.Add(d).Format("02/Jan/2006:15:04:05 -0700") + line[end:]
+}
