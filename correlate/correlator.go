@@ -69,6 +69,10 @@ type Correlator struct {
 	groups *groups
 
 	newest    time.Time // newest log time seen
+	// newestRecord is the newest access record's time: the watermark
+	// follows records when there are any, so error lines taken ahead of
+	// their records (a live pipe) cannot close bursts early.
+	newestRecord time.Time
 	watermark time.Time
 
 	open    map[trackerKey]*tracker
@@ -180,6 +184,9 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	c.totals.addRecord(rec)
 	if t.After(c.newest) {
 		c.newest = t
+	}
+	if t.After(c.newestRecord) {
+		c.newestRecord = t
 	}
 	root, g, peer := c.resolve(rec)
 	cl := ClassOf(rec.Status)
@@ -449,8 +456,14 @@ func (c *Correlator) mergeTrackers(gone, root string) {
 	}
 }
 
-// Newest is the newest log time seen so far.
-func (c *Correlator) Newest() time.Time { return c.newest }
+// Clock is the log time the watermark follows: the newest access record's,
+// or the newest error line's when no access record came.
+func (c *Correlator) Clock() time.Time {
+	if !c.newestRecord.IsZero() {
+		return c.newestRecord
+	}
+	return c.newest
+}
 
 // Slack is how far the watermark trails the newest log time.
 func (c *Correlator) Slack() time.Duration { return c.opts.Slack }
@@ -460,7 +473,7 @@ func (c *Correlator) Slack() time.Duration { return c.opts.Slack }
 // input is idle) and closes the bursts whose quiet gap has passed. It
 // returns the bursts closed by this call.
 func (c *Correlator) Advance(at time.Time) []Burst {
-	wm := c.newest.Add(-c.opts.Slack)
+	wm := c.Clock().Add(-c.opts.Slack)
 	if at.After(wm) {
 		wm = at
 	}

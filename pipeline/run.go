@@ -466,6 +466,12 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		})
 	}
 
+	if follow && cfg.Options.Slack == 0 {
+		// Live records wait joinHold for their error lines, so the
+		// watermark needs no slack: bursts close as soon as their gap
+		// has passed in log time.
+		cfg.Options.Slack = time.Nanosecond
+	}
 	c := correlate.New(cfg.Options)
 	snap := func() Snapshot {
 		s := Snapshot{Snapshot: c.Snapshot(), Ingest: stats.clone()}
@@ -489,31 +495,17 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	m := newMerger(parsed)
 	var tick <-chan time.Time
 	if follow {
-		t := time.NewTicker(max(cfg.Every, 100*time.Millisecond))
+		t := time.NewTicker(liveTick)
 		defer t.Stop()
 		tick = t.C
 	}
 	lastArrival := time.Now()
-loop:
-	for {
-		pb, i, st := m.step(ctx, tick)
-		switch st {
-		case stepCancelled:
-			if interrupted.Err() != nil {
-				stats.markInterrupted()
-			}
-			break loop
-		case stepDone:
-			break loop
-		case stepIdle:
-			// A live pipe went quiet: let log time run on with the wall
-			// clock so bursts still close about Gap after their last 502.
-			if idle := time.Since(lastArrival); idle > time.Second && !c.Newest().IsZero() {
-				emit(c.Advance(c.Newest().Add(idle - c.Slack())))
-			}
-			publish(false)
-			continue
-		}
+	// A live pipe interleaves the logs in chunks (tail -F switches files),
+	// so a 502's error line can arrive after its access line. Records wait
+	// in held for joinHold while the error lines of their batch and the
+	// next ones are taken at once, so live joins match offline ones.
+	var held []heldBatch
+	apply := func(pb *parsedBatch, i int) {
 		ref := pb.items[i]
 		switch {
 		case ref.outlier:
@@ -528,6 +520,54 @@ loop:
 		default:
 			c.AddRecord(&pb.recs[ref.idx], ref.pos)
 		}
+	}
+	drain := func(all bool) {
+		for len(held) > 0 && (all || len(held) > maxHeldBatches || time.Since(held[0].since) >= joinHold) {
+			pb := held[0].pb
+			held = held[1:]
+			for i, ref := range pb.items {
+				if !ref.event || ref.outlier {
+					apply(pb, i)
+				}
+			}
+			pb.release()
+			emit(c.Advance(time.Time{}))
+		}
+	}
+loop:
+	for {
+		pb, i, st := m.step(ctx, tick)
+		switch st {
+		case stepCancelled:
+			if interrupted.Err() != nil {
+				stats.markInterrupted()
+			}
+			break loop
+		case stepDone:
+			break loop
+		case stepIdle:
+			drain(false)
+			// A live pipe went quiet: let log time run on with the wall
+			// clock so bursts close about Gap after their last 502.
+			if idle := time.Since(lastArrival); idle > liveIdle && len(held) == 0 && !c.Clock().IsZero() {
+				emit(c.Advance(c.Clock().Add(idle - c.Slack())))
+			}
+			publish(false)
+			continue
+		}
+		if follow {
+			if ref := pb.items[i]; ref.event && !ref.outlier {
+				apply(pb, i)
+			}
+			if i == len(pb.items)-1 {
+				lastArrival = time.Now()
+				held = append(held, heldBatch{pb, lastArrival})
+				drain(false)
+				publish(false)
+			}
+			continue
+		}
+		apply(pb, i)
 		if i == len(pb.items)-1 {
 			lastArrival = time.Now()
 			pb.release()
@@ -535,6 +575,7 @@ loop:
 			publish(false)
 		}
 	}
+	drain(true)
 	emit(c.Flush())
 	final := snap()
 	if cfg.Publish != nil {
@@ -542,6 +583,23 @@ loop:
 	}
 	return final, errors.Join(stats.sourceErrors()...)
 }
+
+// heldBatch is a live batch whose records wait for their error lines.
+type heldBatch struct {
+	pb    *parsedBatch
+	since time.Time
+}
+
+// Live timing: how long records wait for error lines that tail -F may
+// send after them, how many batches may wait (memory stays bounded
+// whatever the rate), and how long a quiet pipe must be before log time
+// follows the wall clock.
+const (
+	joinHold       = 200 * time.Millisecond
+	maxHeldBatches = 64
+	liveIdle       = 200 * time.Millisecond
+	liveTick       = 50 * time.Millisecond
+)
 
 // parseWorkers is how many goroutines parse one set; the batches are put
 // back in order before the correlator sees them.

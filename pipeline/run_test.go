@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
 )
@@ -151,5 +154,57 @@ func TestLongTracebackIsLinearAndBounded(t *testing.T) {
 	}
 	if fs := snap.Ingest.Files[0]; fs.Errors != 1 || fs.Continued != 501 {
 		t.Errorf("errors %d continued %d", fs.Errors, fs.Continued)
+	}
+}
+
+// TestLiveBurstClosesWithinASecond feeds a pipe with lines stamped at the
+// wall clock, as a live nginx writes them: a second of 502s among 200s,
+// then 200s only. The burst must close no later than 1 s after its gap has
+// surely passed: the end of its last 502's second plus the gap (issue 12:
+// about 2.8 s). Access-log times have one-second resolution, so that is
+// the earliest moment the gap is known to be over.
+func TestLiveBurstClosesWithinASecond(t *testing.T) {
+	if raceEnabled {
+		t.Skip("timing under the race detector says nothing: .ci/run runs this test in its step without -race")
+	}
+	pr, pw := io.Pipe()
+	f, _ := logparse.Preset("combined")
+	closed := make(chan time.Time, 4)
+	gap := time.Second
+	go Run(context.Background(), RunConfig{
+		Sets: []input.Set{{Base: "-", Paths: []string{"-"}}}, Stdin: pr, Format: f,
+		Options: correlate.Options{Gap: gap},
+		OnBurst: func(b correlate.Burst) {
+			if b.Kind == correlate.Kind502 {
+				closed <- time.Now()
+			}
+		},
+	})
+	n := 0
+	line := func(status int) string {
+		n++
+		return fmt.Sprintf("10.0.0.%d - - [%s] \"GET / HTTP/1.1\" %d 1 \"-\" \"-\"\n", 1+n%7, time.Now().Format("02/Jan/2006:15:04:05 -0700"), status)
+	}
+	var lastBad time.Time
+	start := time.Now()
+	for time.Since(start) < 4*time.Second {
+		status := 200
+		if since := time.Since(start); since > time.Second && since < 2*time.Second {
+			status, lastBad = 502, time.Now()
+		}
+		io.WriteString(pw, line(status))
+		time.Sleep(20 * time.Millisecond)
+	}
+	defer pw.Close()
+	surelyOver := lastBad.Truncate(time.Second).Add(time.Second + gap)
+	select {
+	case at := <-closed:
+		late := at.Sub(surelyOver)
+		t.Logf("closed %v after the gap had surely passed", late.Round(10*time.Millisecond))
+		if late > time.Second {
+			t.Errorf("the burst closed %v after its gap had passed, want at most 1s", late.Round(10*time.Millisecond))
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the burst never closed")
 	}
 }
