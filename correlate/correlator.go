@@ -68,12 +68,12 @@ type Correlator struct {
 	opts   Options
 	groups *groups
 
-	newest    time.Time // newest log time seen
+	newest time.Time // newest log time seen
 	// newestRecord is the newest access record's time: the watermark
 	// follows records when there are any, so error lines taken ahead of
 	// their records (a live pipe) cannot close bursts early.
 	newestRecord time.Time
-	watermark time.Time
+	watermark    time.Time
 
 	open    map[trackerKey]*tracker
 	pending []Burst // closed inside AddRecord, returned by the next Advance
