@@ -31,6 +31,8 @@ type AnalyzeOptions struct {
 	TZ         string
 	Gap        time.Duration
 	Min502     int
+	// FalseBursts is the burst test's budget of false bursts per day.
+	FalseBursts float64
 
 	CSV         string
 	JSON        string
@@ -67,6 +69,9 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 			if opts.Gap < time.Second {
 				return flagErrorf("--gap must be at least 1s")
 			}
+			if opts.FalseBursts <= 0 || opts.FalseBursts > 100 {
+				return flagErrorf("--false-bursts-per-day must be above 0 and at most 100")
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -80,6 +85,7 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 	f.StringVar(&opts.TZ, "tz", "", "zone of error.log times, e.g. Europe/Berlin or +01:00 (default: the access log's offset)")
 	f.DurationVar(&opts.Gap, "gap", 5*time.Second, "quiet time that ends a burst")
 	f.IntVar(&opts.Min502, "min-502", 3, "fewest 502s that make a burst")
+	f.Float64Var(&opts.FalseBursts, "false-bursts-per-day", 0.1, "sensitivity: how many bursts a day of only sporadic 502s may show (lower is stricter)")
 	f.StringVar(&opts.CSV, "csv", "", "write the bursts as CSV to this file (- for stdout)")
 	f.StringVar(&opts.JSON, "json", "", "write the whole analysis as JSON to this file (- for stdout)")
 	f.BoolVar(&opts.Partial, "partial", false, "let an interrupted run replace existing --csv/--json files (else it writes PATH.partial)")
@@ -174,7 +180,7 @@ func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, outputs, error) {
 		return cfg, outputs{}, &FlagError{Err: err}
 	}
 	cfg.Zone = zone
-	cfg.Options.Gap, cfg.Options.Min502 = o.Gap, o.Min502
+	cfg.Options.Gap, cfg.Options.Min502, cfg.Options.FalseBurstsPerDay = o.Gap, o.Min502, o.FalseBursts
 	// Outputs, then files: usage errors first, and a typo in an export
 	// path fails before an hour of logs is read.
 	outs, err := o.checkOutputs()

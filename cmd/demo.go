@@ -14,7 +14,7 @@ import (
 // NewCmdDemo analyses the incident embedded in the binary, exactly as
 // analyze would.
 func NewCmdDemo(io *IOStreams) *cobra.Command {
-	opts := &AnalyzeOptions{IO: io, Gap: 5 * time.Second, Min502: 3}
+	opts := &AnalyzeOptions{IO: io, Gap: 5 * time.Second, Min502: 3, FalseBursts: 0.1}
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "Analyse a real recorded incident: nginx marking every peer down (\"no live upstreams\")",
