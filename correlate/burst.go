@@ -153,8 +153,9 @@ type prelude struct {
 
 // bounds on what one burst keeps
 const (
-	maxChains   = 32
-	maxPeerKeys = 64
+	maxChains      = 32
+	maxPeerKeys    = 64
+	maxAbruptTimes = 16
 )
 
 // tracker accumulates one open burst.
@@ -192,8 +193,9 @@ type tracker struct {
 	// clients tells whether the window's requests, and its bad responses,
 	// came from more than one client (the impact floor).
 	reqClients, badClients clientPair
-	errnoPeerFirst         map[string]time.Time // first refused connect per peer
-	abruptPeerFirst        map[string]time.Time // first premature close/reset per peer
+	errnoPeerFirst         map[string]time.Time   // first refused connect per peer
+	abruptPeerFirst        map[string]time.Time   // first premature close/reset per peer
+	abruptTimes            map[string][]time.Time // the first few of them per peer
 	samples, errSamples    []Sample
 	impact                 impact
 	rescan                 bool // collect every event of the window again (narrow)
@@ -396,7 +398,7 @@ func (t *tracker) narrow(from, to time.Time) {
 	t.start, t.last = from, to
 	t.categories, t.preludeEvents = [logparse.NumCategories]int{}, [logparse.NumCategories]int{}
 	t.catPeers = map[logparse.Category]map[string]int{}
-	t.errnoPeerFirst, t.abruptPeerFirst = map[string]time.Time{}, map[string]time.Time{}
+	t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = map[string]time.Time{}, map[string]time.Time{}, nil
 	t.errSamples = nil
 	t.rescan = true
 }
@@ -433,6 +435,12 @@ func (t *tracker) addEvent(se *storedEvent) {
 	case logparse.CatPrematureClose, logparse.CatConnReset:
 		if first, ok := t.abruptPeerFirst[ev.Peer]; !ok || ev.Time.Before(first) {
 			t.abruptPeerFirst[ev.Peer] = ev.Time
+		}
+		if t.abruptTimes == nil {
+			t.abruptTimes = map[string][]time.Time{}
+		}
+		if ts := t.abruptTimes[ev.Peer]; len(ts) < maxAbruptTimes {
+			t.abruptTimes[ev.Peer] = append(ts, ev.Time)
 		}
 	}
 	if ev.Category.UpstreamFault() && len(t.errSamples) < t.maxSamples {

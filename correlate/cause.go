@@ -296,12 +296,23 @@ func (in ruleInput) abrupt() int {
 
 // crashed reports whether some peer cut connections off and refused new
 // ones within a few seconds after. One premature close or reset is what a
-// sporadic background gives any peer at any time; a crash cuts off every
-// request in flight, so it takes two or more.
+// sporadic background gives any peer at any time, and a peer that merely
+// stops listening cuts the one request it was serving; a crash cuts off
+// the requests in flight, so it takes two or more cuts in the 5 s up to
+// the first refusal (a second after it, for the same log second).
 func (in ruleInput) crashed() (string, time.Time, bool) {
 	for peer, abrupt := range in.t.abruptPeerFirst {
-		cut := in.t.catPeers[logparse.CatPrematureClose][peer] + in.t.catPeers[logparse.CatConnReset][peer] + in.t.catPeers[logparse.CatBrokenPipe][peer]
-		if refused, ok := in.t.errnoPeerFirst[peer]; ok && cut >= 2 && !refused.Before(abrupt) && refused.Sub(abrupt) <= 5*time.Second {
+		refused, ok := in.t.errnoPeerFirst[peer]
+		if !ok || refused.Before(abrupt) || refused.Sub(abrupt) > 5*time.Second {
+			continue
+		}
+		cut := 0
+		for _, at := range in.t.abruptTimes[peer] {
+			if !at.Before(refused.Add(-5*time.Second)) && !at.After(refused.Add(time.Second)) {
+				cut++
+			}
+		}
+		if cut >= 2 {
 			return peer, abrupt, true
 		}
 	}

@@ -48,6 +48,10 @@ func (rc ruleCase) input() ruleInput {
 	if rc.crash {
 		t.abruptPeerFirst["10.0.0.1:80"] = start
 		t.errnoPeerFirst["10.0.0.1:80"] = start.Add(time.Second)
+		t.abruptTimes = map[string][]time.Time{}
+		for range min(maxAbruptTimes, rc.cats[logparse.CatConnReset]+rc.cats[logparse.CatPrematureClose]) {
+			t.abruptTimes["10.0.0.1:80"] = append(t.abruptTimes["10.0.0.1:80"], start)
+		}
 	}
 	t.neverConnected, t.noHeader = rc.neverConnected, rc.noHeader
 	t.preludeFailures.attempts500 = rc.prelude500

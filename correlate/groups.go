@@ -202,6 +202,9 @@ func (g *groups) label(root string) string {
 	if n, ok := g.named[root]; ok {
 		return n
 	}
+	if root == "-" || root == "" {
+		return "(no upstream tried)" // $upstream_addr "-": nginx never reached an upstream
+	}
 	peers := g.members(root)
 	if len(peers) == 0 {
 		return root
