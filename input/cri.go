@@ -1,12 +1,15 @@
 package input
 
-import "bytes"
+import (
+	"bytes"
+	"time"
+)
 
 // unwrapCRI handles "2026-11-20T10:00:00.123456789Z stdout F payload".
-func unwrapCRI(b []byte) ([]byte, string, bool, bool) {
+func unwrapCRI(b []byte) (wrapped, bool) {
 	sp := bytes.IndexByte(b, ' ')
 	if sp < 20 || sp > 40 || b[4] != '-' || b[10] != 'T' {
-		return nil, "", false, false
+		return wrapped{}, false
 	}
 	rest := b[sp+1:]
 	var stream string
@@ -16,11 +19,11 @@ func unwrapCRI(b []byte) ([]byte, string, bool, bool) {
 	case bytes.HasPrefix(rest, []byte("stderr ")):
 		stream = "stderr"
 	default:
-		return nil, "", false, false
+		return wrapped{}, false
 	}
 	rest = rest[7:]
 	if len(rest) < 1 || (rest[0] != 'F' && rest[0] != 'P') || (len(rest) > 1 && rest[1] != ' ') {
-		return nil, "", false, false
+		return wrapped{}, false
 	}
 	complete := rest[0] == 'F'
 	if len(rest) > 1 {
@@ -28,5 +31,6 @@ func unwrapCRI(b []byte) ([]byte, string, bool, bool) {
 	} else {
 		rest = rest[1:]
 	}
-	return rest, stream, complete, true
+	stamp, _ := time.Parse(time.RFC3339Nano, string(b[:sp]))
+	return wrapped{name: "cri", payload: rest, stream: stream, complete: complete, stamp: stamp}, true
 }

@@ -3,24 +3,26 @@ package input
 import (
 	"bytes"
 	"encoding/json"
+	"time"
 )
 
 type dockerLine struct {
-	Log    string `json:"log"`
-	Stream string `json:"stream"`
+	Log    string    `json:"log"`
+	Stream string    `json:"stream"`
+	Time   time.Time `json:"time"`
 }
 
 // unwrapDockerJSON handles Docker's json-file driver lines.
-func unwrapDockerJSON(b []byte) ([]byte, string, bool) {
+func unwrapDockerJSON(b []byte) (wrapped, bool) {
 	if !bytes.HasPrefix(b, []byte(`{"log":`)) {
-		return nil, "", false
+		return wrapped{}, false
 	}
 	var d dockerLine
 	if err := json.Unmarshal(b, &d); err != nil {
-		return nil, "", false
+		return wrapped{}, false
 	}
 	p := []byte(d.Log)
 	p = bytes.TrimSuffix(p, []byte{'\n'})
 	p = bytes.TrimSuffix(p, []byte{'\r'})
-	return p, d.Stream, true
+	return wrapped{name: "docker-json", payload: p, stream: d.Stream, complete: true, stamp: d.Time}, true
 }

@@ -237,9 +237,76 @@ func TestUnwrap(t *testing.T) {
 		{`{"time":"x","status":502}`, `{"time":"x","status":502}`, "", true},
 	}
 	for _, tt := range tests {
-		p, s, c := Unwrap([]byte(tt.in))
-		if string(p) != tt.payload || s != tt.stream || c != tt.complete {
-			t.Errorf("Unwrap(%q) = %q, %q, %v; want %q, %q, %v", tt.in, p, s, c, tt.payload, tt.stream, tt.complete)
+		u := Unwrap([]byte(tt.in))
+		if string(u.Payload) != tt.payload || u.Stream != tt.stream || u.Complete != tt.complete {
+			t.Errorf("Unwrap(%q) = %q, %q, %v; want %q, %q, %v", tt.in, u.Payload, u.Stream, u.Complete, tt.payload, tt.stream, tt.complete)
+		}
+	}
+}
+
+// TestUnwrapEveryShape: one table row per wrapper of issue 13, each line
+// in the shape the tool writes it (synthetic payloads, real shapes), with
+// the time the wrapper carries.
+func TestUnwrapEveryShape(t *testing.T) {
+	utc := func(s string) time.Time { v, _ := time.Parse(time.RFC3339Nano, s); return v }
+	access := `10.0.0.1 - - [22/Nov/2026:01:24:04 +0000] "GET / HTTP/1.1" 502 157 "-" "curl/8"`
+	errLine := `2026/11/22 01:24:04 [error] 7#7: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1`
+	bare := `[error] 7#7: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1`
+	for _, tt := range []struct {
+		name, in, payload string
+		stamp             time.Time
+		local             bool
+		wrappers          string
+	}{
+		{"kubectl --timestamps", "2026-11-22T01:24:04.405127661Z " + access, access, utc("2026-11-22T01:24:04.405127661Z"), false, "timestamp"},
+		{"docker logs -t", "2026-11-22T01:24:04.405127661Z " + errLine, errLine, utc("2026-11-22T01:24:04.405127661Z"), false, "timestamp"},
+		{"kubectl --timestamps --prefix", "[pod/ingress-nginx-controller-7d4/controller] 2026-11-22T01:24:04.405127661Z " + access, access, utc("2026-11-22T01:24:04.405127661Z"), false, "kubectl-prefix timestamp"},
+		{"nginx error_log syslog:", "<187>Nov 22 01:24:04 web01 nginx: " + bare, bare, time.Date(0, 11, 22, 1, 24, 4, 0, time.UTC), true, "syslog"},
+		{"nginx access_log syslog:", "<190>Nov  2 01:24:04 web01 nginx: " + access, access, time.Date(0, 11, 2, 1, 24, 4, 0, time.UTC), true, "syslog"},
+		{"RFC 5424", "<165>1 2026-11-22T01:24:04.003Z web01 nginx 123 - - " + access, access, utc("2026-11-22T01:24:04.003Z"), false, "syslog-5424"},
+		{"RFC 5424 with structured data", `<165>1 2026-11-22T01:24:04.003Z web01 nginx 123 ID47 [exampleSDID@32473 iut="3"] ` + access, access, utc("2026-11-22T01:24:04.003Z"), false, "syslog-5424"},
+		{"rsyslog file", "Nov 22 01:24:04 web01 nginx[123]: " + errLine, errLine, time.Date(0, 11, 22, 1, 24, 4, 0, time.UTC), true, "syslog-file"},
+		{"journalctl short-precise", "Nov 22 01:24:04.123456 web01 nginx[123]: " + access, access, time.Date(0, 11, 22, 1, 24, 4, 123456000, time.UTC), true, "syslog-file"},
+		{"journalctl short-iso", "2026-11-22T01:24:04+0100 web01 nginx[123]: " + access, access, time.Date(2026, 11, 22, 1, 24, 4, 0, time.FixedZone("", 3600)), false, "journal-short-iso"},
+		{"journalctl -o json", `{"__CURSOR":"s=1","__REALTIME_TIMESTAMP":"1795310644000000","_HOSTNAME":"web01","SYSLOG_IDENTIFIER":"nginx","MESSAGE":"` + strings.ReplaceAll(access, `"`, `\"`) + `"}`, access, time.UnixMicro(1795310644000000).UTC(), false, "journald-json"},
+		{"aws logs tail", "2026-11-22T01:24:04.123000+00:00 ecs/nginx/8f2c1d " + access, access, utc("2026-11-22T01:24:04.123Z"), false, "timestamp"},
+		{"aws logs tail, group and stream", "2026-11-22T01:24:04.123000+00:00 /ecs/web ecs/nginx/8f2c1d " + errLine, errLine, utc("2026-11-22T01:24:04.123Z"), false, "timestamp"},
+		{"shipper time, two spaces", "2026-11-22 02:24:04.405127661  " + access, access, time.Date(2026, 11, 22, 2, 24, 4, 405127661, time.UTC), true, "timestamp"},
+		{"compose in front of forego", "nginx-proxy  | nginx.1    | " + access, access, time.Time{}, false, "compose compose"},
+	} {
+		u := Unwrap([]byte(tt.in))
+		if string(u.Payload) != tt.payload || !u.Stamp.Equal(tt.stamp) || u.StampLocal != tt.local || strings.Join(u.Wrappers, " ") != tt.wrappers {
+			t.Errorf("%s: Unwrap = %q, %v (local %v), %v; want %q, %v (local %v), %s", tt.name, u.Payload, u.Stamp, u.StampLocal, u.Wrappers, tt.payload, tt.stamp, tt.local, tt.wrappers)
+		}
+	}
+	// Left alone: nginx's own $time_iso8601 first (no fraction), an error
+	// line, an access line that happens to hold a colon and a bar.
+	for _, keep := range []string{
+		"2026-11-22T01:24:04+00:00 10.0.0.1 GET / 502",
+		errLine,
+		`10.0.0.1 - - [22/Nov/2026:01:24:04 +0000] "GET /a|b HTTP/1.1" 502 0 "-" "x: y"`,
+	} {
+		if u := Unwrap([]byte(keep)); string(u.Payload) != keep {
+			t.Errorf("Unwrap(%q) took off %v: %q", keep, u.Wrappers, u.Payload)
+		}
+	}
+}
+
+// TestControllerLines: the ingress-nginx controller's klog lines are
+// recognised; nginx's lines are not.
+func TestControllerLines(t *testing.T) {
+	for _, l := range []string{
+		"I1122 01:24:04.123456       7 controller.go:176] \"Configuration changes detected, backend reload required\"",
+		"W1122 01:24:04.123456      12 backend_ssl.go:47] Error obtaining X.509 certificate",
+		"E0105 14:41:29.405127   1 queue.go:130] \"requeuing\" err=\"x\"",
+	} {
+		if !IsControllerLine([]byte(l)) {
+			t.Errorf("not recognised: %s", l)
+		}
+	}
+	for _, l := range []string{"I am a line", "2026/11/22 01:24:04 [error] 7#7: x", "10.0.0.1 - - [x]"} {
+		if IsControllerLine([]byte(l)) {
+			t.Errorf("taken for a controller line: %s", l)
 		}
 	}
 }

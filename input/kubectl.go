@@ -3,13 +3,13 @@ package input
 import "bytes"
 
 // unwrapKubectlPrefix handles "kubectl logs --prefix": "[pod/name/container] ".
-func unwrapKubectlPrefix(b []byte) ([]byte, bool) {
+func unwrapKubectlPrefix(b []byte) (wrapped, bool) {
 	if !bytes.HasPrefix(b, []byte("[pod/")) {
-		return nil, false
+		return wrapped{}, false
 	}
 	end := bytes.Index(b, []byte("] "))
 	if end < 0 || bytes.Count(b[:end], []byte{'/'}) != 2 || bytes.IndexByte(b[:end], ' ') >= 0 {
-		return nil, false
+		return wrapped{}, false
 	}
-	return b[end+2:], true
+	return wrapped{name: "kubectl-prefix", payload: b[end+2:], complete: true}, true
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"time"
 )
 
 // MaxLine is the longest line kept; longer ones are reported and skipped so
@@ -17,6 +18,13 @@ type Line struct {
 	Source string // file the line came from (the tail -F header name on stdin)
 	Num    int64  // 1-based line number within Source
 	Stream string // "stdout" or "stderr" when a container wrapper said so
+	// Stamp is the time a wrapper (syslog, kubectl --timestamps, …) put in
+	// front of the line; StampLocal says it had no zone (Unwrapped).
+	Stamp      time.Time
+	StampLocal bool
+	// Controller marks an ingress-nginx controller (klog) line, which is
+	// neither an access nor an error line.
+	Controller bool
 	// Err is set (and Bytes empty) for a line that could not be delivered,
 	// such as one over MaxLine. The run goes on.
 	Err error
@@ -74,8 +82,9 @@ func (r *Reader) Next() bool {
 			continue
 		}
 		r.num++
-		body, stream, complete := Unwrap(raw)
-		if !complete {
+		u := Unwrap(raw)
+		body := u.Payload
+		if !u.Complete {
 			r.partial = append(r.partial, body...)
 			if len(r.partial) > MaxLine {
 				r.partial = r.partial[:0]
@@ -89,7 +98,8 @@ func (r *Reader) Next() bool {
 			body = r.partial
 			r.partial = r.partial[:0]
 		}
-		r.line = Line{Bytes: body, Source: r.source, Num: r.num, Stream: stream}
+		r.line = Line{Bytes: body, Source: r.source, Num: r.num, Stream: u.Stream, Stamp: u.Stamp, StampLocal: u.StampLocal,
+			Controller: IsControllerLine(body)}
 		return true
 	}
 }

@@ -53,23 +53,34 @@ type Event struct {
 }
 
 // ParseErrorLine parses an error.log line; timestamps carry no zone and are
-// read in loc. It makes one allocation, for the copy of the line.
+// read in loc. A line without nginx's date (pasted, or from syslog) gets a
+// zero Time, and one that starts at the PID the level error. It makes one
+// allocation, for the copy of the line.
 func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 	*ev = Event{}
-	if !IsErrorLine(line) {
+	at, isErr := errorStart(line)
+	if !isErr {
 		return &ParseError{Column: 1, Field: "timestamp", Err: ErrNotError}
 	}
-	y, mo, d, h, mi, s, ok := dateTime(line)
-	if !ok {
-		return &ParseError{Column: 1, Field: "timestamp", Err: ErrNotError}
+	var when time.Time
+	if at == 20 {
+		y, mo, d, h, mi, s, ok := dateTime(line)
+		if !ok {
+			return &ParseError{Column: 1, Field: "timestamp", Err: ErrNotError}
+		}
+		when = time.Date(y, time.Month(mo), d, h, mi, s, 0, loc)
 	}
-	end := bytes.IndexByte(line[21:], ']')
-	if end < 0 {
-		return &ParseError{Column: 21, Field: "level", Err: ErrNotError}
-	}
-	lv, ok := parseLevel(line[21 : 21+end])
-	if !ok {
-		return &ParseError{Column: 22, Field: "level", Err: ErrNotError}
+	lv, restAt := LevelError, 0
+	if at >= 0 {
+		end := bytes.IndexByte(line[at+1:], ']')
+		if end < 0 {
+			return &ParseError{Column: at + 1, Field: "level", Err: ErrNotError}
+		}
+		var ok bool
+		if lv, ok = parseLevel(line[at+1 : at+1+end]); !ok {
+			return &ParseError{Column: at + 2, Field: "level", Err: ErrNotError}
+		}
+		restAt = at + 1 + end + 1
 	}
 	long := len(line) > MaxKeptText
 	var str string
@@ -82,9 +93,9 @@ func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 		str = string(line)
 	}
 	ev.Line = str
-	ev.Time = time.Date(y, time.Month(mo), d, h, mi, s, 0, loc)
+	ev.Time = when
 	ev.Level = lv
-	rest := str[21+end+1:]
+	rest := str[restAt:]
 	rest = strings.TrimPrefix(rest, " ")
 	// "PID#TID: " is absent from a few early start-up messages.
 	if hash := strings.IndexByte(rest, '#'); hash > 0 && hash < 12 {

@@ -1,6 +1,7 @@
 package logparse
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -278,10 +279,55 @@ func Candidates(extra ...*Format) []*Format {
 
 // IsErrorLine reports whether line starts like an error.log entry
 // ("2026/11/22 01:12:55 [error] ..."), so that mixed streams can be split.
+// Lines pasted without nginx's date ("[error] 7#7: *9 …", or from the PID
+// on, "7#7: *9 …"), and nginx's own syslog output (its header replaces the
+// date), are error lines too: see errorStart.
 func IsErrorLine(line []byte) bool {
-	return len(line) > 21 && line[4] == '/' && line[7] == '/' && line[10] == ' ' &&
+	_, ok := errorStart(line)
+	return ok
+}
+
+// errorStart finds where an error line's "[level]" begins: 20 after
+// nginx's date, 0 for a line pasted without it, -1 for one that starts at
+// the PID (no level either).
+func errorStart(line []byte) (int, bool) {
+	switch {
+	case len(line) > 21 && line[4] == '/' && line[7] == '/' && line[10] == ' ' &&
 		line[13] == ':' && line[16] == ':' && line[19] == ' ' && line[20] == '[' &&
-		line[0] >= '0' && line[0] <= '9'
+		line[0] >= '0' && line[0] <= '9':
+		return 20, true
+	case len(line) > 8 && line[0] == '[':
+		end := bytes.IndexByte(line[:min(len(line), 10)], ']')
+		if end < 0 {
+			return 0, false
+		}
+		if _, ok := parseLevel(line[1:end]); !ok || end+1 >= len(line) || line[end+1] != ' ' {
+			return 0, false
+		}
+		return 0, pidTID(line[end+2:]) > 0
+	case len(line) > 4 && line[0] >= '0' && line[0] <= '9':
+		return -1, pidTID(line) > 0
+	}
+	return 0, false
+}
+
+// pidTID returns the length of a leading "PID#TID: ", 0 if there is none.
+func pidTID(b []byte) int {
+	i := 0
+	for i < len(b) && i < 10 && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	if i == 0 || i >= len(b) || b[i] != '#' {
+		return 0
+	}
+	j := i + 1
+	for j < len(b) && j < i+12 && b[j] >= '0' && b[j] <= '9' {
+		j++
+	}
+	if j == i+1 || j+1 >= len(b) || b[j] != ':' || b[j+1] != ' ' {
+		return 0
+	}
+	return j + 2
 }
 
 // Describe returns the directive text of f, for "badgw formats" and reports.

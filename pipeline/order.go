@@ -38,6 +38,10 @@ func (st *orderState) classify(pb, next *parsedBatch) {
 		return time.Time{}, false
 	}
 	for i := 0; i < n; i++ {
+		if pb.items[i].untimed {
+			pb.items[i].at = st.last
+			continue
+		}
 		t := pb.time(i)
 		prev, hasPrev := st.last, !st.last.IsZero()
 		nt, hasNext := nextTime(i)

@@ -96,6 +96,11 @@ type rawLine struct {
 	source string
 	num    int64
 	err    error
+	// stamp is a wrapper's time (syslog, kubectl --timestamps), for lines
+	// without a date of their own; local: it had no zone.
+	stamp      time.Time
+	local      bool
+	controller bool
 }
 
 var (
@@ -142,16 +147,18 @@ type itemRef struct {
 	event bool
 	idx   int
 	pos   correlate.Pos
-	// outlier marks a line out of order beyond reorderWindow (order.go);
-	// it is merged at at, its predecessor's time.
+	// outlier marks a line out of order beyond reorderWindow (order.go),
+	// untimed one without any time (pasted without nginx's date); both are
+	// counted in the totals only and merged at at, their predecessor's time.
 	outlier bool
+	untimed bool
 	at      time.Time
 }
 
 // mergeTime is when the merger takes the item: an outlier at its
 // predecessor's time, so it holds nothing back.
 func (b *parsedBatch) mergeTime(i int) time.Time {
-	if b.items[i].outlier {
+	if b.items[i].outlier || b.items[i].untimed {
 		return b.items[i].at
 	}
 	return b.time(i)
@@ -230,7 +237,8 @@ func (s *setReader) readFile(ctx context.Context, path string) {
 				return
 			}
 		}
-		b.lines = append(b.lines, rawLine{off: len(b.arena), n: len(l.Bytes), source: l.Source, num: l.Num, err: l.Err})
+		b.lines = append(b.lines, rawLine{off: len(b.arena), n: len(l.Bytes), source: l.Source, num: l.Num, err: l.Err,
+			stamp: l.Stamp, local: l.StampLocal, controller: l.Controller})
 		b.arena = append(b.arena, l.Bytes...)
 		if s.follow && r.Buffered() == 0 {
 			b.afterError, afterError = afterError, endsInErrorEntry(b, afterError)
@@ -288,6 +296,11 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			c.blank++
 			continue
 		}
+		if rl.controller {
+			c.controller++
+			last, orphan = nil, false
+			continue
+		}
 		pos := correlate.Pos{Source: rl.source, Line: rl.num}
 		if logparse.IsErrorLine(line) {
 			if len(pb.events) == cap(pb.events) {
@@ -304,7 +317,10 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 				continue
 			}
 			c.errors++
-			pb.items = append(pb.items, itemRef{event: true, idx: len(pb.events) - 1, pos: pos})
+			if ev.Time.IsZero() && !rl.stamp.IsZero() {
+				ev.Time = p.stampTime(rl)
+			}
+			pb.items = append(pb.items, itemRef{event: true, idx: len(pb.events) - 1, pos: pos, untimed: ev.Time.IsZero()})
 			last, orphan = ev, false
 			continue
 		}
@@ -336,10 +352,32 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			continue
 		}
 		c.access++
-		pb.items = append(pb.items, itemRef{idx: len(pb.recs) - 1, pos: pos})
+		if rec.Time.IsZero() && !rl.stamp.IsZero() {
+			rec.Time = p.stampTime(rl)
+		}
+		pb.items = append(pb.items, itemRef{idx: len(pb.recs) - 1, pos: pos, untimed: rec.Time.IsZero()})
 	}
 	p.stats.count(counts)
 	return pb
+}
+
+// stampTime turns a wrapper's time into the line's: a zoneless syslog
+// clock is read in the error log's zone, in the latest year that does not
+// put it more than a day in the future (syslog logs no year).
+func (p *parser) stampTime(rl rawLine) time.Time {
+	if !rl.local {
+		return rl.stamp
+	}
+	s := rl.stamp
+	year := s.Year()
+	if year == 0 {
+		year = time.Now().Year()
+	}
+	t := time.Date(year, s.Month(), s.Day(), s.Hour(), s.Minute(), s.Second(), s.Nanosecond(), p.zone)
+	if s.Year() == 0 && t.After(time.Now().Add(24*time.Hour)) {
+		t = t.AddDate(-1, 0, 0)
+	}
+	return t
 }
 
 // isContinuation recognises the lines OpenResty writes under an error entry
@@ -508,8 +546,12 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	apply := func(pb *parsedBatch, i int) {
 		ref := pb.items[i]
 		switch {
-		case ref.outlier:
-			stats.outOfOrder(ref.pos.Source)
+		case ref.outlier || ref.untimed:
+			if ref.outlier {
+				stats.outOfOrder(ref.pos.Source)
+			} else {
+				stats.untimed(ref.pos.Source)
+			}
 			if ref.event {
 				c.CountOutOfOrderEvent(&pb.events[ref.idx])
 			} else {
@@ -526,7 +568,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			pb := held[0].pb
 			held = held[1:]
 			for i, ref := range pb.items {
-				if !ref.event || ref.outlier {
+				if !ref.event || ref.outlier || ref.untimed {
 					apply(pb, i)
 				}
 			}
@@ -556,7 +598,7 @@ loop:
 			continue
 		}
 		if follow {
-			if ref := pb.items[i]; ref.event && !ref.outlier {
+			if ref := pb.items[i]; ref.event && !ref.outlier && !ref.untimed {
 				apply(pb, i)
 			}
 			if i == len(pb.items)-1 {

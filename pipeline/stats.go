@@ -28,6 +28,11 @@ type FileStats struct {
 	// OutOfOrder counts lines beyond the reorder window of their
 	// neighbours: in the totals, not in bursts or timelines (order.go).
 	OutOfOrder int64
+	// Untimed counts lines with no time at all (error lines pasted without
+	// nginx's date): in the totals, joined to nothing.
+	Untimed int64
+	// Controller counts ingress-nginx controller (klog) lines.
+	Controller int64
 	Samples    []MalformedLine
 	ReadError  string // what stopped this file early, if anything
 }
@@ -85,6 +90,8 @@ func (s *IngestStats) Totals() FileStats {
 		t.Malformed += f.Malformed
 		t.TooLong += f.TooLong
 		t.OutOfOrder += f.OutOfOrder
+		t.Untimed += f.Untimed
+		t.Controller += f.Controller
 		t.Size += max(f.Size, 0)
 		t.Consumed += f.Consumed
 	}
@@ -127,6 +134,12 @@ func (s *IngestStats) fileError(i int, err error) {
 	s.errs = append(s.errs, err)
 }
 
+func (s *IngestStats) untimed(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Files[s.fileLocked(path)].Untimed++
+}
+
 func (s *IngestStats) outOfOrder(path string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,7 +153,7 @@ func (s *IngestStats) markInterrupted() {
 }
 
 type lineCounts struct {
-	lines, access, errors, malformed, tooLong, blank, continuation int64
+	lines, access, errors, malformed, tooLong, blank, continuation, controller int64
 }
 
 func (s *IngestStats) count(m map[string]*lineCounts) {
@@ -155,6 +168,7 @@ func (s *IngestStats) count(m map[string]*lineCounts) {
 		f.TooLong += c.tooLong
 		f.Blank += c.blank
 		f.Continued += c.continuation
+		f.Controller += c.controller
 	}
 }
 

@@ -43,6 +43,8 @@ type jsonInput struct {
 	ErrorLines  int64    `json:"error_lines"`
 	Malformed   int64    `json:"malformed"`
 	OutOfOrder  int64    `json:"out_of_order"`
+	Untimed     int64    `json:"untimed"`
+	Controller  int64    `json:"controller_lines"`
 	Errors      []string `json:"errors"`
 }
 
@@ -170,7 +172,7 @@ func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
 			continue // stdin carried tail -F output, listed under the files it named
 		}
 		in := jsonInput{Path: f.Path, Kind: f.Kind(), Compression: f.Compression, Lines: f.Lines,
-			AccessLines: f.Access, ErrorLines: f.Errors, Malformed: f.Malformed + f.TooLong, OutOfOrder: f.OutOfOrder, Errors: []string{}}
+			AccessLines: f.Access, ErrorLines: f.Errors, Malformed: f.Malformed + f.TooLong, OutOfOrder: f.OutOfOrder, Untimed: f.Untimed, Controller: f.Controller, Errors: []string{}}
 		if f.Access > 0 {
 			in.Format = snap.Ingest.Format
 		}

@@ -113,6 +113,12 @@ func writeInputs(e *errWriter, snap pipeline.Snapshot) {
 		if bad := f.Malformed + f.TooLong; bad > 0 {
 			e.printf(", %d malformed", bad)
 		}
+		if f.Controller > 0 {
+			e.printf(", %s", words.Count(int(f.Controller), "ingress-nginx controller line"))
+		}
+		if f.Untimed > 0 {
+			e.printf(", %s without a time (pasted without nginx's date: counted, joined to nothing)", words.Count(int(f.Untimed), "line"))
+		}
 		if f.OutOfOrder > 0 {
 			e.printf(", %s out of order by more than a minute (counted in the totals, not in bursts)", words.Count(int(f.OutOfOrder), "line"))
 		}
