@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -433,7 +435,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	// and the error log's zone: up to sampleLines of a file set, the first
 	// batch of a pipe (which may hold a handful of lines for a long time).
 	firsts := make([][]*rawBatch, len(cfg.Sets))
-	var sample [][]byte
+	samples := make([][][]byte, len(cfg.Sets))
 	for i, ch := range raws {
 		n, size := 0, 0
 		for n < sampleLines && size < sampleBytes {
@@ -453,8 +455,8 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			firsts[i] = append(firsts[i], b)
 			size += len(b.arena)
 			for _, l := range b.lines {
-				if l.err == nil && n < sampleLines {
-					sample = append(sample, b.arena[l.off:l.off+l.n])
+				if l.err == nil && !l.controller && n < sampleLines {
+					samples[i] = append(samples[i], b.arena[l.off:l.off+l.n])
 					n++
 				}
 			}
@@ -463,27 +465,18 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			}
 		}
 	}
-	sample = accessLooking(sample)
-	cands := cfg.Candidates
-	if len(cands) == 0 {
-		cands = logparse.Candidates()
+	// Every input is detected on its own: a syslog-wrapped error log, or
+	// access logs of two formats, must not spoil each other's detection.
+	formats, err := chooseFormats(cfg, samples, stats)
+	if err != nil {
+		return Snapshot{}, err
 	}
-	format := cfg.Format
-	switch {
-	case format != nil:
-		if _, err := logparse.CheckFormat(format, sample, cands); err != nil {
-			return Snapshot{}, err
+	var format *logparse.Format
+	var sample [][]byte
+	for i, f := range formats {
+		if f != nil && format == nil {
+			format, sample = f, accessLooking(samples[i])
 		}
-	case len(sample) > 0:
-		det, err := logparse.Detect(sample, cands)
-		if err != nil {
-			return Snapshot{}, err
-		}
-		format = det.Format
-		stats.Detection = fmt.Sprintf("detected %q: parsed %d of %d sample lines", det.Format.Name, det.Matched, det.Sampled)
-	}
-	if format != nil {
-		stats.Format, stats.FormatLabel = format.Name, logparse.Label(format)
 	}
 	zone, zoneWhy := cfg.Zone, "--tz"
 	if zone == nil {
@@ -495,6 +488,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	for i := range cfg.Sets {
 		parsed[i] = make(chan *parsedBatch, 4)
 		wg.Add(1)
+		format := formats[i]
 		go parseSet(ctx, &wg, isStdin[i], firsts[i], raws[i], parsed[i], func() *parser {
 			p := &parser{format: format, zone: zone, stats: stats}
 			if format != nil {
@@ -730,6 +724,77 @@ func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []
 	if held != nil {
 		emit(held, nil)
 	}
+}
+
+// chooseFormats decides each set's access format: the one given (checked
+// against the set's lines), or the preset detected from them; nil for a set
+// without access lines. A set whose lines no format fits stops the run,
+// naming the set.
+func chooseFormats(cfg RunConfig, samples [][][]byte, stats *IngestStats) ([]*logparse.Format, error) {
+	cands := cfg.Candidates
+	if len(cands) == 0 {
+		cands = logparse.Candidates()
+	}
+	formats := make([]*logparse.Format, len(samples))
+	var detections, labels []string
+	for i, raw := range samples {
+		sample := accessLooking(raw)
+		name := cfg.Sets[i].Base
+		switch {
+		case len(sample) == 0:
+			formats[i] = cfg.Format // an error log, or an empty one: lines may come later on a pipe
+			continue
+		case cfg.Format != nil:
+			if _, err := logparse.CheckFormat(cfg.Format, sample, cands); err != nil {
+				return nil, inSet(name, len(samples), err)
+			}
+			formats[i] = cfg.Format
+		default:
+			det, err := logparse.Detect(sample, cands)
+			if err != nil {
+				return nil, inSet(name, len(samples), err)
+			}
+			formats[i] = det.Format
+			detections = append(detections, fmt.Sprintf("detected %q: parsed %d of %d sample lines", det.Format.Name, det.Matched, det.Sampled))
+		}
+		if l := logparse.Label(formats[i]); !slices.Contains(labels, l) {
+			labels = append(labels, l)
+			if stats.Format == "" {
+				stats.Format = formats[i].Name
+			}
+		}
+		for _, p := range cfg.Sets[i].Paths {
+			stats.setFormat(p, formats[i].Name)
+		}
+	}
+	if stats.Format == "" && cfg.Format != nil {
+		stats.Format, labels = cfg.Format.Name, []string{logparse.Label(cfg.Format)}
+	}
+	// A set with no access line in its sample (an error log, or one that
+	// starts with errors) reads any later access line with the first
+	// format found.
+	var first *logparse.Format
+	for _, f := range formats {
+		if f != nil && first == nil {
+			first = f
+		}
+	}
+	for i := range formats {
+		if formats[i] == nil {
+			formats[i] = first
+		}
+	}
+	stats.FormatLabel = strings.Join(labels, "; ")
+	stats.Detection = strings.Join(slices.Compact(detections), "; ")
+	return formats, nil
+}
+
+// inSet names the input in a detection error when there are several.
+func inSet(name string, sets int, err error) error {
+	if sets < 2 {
+		return err
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 // accessLooking keeps the sample lines that may be access lines: not blank,

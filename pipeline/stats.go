@@ -15,6 +15,7 @@ const maxMalformedSamples = 3
 // FileStats describes one input file (or a name from tail -F headers).
 type FileStats struct {
 	Path        string
+	Format      string // the access format its set was read with, if any
 	Compression string
 	Size        int64 // bytes on disk; -1 for stdin
 	Consumed    int64 // raw bytes read so far
@@ -132,6 +133,12 @@ func (s *IngestStats) fileError(i int, err error) {
 	defer s.mu.Unlock()
 	s.Files[i].ReadError = err.Error()
 	s.errs = append(s.errs, err)
+}
+
+func (s *IngestStats) setFormat(path, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Files[s.fileLocked(path)].Format = name
 }
 
 func (s *IngestStats) untimed(path string) {

@@ -174,7 +174,10 @@ func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
 		in := jsonInput{Path: f.Path, Kind: f.Kind(), Compression: f.Compression, Lines: f.Lines,
 			AccessLines: f.Access, ErrorLines: f.Errors, Malformed: f.Malformed + f.TooLong, OutOfOrder: f.OutOfOrder, Untimed: f.Untimed, Controller: f.Controller, Errors: []string{}}
 		if f.Access > 0 {
-			in.Format = snap.Ingest.Format
+			in.Format = f.Format
+			if in.Format == "" {
+				in.Format = snap.Ingest.Format // a name from tail -F headers: the pipe's format
+			}
 		}
 		if f.ReadError != "" {
 			in.Errors = append(in.Errors, f.ReadError)
