@@ -82,8 +82,9 @@ func Classify(ev *Event) Category {
 	m := ev.Message
 	has := func(s string) bool { return strings.Contains(m, s) }
 	unix := strings.HasPrefix(ev.Peer, "unix:")
+	errno := canonicalErrno(ev)
 	switch {
-	case has("no live upstreams"):
+	case has("no live upstreams"), has("upstream servers are busy or encounter error"): // the latter is Tengine's
 		return CatNoLiveUpstreams
 	case has("upstream server temporarily disabled"):
 		return CatPeerDisabled
@@ -93,9 +94,9 @@ func Classify(ev *Event) Category {
 		return CatLuaBalancer
 	case has("healthcheck") || has("health check") || has("marked down") || has("is turned down") || has("all marked down"):
 		return CatHealthcheckDown
-	case has("worker_connections are not enough"):
+	case has("worker_connections are not enough"), has("failed to create fake connection"):
 		return CatWorkerConnections
-	case ev.Errno == 24:
+	case errno == 24:
 		return CatTooManyFiles
 	case has("SSL") && (strings.Contains(ev.Phase, "SSL handshaking to upstream") || has("upstream SSL")):
 		return CatSSLUpstream
@@ -105,15 +106,15 @@ func Classify(ev *Event) Category {
 		return CatInvalidHeader
 	case has("could not be resolved") || has("no resolver defined") || has("host not found") || strings.Contains(ev.Phase, "while resolving"):
 		return CatResolver
-	case unix && (ev.Errno == 11 || ev.Errno == 2):
+	case unix && (errno == 11 || errno == 2):
 		return CatSocketUnavailable
-	case ev.Errno == 13:
+	case errno == 13:
 		return CatPermissionDenied
-	case ev.Errno == 111:
+	case errno == 111:
 		return CatConnectRefused
 	case has("client prematurely closed") || has("client closed") || has("client timed out"):
 		return CatClientClosed
-	case has("upstream timed out") || ev.Errno == 110:
+	case has("upstream timed out") || errno == 110:
 		switch {
 		case strings.Contains(ev.Phase, "connecting to upstream"):
 			return CatConnectTimeout
@@ -123,13 +124,13 @@ func Classify(ev *Event) Category {
 		return CatReadTimeout
 	case has("upstream prematurely closed"):
 		return CatPrematureClose
-	case ev.Errno == 104:
+	case errno == 104:
 		return CatConnReset
-	case ev.Errno == 32:
+	case errno == 32:
 		return CatBrokenPipe
-	case ev.Errno == 99:
+	case errno == 99:
 		return CatAddrUnavailable
-	case ev.Errno == 113 || ev.Errno == 101:
+	case errno == 113 || errno == 101:
 		return CatUnreachable
 	}
 	return CatOther

@@ -70,7 +70,7 @@ func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 		}
 		when = time.Date(y, time.Month(mo), d, h, mi, s, 0, loc)
 	}
-	lv, restAt := LevelError, 0
+	lv, restAt := LevelError, 0 // a line that starts at the PID or the "*N" has no level
 	if at >= 0 {
 		end := bytes.IndexByte(line[at+1:], ']')
 		if end < 0 {
@@ -133,6 +133,27 @@ func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 		ev.compact()
 	}
 	return nil
+}
+
+// ParseErrorFragment parses a piece of an error entry that someone pasted
+// (a message without nginx's prefix: "healthcheck: peer … is turned down",
+// "[lua] balancer.lua:327: …"), as badgw explain and the corpus take it: the
+// whole text is the message, with its context pairs. Streams never use it,
+// since any text would pass.
+func ParseErrorFragment(line []byte, ev *Event) {
+	*ev = Event{Level: LevelError}
+	str := string(line)
+	ev.Line, ev.Message = str, str
+	if i := contextStart(str); i >= 0 {
+		ev.Message = str[:i]
+		parseContext(str[i:], ev)
+	}
+	if w := strings.LastIndex(ev.Message, " while "); w >= 0 {
+		ev.Phase = ev.Message[w+1:]
+	}
+	ev.Errno = errnoOf(ev.Message)
+	ev.Peer = peerOf(ev)
+	ev.Category = Classify(ev)
 }
 
 // MaxKeptText bounds, in bytes, each piece of text an Event keeps. Entries

@@ -307,6 +307,13 @@ func errorStart(line []byte) (int, bool) {
 		return 0, pidTID(line[end+2:]) > 0
 	case len(line) > 4 && line[0] >= '0' && line[0] <= '9':
 		return -1, pidTID(line) > 0
+	case len(line) > 3 && line[0] == '*' && line[1] >= '0' && line[1] <= '9':
+		// From the connection serial on: "*55 connect() failed …".
+		i := 1
+		for i < len(line) && line[i] >= '0' && line[i] <= '9' {
+			i++
+		}
+		return -1, i < len(line) && line[i] == ' '
 	}
 	return 0, false
 }
