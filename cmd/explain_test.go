@@ -1,0 +1,50 @@
+package cmd
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestExplain: one line from a ticket, of each kind, explained with its
+// category, meaning and fixes; the advice follows the phase a timeout
+// names, and log content reaches the terminal sanitised.
+func TestExplain(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want []string
+		not  []string
+	}{
+		{`2024/11/03 00:37:38 [error] 10916#8776: *19 connect() failed (10061: No connection could be made because the target machine actively refused it) while connecting to upstream, client: 127.0.0.1, server: localhost, request: "GET / HTTP/1.1", upstream: "fastcgi://127.0.0.1:9010", host: "localhost"`,
+			[]string{"error.log entry", "connect_refused", "nothing is listening on 127.0.0.1:9010", "peer_refused"}, nil},
+		{`<187>Nov 22 01:24:04 web01 nginx: [error] 7#7: *9 upstream timed out (110: Connection timed out) while connecting to upstream, client: 10.0.0.1, server: x, request: "GET / HTTP/1.1", upstream: "http://10.0.0.2:80/"`,
+			[]string{"inside syslog", "connect_timeout", "proxy_connect_timeout", "Nov 22 01:24:04"}, []string{"Raise proxy_read_timeout", "0000-"}},
+		{`10.0.0.1 - - [22/Nov/2026:01:24:04 +0000] "GET / HTTP/1.1" 502 157 "-" "curl/8" conn=2 rid=abc rt=0.001 ua="10.0.0.2:80" us="502" uct="-" uht="-" urt="0.000"`,
+			[]string{"access-log line", "preset badgw", "never connected to 10.0.0.2:80"}, nil},
+		{`healthcheck: peer 10.0.0.1:80 is turned down after 3 failure(s)`,
+			[]string{"pasted without nginx's prefix", "healthcheck_down"}, nil},
+		{"I1122 01:24:04.123456       7 controller.go:176] \"Configuration changes detected\"",
+			[]string{"controller (klog) line"}, nil},
+		{"x \x1b]0;pwned\x07",
+			[]string{"not a line badgw can read"}, []string{"\x1b", "\x07"}},
+	} {
+		code, out, errOut := run(t, nil, "explain", tc.line)
+		if code != ExitOK {
+			t.Errorf("%.40s: code %d, %s", tc.line, code, errOut)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%.40s: output lacks %q:\n%s", tc.line, w, out)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(out, n) {
+				t.Errorf("%.40s: output has %q:\n%s", tc.line, n, out)
+			}
+		}
+	}
+	// Lines on stdin.
+	code, out, _ := run(t, strings.NewReader("[error] 7#7: *1 no live upstreams while connecting to upstream, client: 10.0.0.1, upstream: \"http://api/\"\n"), "explain")
+	if code != ExitOK || !strings.Contains(out, "no_live_upstreams") || !strings.Contains(out, "time        none") {
+		t.Errorf("stdin: code %d\n%s", code, out)
+	}
+}
