@@ -113,8 +113,24 @@ func (f *Format) parse(line []byte, rec *Record, tc *timeCache) error {
 			}
 			p = p[len(fl.delim):]
 			continue
+		case fl.adjacent:
+			n := shapeEnd(p)
+			if n == 0 {
+				return f.fieldError(line, p, fl)
+			}
+			val, p = p[:n], p[n:]
 		case len(fl.delim) == 0:
 			val, p = p, nil
+		case fl.kind == kRequest && fl.delim[0] == ' ':
+			// An unquoted $request holds two spaces itself.
+			n := requestEnd(p, fl.delim)
+			if n < 0 {
+				n = f.indexDelim(p, fl.delim)
+			}
+			if n < 0 {
+				return f.fieldError(line, p, fl)
+			}
+			val, p = p[:n], p[n+len(fl.delim):]
 		default:
 			n := f.indexDelim(p, fl.delim)
 			if n < 0 {
@@ -315,6 +331,9 @@ func (f *Format) assign(kind fieldKind, v []byte, rec *Record, tc *timeCache) bo
 	case kURI:
 		rec.URI = v
 	case kClient:
+		if !isClientAddr(v) {
+			return false
+		}
 		rec.Client = v
 	case kHost:
 		rec.Host = v
@@ -340,6 +359,77 @@ func (f *Format) assign(kind fieldKind, v []byte, rec *Record, tc *timeCache) bo
 		return isCount(v)
 	}
 	return true
+}
+
+// isClientAddr reports whether v can be $remote_addr: an IPv4 or IPv6
+// address, "unix:" for a unix-socket listener, or "-". A wrapper left in
+// front of a line ("2023-01-05T14:41:29.405Z 192.168.1.1", "nginx.1 | 10.0.0.1")
+// then fails here instead of becoming a client.
+func isClientAddr(v []byte) bool {
+	if len(v) == 0 || len(v) > 45 {
+		return false
+	}
+	if v[0] == '-' && len(v) == 1 || bytes.HasPrefix(v, []byte("unix:")) {
+		return true
+	}
+	if pct := bytes.IndexByte(v, '%'); pct > 0 {
+		v = v[:pct] // an IPv6 zone ("%eth0")
+	}
+	colons := 0
+	for _, c := range v {
+		switch {
+		case c >= '0' && c <= '9', c == '.':
+		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+			if colons == 0 && bytes.IndexByte(v, ':') < 0 {
+				return false // hex only in IPv6
+			}
+		case c == ':':
+			colons++
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// requestEnd finds the end of an unquoted $request ("GET /a HTTP/1.1"
+// before a space): its method and URI hold no space, so it ends after the
+// protocol. -1 when p does not start like a request line.
+func requestEnd(p, delim []byte) int {
+	sp := bytes.IndexByte(p, ' ')
+	if sp <= 0 {
+		return -1
+	}
+	for _, c := range p[:sp] {
+		if c < 'A' || c > 'Z' {
+			return -1
+		}
+	}
+	proto := bytes.Index(p[sp+1:], []byte(" HTTP/"))
+	if proto < 0 {
+		return -1
+	}
+	end := sp + 1 + proto + len(" HTTP/")
+	for end < len(p) && (p[end] >= '0' && p[end] <= '9' || p[end] == '.') {
+		end++
+	}
+	if !bytes.HasPrefix(p[end:], delim) {
+		return -1
+	}
+	return end
+}
+
+// shapeEnd is where a value with a known shape (a number, or "-") ends,
+// for a variable that the next one follows with no text between them.
+func shapeEnd(p []byte) int {
+	if len(p) > 0 && p[0] == '-' {
+		return 1
+	}
+	i := 0
+	for i < len(p) && (p[i] >= '0' && p[i] <= '9' || p[i] == '.') {
+		i++
+	}
+	return i
 }
 
 // splitRequest takes METHOD and URI from "METHOD URI PROTO". Garbage such as

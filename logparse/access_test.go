@@ -416,3 +416,47 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+// TestAccessShapesIssue13: $remote_addr holds an address, so a wrapper
+// left in front fails instead of becoming the client; an unquoted $request
+// is three tokens; a number followed by a variable with no text between
+// them ends itself; nginx-proxy's vhost lines are detected. Synthetic lines
+// in the shapes people posted.
+func TestAccessShapesIssue13(t *testing.T) {
+	combined, _ := Preset("combined")
+	var rec Record
+	for _, bad := range []string{
+		`2023-01-05T14:41:29.405127661Z 192.168.1.1 - - [05/Jan/2023:14:41:29 +0000] "GET / HTTP/1.1" 200 1 "-" "-"`,
+		`nginx.1 | 192.168.1.1 - - [05/Jan/2023:14:41:29 +0000] "GET / HTTP/1.1" 200 1 "-" "-"`,
+	} {
+		if err := combined.Parse([]byte(bad), &rec); err == nil {
+			t.Errorf("combined took a wrapper as the client: %q → %q", bad, rec.Client)
+		}
+	}
+	for _, good := range []string{"10.0.0.1", "2001:db8::1", "::ffff:10.0.0.1", "unix:", "-", "fe80::1%eth0"} {
+		if !isClientAddr([]byte(good)) {
+			t.Errorf("%q refused as $remote_addr", good)
+		}
+	}
+	unquoted, err := ParseFormat(`$remote_addr [$time_local] $request $status $body_bytes_sent`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unquoted.Parse([]byte(`10.0.0.1 [05/Jan/2023:14:41:29 +0000] GET /path?a=1 HTTP/1.1 304 0`), &rec); err != nil || rec.Status != 304 || string(rec.URI) != "/path?a=1" {
+		t.Errorf("unquoted $request: %v, status %d, uri %q", err, rec.Status, rec.URI)
+	}
+	adjacent, err := ParseFormat(`$remote_addr [$time_local] "$request" $status $request_time$request_body`)
+	if err != nil {
+		t.Fatalf("adjacent variables refused: %v", err)
+	}
+	if err := adjacent.Parse([]byte(`10.0.0.1 [05/Jan/2023:14:41:29 +0000] "POST /a HTTP/1.1" 502 0.004{"k":1}`), &rec); err != nil || rec.Status != 502 || rec.RequestTime != 4*time.Millisecond {
+		t.Errorf("adjacent variables: %v, status %d, time %v", err, rec.Status, rec.RequestTime)
+	}
+	if _, err := ParseFormat(`$remote_addr $status $http_x_a$http_x_b`); err != nil {
+		t.Errorf("two untyped adjacent variables are matched together: %v", err)
+	}
+	line := []byte(`whoami.example.com 172.18.0.1 - - [05/Jan/2023:14:41:29 +0000] "GET / HTTP/1.1" 502 157 "-" "curl/8.5.0" "172.18.0.3:80"`)
+	if d, err := Detect([][]byte{line}, Candidates()); err != nil || d.Format.Name != "nginx-proxy" {
+		t.Errorf("nginx-proxy vhost line detected as %v, %v", d.Format, err)
+	}
+}

@@ -111,6 +111,9 @@ type field struct {
 	list  bool
 	delim []byte // literal after the field; empty only for the last field
 	pos   int    // offset of the variable in Spec, for error messages
+	// adjacent: the next variable follows with no text between them; this
+	// one's value has a known shape (a number or "-"), which ends it.
+	adjacent bool
 }
 
 // Format is a compiled log_format. It is immutable and safe for concurrent use.
@@ -172,6 +175,11 @@ func NewFormat(name, spec string, esc Escape) (*Format, error) {
 			// Untyped ones (such as APISIX's "$upstream_host$upstream_uri")
 			// are matched together as one opaque field.
 			prev := &f.fields[pending]
+			if numericShape(prev.kind) && !prev.list {
+				// "$request_time$request_body": the number ends itself.
+				prev.adjacent = true
+				break
+			}
 			if prev.kind == kNumber {
 				prev.kind = kIgnore
 			}
@@ -179,7 +187,7 @@ func NewFormat(name, spec string, esc Escape) (*Format, error) {
 				kind = kIgnore
 			}
 			if prev.kind != kIgnore || kind != kIgnore || prev.list || listVariables[name] {
-				return nil, &FormatError{Spec: spec, Pos: i, Msg: fmt.Sprintf("$%s directly follows $%s with no text between them", name, prev.name)}
+				return nil, &FormatError{Spec: spec, Pos: i, Msg: fmt.Sprintf("$%s directly follows $%s with no text between them: badgw cannot tell where one ends", name, prev.name)}
 			}
 			prev.name += "$" + name
 			prevVarEnd = end
@@ -204,7 +212,7 @@ func NewFormat(name, spec string, esc Escape) (*Format, error) {
 		return nil, &FormatError{Spec: spec, Pos: 0, Msg: "no variables"}
 	}
 	if !f.has[kStatus] {
-		return nil, &FormatError{Spec: spec, Pos: 0, Msg: "no $status: badgw cannot tell a 502 without it"}
+		return nil, &FormatError{Spec: spec, Pos: 0, Msg: "no $status: badgw needs $status to find 502s; add it to the log_format"}
 	}
 	f.has[kIgnore] = false
 	return f, nil
@@ -267,4 +275,10 @@ func (f *Format) Directive() string {
 func quoteConf(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\t", `\t`, "\n", `\n`, "\r", `\r`)
 	return "'" + r.Replace(s) + "'"
+}
+
+// numericShape reports the kinds whose values are a number or "-", so a
+// variable right after one can be told apart.
+func numericShape(k fieldKind) bool {
+	return k == kRequestTime || k == kNumber || k == kStatus || k == kConnection || k == kMsec
 }

@@ -11,8 +11,9 @@ import (
 // Sources: nginx's built-in "combined"; "main" from nginx.org's packaged
 // nginx.conf; ingress-nginx's default log-format-upstream; Kong 3.x's
 // kong_log_format from its nginx template; APISIX's default
-// access_log_format from config-default.yaml. "json" and "badgw" are the
-// formats badgw's README recommends.
+// access_log_format from config-default.yaml; nginx-proxy's "vhost" from its
+// nginx.tmpl, with "$upstream_addr" (current) and without (older images).
+// "json" and "badgw" are the formats badgw's README recommends.
 var presetDirectives = []struct{ name, directive string }{
 	{"combined", `log_format combined '` + combinedSpec + `';`},
 	{"main", `log_format main '$remote_addr - $remote_user [$time_local] "$request" '
@@ -27,6 +28,13 @@ var presetDirectives = []struct{ name, directive string }{
                            '"$http_referer" "$http_user_agent" '
                            'kong_request_id: "$kong_request_id"';`},
 	{"apisix", `log_format main '$remote_addr - $remote_user [$time_local] $http_host "$request" $status $body_bytes_sent $request_time "$http_referer" "$http_user_agent" $upstream_addr $upstream_status $upstream_response_time "$upstream_scheme://$upstream_host$upstream_uri"';`},
+	{"nginx-proxy", `log_format vhost '$host $remote_addr - $remote_user [$time_local] '
+                 '"$request" $status $body_bytes_sent '
+                 '"$http_referer" "$http_user_agent" '
+                 '"$upstream_addr"';`},
+	{"vhost", `log_format vhost '$host $remote_addr - $remote_user [$time_local] '
+                 '"$request" $status $body_bytes_sent '
+                 '"$http_referer" "$http_user_agent"';`},
 	{"json", `log_format json escape=json '{"time":"$time_iso8601","msec":"$msec","connection":"$connection",'
     '"request_id":"$request_id","remote_addr":"$remote_addr","host":"$host","request":"$request",'
     '"status":"$status","request_time":"$request_time","upstream_addr":"$upstream_addr",'
@@ -110,10 +118,13 @@ type Detection struct {
 	FirstFailure     string
 	FirstFailureErr  error
 	FirstFailureLine int
-	// reach sums, over the lines that failed, the column where each failed:
-	// among formats that parse nothing, the one that got furthest into the
-	// lines is the real near miss.
-	reach int
+	// reach sums, over the lines that failed, the column where each failed,
+	// and failedBytes their lengths: among formats that parse nothing, the
+	// one that got furthest into the lines is the real near miss.
+	reach, failedBytes int
+	// fieldsReached sums, over the failing lines, the share of the
+	// format's fields matched before the failure.
+	fieldsReached float64
 }
 
 // Share is the fraction of sample lines parsed.
@@ -153,9 +164,11 @@ func try(f *Format, sample [][]byte) Detection {
 			d.Matched++
 			continue
 		}
+		d.failedBytes += len(line)
 		var pe *ParseError
 		if errors.As(err, &pe) {
 			d.reach += pe.Column - 1
+			d.fieldsReached += f.fieldShare(pe.Field)
 			if errors.Is(pe.Err, ErrTrailing) {
 				d.reach = d.reach - pe.Column + 1 + len(line) // every field matched
 			}
@@ -224,10 +237,11 @@ func CheckFormat(f *Format, sample [][]byte, candidates []*Format) (Detection, e
 }
 
 // nearMiss describes the best candidate that still failed. When every
-// candidate fails at the very first field there is no near miss, and saying
-// "closest is X" would send the user after a wrong format.
+// candidate fails before a quarter of its fields (a first field that takes
+// any word is no match) there is no near miss, and saying "closest is X"
+// would send the user after a wrong format.
 func nearMiss(best Detection) string {
-	if best.Matched == 0 && best.meanReach() < 1 {
+	if failed := best.Sampled - best.Matched; best.Matched == 0 && (failed == 0 || best.fieldsReached/float64(failed) < 0.25) {
 		return fmt.Sprintf("no preset comes close: each fails at the first field of every line; the first line is:\n  %s",
 			truncate(best.FirstFailure, 200))
 	}
@@ -343,4 +357,21 @@ func Describe(f *Format) string {
 		return d
 	}
 	return f.Directive()
+}
+
+// fieldShare is the share of f's fields before the named one: how far a
+// line got when it failed there (1 for text after the last field).
+func (f *Format) fieldShare(field string) float64 {
+	if len(f.fields) == 0 {
+		return 0
+	}
+	for i, fl := range f.fields {
+		if "$"+fl.name == field {
+			return float64(i) / float64(len(f.fields))
+		}
+	}
+	if field == "end of line" {
+		return 1
+	}
+	return 0
 }
