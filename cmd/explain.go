@@ -119,8 +119,8 @@ func explainLine(w *cleanWriter, n int, line string, format *logparse.Format) {
 	}
 	var ev logparse.Event
 	if err := logparse.ParseErrorLine(body, time.Local, &ev); err == nil {
-		if ev.Time.IsZero() && !u.Stamp.IsZero() {
-			ev.Time = u.Stamp
+		if t, _, ok := input.ParseStamp(u.StampKind, u.Stamp); ev.Time.IsZero() && ok {
+			ev.Time = t
 		}
 		w.printf("Line %d: an error.log entry%s\n", n, wrapped)
 		explainEvent(w, &ev, false)

@@ -390,6 +390,15 @@ func chainOf(rec *logparse.Record) string {
 	return b.String()
 }
 
+// release drops what a decided candidate holds; only its identity stays,
+// for the events that point at it.
+func (t *tracker) release() {
+	t.methods, t.chains, t.peers = nil, nil, nil
+	t.catPeers, t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = nil, nil, nil, nil
+	t.secs, t.samples, t.errSamples = nil, nil, nil
+	t.impact = impact{}
+}
+
 // narrow restricts the tracker to [from, to] (the burst the scan found)
 // and forgets what it knew of error events, for collectEvents to gather
 // again only those of the window: a sporadic reset chained to the run must

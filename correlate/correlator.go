@@ -536,6 +536,9 @@ func sortBursts(bs []Burst) {
 // significance.go finds a window in it; the candidate's other bad
 // responses, or all of them, go to the group's background.
 func (c *Correlator) finish(tr *tracker) (Burst, bool) {
+	// Events in the ring keep a pointer to the candidate they were counted
+	// for; what the candidate holds goes once it is decided.
+	defer tr.release()
 	if tr.kind == KindErrorLog && c.totals.Requests > 0 {
 		return Burst{}, false // the access log came after all: its bursts explain
 	}

@@ -1,13 +1,10 @@
 package input
 
-import (
-	"bytes"
-	"time"
-)
+import "bytes"
 
 // unwrapCRI handles "2026-11-20T10:00:00.123456789Z stdout F payload".
 func unwrapCRI(b []byte) (wrapped, bool) {
-	sp := bytes.IndexByte(b, ' ')
+	sp := bytes.IndexByte(b[:min(len(b), 41)], ' ')
 	if sp < 20 || sp > 40 || b[4] != '-' || b[10] != 'T' {
 		return wrapped{}, false
 	}
@@ -31,6 +28,5 @@ func unwrapCRI(b []byte) (wrapped, bool) {
 	} else {
 		rest = rest[1:]
 	}
-	stamp, _ := time.Parse(time.RFC3339Nano, string(b[:sp]))
-	return wrapped{name: "cri", payload: rest, stream: stream, complete: complete, stamp: stamp}, true
+	return wrapped{name: "cri", payload: rest, stream: stream, complete: complete, stamp: b[:sp], stampKind: StampRFC3339}, true
 }

@@ -3,13 +3,12 @@ package input
 import (
 	"bytes"
 	"encoding/json"
-	"time"
 )
 
 type dockerLine struct {
-	Log    string    `json:"log"`
-	Stream string    `json:"stream"`
-	Time   time.Time `json:"time"`
+	Log    string `json:"log"`
+	Stream string `json:"stream"`
+	Time   string `json:"time"`
 }
 
 // unwrapDockerJSON handles Docker's json-file driver lines.
@@ -24,5 +23,5 @@ func unwrapDockerJSON(b []byte) (wrapped, bool) {
 	p := []byte(d.Log)
 	p = bytes.TrimSuffix(p, []byte{'\n'})
 	p = bytes.TrimSuffix(p, []byte{'\r'})
-	return wrapped{name: "docker-json", payload: p, stream: d.Stream, complete: true, stamp: d.Time}, true
+	return wrapped{name: "docker-json", payload: p, stream: d.Stream, complete: true, stamp: []byte(d.Time), stampKind: StampRFC3339}, true
 }

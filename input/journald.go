@@ -3,8 +3,6 @@ package input
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
-	"time"
 )
 
 // journalLine is the part of a "journalctl -o json" record that matters:
@@ -38,8 +36,8 @@ func unwrapJournalJSON(b []byte) (wrapped, bool) {
 		}
 	}
 	w := wrapped{name: "journald-json", payload: bytes.TrimRight(msg, "\r\n"), complete: true}
-	if us, err := strconv.ParseInt(j.Realtime, 10, 64); err == nil {
-		w.stamp = time.UnixMicro(us).UTC()
+	if j.Realtime != "" {
+		w.stamp, w.stampKind = []byte(j.Realtime), StampMicros
 	}
 	return w, true
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"time"
 )
 
 // MaxLine is the longest line kept; longer ones are reported and skipped so
@@ -19,9 +18,9 @@ type Line struct {
 	Num    int64  // 1-based line number within Source
 	Stream string // "stdout" or "stderr" when a container wrapper said so
 	// Stamp is the time a wrapper (syslog, kubectl --timestamps, …) put in
-	// front of the line; StampLocal says it had no zone (Unwrapped).
-	Stamp      time.Time
-	StampLocal bool
+	// front of the line, as text (see ParseStamp); valid until Next.
+	Stamp     []byte
+	StampKind StampKind
 	// Controller marks an ingress-nginx controller (klog) line, which is
 	// neither an access nor an error line.
 	Controller bool
@@ -98,7 +97,7 @@ func (r *Reader) Next() bool {
 			body = r.partial
 			r.partial = r.partial[:0]
 		}
-		r.line = Line{Bytes: body, Source: r.source, Num: r.num, Stream: u.Stream, Stamp: u.Stamp, StampLocal: u.StampLocal,
+		r.line = Line{Bytes: body, Source: r.source, Num: r.num, Stream: u.Stream, Stamp: u.Stamp, StampKind: u.StampKind,
 			Controller: IsControllerLine(body)}
 		return true
 	}
@@ -244,8 +243,9 @@ func tailHeader(b []byte) (string, bool) {
 // underlying reader; at 0 the next call to Next may block on a pipe.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
 
-// Line returns the current line; its Bytes are valid until the next call to Next.
-func (r *Reader) Line() Line { return r.line }
+// Line returns the current line; it and its Bytes are valid until the next
+// call to Next (a pointer: the line is read for every line of every log).
+func (r *Reader) Line() *Line { return &r.line }
 
 // Err returns the error that stopped the reader, nil at a clean end of input.
 func (r *Reader) Err() error { return r.err }

@@ -64,16 +64,16 @@ func unwrap5424(b []byte) (wrapped, bool) {
 		return wrapped{}, false
 	}
 	rest = bytes.TrimPrefix(rest, []byte("\xef\xbb\xbf")) // the BOM RFC 5424 allows
-	stamp, err := time.Parse(time.RFC3339Nano, string(fields[0]))
-	if err != nil && string(fields[0]) != "-" {
-		return wrapped{}, false
+	w := wrapped{name: "syslog-5424", payload: rest, complete: true}
+	if string(fields[0]) != "-" {
+		w.stamp, w.stampKind = fields[0], StampRFC3339
 	}
-	return wrapped{name: "syslog-5424", payload: rest, complete: true, stamp: stamp}, true
+	return w, true
 }
 
 // unwrap3164 reads "Mmm dd hh:mm:ss[.ffffff] HOST TAG[PID]: MSG".
 func unwrap3164(b []byte) (wrapped, bool) {
-	stamp, n, ok := syslogStamp(b)
+	_, n, ok := syslogStamp(b)
 	if !ok || n >= len(b) || b[n] != ' ' {
 		return wrapped{}, false
 	}
@@ -87,7 +87,7 @@ func unwrap3164(b []byte) (wrapped, bool) {
 	if colon <= 0 || colon > 64 || bytes.IndexByte(rest[:colon], ' ') >= 0 {
 		return wrapped{}, false
 	}
-	return wrapped{payload: rest[colon+2:], complete: true, stamp: stamp, local: true}, true
+	return wrapped{payload: rest[colon+2:], complete: true, stamp: b[:n], stampKind: StampSyslog}, true
 }
 
 // unwrapSyslogFile handles syslog lines without "<PRI>", as rsyslog and

@@ -17,21 +17,22 @@ import (
 
 // unwrapTimestamp handles the shapes above.
 func unwrapTimestamp(b []byte) (wrapped, bool) {
-	end, stamp, local, frac, ok := leadingTime(b)
+	end, frac, ok := timeEnd(b)
 	if !ok || end >= len(b) || b[end] != ' ' {
 		return wrapped{}, false
 	}
+	stamp := b[:end]
 	rest := b[end+1:]
 	if bytes.HasPrefix(rest, []byte(" ")) && frac {
 		// "<time>  <line>": the shippers' shape.
-		return wrapped{name: "timestamp", payload: rest[1:], complete: true, stamp: stamp, local: local}, true
+		return wrapped{name: "timestamp", payload: rest[1:], complete: true, stamp: stamp, stampKind: StampRFC3339}, true
 	}
 	// journalctl -o short-iso[-precise]: "HOST TAG[PID]: MSG".
 	if sp := bytes.IndexByte(rest, ' '); sp > 0 {
 		tag := rest[sp+1:]
 		if colon := bytes.Index(tag, []byte(": ")); colon > 0 && colon <= 64 && bytes.IndexByte(tag[:colon], ' ') < 0 &&
 			bytes.IndexByte(tag[:colon], '[') > 0 && tag[colon-1] == ']' {
-			return wrapped{name: "journal-short-iso", payload: tag[colon+2:], complete: true, stamp: stamp, local: local}, true
+			return wrapped{name: "journal-short-iso", payload: tag[colon+2:], complete: true, stamp: stamp, stampKind: StampRFC3339}, true
 		}
 	}
 	if !frac {
@@ -45,7 +46,38 @@ func unwrapTimestamp(b []byte) (wrapped, bool) {
 		}
 		rest = rest[sp+1:]
 	}
-	return wrapped{name: "timestamp", payload: rest, complete: true, stamp: stamp, local: local}, true
+	return wrapped{name: "timestamp", payload: rest, complete: true, stamp: stamp, stampKind: StampRFC3339}, true
+}
+
+// timeEnd finds where a leading "YYYY-MM-DD(T| )hh:mm:ss[.f…][zone]" ends,
+// without building the time: most lines that start with a digit are not
+// wrapped, and must cost little.
+func timeEnd(b []byte) (end int, frac, ok bool) {
+	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' && b[10] != ' ' || b[13] != ':' || b[16] != ':' {
+		return 0, false, false
+	}
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
+		if !isDigit(b[i]) {
+			return 0, false, false
+		}
+	}
+	end = 19
+	if b[end] == '.' {
+		for end++; end < len(b) && isDigit(b[end]); end++ {
+		}
+		frac = true
+	}
+	switch {
+	case end < len(b) && b[end] == 'Z':
+		end++
+	case end+5 <= len(b) && (b[end] == '+' || b[end] == '-'):
+		if end+6 <= len(b) && b[end+3] == ':' {
+			end += 6
+		} else {
+			end += 5
+		}
+	}
+	return end, frac, true
 }
 
 // looksLikeLogStart tells an nginx error line's date ("2026/11/22 ") from

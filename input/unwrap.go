@@ -1,6 +1,9 @@
 package input
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Unwrapped is a line with its wrappers taken off.
 type Unwrapped struct {
@@ -10,11 +13,11 @@ type Unwrapped struct {
 	// Complete is false for a CRI "P" partial line, which the next lines
 	// continue.
 	Complete bool
-	// Stamp is the time a wrapper put in front of the line, zero if none.
-	// StampLocal means it carried no zone (syslog's "Nov 22 01:24:04"):
-	// its fields are the wall clock of the log's zone, stored as UTC.
-	Stamp      time.Time
-	StampLocal bool
+	// Stamp is the time a wrapper put in front of the line, as text (nil
+	// if none): read it with ParseStamp, which is only worth its cost for
+	// the few lines without a date of their own.
+	Stamp     []byte
+	StampKind StampKind
 	// Wrappers names what was taken off, outermost first.
 	Wrappers []string
 }
@@ -29,12 +32,32 @@ const maxWrappers = 4
 // unchanged. Each line is judged on its own, so mixed input is fine.
 func Unwrap(b []byte) Unwrapped {
 	u := Unwrapped{Payload: b, Complete: true}
+	if !mayBeWrapped(b) {
+		return u
+	}
 	for range maxWrappers {
 		if !u.peel() {
 			break
 		}
 	}
 	return u
+}
+
+// mayBeWrapped is a quick look at the first bytes: most lines are nginx's
+// own and must cost nothing more. A line starting with a digit is wrapped
+// only when a time with a fraction, "Z", or "+hhmm" and a space, starts it
+// (nginx's $time_iso8601 ends "+01:00" and never has a fraction).
+func mayBeWrapped(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	switch c := b[0]; {
+	case c == '<', c == '{', c == '[', isLetter(c):
+		return true
+	case isDigit(c):
+		return len(b) > 25 && b[4] == '-' && (b[19] == '.' || b[19] == ' ' || b[19] == 'Z' && b[20] == ' ' || b[24] == ' ')
+	}
+	return false
 }
 
 // peel takes off one wrapper, reporting whether there was one.
@@ -53,8 +76,12 @@ func (u *Unwrapped) peel() bool {
 			w, ok = unwrapJournalJSON(b)
 		}
 	case c >= '0' && c <= '9':
-		if w, ok = unwrapCRI(b); !ok {
-			w, ok = unwrapTimestamp(b)
+		// Both shapes start with a date; an access line that starts with
+		// an address leaves at its fifth byte.
+		if len(b) > 20 && b[4] == '-' {
+			if w, ok = unwrapCRI(b); !ok {
+				w, ok = unwrapTimestamp(b)
+			}
 		}
 	case c == '[':
 		w, ok = unwrapKubectlPrefix(b)
@@ -74,8 +101,8 @@ func (u *Unwrapped) peel() bool {
 	if !w.complete {
 		u.Complete = false
 	}
-	if !w.stamp.IsZero() && u.Stamp.IsZero() {
-		u.Stamp, u.StampLocal = w.stamp, w.local
+	if w.stamp != nil && u.Stamp == nil {
+		u.Stamp, u.StampKind = w.stamp, w.stampKind
 	}
 	return true
 }
@@ -86,8 +113,37 @@ type wrapped struct {
 	payload  []byte
 	stream   string
 	complete bool
-	stamp    time.Time
-	local    bool
+	stamp    []byte
+	// stampKind says how to read stamp.
+	stampKind StampKind
+}
+
+// StampKind is the shape of a wrapper's time.
+type StampKind uint8
+
+// Stamp shapes.
+const (
+	StampRFC3339 StampKind = iota + 1 // "2026-11-22T01:24:04.123Z", "2026-11-22 02:24:04.1" (no zone: local)
+	StampSyslog                       // "Nov 22 01:24:04[.123456]": no year, no zone
+	StampMicros                       // journald's microseconds since the epoch
+)
+
+// ParseStamp reads a wrapper's time. local reports a time without a zone:
+// its fields are the log's wall clock, returned as UTC; a syslog time has
+// year 0, for the caller to place.
+func ParseStamp(kind StampKind, text []byte) (t time.Time, local bool, ok bool) {
+	switch kind {
+	case StampRFC3339:
+		end, t, local, _, ok := leadingTime(text)
+		return t, local, ok && end == len(text)
+	case StampSyslog:
+		t, _, ok := syslogStamp(text)
+		return t, true, ok
+	case StampMicros:
+		us, err := strconv.ParseInt(string(text), 10, 64)
+		return time.UnixMicro(us).UTC(), false, err == nil
+	}
+	return time.Time{}, false, false
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

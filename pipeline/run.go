@@ -98,11 +98,11 @@ type rawLine struct {
 	source string
 	num    int64
 	err    error
-	// stamp is a wrapper's time (syslog, kubectl --timestamps), for lines
-	// without a date of their own; local: it had no zone.
-	stamp      time.Time
-	local      bool
-	controller bool
+	// stamp is where a wrapper's time (syslog, kubectl --timestamps) sits in
+	// the arena after the line, for lines without a date of their own.
+	stampOff, stampN int
+	stampKind        input.StampKind
+	controller       bool
 }
 
 var (
@@ -240,8 +240,13 @@ func (s *setReader) readFile(ctx context.Context, path string) {
 			}
 		}
 		b.lines = append(b.lines, rawLine{off: len(b.arena), n: len(l.Bytes), source: l.Source, num: l.Num, err: l.Err,
-			stamp: l.Stamp, local: l.StampLocal, controller: l.Controller})
+			stampKind: l.StampKind, controller: l.Controller})
 		b.arena = append(b.arena, l.Bytes...)
+		if l.Stamp != nil {
+			rl := &b.lines[len(b.lines)-1]
+			rl.stampOff, rl.stampN = len(b.arena), len(l.Stamp)
+			b.arena = append(b.arena, l.Stamp...)
+		}
 		if s.follow && r.Buffered() == 0 {
 			b.afterError, afterError = afterError, endsInErrorEntry(b, afterError)
 			if !flush() {
@@ -319,8 +324,8 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 				continue
 			}
 			c.errors++
-			if ev.Time.IsZero() && !rl.stamp.IsZero() {
-				ev.Time = p.stampTime(rl)
+			if ev.Time.IsZero() && rl.stampN > 0 {
+				ev.Time = p.stampTime(rb, rl)
 			}
 			pb.items = append(pb.items, itemRef{event: true, idx: len(pb.events) - 1, pos: pos, untimed: ev.Time.IsZero()})
 			last, orphan = ev, false
@@ -354,8 +359,8 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			continue
 		}
 		c.access++
-		if rec.Time.IsZero() && !rl.stamp.IsZero() {
-			rec.Time = p.stampTime(rl)
+		if rec.Time.IsZero() && rl.stampN > 0 {
+			rec.Time = p.stampTime(rb, rl)
 		}
 		pb.items = append(pb.items, itemRef{idx: len(pb.recs) - 1, pos: pos, untimed: rec.Time.IsZero()})
 	}
@@ -366,11 +371,14 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 // stampTime turns a wrapper's time into the line's: a zoneless syslog
 // clock is read in the error log's zone, in the latest year that does not
 // put it more than a day in the future (syslog logs no year).
-func (p *parser) stampTime(rl rawLine) time.Time {
-	if !rl.local {
-		return rl.stamp
+func (p *parser) stampTime(rb *rawBatch, rl rawLine) time.Time {
+	s, local, ok := input.ParseStamp(rl.stampKind, rb.arena[rl.stampOff:rl.stampOff+rl.stampN])
+	if !ok {
+		return time.Time{}
 	}
-	s := rl.stamp
+	if !local {
+		return s
+	}
 	year := s.Year()
 	if year == 0 {
 		year = time.Now().Year()
