@@ -28,25 +28,34 @@ type orderState struct {
 // at the end of input, or when reading a live pipe) for its last lines.
 func (st *orderState) classify(pb, next *parsedBatch) {
 	n := len(pb.items)
-	nextTime := func(i int) (time.Time, bool) {
-		if i+1 < n {
-			return pb.time(i + 1), true
-		}
-		if next != nil && len(next.items) > 0 {
-			return next.time(0), true
-		}
-		return time.Time{}, false
+	if n == 0 {
+		return
+	}
+	// Each item's time is read once: t is item i's, nt the next one's.
+	var t time.Time
+	if !pb.items[0].untimed {
+		t = pb.time(0)
 	}
 	for i := 0; i < n; i++ {
+		var nt time.Time
+		hasNext := false
+		switch {
+		case i+1 < n:
+			if !pb.items[i+1].untimed {
+				nt, hasNext = pb.time(i+1), true
+			}
+		case next != nil && len(next.items) > 0 && !next.items[0].untimed:
+			nt, hasNext = next.time(0), true
+		}
+		cur := t
+		t = nt
 		if pb.items[i].untimed {
 			pb.items[i].at = st.last
 			continue
 		}
-		t := pb.time(i)
 		prev, hasPrev := st.last, !st.last.IsZero()
-		nt, hasNext := nextTime(i)
-		ahead := hasNext && t.Sub(nt) > reorderWindow && (!hasPrev || t.Sub(prev) > reorderWindow)
-		behind := hasPrev && prev.Sub(t) > reorderWindow && (!hasNext || nt.Sub(t) > reorderWindow)
+		ahead := hasNext && cur.Sub(nt) > reorderWindow && (!hasPrev || cur.Sub(prev) > reorderWindow)
+		behind := hasPrev && prev.Sub(cur) > reorderWindow && (!hasNext || nt.Sub(cur) > reorderWindow)
 		if ahead || behind {
 			pb.items[i].outlier = true
 			pb.items[i].at = st.last
@@ -55,6 +64,6 @@ func (st *orderState) classify(pb, next *parsedBatch) {
 			}
 			continue
 		}
-		st.last = t
+		st.last = cur
 	}
 }

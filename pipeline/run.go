@@ -123,11 +123,8 @@ func newRawBatch() *rawBatch {
 }
 
 // release returns a batch and its lines to the pools; nothing may point
-// into them afterwards. The records and events are cleared so that a pooled
-// batch does not keep the last arena (or huge error lines) alive.
+// into them afterwards.
 func (b *parsedBatch) release() {
-	clear(b.recs)
-	clear(b.events)
 	if b.raw != nil {
 		putRaw(b.raw)
 		b.raw = nil
