@@ -210,6 +210,19 @@ func scanWindow(secs []secCount, rate float64, perSecond bool, minBad int, logTh
 	return trimWindow(secs, best, rate, perSecond)
 }
 
+// exposureOf is what seconds [from, to] expose to failure: their
+// requests, or the seconds themselves for an error-log candidate.
+func exposureOf(secs []secCount, from, to int, perSecond bool) float64 {
+	if perSecond {
+		return float64(to - from + 1)
+	}
+	n := 0
+	for _, s := range secs[from : to+1] {
+		n += int(s.req)
+	}
+	return float64(n)
+}
+
 // quietLogP is ln(1/100): a stretch with no bad response whose probability
 // at the window's share is below it separates two clusters.
 var quietLogP = math.Log(0.01)
@@ -218,16 +231,7 @@ var quietLogP = math.Log(0.01)
 // keeps the span from the first to the last part that is significant on
 // its own (all of w when none is).
 func splitAtQuiet(secs []secCount, w window, rate float64, perSecond bool, logThreshold float64) window {
-	exposure := func(from, to int) float64 {
-		if perSecond {
-			return float64(to - from + 1)
-		}
-		n := 0
-		for _, s := range secs[from : to+1] {
-			n += int(s.req)
-		}
-		return float64(n)
-	}
+	exposure := func(from, to int) float64 { return exposureOf(secs, from, to, perSecond) }
 	share := float64(w.bad) / max(1, exposure(w.from, w.to))
 	first, last := -1, -1
 	partFrom, bad := w.from, 0
@@ -277,16 +281,7 @@ func splitAtQuiet(secs []secCount, w window, rate float64, perSecond bool, logTh
 // requests up to the next bad second: a sparse edge is judged as a whole,
 // not one second at a time.
 func trimWindow(secs []secCount, w window, rate float64, perSecond bool) window {
-	exposure := func(from, to int) float64 {
-		if perSecond {
-			return float64(to - from + 1)
-		}
-		n := 0
-		for _, s := range secs[from : to+1] {
-			n += int(s.req)
-		}
-		return float64(n)
-	}
+	exposure := func(from, to int) float64 { return exposureOf(secs, from, to, perSecond) }
 	const maxEdge = 4
 	for w.from < w.to {
 		cut := math.Sqrt(rate * float64(w.bad) / max(1, exposure(w.from, w.to)))

@@ -26,9 +26,42 @@ func FuzzReader(f *testing.F) {
 		if r.Err() != nil {
 			t.Fatalf("reading from memory failed: %v", r.Err())
 		}
-		if n > bytes.Count(data, []byte{'\n'})+1 {
-			t.Fatalf("%d lines from %d newlines", n, bytes.Count(data, []byte{'\n'}))
+		// A lone CR ends a line too.
+		if ends := bytes.Count(data, []byte{'\n'}) + bytes.Count(data, []byte{'\r'}); n > ends+1 {
+			t.Fatalf("%d lines from %d line ends", n, ends)
 		}
+	})
+}
+
+// FuzzUnwrap: any line unwraps without panicking into a payload no longer
+// than the line (JSON wrappers decode theirs), and any stamp it keeps
+// reads without panicking.
+func FuzzUnwrap(f *testing.F) {
+	for _, s := range []string{
+		"2026-11-22T01:24:04.405127661Z 10.0.0.1 - - [x]",
+		"<187>Nov 22 01:24:04 web01 nginx: [error] 7#7: *9 x",
+		"<165>1 2026-11-22T01:24:04.003Z web01 nginx 123 ID47 [a b=\"c\"] msg",
+		"Nov  2 01:24:04.123456 web01 nginx[123]: x",
+		"2026-11-22T01:24:04+0100 web01 nginx[123]: x",
+		`{"__REALTIME_TIMESTAMP":"1795310644000000","MESSAGE":[104,105]}`,
+		"2026-11-22T01:24:04.123000+00:00 /ecs/web ecs/nginx/8f2c1d x",
+		"2026-11-22 02:24:04.405127661  x",
+		"nginx-proxy  | nginx.1    | x",
+		"[pod/a/b] 2026-11-22T01:24:04.1Z stdout F x",
+		"I1122 01:24:04.123456       7 controller.go:176] x",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		u := Unwrap(line)
+		if len(u.Wrappers) > maxWrappers {
+			t.Fatalf("%d wrappers", len(u.Wrappers))
+		}
+		if !bytes.HasPrefix(line, []byte("{")) && !bytes.Contains(line, []byte(`{"`)) && len(u.Payload) > len(line) {
+			t.Fatalf("payload of %d bytes from a line of %d", len(u.Payload), len(line))
+		}
+		ParseStamp(u.StampKind, u.Stamp)
+		IsControllerLine(line)
 	})
 }
 

@@ -118,6 +118,16 @@ func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 			rest = strings.TrimPrefix(rest[sp:], " ")
 		}
 	}
+	ev.readMessage(rest)
+	if long {
+		ev.compact()
+	}
+	return nil
+}
+
+// readMessage fills what follows the prefix: the message and its context
+// pairs, the phase, errno, peer and category.
+func (ev *Event) readMessage(rest string) {
 	ev.Message = rest
 	if i := contextStart(rest); i >= 0 {
 		ev.Message = rest[:i]
@@ -129,10 +139,6 @@ func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 	ev.Errno = errnoOf(ev.Message)
 	ev.Peer = peerOf(ev)
 	ev.Category = Classify(ev)
-	if long {
-		ev.compact()
-	}
-	return nil
 }
 
 // ParseErrorFragment parses a piece of an error entry that someone pasted
@@ -142,18 +148,8 @@ func ParseErrorLine(line []byte, loc *time.Location, ev *Event) error {
 // since any text would pass.
 func ParseErrorFragment(line []byte, ev *Event) {
 	*ev = Event{Level: LevelError}
-	str := string(line)
-	ev.Line, ev.Message = str, str
-	if i := contextStart(str); i >= 0 {
-		ev.Message = str[:i]
-		parseContext(str[i:], ev)
-	}
-	if w := strings.LastIndex(ev.Message, " while "); w >= 0 {
-		ev.Phase = ev.Message[w+1:]
-	}
-	ev.Errno = errnoOf(ev.Message)
-	ev.Peer = peerOf(ev)
-	ev.Category = Classify(ev)
+	ev.Line = string(line)
+	ev.readMessage(ev.Line)
 }
 
 // MaxKeptText bounds, in bytes, each piece of text an Event keeps. Entries
