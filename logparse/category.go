@@ -100,6 +100,14 @@ func Classify(ev *Event) Category {
 		return CatTooManyFiles
 	case has("SSL") && (strings.Contains(ev.Phase, "SSL handshaking to upstream") || has("upstream SSL")):
 		return CatSSLUpstream
+	case clientSide(ev.Phase):
+		// The client's side of the proxy: a reset or a close there is the
+		// client going away; anything else (a TLS version it lacks) is not
+		// about the upstream at all.
+		if errno == 104 || errno == 32 || has("peer closed connection") || has("client timed out") || has("client closed") || has("client prematurely") {
+			return CatClientClosed
+		}
+		return CatOther
 	case has("upstream sent too big header"):
 		return CatTooBigHeader
 	case has("upstream sent invalid") || has("upstream sent no valid") || has("upstream sent duplicate") || has("upstream sent unexpected"):
@@ -148,4 +156,17 @@ func isLuaBalancer(m string, ev *Event) bool {
 		return true
 	}
 	return strings.Contains(m, "balancer") && (strings.Contains(m, "[lua]") || strings.Contains(m, "lua "))
+}
+
+// clientSide reports phases about the client's connection, not the
+// upstream's: "while SSL handshaking" (to the client; to an upstream nginx
+// says "SSL handshaking to upstream"), "while sending to client", "while
+// reading client request headers", "while waiting for request".
+func clientSide(phase string) bool {
+	if phase == "" || strings.Contains(phase, "upstream") {
+		return false
+	}
+	return strings.Contains(phase, "SSL handshaking") || strings.Contains(phase, "to client") ||
+		strings.Contains(phase, "client request") || strings.Contains(phase, "waiting for request") ||
+		strings.Contains(phase, "PROXY protocol")
 }
