@@ -30,6 +30,7 @@ var errnoTexts = []struct {
 	{"Network is unreachable", 101},
 	{"unreachable network", 101},
 	{"Too many open files", 24},
+	{"No file descriptors available", 24}, // musl
 	{"Permission denied", 13},
 	{"forbidden by its access permissions", 13},
 	{"Resource temporarily unavailable", 11},
