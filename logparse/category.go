@@ -100,10 +100,12 @@ func Classify(ev *Event) Category {
 		return CatTooManyFiles
 	case has("SSL") && (strings.Contains(ev.Phase, "SSL handshaking to upstream") || has("upstream SSL")):
 		return CatSSLUpstream
-	case clientSide(ev.Phase):
+	case clientSide(ev.Phase) && !namesUpstream(m):
 		// The client's side of the proxy: a reset or a close there is the
 		// client going away; anything else (a TLS version it lacks) is not
-		// about the upstream at all.
+		// about the upstream at all. A message that names the upstream
+		// (it closed early while its body was being relayed) still counts
+		// against the upstream.
 		if errno == 104 || errno == 32 || has("peer closed connection") || has("client timed out") || has("client closed") || has("client prematurely") {
 			return CatClientClosed
 		}
@@ -169,4 +171,10 @@ func clientSide(phase string) bool {
 	return strings.Contains(phase, "SSL handshaking") || strings.Contains(phase, "to client") ||
 		strings.Contains(phase, "client request") || strings.Contains(phase, "waiting for request") ||
 		strings.Contains(phase, "PROXY protocol")
+}
+
+// namesUpstream reports whether nginx's message blames the upstream in its
+// own words, whatever phase the request was in.
+func namesUpstream(m string) bool {
+	return strings.Contains(m, "upstream prematurely closed") || strings.Contains(m, "upstream timed out") || strings.Contains(m, "upstream sent")
 }
