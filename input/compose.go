@@ -1,5 +1,29 @@
 package input
 
+// unwrapForeman handles the "15:04:05 web.1  | " prefix of foreman, goreman
+// and the process managers modelled on them: a time of day (no date, so it
+// is not kept as a stamp), then the same name-and-bar as docker-compose.
+func unwrapForeman(b []byte) (wrapped, bool) {
+	if len(b) < 12 || b[2] != ':' || b[5] != ':' || b[8] != ' ' {
+		return wrapped{}, false
+	}
+	for _, i := range []int{0, 1, 3, 4, 6, 7} {
+		if !isDigit(b[i]) {
+			return wrapped{}, false
+		}
+	}
+	i := 8
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	w, ok := unwrapCompose(b[i:])
+	if !ok {
+		return wrapped{}, false
+	}
+	w.name = "foreman"
+	return w, true
+}
+
 // unwrapCompose handles docker-compose's "service_1  | " prefix, and
 // forego's and supervisord's "nginx.1 | " behind it (nginx-proxy writes both).
 func unwrapCompose(b []byte) (wrapped, bool) {

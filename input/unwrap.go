@@ -55,6 +55,9 @@ func mayBeWrapped(b []byte) bool {
 	case c == '<', c == '{', c == '[', isLetter(c):
 		return true
 	case isDigit(c):
+		if len(b) > 12 && b[2] == ':' && b[5] == ':' {
+			return true // a process manager's time of day
+		}
 		return len(b) > 25 && b[4] == '-' && (b[19] == '.' || b[19] == ' ' || b[19] == 'Z' && b[20] == ' ' || b[24] == ' ')
 	}
 	return false
@@ -78,10 +81,13 @@ func (u *Unwrapped) peel() bool {
 	case c >= '0' && c <= '9':
 		// Both shapes start with a date; an access line that starts with
 		// an address leaves at its fifth byte.
-		if len(b) > 20 && b[4] == '-' {
+		switch {
+		case len(b) > 20 && b[4] == '-':
 			if w, ok = unwrapCRI(b); !ok {
 				w, ok = unwrapTimestamp(b)
 			}
+		case len(b) > 12 && b[2] == ':':
+			w, ok = unwrapForeman(b)
 		}
 	case c == '[':
 		w, ok = unwrapKubectlPrefix(b)
