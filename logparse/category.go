@@ -91,6 +91,12 @@ func Classify(ev *Event) Category {
 	case has("failed to set keepalive"):
 		return CatKeepaliveFailure
 	case isLuaBalancer(m, ev):
+		// A Lua balancer that failed to resolve its target (Kong's
+		// "DNS resolution failed", "failed the initial dns/balancer
+		// resolve") is a DNS fault: the fix is in the resolver.
+		if has("DNS resolution failed") || has("dns/balancer resolve") || has("dns server error") {
+			return CatResolver
+		}
 		return CatLuaBalancer
 	case has("healthcheck") || has("health check") || has("marked down") || has("is turned down") || has("all marked down"):
 		return CatHealthcheckDown
