@@ -38,6 +38,15 @@ var wrappers = map[string]func(line string, errorLog bool) string{
 	"compose-forego": func(line string, _ bool) string {
 		return "nginx-proxy  | nginx.1    | " + line
 	},
+	// stern --timestamps: pod, container, an RFC 3339 nano time with the
+	// node's zone.
+	"stern": func(line string, _ bool) string {
+		return "ingress-nginx-controller-7d4 controller " + lineTime(line).Format("2006-01-02T15:04:05.000000000-07:00") + " " + line
+	},
+	// foreman and goreman: a time of day and the process's name.
+	"foreman": func(line string, _ bool) string {
+		return lineTime(line).Format("15:04:05") + " web.1  | " + line
+	},
 }
 
 // lineTime reads the time nginx wrote on a fixture line, for the wrapper's

@@ -273,6 +273,7 @@ func TestUnwrapEveryShape(t *testing.T) {
 		{"aws logs tail, group and stream", "2026-11-22T01:24:04.123000+00:00 /ecs/web ecs/nginx/8f2c1d " + errLine, errLine, utc("2026-11-22T01:24:04.123Z"), false, "timestamp"},
 		{"shipper time, two spaces", "2026-11-22 02:24:04.405127661  " + access, access, time.Date(2026, 11, 22, 2, 24, 4, 405127661, time.UTC), true, "timestamp"},
 		{"compose in front of forego", "nginx-proxy  | nginx.1    | " + access, access, time.Time{}, false, "compose compose"},
+		{"stern --timestamps", "ingress-nginx-controller-678c58d9d6-8p8vj controller 2026-11-22T02:24:04.405127661+01:00 " + errLine, errLine, utc("2026-11-22T01:24:04.405127661Z"), false, "stern"},
 		{"foreman, goreman", "23:55:50              nginx | " + errLine, errLine, time.Time{}, false, "foreman"},
 	} {
 		u := Unwrap([]byte(tt.in))
@@ -294,6 +295,9 @@ func TestUnwrapEveryShape(t *testing.T) {
 		"2026-11-22T01:24:04+00:00 10.0.0.1 GET / 502",
 		errLine,
 		`10.0.0.1 - - [22/Nov/2026:01:24:04 +0000] "GET /a|b HTTP/1.1" 502 0 "-" "x: y"`,
+		`example.com 10.0.0.1 - - [22/Nov/2026:01:24:04 +0000] "GET / HTTP/1.1" 502 0 "-" "x"`,
+		`example.com 10.0.0.1 2026-11-22T01:24:04+00:00 "GET / HTTP/1.1" 502`,
+		`example.com 10.0.0.1 2026-11-22T01:24:04.123+00:00 "GET / HTTP/1.1" 502`,
 		`20:01:0d:b8 - - [22/Nov/2026:01:24:04 +0000] "GET /a|b HTTP/1.1" 502 0 "-" "x"`,
 	} {
 		if u := Unwrap([]byte(keep)); string(u.Payload) != keep {

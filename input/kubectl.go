@@ -13,3 +13,28 @@ func unwrapKubectlPrefix(b []byte) (wrapped, bool) {
 	}
 	return wrapped{name: "kubectl-prefix", payload: b[end+2:], complete: true}, true
 }
+
+// unwrapStern handles stern's and kubetail's "pod container time line"
+// (stern --timestamps): two names, then an RFC 3339 time with a zone. The
+// time, with a fraction of a second, is required, and a container's name
+// is a DNS label without dots: "host client $time_iso8601 …" access lines
+// (nginx-proxy's vhost format) must not look the same.
+func unwrapStern(b []byte) (wrapped, bool) {
+	i := 0
+	for token := range 2 {
+		start := i
+		for i < len(b) && i-start <= 253 && isComposeName(b[i]) && (token == 0 || b[i] != '.') {
+			i++
+		}
+		if i == start || i >= len(b) || b[i] != ' ' {
+			return wrapped{}, false
+		}
+		i++
+	}
+	end, frac, ok := timeEnd(b[i:])
+	if !ok || !frac || i+end >= len(b) || b[i+end] != ' ' || b[i+end-1] != 'Z' && !isDigit(b[i+end-1]) {
+		return wrapped{}, false
+	}
+	stamp := b[i : i+end]
+	return wrapped{name: "stern", payload: b[i+end+1:], complete: true, stamp: stamp, stampKind: StampRFC3339}, true
+}
