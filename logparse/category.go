@@ -80,6 +80,12 @@ func (c Category) UpstreamFault() bool {
 // Rules are ordered from the most specific text to the generic errno.
 func Classify(ev *Event) Category {
 	m := ev.Message
+	if len(m) > 1 && isUpper(m[0]) && !isUpper(m[1]) {
+		// nginx starts its messages in lower case; people who retype one
+		// into a ticket often capitalise it ("Upstream sent too big
+		// header"). Acronyms ("SSL_do_handshake()") keep theirs.
+		m = string(m[0]+'a'-'A') + m[1:]
+	}
 	has := func(s string) bool { return strings.Contains(m, s) }
 	unix := strings.HasPrefix(ev.Peer, "unix:")
 	errno := canonicalErrno(ev)
@@ -184,3 +190,5 @@ func clientSide(phase string) bool {
 func namesUpstream(m string) bool {
 	return strings.Contains(m, "upstream prematurely closed") || strings.Contains(m, "upstream timed out") || strings.Contains(m, "upstream sent")
 }
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
