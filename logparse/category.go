@@ -104,7 +104,10 @@ func Classify(ev *Event) Category {
 			return CatResolver
 		}
 		return CatLuaBalancer
-	case has("healthcheck") || has("health check") || has("marked down") || has("is turned down") || has("all marked down"):
+	case has("healthcheck") || has("health check") || has("marked down") || has("is turned down") || has("all marked down"),
+		// nginx_upstream_check_module (Tengine's checker too): a failed
+		// probe and the peer it then disables.
+		has("disable check peer"), has("check time out with peer"), has("error with peer:") && strings.HasPrefix(m, "check "):
 		return CatHealthcheckDown
 	case has("worker_connections are not enough"), has("failed to create fake connection"):
 		return CatWorkerConnections
