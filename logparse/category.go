@@ -131,6 +131,11 @@ func Classify(ev *Event) Category {
 		return CatInvalidHeader
 	case has("could not be resolved") || has("no resolver defined") || has("host not found") || strings.Contains(ev.Phase, "while resolving"):
 		return CatResolver
+	case errno != 0 && errno != 24 && notAboutUpstream(m, ev.Phase):
+		// An errno from a file (nginx opening its own log) or from the
+		// syslog socket nginx logs to is no upstream's fault: "13:
+		// Permission denied" there is not SELinux blocking a connect.
+		return CatOther
 	case unix && (errno == 11 || errno == 2):
 		return CatSocketUnavailable
 	case errno == 13:
@@ -195,3 +200,24 @@ func namesUpstream(m string) bool {
 }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// fileCalls are the system calls whose failures nginx reports about files,
+// never about a connection to an upstream.
+var fileCalls = []string{"open()", "stat()", "opendir()", "rename()", "unlink()", "mkdir()", "CreateFile()", "could not open"}
+
+// notAboutUpstream reports an errno message about a file or about the
+// syslog socket nginx logs to.
+func notAboutUpstream(m, phase string) bool {
+	if strings.Contains(phase, "logging to syslog") || strings.Contains(m, "to syslog failed") {
+		return true
+	}
+	if strings.Contains(phase, "upstream") {
+		return false
+	}
+	for _, call := range fileCalls {
+		if strings.Contains(m, call) {
+			return true
+		}
+	}
+	return false
+}

@@ -129,6 +129,16 @@ var errorCases = []struct {
 		line: `2026/11/20 10:00:00 [error] 7#7: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.9, server: _, request: "GET /a",b HTTP/1.1", upstream: "http://10.0.0.1:8080/a",b", host: "x"`,
 		cat:  CatConnectRefused, errno: 111, conn: 9, peer: "10.0.0.1:8080", level: LevelError, request: `GET /a",b HTTP/1.1`, host: "x",
 	},
+	{
+		name: "synthetic: the syslog server nginx logs to refuses: not an upstream",
+		line: `2026/11/22 02:15:36 [alert] 29914#29914: connect() failed (111: Connection refused) while logging to syslog, server: 127.0.0.1:514`,
+		cat:  CatOther, errno: 111, level: LevelAlert,
+	},
+	{
+		name: "synthetic: nginx cannot open its own log: not an upstream",
+		line: `2026/11/22 02:15:36 [emerg] 1#1: open() "/var/log/nginx/error.log" failed (13: Permission denied)`,
+		cat:  CatOther, errno: 13, level: LevelEmerg,
+	},
 }
 
 func TestParseErrorLine(t *testing.T) {
