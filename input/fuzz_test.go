@@ -49,6 +49,8 @@ func FuzzUnwrap(f *testing.F) {
 		"nginx-proxy  | nginx.1    | x",
 		"[pod/a/b] 2026-11-22T01:24:04.1Z stdout F x",
 		"I1122 01:24:04.123456       7 controller.go:176] x",
+		"ingress-nginx-controller-7d4 controller 2026-11-22T02:24:04.405127661+01:00 x",
+		"23:55:50              nginx | x",
 	} {
 		f.Add([]byte(s))
 	}
