@@ -177,8 +177,19 @@ func TestLivePipe(t *testing.T) {
 	if strings.Contains(out.String(), "Summary") {
 		t.Fatal("summary printed before EOF")
 	}
-	// The CSV is rewritten whole, with the new row, as the burst closes.
-	if data, err := os.ReadFile(csvPath); err != nil || strings.Count(string(data), "\n") != 2 || !strings.Contains(string(data), ",peer_refused,") {
+	// The CSV is rewritten whole, with the new row, as the burst closes
+	// (just after its block is printed: wait for the rename, not a fixed
+	// time, so a loaded machine does not fail the test).
+	csvHasBurst := func() ([]byte, bool, error) {
+		data, err := os.ReadFile(csvPath)
+		return data, err == nil && strings.Count(string(data), "\n") == 2 && strings.Contains(string(data), ",peer_refused,"), err
+	}
+	data, ok, err := csvHasBurst()
+	for !ok && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		data, ok, err = csvHasBurst()
+	}
+	if !ok {
 		t.Errorf("live CSV before EOF: %v\n%s", err, data)
 	}
 	pw.Close()
