@@ -131,6 +131,16 @@ func (f *Format) parse(line []byte, rec *Record, tc *timeCache) error {
 				return f.fieldError(line, p, fl)
 			}
 			val, p = p[:n], p[n+len(fl.delim):]
+		case f.Escape == EscapeDefault && len(fl.delim) > 1 && fl.delim[0] == '"':
+			// nginx writes a quote inside a value as \x22, so a quoted
+			// field ends at the first quote; if the literal does not follow
+			// there, the field would swallow the next one and the format is
+			// not this line's.
+			n := bytes.IndexByte(p, '"')
+			if n < 0 || !bytes.HasPrefix(p[n:], fl.delim) {
+				return f.fieldError(line, p, fl)
+			}
+			val, p = p[:n], p[n+len(fl.delim):]
 		default:
 			n := f.indexDelim(p, fl.delim)
 			if n < 0 {
@@ -141,6 +151,7 @@ func (f *Format) parse(line []byte, rec *Record, tc *timeCache) error {
 		if len(val) == 0 && f.Escape == EscapeJSON {
 			val = dash // escape=json writes "" for a variable with no value
 		}
+
 		if !f.assign(fl.kind, val, rec, tc) {
 			return f.fieldError(line, val, fl)
 		}

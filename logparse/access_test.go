@@ -449,11 +449,18 @@ func TestAccessShapesIssue13(t *testing.T) {
 	if err != nil {
 		t.Fatalf("adjacent variables refused: %v", err)
 	}
-	if err := adjacent.Parse([]byte(`10.0.0.1 [05/Jan/2023:14:41:29 +0000] "POST /a HTTP/1.1" 502 0.004{"k":1}`), &rec); err != nil || rec.Status != 502 || rec.RequestTime != 4*time.Millisecond {
+	if err := adjacent.Parse([]byte(`10.0.0.1 [05/Jan/2023:14:41:29 +0000] "POST /a HTTP/1.1" 502 0.004{\x22k\x22:1}`), &rec); err != nil || rec.Status != 502 || rec.RequestTime != 4*time.Millisecond {
 		t.Errorf("adjacent variables: %v, status %d, time %v", err, rec.Status, rec.RequestTime)
 	}
 	if _, err := ParseFormat(`$remote_addr $status $http_x_a$http_x_b`); err != nil {
 		t.Errorf("two untyped adjacent variables are matched together: %v", err)
+	}
+	// A quoted field cannot swallow the next one: nginx writes a quote in
+	// a value as \x22, so the main-with-timings line of chobits/
+	// ngx_http_proxy_connect_module#120 is not upstream_time's.
+	timed, _ := Preset("upstream_time")
+	if err := timed.Parse([]byte(`18.162.91.224 - - [26/Jul/2019:09:37:27 +0000] "CONNECT example.com:443 HTTP/1.1" 200 5447 "-" "Go-http-client/1.1" "-" rt=0.178 uct="-" uht="-" urt="-"`), &rec); err == nil {
+		t.Error("a quoted field swallowed the next field and its quotes")
 	}
 	line := []byte(`whoami.example.com 172.18.0.1 - - [05/Jan/2023:14:41:29 +0000] "GET / HTTP/1.1" 502 157 "-" "curl/8.5.0" "172.18.0.3:80"`)
 	if d, err := Detect([][]byte{line}, Candidates()); err != nil || d.Format.Name != "nginx-proxy" {

@@ -12,8 +12,9 @@ import (
 // nginx.conf; ingress-nginx's default log-format-upstream; Kong 3.x's
 // kong_log_format from its nginx template; APISIX's default
 // access_log_format from config-default.yaml; nginx-proxy's "vhost" from its
-// nginx.tmpl, with "$upstream_addr" (current) and without (older images).
-// "json" and "badgw" are the formats badgw's README recommends.
+// nginx.tmpl, with "$upstream_addr" (current) and without (older images);
+// "upstream_time" from NGINX's admin guide on logging, which many configs
+// copy. "json" and "badgw" are the formats badgw's README recommends.
 var presetDirectives = []struct{ name, directive string }{
 	{"combined", `log_format combined '` + combinedSpec + `';`},
 	{"main", `log_format main '$remote_addr - $remote_user [$time_local] "$request" '
@@ -35,6 +36,11 @@ var presetDirectives = []struct{ name, directive string }{
 	{"vhost", `log_format vhost '$host $remote_addr - $remote_user [$time_local] '
                  '"$request" $status $body_bytes_sent '
                  '"$http_referer" "$http_user_agent"';`},
+	{"upstream_time", `log_format upstream_time '$remote_addr - $remote_user [$time_local] '
+                         '"$request" $status $body_bytes_sent '
+                         '"$http_referer" "$http_user_agent" '
+                         'rt=$request_time uct="$upstream_connect_time" '
+                         'uht="$upstream_header_time" urt="$upstream_response_time"';`},
 	{"json", `log_format json escape=json '{"time":"$time_iso8601","msec":"$msec","connection":"$connection",'
     '"request_id":"$request_id","remote_addr":"$remote_addr","host":"$host","request":"$request",'
     '"status":"$status","request_time":"$request_time","upstream_addr":"$upstream_addr",'
