@@ -20,6 +20,14 @@ func TestExplain(t *testing.T) {
 			[]string{"inside syslog", "connect_timeout", "proxy_connect_timeout", "Nov 22 01:24:04"}, []string{"Raise proxy_read_timeout", "0000-"}},
 		{`10.0.0.1 - - [22/Nov/2026:01:24:04 +0000] "GET / HTTP/1.1" 502 157 "-" "curl/8" conn=2 rid=abc rt=0.001 ua="10.0.0.2:80" us="502" uct="-" uht="-" urt="0.000"`,
 			[]string{"access-log line", "preset badgw", "never connected to 10.0.0.2:80"}, nil},
+		// sourcegraph/sourcegraph-public-snapshot#1890: a container without
+		// IPv6 connecting to [::1], not a host out of local ports.
+		{`23:55:50              nginx | 2019/01/14 23:55:50 [crit] 88#88: *1 connect() to [::1]:8080 failed (99: Address not available) while connecting to upstream, client: 172.17.0.1, server: , request: "GET /sign-in?returnTo=%2F HTTP/1.1", upstream: "http://[::1]:8080/sign-in?returnTo=%2F", host: "localhost:7080"`,
+			[]string{"inside foreman", "addr_unavailable", "no IPv6 address", "127.0.0.1 rather than localhost"}, []string{"ip_local_port_range"}},
+		// Synthetic, after engintron/engintron#938 (its addresses were
+		// masked): an IPv4 peer with errno 99 is port exhaustion.
+		{`2018/09/29 23:34:57 [crit] 4793#4793: *210641 connect() to 10.0.0.5:80 failed (99: Cannot assign requested address) while connecting to upstream, client: 10.0.0.9, server: localhost, request: "GET / HTTP/1.1", upstream: "http://10.0.0.5:80/", host: "x"`,
+			[]string{"no local port left", "ip_local_port_range"}, []string{"IPv6"}},
 		{`healthcheck: peer 10.0.0.1:80 is turned down after 3 failure(s)`,
 			[]string{"pasted without nginx's prefix", "healthcheck_down"}, nil},
 		{"I1122 01:24:04.123456       7 controller.go:176] \"Configuration changes detected\"",

@@ -88,6 +88,18 @@ func ErrorLine(ev *logparse.Event) Advice {
 			},
 		}
 	case logparse.CatAddrUnavailable:
+		if strings.HasPrefix(ev.Peer, "[") {
+			// connect() to an IPv6 peer from a host or container without
+			// IPv6 fails the same way: "localhost" resolved to ::1 first.
+			return Advice{
+				Meaning: fmt.Sprintf("nginx could not connect to %s from any local address (errno 99): this host or container most likely has no IPv6 address, and the name resolved to IPv6 first; running out of local ports also gives errno 99.", peer),
+				Cause:   "connect_failed",
+				Fixes: []string{
+					"Point proxy_pass at the IPv4 address (127.0.0.1 rather than localhost), or, where nginx resolves the name at run time, add ipv6=off to the resolver directive.",
+					"If the host does have IPv6, look at connection churn instead: keepalive N in the upstream block, proxy_http_version 1.1 and proxy_set_header Connection \"\".",
+				},
+			}
+		}
 		return Advice{
 			Meaning: "nginx had no local port left to connect from (errno 99): connection churn, each request opening a new upstream connection and leaving it in TIME_WAIT.",
 			Cause:   "no_keepalive",
