@@ -18,6 +18,10 @@ type Advice struct {
 	Fixes   []string // what usually fixes it, most likely first
 }
 
+// reuseConnections is the fix for connection churn, wherever errno 99 may
+// come from it.
+const reuseConnections = "Reuse upstream connections: keepalive N in the upstream block, proxy_http_version 1.1 and proxy_set_header Connection \"\" in the location."
+
 // ErrorLine explains an error.log entry.
 func ErrorLine(ev *logparse.Event) Advice {
 	peer := ev.Peer
@@ -96,7 +100,7 @@ func ErrorLine(ev *logparse.Event) Advice {
 				Cause:   "connect_failed",
 				Fixes: []string{
 					"Point proxy_pass at the IPv4 address (127.0.0.1 rather than localhost), or, where nginx resolves the name at run time, add ipv6=off to the resolver directive.",
-					"If the host does have IPv6, look at connection churn instead: keepalive N in the upstream block, proxy_http_version 1.1 and proxy_set_header Connection \"\".",
+					"If the host does have IPv6, look at connection churn instead. " + reuseConnections,
 				},
 			}
 		}
@@ -104,7 +108,7 @@ func ErrorLine(ev *logparse.Event) Advice {
 			Meaning: "nginx had no local port left to connect from (errno 99): connection churn, each request opening a new upstream connection and leaving it in TIME_WAIT.",
 			Cause:   "no_keepalive",
 			Fixes: []string{
-				"Reuse upstream connections: keepalive N in the upstream block, proxy_http_version 1.1 and proxy_set_header Connection \"\" in the location.",
+				reuseConnections,
 				"Meanwhile widen net.ipv4.ip_local_port_range.",
 			},
 		}

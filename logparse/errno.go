@@ -23,6 +23,7 @@ var errnoTexts = []struct {
 	{"forcibly closed by the remote host", 104},
 	{"Broken pipe", 32},
 	{"Cannot assign requested address", 99},
+	{"Address not available", 99}, // musl
 	{"Can't assign requested address", 99},
 	{"requested address is not valid in its context", 99},
 	{"No route to host", 113},
