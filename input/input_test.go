@@ -275,6 +275,9 @@ func TestUnwrapEveryShape(t *testing.T) {
 		{"compose in front of forego", "nginx-proxy  | nginx.1    | " + access, access, time.Time{}, false, "compose compose"},
 		{"stern --timestamps", "ingress-nginx-controller-678c58d9d6-8p8vj controller 2026-11-22T02:24:04.405127661+01:00 " + errLine, errLine, utc("2026-11-22T01:24:04.405127661Z"), false, "stern"},
 		{"foreman, goreman", "23:55:50              nginx | " + errLine, errLine, time.Time{}, false, "foreman"},
+		{"BusyBox syslogd", "daemon.err: Nov 22 01:24:04 web01 nginx: " + errLine, errLine, time.Date(0, 11, 22, 1, 24, 4, 0, time.UTC), true, "syslog-busybox"},
+		{"nginx's header relayed by BusyBox", "daemon.err: Nov 22 01:24:04 web01 web01 nginx: " + errLine, errLine, time.Date(0, 11, 22, 1, 24, 4, 0, time.UTC), true, "syslog-busybox"},
+		{"nginx's header relayed by journald", "Nov 22 01:24:04 web01 nginx[123]: web01 nginx: " + errLine, errLine, time.Date(0, 11, 22, 1, 24, 4, 0, time.UTC), true, "syslog-file"},
 	} {
 		u := Unwrap([]byte(tt.in))
 		var stamp time.Time
@@ -313,12 +316,13 @@ func TestControllerLines(t *testing.T) {
 		"I1122 01:24:04.123456       7 controller.go:176] \"Configuration changes detected, backend reload required\"",
 		"W1122 01:24:04.123456      12 backend_ssl.go:47] Error obtaining X.509 certificate",
 		"E0105 14:41:29.405127   1 queue.go:130] \"requeuing\" err=\"x\"",
+		"I20261122 01:24:04.123456   1 verify.go:86] Unable to fetch version",
 	} {
 		if !IsControllerLine([]byte(l)) {
 			t.Errorf("not recognised: %s", l)
 		}
 	}
-	for _, l := range []string{"I am a line", "2026/11/22 01:24:04 [error] 7#7: x", "10.0.0.1 - - [x]"} {
+	for _, l := range []string{"I am a line", "2026/11/22 01:24:04 [error] 7#7: x", "10.0.0.1 - - [x]", "I20261122 01:24:04 and more words here"} {
 		if IsControllerLine([]byte(l)) {
 			t.Errorf("taken for a controller line: %s", l)
 		}

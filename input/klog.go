@@ -8,6 +8,12 @@ func IsControllerLine(b []byte) bool {
 	if len(b) < 22 || b[0] != 'I' && b[0] != 'W' && b[0] != 'E' && b[0] != 'F' {
 		return false
 	}
+	// Newer klog writes the year too ("I20260407 16:49:07.489748 …"):
+	// skip the year and read the rest as the older shape (b[0] is not
+	// looked at again).
+	if len(b) > 26 && isDigit(b[5]) && isDigit(b[8]) && b[9] == ' ' {
+		b = b[4:]
+	}
 	for _, i := range []int{1, 2, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 17, 18, 19, 20} {
 		if !isDigit(b[i]) {
 			return false

@@ -11,6 +11,8 @@ import (
 //	<165>1 2026-11-22T01:24:04.003Z web01 nginx 123 - - 10.0.0.1 - - …   (RFC 5424)
 //	Nov 22 01:24:04 web01 nginx[123]: 2026/11/22 01:24:04 [error] …      (an rsyslog file)
 //	Nov 22 01:24:04.123456 web01 nginx[123]: …                           (journalctl -o short-precise)
+//	daemon.err: Nov 22 01:24:04 web01 nginx: …                           (BusyBox/OpenWrt syslogd)
+//	Nov 22 01:24:04 web01 nginx[123]: web01 nginx: 2026/11/22 …          (nginx's own header relayed)
 //
 // The header's time has no year and no zone: it is kept as a local wall
 // clock (see Unwrapped.StampLocal).
@@ -82,13 +84,68 @@ func unwrap3164(b []byte) (wrapped, bool) {
 	if sp <= 0 {
 		return wrapped{}, false
 	}
-	rest = rest[sp+1:] // host
-	colon := bytes.Index(rest, []byte(": "))
-	if colon <= 0 || colon > 64 || bytes.IndexByte(rest[:colon], ' ') >= 0 {
+	host := rest[:sp]
+	rest = rest[sp+1:]
+	// nginx's syslog client writes "HOST TAG: " after its own time; a
+	// relay that takes the time for its own (journald, BusyBox) leaves
+	// the host in front of the tag ("horst horst nginx: …").
+	rest = skipHost(rest, host)
+	payload, ok := afterTag(rest)
+	if !ok {
 		return wrapped{}, false
 	}
-	return wrapped{payload: rest[colon+2:], complete: true, stamp: b[:n], stampKind: StampSyslog}, true
+	if nested := skipHost(payload, host); len(nested) < len(payload) {
+		payload, _ = afterTag(nested)
+	}
+	return wrapped{payload: payload, complete: true, stamp: b[:n], stampKind: StampSyslog}, true
 }
+
+// skipHost takes "HOST " off the front of b when it is there and a tag
+// follows.
+func skipHost(b, host []byte) []byte {
+	if len(b) > len(host) && b[len(host)] == ' ' && bytes.Equal(b[:len(host)], host) {
+		if _, ok := afterTag(b[len(host)+1:]); ok {
+			return b[len(host)+1:]
+		}
+	}
+	return b
+}
+
+// afterTag returns what follows "TAG[PID]: ", a tag being one short word.
+func afterTag(b []byte) ([]byte, bool) {
+	colon := bytes.Index(b, []byte(": "))
+	if colon <= 0 || colon > 64 || bytes.IndexByte(b[:colon], ' ') >= 0 {
+		return nil, false
+	}
+	return b[colon+2:], true
+}
+
+// unwrapBusybox reads "FACILITY.LEVEL: " in front of an RFC 3164 line, as
+// BusyBox's syslogd (OpenWrt, Alpine) writes its file with -S off.
+func unwrapBusybox(b []byte) (wrapped, bool) {
+	dot := bytes.IndexByte(b, '.')
+	colon := bytes.Index(b, []byte(": "))
+	if dot <= 0 || colon <= dot || colon > 16 || !syslogFacilities[string(b[:dot])] || !syslogLevels[string(b[dot+1:colon])] {
+		return wrapped{}, false
+	}
+	w, ok := unwrap3164(b[colon+2:])
+	w.name = "syslog-busybox"
+	return w, ok
+}
+
+// The names syslog(3) gives facilities and levels, as syslogd prints them.
+var (
+	syslogFacilities = map[string]bool{
+		"kern": true, "user": true, "mail": true, "daemon": true, "auth": true, "syslog": true,
+		"lpr": true, "news": true, "uucp": true, "cron": true, "authpriv": true, "ftp": true,
+		"local0": true, "local1": true, "local2": true, "local3": true,
+		"local4": true, "local5": true, "local6": true, "local7": true,
+	}
+	syslogLevels = map[string]bool{
+		"emerg": true, "alert": true, "crit": true, "err": true, "error": true,
+		"warn": true, "warning": true, "notice": true, "info": true, "debug": true,
+	}
+)
 
 // unwrapSyslogFile handles syslog lines without "<PRI>", as rsyslog and
 // journalctl's short formats write them.

@@ -93,6 +93,9 @@ func (u *Unwrapped) peel() bool {
 		w, ok = unwrapKubectlPrefix(b)
 	case isLetter(c):
 		if w, ok = unwrapSyslogFile(b); !ok {
+			w, ok = unwrapBusybox(b)
+		}
+		if !ok {
 			if w, ok = unwrapCompose(b); !ok {
 				w, ok = unwrapStern(b)
 			}
