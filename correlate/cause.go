@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/nginxconf"
 	"github.com/badgw/badgw/words"
 )
 
@@ -46,7 +47,7 @@ const (
 
 // ruleEnv is what the rules know besides the burst: nginx.conf, if given.
 type ruleEnv struct {
-	conf    logparse.Upstream
+	conf    nginxconf.Upstream
 	hasConf bool
 	gap     time.Duration
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/nginxconf"
 )
 
 // ruleCase builds a burst of bad 502s with the given evidence.
@@ -17,7 +18,7 @@ type ruleCase struct {
 	methods                 map[string]int
 	duration                time.Duration
 	kind                    Kind
-	conf                    *logparse.Upstream
+	conf                    *nginxconf.Upstream
 	crash                   bool // an abrupt close then refusals on one peer
 	neverConnected          int
 	noHeader                int
@@ -66,9 +67,9 @@ func (rc ruleCase) input() ruleInput {
 }
 
 func TestRules(t *testing.T) {
-	bareConf := &logparse.Upstream{Name: "example", Servers: []logparse.UpstreamServer{{Addr: "10.0.0.1:80", MaxFails: 1, FailTimeout: "10s"}}}
-	withKeepalive := &logparse.Upstream{Name: "example", Keepalive: 16}
-	lua := &logparse.Upstream{Name: "example", Balancer: true}
+	bareConf := &nginxconf.Upstream{Name: "example", Servers: []nginxconf.UpstreamServer{{Addr: "10.0.0.1:80", MaxFails: 1, FailTimeout: "10s"}}}
+	withKeepalive := &nginxconf.Upstream{Name: "example", Keepalive: 16}
+	lua := &nginxconf.Upstream{Name: "example", Balancer: true}
 	tests := []struct {
 		name    string
 		rule    rule

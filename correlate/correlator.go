@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/nginxconf"
 )
 
 // Options tune burst detection.
@@ -35,7 +36,7 @@ type Options struct {
 	FalseBurstsPerDay float64
 	// Upstreams from nginx.conf, when given: exact peer-to-group mapping and
 	// the settings (keepalive, max_fails) the rules reason about.
-	Upstreams []logparse.Upstream
+	Upstreams []nginxconf.Upstream
 }
 
 func (o *Options) defaults() {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/nginxconf"
 )
 
 // maxPeers bounds the peers and group names remembered; past it new
@@ -19,11 +20,11 @@ type groups struct {
 	parent map[string]string
 	named  map[string]string // root -> group name, when one is known
 	conf   map[string]string // peer -> group from nginx.conf
-	info   map[string]logparse.Upstream
+	info   map[string]nginxconf.Upstream
 }
 
-func newGroups(ups []logparse.Upstream) *groups {
-	g := &groups{parent: map[string]string{}, named: map[string]string{}, conf: map[string]string{}, info: map[string]logparse.Upstream{}}
+func newGroups(ups []nginxconf.Upstream) *groups {
+	g := &groups{parent: map[string]string{}, named: map[string]string{}, conf: map[string]string{}, info: map[string]nginxconf.Upstream{}}
 	for _, u := range ups {
 		g.info[u.Name] = u
 		g.add(u.Name)
@@ -228,10 +229,10 @@ func (g *groups) members(root string) []string {
 }
 
 // config returns what nginx.conf said about the group, if anything.
-func (g *groups) config(root string) (logparse.Upstream, bool) {
+func (g *groups) config(root string) (nginxconf.Upstream, bool) {
 	if n, ok := g.named[root]; ok {
 		u, ok := g.info[n]
 		return u, ok
 	}
-	return logparse.Upstream{}, false
+	return nginxconf.Upstream{}, false
 }
