@@ -1,9 +1,14 @@
 package nginxconf
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 )
 
 // maxIncludeDepth bounds include nesting, so that a file including itself
@@ -14,27 +19,164 @@ const maxIncludeDepth = 16
 // (globs relative to the main file's folder, as nginx resolves them against
 // its prefix), and returns the directives with every include replaced by
 // what it names: the tree nginx itself sees. Each directive keeps the file
-// and line it came from.
+// and line it came from. The first syntax error ends it.
 func Load(path string) ([]Directive, error) {
-	return loadFile(path, filepath.Dir(path), 0)
+	l := loader{src: diskFiles{}, root: filepath.Dir(path)}
+	ds, err := l.load(path, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(l.problems) > 0 {
+		return nil, l.problems[0]
+	}
+	return ds, nil
 }
 
-func loadFile(path, root string, depth int) ([]Directive, error) {
+// Config is a configuration read for an audit: the tree, the files it came
+// from and the syntax problems a lenient read stepped over.
+type Config struct {
+	Directives []Directive
+	Files      []string
+	Problems   []Problem
+	// Missing lists includes that matched no file (a dump holds only the
+	// files nginx read; a pasted config often names files not pasted).
+	Missing []Problem
+}
+
+// LoadLenient reads path as Load does, but steps over syntax errors (see
+// ParseLenient) and recovers blocks left open: an http, server or upstream
+// block can only stand where nginx allows it, so one found inside, say, an
+// unclosed upstream block closes that block first.
+func LoadLenient(path string) (*Config, error) {
+	return loadLenient(diskFiles{}, path)
+}
+
+// LoadDump reads the output of "nginx -T": each file follows a
+// "# configuration file PATH:" line, the main file first. Includes are
+// matched against the files in the dump.
+func LoadDump(r io.Reader) (*Config, error) {
+	files, order, err := splitDump(r)
+	if err != nil {
+		return nil, err
+	}
+	return loadLenient(files, order[0])
+}
+
+func loadLenient(src fileSource, path string) (*Config, error) {
+	l := loader{src: src, root: filepath.Dir(path), lenient: true}
+	ds, err := l.load(path, 0)
+	if err != nil {
+		return nil, err
+	}
+	ds = hoist(ds, "main", &l.problems)
+	return &Config{Directives: ds, Files: l.files, Problems: l.problems, Missing: l.missing}, nil
+}
+
+// fileSource is where a loader reads files: the disk, or a dump.
+type fileSource interface {
+	read(path string) ([]byte, error)
+	glob(pattern string) ([]string, error)
+}
+
+type diskFiles struct{}
+
+func (diskFiles) read(path string) ([]byte, error)      { return os.ReadFile(path) }
+func (diskFiles) glob(pattern string) ([]string, error) { return filepath.Glob(pattern) }
+
+type dumpFiles map[string]string
+
+func (d dumpFiles) read(path string) ([]byte, error) {
+	text, ok := d[path]
+	if !ok {
+		return nil, fmt.Errorf("%s: not in the dump", path)
+	}
+	return []byte(text), nil
+}
+
+func (d dumpFiles) glob(pattern string) ([]string, error) {
+	var out []string
+	for name := range d {
+		ok, err := filepath.Match(pattern, name)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out) // as glob(3) orders them
+	return out, nil
+}
+
+const dumpMarker = "# configuration file "
+
+// splitDump cuts nginx -T output into its files. The lines nginx -t prints
+// before the first file ("nginx: the configuration file … syntax is ok")
+// are skipped.
+func splitDump(r io.Reader) (dumpFiles, []string, error) {
+	files := dumpFiles{}
+	var order []string
+	var cur *strings.Builder
+	flush := func() {
+		if cur != nil {
+			files[order[len(order)-1]] = cur.String()
+		}
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 16<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if name, ok := strings.CutPrefix(line, dumpMarker); ok && strings.HasSuffix(name, ":") {
+			flush()
+			order = append(order, strings.TrimSuffix(name, ":"))
+			cur = &strings.Builder{}
+			continue
+		}
+		if cur != nil {
+			cur.WriteString(line)
+			cur.WriteByte('\n')
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, err
+	}
+	flush()
+	if len(order) == 0 {
+		return nil, nil, errors.New(`not an "nginx -T" dump: no "# configuration file …:" line`)
+	}
+	return files, order, nil
+}
+
+type loader struct {
+	src      fileSource
+	root     string
+	lenient  bool
+	files    []string
+	problems []Problem
+	missing  []Problem
+}
+
+func (l *loader) load(path string, depth int) ([]Directive, error) {
 	if depth > maxIncludeDepth {
 		return nil, fmt.Errorf("%s: includes nested too deep", path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := l.src.read(path)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := Parse(path, string(data))
-	if err != nil {
+	l.files = append(l.files, path)
+	var ds []Directive
+	if l.lenient {
+		var problems []Problem
+		ds, problems = ParseLenient(path, string(data))
+		l.problems = append(l.problems, problems...)
+	} else if ds, err = Parse(path, string(data)); err != nil {
 		return nil, err
 	}
-	return expand(ds, root, depth)
+	return l.expand(ds, depth)
 }
 
-func expand(ds []Directive, root string, depth int) ([]Directive, error) {
+func (l *loader) expand(ds []Directive, depth int) ([]Directive, error) {
 	out := make([]Directive, 0, len(ds))
 	for _, d := range ds {
 		if d.Name() == "include" {
@@ -43,14 +185,17 @@ func expand(ds []Directive, root string, depth int) ([]Directive, error) {
 			}
 			pat := d.Args[1]
 			if !filepath.IsAbs(pat) {
-				pat = filepath.Join(root, pat)
+				pat = filepath.Join(l.root, pat)
 			}
-			matches, err := filepath.Glob(pat)
+			matches, err := l.src.glob(pat)
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: %w", d.File, d.Line, err)
 			}
+			if len(matches) == 0 && !strings.ContainsAny(pat, "*?[") {
+				l.missing = append(l.missing, Problem{File: d.File, Line: d.Line, Msg: "include " + d.Args[1] + ": no such file"})
+			}
 			for _, m := range matches {
-				inner, err := loadFile(m, root, depth+1)
+				inner, err := l.load(m, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -59,7 +204,7 @@ func expand(ds []Directive, root string, depth int) ([]Directive, error) {
 			continue
 		}
 		if len(d.Block) > 0 {
-			inner, err := expand(d.Block, root, depth)
+			inner, err := l.expand(d.Block, depth)
 			if err != nil {
 				return nil, err
 			}
@@ -68,4 +213,72 @@ func expand(ds []Directive, root string, depth int) ([]Directive, error) {
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// allowedIn says in which blocks nginx accepts the blocks that structure a
+// configuration.
+var allowedIn = map[string][]string{
+	"events":   {"main"},
+	"http":     {"main"},
+	"stream":   {"main"},
+	"server":   {"http", "stream"},
+	"upstream": {"http", "stream"},
+}
+
+// hoist moves a structuring block that stands where nginx does not allow it
+// (and every directive after it) out to the enclosing block: the repair of
+// a block whose closing brace was lost in a paste. kind is the block ds is
+// the body of.
+func hoist(ds []Directive, kind string, problems *[]Problem) []Directive {
+	out, _ := hoistIn(ds, kind, nil, problems)
+	return out
+}
+
+// hoistIn returns the body that stays in a block of this kind and the
+// directives that must move out of it.
+func hoistIn(ds []Directive, kind string, outer []string, problems *[]Problem) (stay, moved []Directive) {
+	chain := append(append([]string{}, outer...), kind)
+	for i := 0; i < len(ds); i++ {
+		d := ds[i]
+		if parents, ok := allowedIn[d.Name()]; ok && d.Block != nil && !contains(parents, kind) && anyIn(parents, outer) {
+			*problems = append(*problems, Problem{File: d.File, Line: d.Line,
+				Msg: fmt.Sprintf("%q block inside %q: the %s block was not closed before it (read as closed there)", d.Name(), kind, kind)})
+			return stay, ds[i:]
+		}
+		if d.Block != nil && d.Lua == "" && len(d.Block) > 0 {
+			body, out := hoistIn(d.Block, d.Name(), chain, problems)
+			if body == nil {
+				body = []Directive{} // still a block, now an empty one
+			}
+			d.Block = body
+			stay = append(stay, d)
+			if len(out) > 0 {
+				// What left the inner block continues in this one.
+				rest := append(append([]Directive{}, out...), ds[i+1:]...)
+				more, up := hoistIn(rest, kind, outer, problems)
+				return append(stay, more...), up
+			}
+			continue
+		}
+		stay = append(stay, d)
+	}
+	return stay, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func anyIn(list, chain []string) bool {
+	for _, v := range list {
+		if contains(chain, v) {
+			return true
+		}
+	}
+	return false
 }
