@@ -29,7 +29,7 @@ var UpstreamNoKeepalive = &Rule{
 			for _, pr := range proxies {
 				related = append(related, at(pr.D))
 			}
-			fix = append(fix, "In each location that proxies to it ("+locations(related)+"): \"proxy_http_version 1.1;\" and \"proxy_set_header Connection \\\"\\\";\", or keepalive stays unused.")
+			fix = append(fix, "In each location that proxies to it ("+locations(related)+"): \"proxy_http_version 1.1;\" and 'proxy_set_header Connection \"\";', or keepalive stays unused.")
 			p.Report(upstreamAt(u), fmt.Sprintf("%s has no keepalive: every request opens a new connection to its peers (nginx before 1.29.7; pass --nginx-version if newer).", groupWord(u)), fix, related...)
 		}
 	},

@@ -51,15 +51,24 @@ func LoadLenient(path string) (*Config, error) {
 	return loadLenient(diskFiles{}, path)
 }
 
-// LoadDump reads the output of "nginx -T": each file follows a
-// "# configuration file PATH:" line, the main file first. Includes are
-// matched against the files in the dump.
-func LoadDump(r io.Reader) (*Config, error) {
-	files, order, err := splitDump(r)
+// LoadReader reads a configuration from a stream, leniently: the output
+// of "nginx -T" (each file after a "# configuration file PATH:" line, the
+// main file first, includes matched against the files in the dump), or a
+// single file's text, named name, whose includes are then not available.
+func LoadReader(name string, r io.Reader) (*Config, error) {
+	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
-	return loadLenient(files, order[0])
+	text := string(data)
+	if strings.HasPrefix(text, dumpMarker) || strings.Contains(text, "\n"+dumpMarker) {
+		files, order, err := splitDump(strings.NewReader(text))
+		if err != nil {
+			return nil, err
+		}
+		return loadLenient(files, order[0])
+	}
+	return loadLenient(dumpFiles{name: text}, name)
 }
 
 func loadLenient(src fileSource, path string) (*Config, error) {
