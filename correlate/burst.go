@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/badgw/badgw/diagnose"
 	"github.com/badgw/badgw/logparse"
 )
 
@@ -86,7 +87,7 @@ type Burst struct {
 	// (KindErrorLog), which has no requests.
 	ErrorLines   int
 	Impact       Impact // who was hit
-	Causes       []Cause
+	Causes       []diagnose.Cause
 	Samples      []Sample
 	ErrorSamples []Sample
 	Open         bool
@@ -139,7 +140,7 @@ func (b *Burst) JoinRate() float64 {
 }
 
 // TopCause returns the most likely cause, or nil.
-func (b *Burst) TopCause() *Cause {
+func (b *Burst) TopCause() *diagnose.Cause {
 	if len(b.Causes) == 0 {
 		return nil
 	}

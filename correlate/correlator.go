@@ -570,7 +570,7 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 		tr.narrow(b.Start, b.End.Add(time.Second-1))
 	}
 	c.collectEvents(tr, &b)
-	b.Causes = explain(&b, tr, c.env(tr))
+	b.Causes = c.explain(&b, tr)
 	return b, true
 }
 
@@ -688,12 +688,6 @@ func (c *Correlator) collectEvents(tr *tracker, b *Burst) {
 	b.ErrorSamples = tr.errorSamples()
 }
 
-// env gathers what the rules know beyond the burst itself.
-func (c *Correlator) env(tr *tracker) ruleEnv {
-	u, ok := c.groups.config(tr.root)
-	return ruleEnv{conf: u, hasConf: ok, gap: c.opts.Gap}
-}
-
 // Snapshot returns a copy of the analysis so far, safe to hand to another
 // goroutine. Open bursts are included, explained with what is known now.
 func (c *Correlator) Snapshot() Snapshot {
@@ -712,7 +706,7 @@ func (c *Correlator) Snapshot() Snapshot {
 		b.Open = true
 		b.Categories = tr.categoryCounts()
 		b.ErrorSamples = tr.errorSamples()
-		b.Causes = explain(&b, tr, c.env(tr))
+		b.Causes = c.explain(&b, tr)
 		open = append(open, b)
 	}
 	sortBursts(open)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/diagnose"
 	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
@@ -212,9 +213,9 @@ func describe(bs []correlate.Burst) string {
 // timings still say whether the 502s never connected or got no response.
 func TestAccessLogOnly(t *testing.T) {
 	for scenario, want := range map[string]string{
-		"peer-refused":   correlate.CauseConnectFailed,
-		"backend-hangup": correlate.CauseNoResponse,
-		"keepalive-race": correlate.CauseNoResponse,
+		"peer-refused":   diagnose.CauseConnectFailed,
+		"backend-hangup": diagnose.CauseNoResponse,
+		"keepalive-race": diagnose.CauseNoResponse,
 	} {
 		dir := filepath.Join("..", "fixtures", scenario)
 		conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))

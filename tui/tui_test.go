@@ -19,6 +19,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/diagnose"
 	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
@@ -158,7 +159,7 @@ func TestKeys(t *testing.T) {
 func TestControlSequencesStripped(t *testing.T) {
 	snap := pipeline.Snapshot{Snapshot: correlate.Snapshot{Bursts: []correlate.Burst{{
 		ID: 1, Group: "evil\x1b]0;owned\x07group", Start: time.Unix(0, 0), End: time.Unix(5, 0), BadGateway: 5, Requests: 5,
-		Causes:  []correlate.Cause{{ID: "unknown", Summary: "sum\x1b[2Jmary", Fix: "fix"}},
+		Causes:  []diagnose.Cause{{ID: "unknown", Summary: "sum\x1b[2Jmary", Fix: "fix"}},
 		Samples: []correlate.Sample{{Source: "a.log", Line: 1, Text: "GET /\x1b[31mred"}},
 	}}}}
 	var m tea.Model = New(Options{Plain: true})

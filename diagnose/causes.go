@@ -1,4 +1,7 @@
-package correlate
+// Package diagnose ranks the likely causes of a burst from its evidence:
+// what the access and error logs showed and what nginx.conf says about the
+// group. Each rule documents its confidence formula.
+package diagnose
 
 import (
 	"fmt"
@@ -45,32 +48,34 @@ const (
 	CauseUnknown             = "unknown"
 )
 
-// ruleEnv is what the rules know besides the burst: nginx.conf, if given.
-type ruleEnv struct {
-	conf    nginxconf.Upstream
-	hasConf bool
-	gap     time.Duration
-}
-
-// ruleInput bundles a burst and its tracker for the rules.
+// ruleInput is what a rule reads.
 type ruleInput struct {
-	b   *Burst
-	t   *tracker
-	env ruleEnv
+	ev *Evidence
 }
 
-func (in ruleInput) cat(c logparse.Category) int { return in.t.categories[c] }
+// hasConf reports whether nginx.conf described the burst's group.
+func (in ruleInput) hasConf() bool { return in.ev.Conf != nil }
+
+// conf is the group's upstream block, the zero block when unknown.
+func (in ruleInput) conf() nginxconf.Upstream {
+	if in.ev.Conf == nil {
+		return nginxconf.Upstream{}
+	}
+	return *in.ev.Conf
+}
+
+func (in ruleInput) cat(c logparse.Category) int { return in.ev.Categories[c] }
 
 // share is n over the burst's bad responses, capped at 1.
 func (in ruleInput) share(n int) float64 {
-	if in.t.bad == 0 {
+	if in.ev.Bad == 0 {
 		return 0
 	}
-	return min(1, float64(n)/float64(in.t.bad))
+	return min(1, float64(n)/float64(in.ev.Bad))
 }
 
 func (in ruleInput) window() string {
-	return fmt.Sprintf("%s–%s", in.b.Start.Format("15:04:05"), in.b.End.Format("15:04:05"))
+	return fmt.Sprintf("%s–%s", in.ev.Start.Format("15:04:05"), in.ev.End.Format("15:04:05"))
 }
 
 // peerList names the peers that logged events of the categories, busiest
@@ -78,7 +83,7 @@ func (in ruleInput) window() string {
 func (in ruleInput) peerList(cats ...logparse.Category) string {
 	counts := map[string]int{}
 	for _, c := range cats {
-		for _, p := range in.t.peersOf(c) {
+		for _, p := range in.ev.CatPeers[c] {
 			if p.Key != "" {
 				counts[p.Key] += p.N
 			}
@@ -92,7 +97,7 @@ func (in ruleInput) peerList(cats ...logparse.Category) string {
 		}
 	}
 	if len(names) == 0 {
-		return "the peers of " + in.b.Group
+		return "the peers of " + in.ev.Group
 	}
 	return strings.Join(names, ", ")
 }
@@ -107,10 +112,10 @@ var rules = []rule{
 	connectFailed, noResponse,
 }
 
-// explain runs the rules and returns the causes that apply, most likely
+// Explain runs the rules and returns the causes that apply, most likely
 // first; "unknown" when nothing reaches a confidence of 0.3.
-func explain(b *Burst, t *tracker, env ruleEnv) []Cause {
-	in := ruleInput{b: b, t: t, env: env}
+func Explain(ev Evidence) []Cause {
+	in := ruleInput{ev: &ev}
 	var out []Cause
 	for _, r := range rules {
 		if c, ok := r(in); ok {
@@ -125,9 +130,9 @@ func explain(b *Burst, t *tracker, env ruleEnv) []Cause {
 	return out
 }
 
-func failTimeout(env ruleEnv) (time.Duration, string) {
-	if env.hasConf && len(env.conf.Servers) > 0 {
-		s := env.conf.Servers[0]
+func failTimeout(in ruleInput) (time.Duration, string) {
+	if in.hasConf() && len(in.conf().Servers) > 0 {
+		s := in.conf().Servers[0]
 		if d, err := time.ParseDuration(s.FailTimeout); err == nil {
 			return d, fmt.Sprintf("max_fails=%d fail_timeout=%s", s.MaxFails, s.FailTimeout)
 		}
@@ -139,42 +144,42 @@ func failTimeout(env ruleEnv) (time.Duration, string) {
 // in $upstream_addr). Confidence 0.5 + 0.4 × share of bad responses showing
 // it, + 0.1 when the burst lasts about fail_timeout (peers come back then).
 func allPeersDown(in ruleInput) (Cause, bool) {
-	if !in.b.Kind.failsRequests() {
+	if !in.ev.FailsRequests {
 		return Cause{}, false
 	}
 	nl := in.cat(logparse.CatNoLiveUpstreams)
-	n := max(nl, in.t.groupNamed)
+	n := max(nl, in.ev.GroupNamed)
 	if in.share(n) < 0.2 {
 		return Cause{}, false
 	}
-	ft, ftText := failTimeout(in.env)
+	ft, ftText := failTimeout(in)
 	conf := 0.5 + 0.4*in.share(n)
-	d := in.b.Duration()
+	d := in.ev.Duration()
 	if d >= ft-3*time.Second && d <= 2*ft+3*time.Second {
 		conf += 0.1
 	}
 	ev := []string{fmt.Sprintf("%d× \"no live upstreams\" in error.log", nl)}
-	if in.b.Kind == Kind502 {
-		ev = append(ev, fmt.Sprintf("%d of %d 502s logged the group name %q as $upstream_addr", in.t.groupNamed, in.t.bad, in.b.Group))
+	if in.ev.Is502 {
+		ev = append(ev, fmt.Sprintf("%d of %d 502s logged the group name %q as $upstream_addr", in.ev.GroupNamed, in.ev.Bad, in.ev.Group))
 	}
 	ev = append(ev, fmt.Sprintf("burst lasted %s; peers marked down return after fail_timeout (%s)", words.Duration(d), ftText))
 	var why []string
-	if p := in.t.preludeFailures; p.attempts500 > 0 || p.attempts5xx > 0 {
-		ev = append(ev, fmt.Sprintf("in the 15s before: %d upstream 5xx answers (%d of them 500) counted as peer failures", p.attempts5xx, p.attempts500))
-		if p.attempts500 > 0 {
+	if in.ev.Prelude500 > 0 || in.ev.Prelude5xx > 0 {
+		ev = append(ev, fmt.Sprintf("in the 15s before: %d upstream 5xx answers (%d of them 500) counted as peer failures", in.ev.Prelude5xx, in.ev.Prelude500))
+		if in.ev.Prelude500 > 0 {
 			why = append(why, "HTTP 500 answers (proxy_next_upstream lists http_500, so each one counts as a failure)")
 		}
 	}
-	if n := in.t.preludeEvents[logparse.CatPeerDisabled] + in.t.categories[logparse.CatPeerDisabled]; n > 0 {
+	if n := in.ev.Prelude[logparse.CatPeerDisabled] + in.ev.Categories[logparse.CatPeerDisabled]; n > 0 {
 		ev = append(ev, fmt.Sprintf("%d× \"upstream server temporarily disabled\" (a peer reached max_fails)", n))
 	}
 	for _, c := range []logparse.Category{logparse.CatConnectRefused, logparse.CatConnectTimeout, logparse.CatReadTimeout, logparse.CatPrematureClose, logparse.CatConnReset, logparse.CatAddrUnavailable} {
-		if n := in.t.preludeEvents[c] + in.t.categories[c]; n > 0 {
+		if n := in.ev.Prelude[c] + in.ev.Categories[c]; n > 0 {
 			ev = append(ev, fmt.Sprintf("%d× %s around the burst", n, c))
 			why = append(why, c.String())
 		}
 	}
-	for _, ch := range in.b.Chains {
+	for _, ch := range in.ev.Chains {
 		if strings.Contains(ch.Key, ", ") {
 			why = append(why, "retried 5xx answers (chains such as \""+ch.Key+"\")")
 			break
@@ -187,14 +192,14 @@ func allPeersDown(in ruleInput) (Cause, bool) {
 	// Behind a Lua balancer the only "peer" nginx itself tracks is the
 	// 0.0.0.1 placeholder: it is marked down when the balancer set no peer,
 	// so lua_balancer is the better explanation.
-	if lb := in.cat(logparse.CatLuaBalancer) + in.t.placeholder; lb > 0 || in.env.conf.Balancer {
+	if lb := in.cat(logparse.CatLuaBalancer) + in.ev.Placeholder; lb > 0 || in.conf().Balancer {
 		conf *= 0.6
 		markedBy = "the balancer_by_lua placeholder peer failed (see lua_balancer)"
 	}
 	return Cause{
 		ID: CauseAllPeersDown, Confidence: min(conf, 0.99),
 		Summary: fmt.Sprintf("Every peer of upstream %s was marked down (%s), so nginx answered %d requests with 502 \"no live upstreams\" during %s. What marked them down: %s.",
-			in.b.Group, ftText, in.t.bad, in.window(), markedBy),
+			in.ev.Group, ftText, in.ev.Bad, in.window(), markedBy),
 		Evidence: ev,
 		Fix: "Find out why the peers failed (the evidence says what marked them down), then make one bad minute not take the whole group out: " +
 			"`server ADDR max_fails=3 fail_timeout=5s;` per peer; drop `http_500` (and `http_502 http_503 http_504` unless they mean the peer is dead) from `proxy_next_upstream` so application errors do not mark peers down; " +
@@ -219,12 +224,12 @@ func dedupe(s []string) []string {
 // multi-try chain, at most 0.85.
 func retryAmplification(in ruleInput) (Cause, bool) {
 	multi := 0
-	for _, c := range in.b.Chains {
+	for _, c := range in.ev.Chains {
 		if strings.Contains(c.Key, ", ") {
 			multi += c.N
 		}
 	}
-	apr := in.b.AttemptsPerRequest()
+	apr := in.ev.AttemptsPerRequest()
 	if apr < 1.2 && in.share(multi) < 0.3 {
 		return Cause{}, false
 	}
@@ -232,10 +237,10 @@ func retryAmplification(in ruleInput) (Cause, bool) {
 	return Cause{
 		ID: CauseRetryAmplification, Confidence: conf,
 		Summary: fmt.Sprintf("proxy_next_upstream retried failing requests on other peers: %.2f upstream attempts per client request on %s during %s, multiplying load on the peers that were still up.",
-			apr, in.b.Group, in.window()),
+			apr, in.ev.Group, in.window()),
 		Evidence: []string{
-			fmt.Sprintf("%d attempts for %d requests", in.b.Attempts, in.b.Requests),
-			fmt.Sprintf("%d of %d bad responses went through several peers", multi, in.t.bad),
+			fmt.Sprintf("%d attempts for %d requests", in.ev.Attempts, in.ev.Requests),
+			fmt.Sprintf("%d of %d bad responses went through several peers", multi, in.ev.Bad),
 		},
 		Fix: "Bound retries: `proxy_next_upstream_tries 2;` and `proxy_next_upstream_timeout 5s;`; retry only on `error timeout` (not `http_500 http_502 http_503 http_504`) unless those answers really mean the peer is unusable.",
 	}, true
@@ -247,15 +252,15 @@ func retryAmplification(in ruleInput) (Cause, bool) {
 // were all marked down scores 0.35.
 func noKeepalive(in ruleInput) (Cause, bool) {
 	addr := in.cat(logparse.CatAddrUnavailable)
-	connectFailures := in.cat(logparse.CatConnectRefused) + in.cat(logparse.CatConnectTimeout) + in.cat(logparse.CatNoLiveUpstreams) + in.t.groupNamed
+	connectFailures := in.cat(logparse.CatConnectRefused) + in.cat(logparse.CatConnectTimeout) + in.cat(logparse.CatNoLiveUpstreams) + in.ev.GroupNamed
 	var conf float64
 	switch {
 	case addr > 0:
 		conf = 0.6 + 0.3*in.share(addr)
-	case in.env.hasConf && in.env.conf.Keepalive == 0 && !in.env.conf.Balancer && connectFailures > 0:
+	case in.hasConf() && in.conf().Keepalive == 0 && !in.conf().Balancer && connectFailures > 0:
 		// Refusals alone point at the peer more than at churn.
 		conf = 0.25
-		if in.cat(logparse.CatNoLiveUpstreams)+in.t.groupNamed+in.cat(logparse.CatConnectTimeout) > 0 {
+		if in.cat(logparse.CatNoLiveUpstreams)+in.ev.GroupNamed+in.cat(logparse.CatConnectTimeout) > 0 {
 			conf = 0.35
 		}
 	default:
@@ -265,12 +270,12 @@ func noKeepalive(in ruleInput) (Cause, bool) {
 	if addr > 0 {
 		ev = append(ev, fmt.Sprintf("%d× errno 99 (Cannot assign requested address: ephemeral ports exhausted)", addr))
 	}
-	if in.env.hasConf {
-		ev = append(ev, fmt.Sprintf("upstream %s in nginx.conf has no keepalive directive", in.env.conf.Name))
+	if in.hasConf() {
+		ev = append(ev, fmt.Sprintf("upstream %s in nginx.conf has no keepalive directive", in.conf().Name))
 	}
 	return Cause{
 		ID: CauseNoKeepalive, Confidence: conf,
-		Summary:  fmt.Sprintf("Upstream %s opens a new TCP connection for every request (no upstream keepalive): connection churn makes connects fail under load and leaves sockets in TIME_WAIT.", in.b.Group),
+		Summary:  fmt.Sprintf("Upstream %s opens a new TCP connection for every request (no upstream keepalive): connection churn makes connects fail under load and leaves sockets in TIME_WAIT.", in.ev.Group),
 		Evidence: ev,
 		Fix:      "In the upstream block: `keepalive 32;` (raise it if 502s persist; one report needed 200). In the location: `proxy_http_version 1.1;` and `proxy_set_header Connection \"\";`, or nginx keeps closing the connections.",
 	}, true
@@ -279,13 +284,13 @@ func noKeepalive(in ruleInput) (Cause, bool) {
 // abruptPeers names the peers that closed or reset connections.
 func (in ruleInput) abruptPeers() string {
 	var names []string
-	for p := range in.t.abruptPeerFirst {
+	for p := range in.ev.AbruptFirst {
 		if p != "" {
 			names = append(names, p)
 		}
 	}
 	if len(names) == 0 {
-		return "the peers of " + in.b.Group
+		return "the peers of " + in.ev.Group
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
@@ -302,13 +307,13 @@ func (in ruleInput) abrupt() int {
 // the requests in flight, so it takes two or more cuts in the 5 s up to
 // the first refusal (a second after it, for the same log second).
 func (in ruleInput) crashed() (string, time.Time, bool) {
-	for peer, abrupt := range in.t.abruptPeerFirst {
-		refused, ok := in.t.errnoPeerFirst[peer]
+	for peer, abrupt := range in.ev.AbruptFirst {
+		refused, ok := in.ev.RefusedFirst[peer]
 		if !ok || refused.Before(abrupt) || refused.Sub(abrupt) > 5*time.Second {
 			continue
 		}
 		cut := 0
-		for _, at := range in.t.abruptTimes[peer] {
+		for _, at := range in.ev.AbruptTimes[peer] {
 			if !at.Before(refused.Add(-5*time.Second)) && !at.After(refused.Add(time.Second)) {
 				cut++
 			}
@@ -328,20 +333,20 @@ func (in ruleInput) crashed() (string, time.Time, bool) {
 // refused; halved after a crash.
 func keepaliveRace(in ruleInput) (Cause, bool) {
 	ab := in.abrupt()
-	if ab == 0 || !in.b.Kind.failsRequests() {
+	if ab == 0 || !in.ev.FailsRequests {
 		return Cause{}, false
 	}
 	conf := 0.35
-	if in.env.hasConf && in.env.conf.Keepalive > 0 {
+	if in.hasConf() && in.conf().Keepalive > 0 {
 		conf += 0.2
 	}
 	switch {
-	case in.b.Share() <= 0.2:
+	case in.ev.Share() <= 0.2:
 		conf += 0.15
-	case in.b.Share() > 0.5:
+	case in.ev.Share() > 0.5:
 		conf -= 0.15 // a race loses a few requests, not most of them
 	}
-	nonIdem := in.t.methods["POST"] + in.t.methods["PATCH"]
+	nonIdem := in.ev.Methods["POST"] + in.ev.Methods["PATCH"]
 	if in.share(nonIdem) >= 0.5 {
 		conf += 0.1
 	}
@@ -354,10 +359,10 @@ func keepaliveRace(in ruleInput) (Cause, bool) {
 	return Cause{
 		ID: CauseKeepaliveRace, Confidence: conf,
 		Summary: fmt.Sprintf("%s closed idle keep-alive connections just as nginx reused them: %d premature closes/resets, %.1f%% of requests failed during %s. Non-idempotent requests (POST) are not retried, so they surface as 502.",
-			in.abruptPeers(), ab, 100*in.b.Share(), in.window()),
+			in.abruptPeers(), ab, 100*in.ev.Share(), in.window()),
 		Evidence: []string{
 			fmt.Sprintf("%d× premature_close, %d× conn_reset, %d× broken_pipe", in.cat(logparse.CatPrematureClose), in.cat(logparse.CatConnReset), in.cat(logparse.CatBrokenPipe)),
-			fmt.Sprintf("%d of %d bad requests were POST/PATCH", nonIdem, in.t.bad),
+			fmt.Sprintf("%d of %d bad requests were POST/PATCH", nonIdem, in.ev.Bad),
 		},
 		Fix: "Make nginx give up idle upstream connections before the backend does: in the upstream block set `keepalive_timeout` below the backend's idle timeout (backend 5s → `keepalive_timeout 4s;`), or raise the backend's idle/keep-alive timeout above nginx's (60s by default).",
 	}, true
@@ -377,7 +382,7 @@ func peerRefused(in ruleInput) (Cause, bool) {
 	return Cause{
 		ID: CausePeerRefused, Confidence: conf,
 		Summary: fmt.Sprintf("%s refused connections (errno 111: nothing listening) during %s: %s for %s.",
-			in.peerList(logparse.CatConnectRefused), in.window(), words.Count(n, "refusal"), words.Count(in.t.bad, "bad response")),
+			in.peerList(logparse.CatConnectRefused), in.window(), words.Count(n, "refusal"), words.Count(in.ev.Bad, "bad response")),
 		Evidence: []string{fmt.Sprintf("%d× connect() failed (111: Connection refused)", n)},
 		Fix:      "Check the service on that peer (process down or restarting, wrong port, listen backlog full: raise it and net.core.somaxconn). With several peers, keep `proxy_next_upstream error timeout;` so another peer is tried, and `max_fails`/`fail_timeout` (not 0) so a dead peer is skipped.",
 	}, true
@@ -393,10 +398,10 @@ func backendCrash(in ruleInput) (Cause, bool) {
 	return Cause{
 		ID: CauseBackendCrash, Confidence: 0.85,
 		Summary: fmt.Sprintf("%s crashed or was restarted at %s: it cut off in-flight responses, then refused connections until %s.",
-			peer, at.Format("15:04:05"), in.b.End.Format("15:04:05")),
+			peer, at.Format("15:04:05"), in.ev.End.Format("15:04:05")),
 		Evidence: []string{
 			fmt.Sprintf("%d× premature close / reset, first at %s", in.abrupt(), at.Format("15:04:05")),
-			fmt.Sprintf("%d× connection refused, first at %s", in.cat(logparse.CatConnectRefused), in.t.errnoPeerFirst[peer].Format("15:04:05")),
+			fmt.Sprintf("%d× connection refused, first at %s", in.cat(logparse.CatConnectRefused), in.ev.RefusedFirst[peer].Format("15:04:05")),
 		},
 		Fix: "Look at the backend at that moment (its own log, the OOM killer in `dmesg`, the service manager's restarts). Restart gracefully (stop accepting, drain, then exit), and run more than one peer so `proxy_next_upstream error timeout` can retry elsewhere.",
 	}, true
@@ -409,17 +414,17 @@ func backendCrash(in ruleInput) (Cause, bool) {
 // at most 1) × share of bad responses showing it; 0 after a crash.
 func backendHangup(in ruleInput) (Cause, bool) {
 	ab := in.abrupt()
-	if ab == 0 || !in.b.Kind.failsRequests() {
+	if ab == 0 || !in.ev.FailsRequests {
 		return Cause{}, false
 	}
 	if _, _, ok := in.crashed(); ok {
 		return Cause{}, false
 	}
-	conf := 0.4 + 0.5*min(1, in.b.Share()/0.5)*in.share(ab)
+	conf := 0.4 + 0.5*min(1, in.ev.Share()/0.5)*in.share(ab)
 	return Cause{
 		ID: CauseBackendHangup, Confidence: conf,
 		Summary: fmt.Sprintf("%s accepted connections and closed or reset them without answering during %s: %d of %d requests failed (%.0f%%), and nothing was refused, so the process stayed up.",
-			in.abruptPeers(), in.window(), in.t.bad, in.b.Requests, 100*in.b.Share()),
+			in.abruptPeers(), in.window(), in.ev.Bad, in.ev.Requests, 100*in.ev.Share()),
 		Evidence: []string{
 			fmt.Sprintf("%d× premature_close, %d× conn_reset, %d× broken_pipe", in.cat(logparse.CatPrematureClose), in.cat(logparse.CatConnReset), in.cat(logparse.CatBrokenPipe)),
 			fmt.Sprintf("%d× connection refused", in.cat(logparse.CatConnectRefused)),
@@ -435,7 +440,7 @@ func upstreamTimeout(in ruleInput) (Cause, bool) {
 	n := in.cat(logparse.CatReadTimeout) + in.cat(logparse.CatConnectTimeout) + in.cat(logparse.CatSendTimeout)
 	var conf float64
 	switch {
-	case in.b.Kind == Kind504:
+	case in.ev.Is504:
 		conf = 0.6 + 0.35*in.share(n)
 	case n > 0:
 		conf = 0.2 + 0.3*in.share(n)
@@ -448,7 +453,7 @@ func upstreamTimeout(in ruleInput) (Cause, bool) {
 			in.peerList(logparse.CatReadTimeout, logparse.CatConnectTimeout, logparse.CatSendTimeout), in.window(), n),
 		Evidence: []string{
 			fmt.Sprintf("%d× read_timeout, %d× connect_timeout, %d× send_timeout", in.cat(logparse.CatReadTimeout), in.cat(logparse.CatConnectTimeout), in.cat(logparse.CatSendTimeout)),
-			fmt.Sprintf("%d requests answered 504", in.b.GatewayTimeout),
+			fmt.Sprintf("%d requests answered 504", in.ev.GatewayTimeout),
 		},
 		Fix: "Find what made the backend slow (its latency, database, GC). Raise `proxy_read_timeout` only if such slowness is legitimate; `proxy_connect_timeout` should stay short (a few seconds).",
 	}, true
@@ -479,17 +484,17 @@ func badUpstreamResponse(in ruleInput) (Cause, bool) {
 // luaBalancer: balancer_by_lua set no usable peer. 0.5 + 0.45 × share of
 // balancer errors and 0.0.0.1 placeholder peers.
 func luaBalancer(in ruleInput) (Cause, bool) {
-	n := max(in.cat(logparse.CatLuaBalancer), in.t.placeholder)
+	n := max(in.cat(logparse.CatLuaBalancer), in.ev.Placeholder)
 	if n == 0 {
 		return Cause{}, false
 	}
 	return Cause{
 		ID: CauseLuaBalancer, Confidence: 0.5 + 0.45*in.share(n),
 		Summary: fmt.Sprintf("The Lua balancer of %s picked no usable peer during %s: %d balancer errors, %d requests sent to the 0.0.0.1 placeholder.",
-			in.b.Group, in.window(), in.cat(logparse.CatLuaBalancer), in.t.placeholder),
+			in.ev.Group, in.window(), in.cat(logparse.CatLuaBalancer), in.ev.Placeholder),
 		Evidence: []string{
 			fmt.Sprintf("%d× lua balancer errors in error.log", in.cat(logparse.CatLuaBalancer)),
-			fmt.Sprintf("%d 502s with the placeholder peer 0.0.0.1 in $upstream_addr", in.t.placeholder),
+			fmt.Sprintf("%d 502s with the placeholder peer 0.0.0.1 in $upstream_addr", in.ev.Placeholder),
 		},
 		Fix: "In balancer_by_lua, every code path must call `ngx.balancer.set_current_peer(host, port)` and check its error, or end the request explicitly (`return ngx.exit(502)` after logging why). Check the peer list the balancer reads (health checker state in lua_shared_dict, service discovery) for an empty pool.",
 	}, true
@@ -548,7 +553,7 @@ func resolverFailure(in ruleInput) (Cause, bool) {
 	}
 	return Cause{
 		ID: CauseResolverFailure, Confidence: 0.55 + 0.4*in.share(n),
-		Summary:  fmt.Sprintf("nginx could not resolve the upstream's host name during %s: %d resolver failures for %d bad responses.", in.window(), n, in.t.bad),
+		Summary:  fmt.Sprintf("nginx could not resolve the upstream's host name during %s: %d resolver failures for %d bad responses.", in.window(), n, in.ev.Bad),
 		Evidence: []string{fmt.Sprintf("%d× could not be resolved / resolver errors", n)},
 		Fix:      "Point `resolver` at a DNS server that answers from nginx's network (the platform's, e.g. 127.0.0.11 in Docker or kube-dns), give it `resolver_timeout 5s;` and a sensible `valid=`; or name the peers in an upstream block resolved at start-up.",
 	}, true
@@ -557,7 +562,7 @@ func resolverFailure(in ruleInput) (Cause, bool) {
 // errorLogSilent reports whether no upstream failure of the burst was
 // found in an error log: none was given, or it has another period.
 func (in ruleInput) errorLogSilent() bool {
-	for c, n := range in.t.categories {
+	for c, n := range in.ev.Categories {
 		if n > 0 && logparse.Category(c).UpstreamFault() {
 			return false
 		}
@@ -569,14 +574,14 @@ func (in ruleInput) errorLogSilent() bool {
 // $upstream_connect_time is "-" never connected (refused, timed out or
 // unreachable). Only when the error log says nothing: 0.35 + 0.3 × share.
 func connectFailed(in ruleInput) (Cause, bool) {
-	if in.t.neverConnected == 0 || !in.errorLogSilent() {
+	if in.ev.NeverConnected == 0 || !in.errorLogSilent() {
 		return Cause{}, false
 	}
 	return Cause{
-		ID: CauseConnectFailed, Confidence: 0.35 + 0.3*in.share(in.t.neverConnected),
+		ID: CauseConnectFailed, Confidence: 0.35 + 0.3*in.share(in.ev.NeverConnected),
 		Summary: fmt.Sprintf("%d of %d 502s on %s never connected to a peer ($upstream_connect_time is \"-\") during %s: refused, timed out or unreachable.",
-			in.t.neverConnected, in.t.bad, in.b.Group, in.window()),
-		Evidence: []string{fmt.Sprintf("%d attempts answered 502 without a connect time", in.t.neverConnected)},
+			in.ev.NeverConnected, in.ev.Bad, in.ev.Group, in.window()),
+		Evidence: []string{fmt.Sprintf("%d attempts answered 502 without a connect time", in.ev.NeverConnected)},
 		Fix:      "Check that the peers listen and are reachable from nginx; give badgw the error.log of the same period to tell refused (111), timed out (110) and unreachable (113) apart.",
 	}, true
 }
@@ -586,24 +591,24 @@ func connectFailed(in ruleInput) (Cause, bool) {
 // closed or reset the connection). Only when the error log says nothing:
 // 0.35 + 0.3 × share.
 func noResponse(in ruleInput) (Cause, bool) {
-	if in.t.noHeader == 0 || !in.errorLogSilent() {
+	if in.ev.NoHeader == 0 || !in.errorLogSilent() {
 		return Cause{}, false
 	}
 	return Cause{
-		ID: CauseNoResponse, Confidence: 0.35 + 0.3*in.share(in.t.noHeader),
+		ID: CauseNoResponse, Confidence: 0.35 + 0.3*in.share(in.ev.NoHeader),
 		Summary: fmt.Sprintf("%d of %d 502s on %s connected but got no response header ($upstream_header_time is \"-\") during %s: the peer closed or reset the connection.",
-			in.t.noHeader, in.t.bad, in.b.Group, in.window()),
-		Evidence: []string{fmt.Sprintf("%d attempts answered 502 after connecting, without a header time", in.t.noHeader)},
+			in.ev.NoHeader, in.ev.Bad, in.ev.Group, in.window()),
+		Evidence: []string{fmt.Sprintf("%d attempts answered 502 after connecting, without a header time", in.ev.NoHeader)},
 		Fix:      "Look at the peer's own logs for dropped requests; with upstream keepalive, a peer idle timeout shorter than nginx's causes this too. The error.log of the same period tells premature close from reset.",
 	}, true
 }
 
 // unknown is reported when no rule has enough evidence.
 func unknown(in ruleInput) Cause {
-	ev := []string{fmt.Sprintf("%d of %d bad responses joined to an error.log line", in.t.joined, in.t.bad)}
+	ev := []string{fmt.Sprintf("%d of %d bad responses joined to an error.log line", in.ev.Joined, in.ev.Bad)}
 	return Cause{
 		ID: CauseUnknown, Confidence: 0.1,
-		Summary:  fmt.Sprintf("No rule found enough evidence for the %d bad responses on %s during %s.", in.t.bad, in.b.Group, in.window()),
+		Summary:  fmt.Sprintf("No rule found enough evidence for the %d bad responses on %s during %s.", in.ev.Bad, in.ev.Group, in.window()),
 		Evidence: ev,
 		Fix:      "Give badgw the error.log of the same period (at level warn or lower) and log `$upstream_addr $upstream_status $upstream_connect_time $upstream_response_time $connection` in the access log, then run it again.",
 	}

@@ -1,4 +1,4 @@
-package correlate
+package diagnose
 
 import (
 	"strings"
@@ -17,7 +17,7 @@ type ruleCase struct {
 	chains                  map[string]int
 	methods                 map[string]int
 	duration                time.Duration
-	kind                    Kind
+	is504                   bool
 	conf                    *nginxconf.Upstream
 	crash                   bool // an abrupt close then refusals on one peer
 	neverConnected          int
@@ -27,43 +27,36 @@ type ruleCase struct {
 
 func (rc ruleCase) input() ruleInput {
 	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	t := newTracker(rc.kind, "g", start, 5)
-	t.last = start.Add(rc.duration)
-	t.bad, t.win.requests, t.win.attempts = rc.bad, rc.requests, rc.attempts
-	if rc.kind == Kind504 {
-		t.win.s504 = rc.bad
-	} else {
-		t.win.s502 = rc.bad
+	ev := &Evidence{
+		FailsRequests: !rc.is504, Is502: !rc.is504, Is504: rc.is504,
+		Group: "example", Start: start, End: start.Add(rc.duration),
+		Bad: rc.bad, Requests: rc.requests, Attempts: rc.attempts,
+		GroupNamed: rc.groupNamed, Placeholder: rc.placeholder,
+		CatPeers: map[logparse.Category][]Count{}, Methods: map[string]int{},
+		AbruptFirst: map[string]time.Time{}, RefusedFirst: map[string]time.Time{}, AbruptTimes: map[string][]time.Time{},
+		NeverConnected: rc.neverConnected, NoHeader: rc.noHeader,
+		Prelude500: rc.prelude500, Prelude5xx: rc.prelude500,
+		Conf: rc.conf,
 	}
-	t.groupNamed, t.placeholder = rc.groupNamed, rc.placeholder
+	if rc.is504 {
+		ev.GatewayTimeout = rc.bad
+	}
 	for c, n := range rc.cats {
-		t.categories[c] = n
-		t.catPeers[c] = map[string]int{"10.0.0.1:80": n}
+		ev.Categories[c] = n
+		ev.CatPeers[c] = []Count{{Key: "10.0.0.1:80", N: n}}
 	}
-	for k, v := range rc.chains {
-		t.chains[k] = v
-	}
+	ev.Chains = topCounts(rc.chains)
 	for k, v := range rc.methods {
-		t.methods[k] = v
+		ev.Methods[k] = v
 	}
 	if rc.crash {
-		t.abruptPeerFirst["10.0.0.1:80"] = start
-		t.errnoPeerFirst["10.0.0.1:80"] = start.Add(time.Second)
-		t.abruptTimes = map[string][]time.Time{}
-		for range min(maxAbruptTimes, rc.cats[logparse.CatConnReset]+rc.cats[logparse.CatPrematureClose]) {
-			t.abruptTimes["10.0.0.1:80"] = append(t.abruptTimes["10.0.0.1:80"], start)
+		ev.AbruptFirst["10.0.0.1:80"] = start
+		ev.RefusedFirst["10.0.0.1:80"] = start.Add(time.Second)
+		for range rc.cats[logparse.CatConnReset] + rc.cats[logparse.CatPrematureClose] {
+			ev.AbruptTimes["10.0.0.1:80"] = append(ev.AbruptTimes["10.0.0.1:80"], start)
 		}
 	}
-	t.neverConnected, t.noHeader = rc.neverConnected, rc.noHeader
-	t.preludeFailures.attempts500 = rc.prelude500
-	t.preludeFailures.attempts5xx = rc.prelude500
-	b := t.burst(1, newGroups(nil))
-	b.Group = "example"
-	env := ruleEnv{gap: 5 * time.Second}
-	if rc.conf != nil {
-		env.conf, env.hasConf = *rc.conf, true
-	}
-	return ruleInput{b: &b, t: t, env: env}
+	return ruleInput{ev: ev}
 }
 
 func TestRules(t *testing.T) {
@@ -121,7 +114,7 @@ func TestRules(t *testing.T) {
 		{"backend hangup: not after a crash", backendHangup,
 			ruleCase{bad: 40, requests: 80, cats: map[logparse.Category]int{logparse.CatConnReset: 5, logparse.CatConnectRefused: 35}, crash: true}, false, 0, 0, ""},
 		{"upstream timeout: 504 episode", upstreamTimeout,
-			ruleCase{kind: Kind504, bad: 30, requests: 60, cats: map[logparse.Category]int{logparse.CatReadTimeout: 30}}, true, 0.95, 0.95, "proxy_read_timeout"},
+			ruleCase{is504: true, bad: 30, requests: 60, cats: map[logparse.Category]int{logparse.CatReadTimeout: 30}}, true, 0.95, 0.95, "proxy_read_timeout"},
 		{"upstream timeout: a side note on a 502 burst", upstreamTimeout,
 			ruleCase{bad: 30, requests: 60, cats: map[logparse.Category]int{logparse.CatReadTimeout: 3}}, true, 0.2, 0.3, ""},
 		{"bad upstream response: big headers", badUpstreamResponse,
@@ -168,12 +161,12 @@ func TestRules(t *testing.T) {
 
 func TestExplainRanksAndFallsBack(t *testing.T) {
 	in := ruleCase{bad: 40, requests: 80, cats: map[logparse.Category]int{logparse.CatConnReset: 5, logparse.CatConnectRefused: 35}, crash: true}.input()
-	causes := explain(in.b, in.t, in.env)
+	causes := Explain(*in.ev)
 	if causes[0].ID != CauseBackendCrash || causes[1].ID != CausePeerRefused {
 		t.Errorf("ranking: %v", ids(causes))
 	}
 	bare := ruleCase{bad: 10, requests: 10}.input()
-	if c := explain(bare.b, bare.t, bare.env); c[0].ID != CauseUnknown {
+	if c := Explain(*bare.ev); c[0].ID != CauseUnknown {
 		t.Errorf("no evidence should give unknown first, got %v", ids(c))
 	}
 }
@@ -184,115 +177,4 @@ func ids(cs []Cause) []string {
 		out = append(out, c.ID)
 	}
 	return out
-}
-
-// TestBurstBoundaries feeds synthetic records: a quiet gap splits bursts
-// even inside one batch, a burst below the minimum is not reported, and
-// 504s make an episode, not a 502 burst.
-func TestBurstBoundaries(t *testing.T) {
-	c := New(Options{Gap: 5 * time.Second, Min502: 3})
-	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	add := func(sec int, status int) {
-		rec := logparse.Record{Time: base.Add(time.Duration(sec) * time.Second), Status: status, RequestTime: -1,
-			Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: status, Connect: -1, Header: -1, Response: -1}}}
-		c.AddRecord(&rec, Pos{Source: "t", Line: int64(sec)})
-	}
-	for s := 0; s < 100; s++ {
-		add(s, 200)
-		switch {
-		case s >= 10 && s < 15, s >= 30 && s < 33:
-			add(s, 502)
-		case s == 60 || s == 61:
-			add(s, 502) // two: below --min-502
-		case s >= 80 && s < 85:
-			add(s, 504)
-		}
-	}
-	c.Advance(time.Time{})
-	c.Flush()
-	snap := c.Snapshot()
-	got := snap.BadGatewayBursts()
-	if len(got) != 2 || got[0].Start.Sub(base) != 10*time.Second || got[0].End.Sub(base) != 14*time.Second ||
-		got[1].Start.Sub(base) != 30*time.Second || got[0].BadGateway != 5 || got[0].Requests != 9 {
-		t.Errorf("bursts: %s", describeAll(got, base))
-	}
-	if eps := snap.TimeoutEpisodes(); len(eps) != 1 || eps[0].GatewayTimeout != 5 {
-		t.Errorf("timeout episodes: %s", describeAll(eps, base))
-	}
-	if snap.Totals.Sporadic502 != 2 {
-		t.Errorf("sporadic 502s = %d, want 2", snap.Totals.Sporadic502)
-	}
-}
-
-func describeAll(bs []Burst, base time.Time) string {
-	var s []string
-	for _, b := range bs {
-		s = append(s, b.Start.Sub(base).String()+"–"+b.End.Sub(base).String())
-	}
-	return strings.Join(s, ", ")
-}
-
-func TestSeriesCoarsens(t *testing.T) {
-	var s Series
-	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	total := 0
-	for i := 0; i < 3*maxBuckets; i += 7 {
-		s.Add(base.Add(time.Duration(i)*time.Second), Class502)
-		total++
-	}
-	if len(s.Buckets) > maxBuckets || s.Width != 4*time.Second {
-		t.Errorf("%d buckets of %s", len(s.Buckets), s.Width)
-	}
-	n := 0
-	for _, b := range s.Buckets {
-		n += int(b[Class502])
-	}
-	if n != total {
-		t.Errorf("coarsening lost counts: %d of %d", n, total)
-	}
-	s.Add(base.Add(-10*time.Second), ClassOK)
-	if s.Start.After(base.Add(-10 * time.Second)) {
-		t.Errorf("an earlier time did not extend the series: start %s", s.Start)
-	}
-}
-
-// TestBaseline: a group that always has a few scattered 502s does not turn
-// each cluster of three into a burst; a real burst on it still stands out.
-func TestBaseline(t *testing.T) {
-	c := New(Options{Gap: 5 * time.Second, Min502: 3})
-	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	add := func(at time.Duration, status int) {
-		rec := logparse.Record{Time: base.Add(at), Status: status, RequestTime: -1,
-			Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: status, Connect: -1, Header: -1, Response: -1}}}
-		c.AddRecord(&rec, Pos{})
-	}
-	for s := 0; s < 1200; s++ {
-		for i := 0; i < 20; i++ {
-			add(time.Duration(s)*time.Second+time.Duration(i)*50*time.Millisecond, 200)
-		}
-		switch {
-		case s%20 == 0: // a noisy neighbour: three 502s every 20 s
-			add(time.Duration(s)*time.Second, 502)
-			add(time.Duration(s)*time.Second, 502)
-			add(time.Duration(s+1)*time.Second, 502)
-		case s >= 1100 && s < 1110: // a real burst: 15/s for 10 s
-			for i := 0; i < 15; i++ {
-				add(time.Duration(s)*time.Second, 502)
-			}
-		}
-		c.Advance(time.Time{})
-	}
-	c.Flush()
-	snap := c.Snapshot()
-	got := snap.BadGatewayBursts()
-	// Before a minute of history there is no baseline: the first clusters count.
-	early := 0
-	for _, b := range got {
-		if b.Start.Sub(base) < 80*time.Second {
-			early++
-		}
-	}
-	if late := len(got) - early; late != 1 || got[len(got)-1].Start.Sub(base) != 1100*time.Second {
-		t.Errorf("want only the real burst after the first minute, got %s", describeAll(got, base))
-	}
 }

@@ -1,0 +1,120 @@
+package correlate
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/badgw/badgw/logparse"
+)
+
+// TestBurstBoundaries feeds synthetic records: a quiet gap splits bursts
+// even inside one batch, a burst below the minimum is not reported, and
+// 504s make an episode, not a 502 burst.
+func TestBurstBoundaries(t *testing.T) {
+	c := New(Options{Gap: 5 * time.Second, Min502: 3})
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	add := func(sec int, status int) {
+		rec := logparse.Record{Time: base.Add(time.Duration(sec) * time.Second), Status: status, RequestTime: -1,
+			Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: status, Connect: -1, Header: -1, Response: -1}}}
+		c.AddRecord(&rec, Pos{Source: "t", Line: int64(sec)})
+	}
+	for s := 0; s < 100; s++ {
+		add(s, 200)
+		switch {
+		case s >= 10 && s < 15, s >= 30 && s < 33:
+			add(s, 502)
+		case s == 60 || s == 61:
+			add(s, 502) // two: below --min-502
+		case s >= 80 && s < 85:
+			add(s, 504)
+		}
+	}
+	c.Advance(time.Time{})
+	c.Flush()
+	snap := c.Snapshot()
+	got := snap.BadGatewayBursts()
+	if len(got) != 2 || got[0].Start.Sub(base) != 10*time.Second || got[0].End.Sub(base) != 14*time.Second ||
+		got[1].Start.Sub(base) != 30*time.Second || got[0].BadGateway != 5 || got[0].Requests != 9 {
+		t.Errorf("bursts: %s", describeAll(got, base))
+	}
+	if eps := snap.TimeoutEpisodes(); len(eps) != 1 || eps[0].GatewayTimeout != 5 {
+		t.Errorf("timeout episodes: %s", describeAll(eps, base))
+	}
+	if snap.Totals.Sporadic502 != 2 {
+		t.Errorf("sporadic 502s = %d, want 2", snap.Totals.Sporadic502)
+	}
+}
+
+func describeAll(bs []Burst, base time.Time) string {
+	var s []string
+	for _, b := range bs {
+		s = append(s, b.Start.Sub(base).String()+"–"+b.End.Sub(base).String())
+	}
+	return strings.Join(s, ", ")
+}
+
+func TestSeriesCoarsens(t *testing.T) {
+	var s Series
+	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	total := 0
+	for i := 0; i < 3*maxBuckets; i += 7 {
+		s.Add(base.Add(time.Duration(i)*time.Second), Class502)
+		total++
+	}
+	if len(s.Buckets) > maxBuckets || s.Width != 4*time.Second {
+		t.Errorf("%d buckets of %s", len(s.Buckets), s.Width)
+	}
+	n := 0
+	for _, b := range s.Buckets {
+		n += int(b[Class502])
+	}
+	if n != total {
+		t.Errorf("coarsening lost counts: %d of %d", n, total)
+	}
+	s.Add(base.Add(-10*time.Second), ClassOK)
+	if s.Start.After(base.Add(-10 * time.Second)) {
+		t.Errorf("an earlier time did not extend the series: start %s", s.Start)
+	}
+}
+
+// TestBaseline: a group that always has a few scattered 502s does not turn
+// each cluster of three into a burst; a real burst on it still stands out.
+func TestBaseline(t *testing.T) {
+	c := New(Options{Gap: 5 * time.Second, Min502: 3})
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	add := func(at time.Duration, status int) {
+		rec := logparse.Record{Time: base.Add(at), Status: status, RequestTime: -1,
+			Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: status, Connect: -1, Header: -1, Response: -1}}}
+		c.AddRecord(&rec, Pos{})
+	}
+	for s := 0; s < 1200; s++ {
+		for i := 0; i < 20; i++ {
+			add(time.Duration(s)*time.Second+time.Duration(i)*50*time.Millisecond, 200)
+		}
+		switch {
+		case s%20 == 0: // a noisy neighbour: three 502s every 20 s
+			add(time.Duration(s)*time.Second, 502)
+			add(time.Duration(s)*time.Second, 502)
+			add(time.Duration(s+1)*time.Second, 502)
+		case s >= 1100 && s < 1110: // a real burst: 15/s for 10 s
+			for i := 0; i < 15; i++ {
+				add(time.Duration(s)*time.Second, 502)
+			}
+		}
+		c.Advance(time.Time{})
+	}
+	c.Flush()
+	snap := c.Snapshot()
+	got := snap.BadGatewayBursts()
+	// Before a minute of history there is no baseline: the first clusters count.
+	early := 0
+	for _, b := range got {
+		if b.Start.Sub(base) < 80*time.Second {
+			early++
+		}
+	}
+	if late := len(got) - early; late != 1 || got[len(got)-1].Start.Sub(base) != 1100*time.Second {
+		t.Errorf("want only the real burst after the first minute, got %s", describeAll(got, base))
+	}
+}

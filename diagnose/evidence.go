@@ -1,0 +1,95 @@
+package diagnose
+
+import (
+	"sort"
+	"time"
+
+	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/nginxconf"
+)
+
+// Count is one entry of a histogram.
+type Count struct {
+	Key string
+	N   int
+}
+
+// Evidence is what the rules read about one burst: what the access log
+// counted, the error-log events joined to it, and nginx.conf's view of its
+// group. correlate fills it in when a burst is explained.
+type Evidence struct {
+	// FailsRequests is set when the bad responses are failed requests (a
+	// 502 burst, or an error-log burst standing for one); Is502 and Is504
+	// name the kind.
+	FailsRequests, Is502, Is504 bool
+	Group                       string
+	Start, End                  time.Time
+	Bad, Requests, Attempts     int
+	GatewayTimeout              int
+	// Chains are the $upstream_status chains of the bad responses.
+	Chains     []Count
+	Categories [logparse.NumCategories]int
+	// CatPeers are the peers that logged each category, busiest first.
+	CatPeers map[logparse.Category][]Count
+	// Prelude counts the error-log events in the seconds before the
+	// burst; Prelude500 and Prelude5xx the upstream 500s and 5xx answers
+	// there, which count as peer failures when proxy_next_upstream lists
+	// them.
+	Prelude                [logparse.NumCategories]int
+	Prelude500, Prelude5xx int
+	// GroupNamed counts bad responses whose $upstream_addr is the group's
+	// name (no live peer); Placeholder those sent to 0.0.0.1 (a Lua
+	// balancer set none).
+	GroupNamed, Placeholder int
+	// NeverConnected and NoHeader read the access log's timings: bad
+	// attempts without a connect time, and connected ones without a
+	// header time.
+	NeverConnected, NoHeader int
+	Joined                   int
+	Methods                  map[string]int
+	// AbruptFirst and RefusedFirst are each peer's first premature close
+	// or reset, and first refusal; AbruptTimes the first few closes.
+	AbruptFirst, RefusedFirst map[string]time.Time
+	AbruptTimes               map[string][]time.Time
+	// Conf is the group's upstream block, nil without nginx.conf.
+	Conf *nginxconf.Upstream
+}
+
+// Duration is the burst's length, at least a second.
+func (e *Evidence) Duration() time.Duration {
+	if d := e.End.Sub(e.Start); d >= time.Second {
+		return d
+	}
+	return time.Second
+}
+
+// Share is the bad responses' share of the requests.
+func (e *Evidence) Share() float64 {
+	if e.Requests == 0 {
+		return 0
+	}
+	return float64(e.Bad) / float64(e.Requests)
+}
+
+// AttemptsPerRequest is upstream attempts per client request.
+func (e *Evidence) AttemptsPerRequest() float64 {
+	if e.Requests == 0 {
+		return 0
+	}
+	return float64(e.Attempts) / float64(e.Requests)
+}
+
+// topCounts sorts a histogram, most frequent first, ties by key.
+func topCounts(m map[string]int) []Count {
+	out := make([]Count, 0, len(m))
+	for k, n := range m {
+		out = append(out, Count{Key: k, N: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].N != out[j].N {
+			return out[i].N > out[j].N
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
+}
