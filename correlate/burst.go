@@ -49,10 +49,7 @@ func kindOf(status int) (Kind, bool) {
 }
 
 // Count is a label with how often it occurred.
-type Count struct {
-	Key string `json:"key"`
-	N   int    `json:"count"`
-}
+type Count = diagnose.Count
 
 // Sample is one log line kept as evidence.
 type Sample struct {
@@ -537,19 +534,7 @@ func (t *tracker) peersOf(cat logparse.Category) []Count {
 }
 
 // topCounts sorts a histogram, most frequent first, ties by key.
-func topCounts(m map[string]int) []Count {
-	out := make([]Count, 0, len(m))
-	for k, v := range m {
-		out = append(out, Count{Key: k, N: v})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].N != out[j].N {
-			return out[i].N > out[j].N
-		}
-		return out[i].Key < out[j].Key
-	})
-	return out
-}
+func topCounts(m map[string]int) []Count { return diagnose.TopCounts(m) }
 
 // Impact is who a burst hit: how many clients, which URLs (paths, without
 // the query), hosts and user agents, and with which methods (nginx never

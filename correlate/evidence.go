@@ -11,7 +11,7 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		FailsRequests: b.Kind.failsRequests(), Is502: b.Kind == Kind502, Is504: b.Kind == Kind504,
 		Group: b.Group, Start: b.Start, End: b.End,
 		Bad: t.bad, Requests: b.Requests, Attempts: b.Attempts, GatewayTimeout: b.GatewayTimeout,
-		Chains:     diagnoseCounts(b.Chains),
+		Chains:     b.Chains,
 		Categories: t.categories, CatPeers: map[logparse.Category][]diagnose.Count{},
 		Prelude: t.preludeEvents, Prelude500: t.preludeFailures.attempts500, Prelude5xx: t.preludeFailures.attempts5xx,
 		GroupNamed: t.groupNamed, Placeholder: t.placeholder,
@@ -20,18 +20,10 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		AbruptFirst: t.abruptPeerFirst, RefusedFirst: t.errnoPeerFirst, AbruptTimes: t.abruptTimes,
 	}
 	for cat := range t.catPeers {
-		ev.CatPeers[cat] = diagnoseCounts(t.peersOf(cat))
+		ev.CatPeers[cat] = t.peersOf(cat)
 	}
 	if u, ok := c.groups.config(t.root); ok {
 		ev.Conf = &u
 	}
 	return diagnose.Explain(ev)
-}
-
-func diagnoseCounts(cs []Count) []diagnose.Count {
-	out := make([]diagnose.Count, len(cs))
-	for i, c := range cs {
-		out[i] = diagnose.Count{Key: c.Key, N: c.N}
-	}
-	return out
 }

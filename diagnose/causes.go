@@ -90,7 +90,7 @@ func (in ruleInput) peerList(cats ...logparse.Category) string {
 		}
 	}
 	var names []string
-	for _, p := range topCounts(counts) {
+	for _, p := range TopCounts(counts) {
 		names = append(names, p.Key)
 		if len(names) == 4 {
 			break

@@ -45,7 +45,7 @@ func (rc ruleCase) input() ruleInput {
 		ev.Categories[c] = n
 		ev.CatPeers[c] = []Count{{Key: "10.0.0.1:80", N: n}}
 	}
-	ev.Chains = topCounts(rc.chains)
+	ev.Chains = TopCounts(rc.chains)
 	for k, v := range rc.methods {
 		ev.Methods[k] = v
 	}

@@ -8,10 +8,10 @@ import (
 	"github.com/badgw/badgw/nginxconf"
 )
 
-// Count is one entry of a histogram.
+// Count is a label with how often it occurred.
 type Count struct {
-	Key string
-	N   int
+	Key string `json:"key"`
+	N   int    `json:"count"`
 }
 
 // Evidence is what the rules read about one burst: what the access log
@@ -79,8 +79,8 @@ func (e *Evidence) AttemptsPerRequest() float64 {
 	return float64(e.Attempts) / float64(e.Requests)
 }
 
-// topCounts sorts a histogram, most frequent first, ties by key.
-func topCounts(m map[string]int) []Count {
+// TopCounts sorts a histogram, most frequent first, ties by key.
+func TopCounts(m map[string]int) []Count {
 	out := make([]Count, 0, len(m))
 	for k, n := range m {
 		out = append(out, Count{Key: k, N: n})
