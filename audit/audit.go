@@ -55,6 +55,8 @@ type Location struct {
 type Finding struct {
 	Rule     string
 	Severity Severity
+	// Group is the upstream block the finding is about, if one.
+	Group string
 	Location
 	// Message says what was found and why it gives 502s, with this
 	// configuration's names and values.
@@ -94,18 +96,42 @@ type Pass struct {
 	Options  Options
 	rule     *Rule
 	findings []Finding
+	group    string
 }
 
 // Report records a finding of the running rule.
 func (p *Pass) Report(at Location, message string, fix []string, related ...Location) {
-	p.findings = append(p.findings, Finding{Rule: p.rule.ID, Severity: p.rule.Severity, Location: at,
-		Message: message, Fix: fix, Related: related})
+	p.ReportAs(p.rule.Severity, at, message, fix, related...)
 }
 
 // ReportAs records a finding at another severity than the rule's default.
 func (p *Pass) ReportAs(sev Severity, at Location, message string, fix []string, related ...Location) {
-	p.Report(at, message, fix, related...)
-	p.findings[len(p.findings)-1].Severity = sev
+	p.findings = append(p.findings, Finding{Rule: p.rule.ID, Severity: sev, Group: p.group, Location: at,
+		Message: message, Fix: fix, Related: related})
+}
+
+// About returns a pass whose findings are about upstream u (nil: none),
+// for the causes of a burst on u to cite.
+func (p *Pass) About(u *nginxconf.Upstream) *GroupPass { return &GroupPass{p: p, u: u} }
+
+// GroupPass reports findings about one upstream.
+type GroupPass struct {
+	p *Pass
+	u *nginxconf.Upstream
+}
+
+// Report records a finding about the group.
+func (g *GroupPass) Report(at Location, message string, fix []string, related ...Location) {
+	g.ReportAs(g.p.rule.Severity, at, message, fix, related...)
+}
+
+// ReportAs records a finding about the group at a given severity.
+func (g *GroupPass) ReportAs(sev Severity, at Location, message string, fix []string, related ...Location) {
+	if g.u != nil {
+		g.p.group = g.u.Name
+	}
+	g.p.ReportAs(sev, at, message, fix, related...)
+	g.p.group = ""
 }
 
 // Result is an audit's outcome.

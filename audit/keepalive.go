@@ -30,7 +30,7 @@ var UpstreamNoKeepalive = &Rule{
 				related = append(related, at(pr.D))
 			}
 			fix = append(fix, "In each location that proxies to it ("+locations(related)+"): \"proxy_http_version 1.1;\" and 'proxy_set_header Connection \"\";', or keepalive stays unused.")
-			p.Report(upstreamAt(u), fmt.Sprintf("%s has no keepalive: every request opens a new connection to its peers (nginx before 1.29.7; pass --nginx-version if newer).", groupWord(u)), fix, related...)
+			p.About(u).Report(upstreamAt(u), fmt.Sprintf("%s has no keepalive: every request opens a new connection to its peers (nginx before 1.29.7; pass --nginx-version if newer).", groupWord(u)), fix, related...)
 		}
 	},
 }
@@ -47,10 +47,10 @@ var KeepaliveNeedsHTTP11 = &Rule{
 			d, ok := pr.In.Effective("proxy_http_version")
 			switch {
 			case ok && d.Args[len(d.Args)-1] == "1.0":
-				p.Report(at(d), fmt.Sprintf("proxy_http_version 1.0 for %s, which has keepalive: its connections close after each request.", groupWord(u)),
+				p.About(u).Report(at(d), fmt.Sprintf("proxy_http_version 1.0 for %s, which has keepalive: its connections close after each request.", groupWord(u)),
 					[]string{fmt.Sprintf("Set \"proxy_http_version 1.1;\" here (%s).", at(d))}, upstreamAt(u), at(pr.D))
 			case !ok && !p.Options.NginxVersion.AtLeast(keepaliveByDefault):
-				p.Report(at(pr.D), fmt.Sprintf("proxy_pass to %s, which has keepalive, without proxy_http_version 1.1: nginx speaks HTTP/1.0 and closes each connection (nginx before 1.29.7).", groupWord(u)),
+				p.About(u).Report(at(pr.D), fmt.Sprintf("proxy_pass to %s, which has keepalive, without proxy_http_version 1.1: nginx speaks HTTP/1.0 and closes each connection (nginx before 1.29.7).", groupWord(u)),
 					[]string{fmt.Sprintf("Add \"proxy_http_version 1.1;\" beside the proxy_pass at %s.", at(pr.D))}, upstreamAt(u))
 			}
 		})
@@ -69,10 +69,10 @@ var KeepaliveConnectionClose = &Rule{
 			value, d, set := connectionHeader(pr.In)
 			switch {
 			case set && strings.EqualFold(value, "close"):
-				p.Report(at(d), fmt.Sprintf("proxy_set_header Connection close for %s, which has keepalive.", groupWord(u)),
+				p.About(u).Report(at(d), fmt.Sprintf("proxy_set_header Connection close for %s, which has keepalive.", groupWord(u)),
 					[]string{fmt.Sprintf("Set 'proxy_set_header Connection \"\";' at %s.", at(d))}, upstreamAt(u))
 			case !set && !p.Options.NginxVersion.AtLeast(keepaliveByDefault):
-				p.Report(at(pr.D), fmt.Sprintf("proxy_pass to %s, which has keepalive, without clearing the Connection header: nginx sends \"Connection: close\" (nginx before 1.29.7).", groupWord(u)),
+				p.About(u).Report(at(pr.D), fmt.Sprintf("proxy_pass to %s, which has keepalive, without clearing the Connection header: nginx sends \"Connection: close\" (nginx before 1.29.7).", groupWord(u)),
 					[]string{fmt.Sprintf("Add 'proxy_set_header Connection \"\";' beside the proxy_pass at %s (with the other proxy_set_header lines of that level, which it would otherwise replace).", at(pr.D))}, upstreamAt(u))
 			}
 		})

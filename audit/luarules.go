@@ -30,7 +30,7 @@ var BalancerPathWithoutPeer = &Rule{
 				f.escapes = append(f.escapes, f.ts[len(f.ts)-1].line)
 			}
 			for _, line := range f.escapes {
-				p.Report(Location{File: src.File, Line: line, What: src.Directive}, "a path through the balancer code ends here without set_current_peer or ngx.exit: its requests get 502 (nginx has no peer).",
+				p.About(p.Conf.upstreamOf(src.In)).Report(Location{File: src.File, Line: line, What: src.Directive}, "a path through the balancer code ends here without set_current_peer or ngx.exit: its requests get 502 (nginx has no peer).",
 					[]string{"On that path, either call set_current_peer with a peer or end the request explicitly (log why, then \"return ngx.exit(502)\" or 503), so that the cause is in the error log."})
 			}
 		}
@@ -158,7 +158,7 @@ var HealthcheckThresholds = &Rule{
 				if len(bad) == 0 {
 					continue
 				}
-				p.Report(Location{File: src.File, Line: c.line, What: "spawn_checker"},
+				p.About(p.Conf.upstreamNamed(c.fields["upstream"].text)).Report(Location{File: src.File, Line: c.line, What: "spawn_checker"},
 					fmt.Sprintf("health checker for %s with %s: a single slow probe marks peers down.", c.upstream(), strings.Join(bad, ", ")),
 					[]string{"Set fall = 3 and rise = 2 (the library's own example), so that one missed probe does not take a peer out.",
 						"Give probes a timeout the backend meets under load (the example uses timeout = 1000 with interval = 2000)."})
@@ -191,7 +191,7 @@ var HealthcheckShmSize = &Rule{
 				}
 				loc, known := dicts[shm.text]
 				if known && sizes[shm.text] < 5<<20 {
-					p.Report(loc, fmt.Sprintf("lua_shared_dict %s, the health checker's state, is %s: small if anything else writes to it.", shm.text, formatSize(sizes[shm.text])),
+					p.About(p.Conf.upstreamNamed(c.fields["upstream"].text)).Report(loc, fmt.Sprintf("lua_shared_dict %s, the health checker's state, is %s: small if anything else writes to it.", shm.text, formatSize(sizes[shm.text])),
 						[]string{fmt.Sprintf("Give the checker a dict of its own and room to spare (\"lua_shared_dict %s 5m;\" at %s).", shm.text, loc)},
 						Location{File: src.File, Line: c.line, What: "spawn_checker"})
 				}

@@ -92,6 +92,26 @@ type Conf struct {
 	notChecked     []string
 }
 
+// upstreamOf returns the upstream whose block b is, nil if none.
+func (c *Conf) upstreamOf(b *Block) *nginxconf.Upstream {
+	for u, ub := range c.UpstreamBlocks {
+		if ub == b {
+			return u
+		}
+	}
+	return nil
+}
+
+// upstreamNamed returns the upstream block of that name, nil if none.
+func (c *Conf) upstreamNamed(name string) *nginxconf.Upstream {
+	for _, u := range c.Upstreams {
+		if u.Name == name {
+			return u
+		}
+	}
+	return nil
+}
+
 // ProxiesTo returns the proxy_pass directives that send to an upstream.
 func (c *Conf) ProxiesTo(u *nginxconf.Upstream) []Proxy {
 	var out []Proxy

@@ -58,7 +58,7 @@ var NextUpstreamMarksDown = &Rule{
 				if len(lines) > 0 {
 					fix = append(fix, "If the retries must stay, raise max_fails on the server lines ("+strings.Join(lines, ", ")+") so that a few errors within fail_timeout do not take a peer out; at high request rates even a larger max_fails trips within a second.")
 				}
-				p.ReportAs(sev, at(d), fmt.Sprintf("proxy_next_upstream lists %s for %s with %s at max_fails=1: each such answer from the application marks a peer down for fail_timeout, and when all are down nginx answers 502 (\"no live upstreams\").",
+				p.About(u).ReportAs(sev, at(d), fmt.Sprintf("proxy_next_upstream lists %s for %s with %s at max_fails=1: each such answer from the application marks a peer down for fail_timeout, and when all are down nginx answers 502 (\"no live upstreams\").",
 					strings.Join(codes, " "), groupWord(u), peers), fix, upstreamAt(u))
 			}
 		}
@@ -100,7 +100,7 @@ var NextUpstreamUnbounded = &Rule{
 			if tries || timeout {
 				continue
 			}
-			p.Report(at(d), fmt.Sprintf("proxy_next_upstream %s with no proxy_next_upstream_tries or proxy_next_upstream_timeout: a failing request is retried on every peer.", args(d)),
+			p.About(pr.Group).Report(at(d), fmt.Sprintf("proxy_next_upstream %s with no proxy_next_upstream_tries or proxy_next_upstream_timeout: a failing request is retried on every peer.", args(d)),
 				[]string{fmt.Sprintf("Add \"proxy_next_upstream_tries 2;\" (one retry) beside %s, and \"proxy_next_upstream_timeout\" no longer than what a client waits.", at(d))}, at(pr.D))
 		}
 	},
@@ -123,7 +123,7 @@ var NextUpstreamNonIdempotent = &Rule{
 			for _, a := range d.Args[1:] {
 				if a == "non_idempotent" {
 					seen[at(d)] = true
-					p.Report(at(d), "proxy_next_upstream lists non_idempotent: a POST, LOCK or PATCH that timed out on one peer is sent again to the next.",
+					p.About(pr.Group).Report(at(d), "proxy_next_upstream lists non_idempotent: a POST, LOCK or PATCH that timed out on one peer is sent again to the next.",
 						[]string{fmt.Sprintf("Remove non_idempotent at %s unless every such request is safe to run twice.", at(d))})
 				}
 			}

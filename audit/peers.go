@@ -18,7 +18,7 @@ var SinglePeerNoBackup = &Rule{
 			if live != 1 || backup > 0 || u.Balancer || len(p.Conf.ProxiesTo(u)) == 0 {
 				continue
 			}
-			p.Report(upstreamAt(u), fmt.Sprintf("%s has one peer (%s) and no backup: any restart of it is 100 %% 502s for its requests.", groupWord(u), u.Servers[0].Addr),
+			p.About(u).Report(upstreamAt(u), fmt.Sprintf("%s has one peer (%s) and no backup: any restart of it is 100 %% 502s for its requests.", groupWord(u), u.Servers[0].Addr),
 				[]string{"Run a second peer in the group, or add a \"server … backup;\" line, so that proxy_next_upstream error has somewhere to go.",
 					"If one peer is all there is, restart it gracefully: start the new process before the old one stops listening."})
 		}
@@ -39,7 +39,7 @@ var HostnameResolvedOnce = &Rule{
 				if s.Resolve || !hostName(s.Addr) {
 					continue
 				}
-				p.Report(Location{File: u.File, Line: s.Line, What: "server"}, fmt.Sprintf("%s: peer %s is a host name, resolved once when nginx starts.", groupWord(u), s.Addr),
+				p.About(u).Report(Location{File: u.File, Line: s.Line, What: "server"}, fmt.Sprintf("%s: peer %s is a host name, resolved once when nginx starts.", groupWord(u), s.Addr),
 					[]string{"If the name's addresses change, add the \"resolve\" parameter with a \"zone\" in the upstream and a \"resolver\" (nginx 1.27.3 or later), or reload nginx whenever they change."})
 			}
 		}
@@ -79,7 +79,7 @@ var ProxyPassNeedsResolver = &Rule{
 					continue
 				}
 				if _, ok := b.Effective("resolver"); !ok {
-					p.ReportAs(Error, Location{File: u.File, Line: s.Line, What: "server"}, fmt.Sprintf("%s: server %s has resolve but no resolver is in force.", groupWord(u), s.Addr),
+					p.About(u).ReportAs(Error, Location{File: u.File, Line: s.Line, What: "server"}, fmt.Sprintf("%s: server %s has resolve but no resolver is in force.", groupWord(u), s.Addr),
 						[]string{"Add \"resolver ADDRESS;\" in the upstream or http block."})
 				}
 			}

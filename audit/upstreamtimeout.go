@@ -35,12 +35,12 @@ var UpstreamKeepaliveTimeout = &Rule{
 			}
 			idle := p.Options.BackendIdleTimeout
 			if idle == 0 {
-				p.ReportAs(Note, loc, fmt.Sprintf("%s keeps idle connections for %s; whether the backend keeps them as long is not known (pass --backend-idle-timeout).", groupWord(u), written),
+				p.About(u).ReportAs(Note, loc, fmt.Sprintf("%s keeps idle connections for %s; whether the backend keeps them as long is not known (pass --backend-idle-timeout).", groupWord(u), written),
 					[]string{"Find the backend's idle (keep-alive) timeout in its own settings, then set \"keepalive_timeout\" in the upstream below it."})
 				continue
 			}
 			if timeout >= idle {
-				p.Report(loc, fmt.Sprintf("%s keeps idle connections for %s, the backend closes them after %s: requests sent on a connection the backend just closed get 502s.", groupWord(u), written, idle),
+				p.About(u).Report(loc, fmt.Sprintf("%s keeps idle connections for %s, the backend closes them after %s: requests sent on a connection the backend just closed get 502s.", groupWord(u), written, idle),
 					[]string{fmt.Sprintf("Set \"keepalive_timeout\" in the upstream below %s (a second or more below, for the time a request takes to arrive).", idle)})
 			}
 		}

@@ -72,6 +72,10 @@ type Burst struct {
 	Other5xx       int
 	Peak           int // most bad responses in one second
 	Attempts       int // upstream tries of the requests
+	// ConnectTimed counts the attempts with a $upstream_connect_time,
+	// ConnectNew those that spent a millisecond or more connecting: a new
+	// connection, not a reused keep-alive one.
+	ConnectTimed, ConnectNew int
 	Chains         []Count
 	Peers          []Count
 	Categories     []Count
@@ -191,6 +195,7 @@ type tracker struct {
 	// clients tells whether the window's requests, and its bad responses,
 	// came from more than one client (the impact floor).
 	reqClients, badClients clientPair
+	resolveNames           map[string]int         // the host names that failed to resolve
 	errnoPeerFirst         map[string]time.Time   // first refused connect per peer
 	abruptPeerFirst        map[string]time.Time   // first premature close/reset per peer
 	abruptTimes            map[string][]time.Time // the first few of them per peer
@@ -262,6 +267,10 @@ func fnv64(b []byte) uint64 {
 // windowCounts are the final statuses of a group's requests in a window.
 type windowCounts struct {
 	requests, attempts, s502, s504, s5xx int
+	// connTimed counts attempts with a connect time; connNew those that
+	// took a millisecond or more to connect, which a reused keep-alive
+	// connection never does.
+	connTimed, connNew int
 }
 
 func (w *windowCounts) add(o windowCounts) {
@@ -270,11 +279,26 @@ func (w *windowCounts) add(o windowCounts) {
 	w.s502 += o.s502
 	w.s504 += o.s504
 	w.s5xx += o.s5xx
+	w.connTimed += o.connTimed
+	w.connNew += o.connNew
 }
 
 // addRequest counts any request to the group while the burst is open.
 func (t *tracker) addRequest(rec *logparse.Record) {
+	timed, fresh := 0, 0
+	for i := range rec.Attempts {
+		if c := rec.Attempts[i].Connect; c >= 0 {
+			timed++
+			if c > 0 {
+				fresh++
+			}
+		}
+	}
+	t.tail.connTimed += timed
+	t.tail.connNew += fresh
 	if s := t.second(rec.Time); s != nil {
+		s.connTimed += int32(timed)
+		s.connNew += int32(fresh)
 		s.req++
 		s.attempts += int32(max(1, len(rec.Attempts)))
 		switch {
@@ -391,7 +415,7 @@ func chainOf(rec *logparse.Record) string {
 // release drops what a decided candidate holds; only its identity stays,
 // for the events that point at it.
 func (t *tracker) release() {
-	t.methods, t.chains, t.peers = nil, nil, nil
+	t.methods, t.chains, t.peers, t.resolveNames = nil, nil, nil, nil
 	t.catPeers, t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = nil, nil, nil, nil
 	t.secs, t.samples, t.errSamples = nil, nil, nil
 	t.impact = impact{}
@@ -405,6 +429,7 @@ func (t *tracker) narrow(from, to time.Time) {
 	t.start, t.last = from, to
 	t.categories, t.preludeEvents = [logparse.NumCategories]int{}, [logparse.NumCategories]int{}
 	t.catPeers = map[logparse.Category]map[string]int{}
+	t.resolveNames = nil
 	t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = map[string]time.Time{}, map[string]time.Time{}, nil
 	t.errSamples = nil
 	t.rescan = true
@@ -435,6 +460,13 @@ func (t *tracker) addEvent(se *storedEvent) {
 		peers[ev.Peer]++
 	}
 	switch ev.Category {
+	case logparse.CatResolver:
+		if name := logparse.ResolveTarget(ev.Message); name != "" && (len(t.resolveNames) < maxPeerKeys || t.resolveNames[name] > 0) {
+			if t.resolveNames == nil {
+				t.resolveNames = map[string]int{}
+			}
+			t.resolveNames[name]++
+		}
 	case logparse.CatConnectRefused:
 		if first, ok := t.errnoPeerFirst[ev.Peer]; !ok || ev.Time.Before(first) {
 			t.errnoPeerFirst[ev.Peer] = ev.Time
@@ -499,7 +531,7 @@ func (t *tracker) burst(id int, g *groups) Burst {
 	return Burst{
 		ID: id, Kind: t.kind, Group: g.label(t.root), Start: t.start, End: t.last,
 		Requests: t.win.requests, BadGateway: t.win.s502, GatewayTimeout: t.win.s504, Other5xx: t.win.s5xx,
-		Peak: t.peak, Attempts: t.win.attempts,
+		Peak: t.peak, Attempts: t.win.attempts, ConnectTimed: t.win.connTimed, ConnectNew: t.win.connNew,
 		Chains: topCounts(t.chains), Peers: topCounts(t.peers),
 		GroupNamed: t.groupNamed, Placeholder: t.placeholder, Joined: t.joined, ErrorLines: t.errorLines,
 		Samples: append([]Sample(nil), t.samples...),

@@ -565,6 +565,7 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 		} else {
 			c, joined := w.counts(tr.secs)
 			b.Requests, b.Attempts, b.BadGateway, b.GatewayTimeout, b.Other5xx = c.requests, c.attempts, c.s502, c.s504, c.s5xx
+			b.ConnectTimed, b.ConnectNew = c.connTimed, c.connNew
 			b.Joined = joined
 		}
 		tr.narrow(b.Start, b.End.Add(time.Second-1))

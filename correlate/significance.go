@@ -123,6 +123,7 @@ func logPoissonTail(k int, lambda float64) float64 {
 // being counted in seconds).
 type secCount struct {
 	req, attempts, s502, s504, s5xx, bad, joined int32
+	connTimed, connNew                           int32
 }
 
 // maxScanSecs bounds the seconds a candidate keeps for the scan; a longer
@@ -151,6 +152,8 @@ func (w window) counts(secs []secCount) (c windowCounts, joined int) {
 		c.s502 += int(s.s502)
 		c.s504 += int(s.s504)
 		c.s5xx += int(s.s5xx)
+		c.connTimed += int(s.connTimed)
+		c.connNew += int(s.connNew)
 	}
 	return c, joined
 }

@@ -33,6 +33,7 @@ const (
 	CatSocketUnavailable
 	CatResolver
 	CatClientClosed
+	CatLuaSocket
 	NumCategories
 )
 
@@ -61,6 +62,7 @@ var categoryNames = [NumCategories]string{
 	CatSocketUnavailable: "socket_unavailable",
 	CatResolver:          "resolver",
 	CatClientClosed:      "client_closed",
+	CatLuaSocket:         "lua_socket",
 }
 
 func (c Category) String() string {
@@ -96,6 +98,11 @@ func Classify(ev *Event) Category {
 		return CatPeerDisabled
 	case has("failed to set keepalive"):
 		return CatKeepaliveFailure
+	case has("lua tcp socket") || has("lua udp socket") || has("lua socket ") || has("on a closed socket"):
+		// Lua cosockets (lua-nginx-module's "lua tcp socket connect timed
+		// out, when connecting to …", "read timed out"): Lua code's own
+		// connections to Redis, MySQL or an HTTP backend.
+		return CatLuaSocket
 	case isLuaBalancer(m, ev):
 		// A Lua balancer that failed to resolve its target (Kong's
 		// "DNS resolution failed", "failed the initial dns/balancer

@@ -254,7 +254,7 @@ func TestParseErrorLineRejects(t *testing.T) {
 
 func TestCategoryNamesStable(t *testing.T) {
 	// Identifiers are part of the CSV/JSON contract.
-	want := "other no_live_upstreams connect_refused connect_timeout read_timeout send_timeout premature_close conn_reset broken_pipe addr_unavailable unreachable too_big_header invalid_header ssl_upstream peer_disabled healthcheck_down lua_balancer keepalive_failure worker_connections too_many_files permission_denied socket_unavailable resolver client_closed"
+	want := "other no_live_upstreams connect_refused connect_timeout read_timeout send_timeout premature_close conn_reset broken_pipe addr_unavailable unreachable too_big_header invalid_header ssl_upstream peer_disabled healthcheck_down lua_balancer keepalive_failure worker_connections too_many_files permission_denied socket_unavailable resolver client_closed lua_socket"
 	var got []string
 	for c := Category(0); c < NumCategories; c++ {
 		got = append(got, c.String())
@@ -274,6 +274,20 @@ func BenchmarkParseErrorLine(b *testing.B) {
 	for b.Loop() {
 		if err := ParseErrorLine(line, time.UTC, &ev); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestResolveTarget(t *testing.T) {
+	for msg, want := range map[string]string{
+		"backend.internal could not be resolved (3: Host not found)":                 "backend.internal",
+		"*12 api.example.com could not be resolved (110: Operation timed out)":       "api.example.com",
+		"no resolver defined to resolve backend.svc.cluster.local":                   "backend.svc.cluster.local",
+		`host not found in upstream "app:3000" in /etc/nginx/conf.d/default.conf:12`: "app:3000",
+		"connect() failed (111: Connection refused)":                                 "",
+	} {
+		if got := ResolveTarget(msg); got != want {
+			t.Errorf("ResolveTarget(%q) = %q, want %q", msg, got, want)
 		}
 	}
 }

@@ -1,0 +1,96 @@
+package audit
+
+import (
+	"fmt"
+
+	"github.com/badgw/badgw/nginxconf"
+)
+
+// Setting is a directive's value where a group's requests are proxied:
+// as written (At names the line), or nginx's default (At is empty).
+type Setting struct {
+	Value string
+	At    string
+}
+
+// Written reports whether the configuration sets it.
+func (s Setting) Written() bool { return s.At != "" }
+
+// Settings is what the cause rules need to know about one upstream group:
+// its block, the proxy settings in force where it is used, and the audit's
+// findings about it. Values are those of the first location that proxies
+// to the group; Locations says how many there are.
+type Settings struct {
+	Upstream      *nginxconf.Upstream
+	Locations     int
+	NextUpstream  Setting // default "error timeout"
+	NextTries     Setting // proxy_next_upstream_tries, default "0" (no limit)
+	NextTimeout   Setting // proxy_next_upstream_timeout, default "0"
+	ConnectTime   Setting // proxy_connect_timeout, default "60s"
+	SendTime      Setting // proxy_send_timeout, default "60s"
+	ReadTime      Setting // proxy_read_timeout, default "60s"
+	BufferSize    Setting // proxy_buffer_size, default one memory page (4k or 8k)
+	HTTPVersion   Setting // proxy_http_version
+	Resolver      Setting // resolver, "" when none
+	KeepaliveTime Setting // the upstream's keepalive_timeout, default "60s"
+	Findings      []Finding
+}
+
+// proxyDefaults are nginx's defaults for the settings above
+// (ngx_http_proxy_module, ngx_http_upstream_module).
+var proxyDefaults = map[string]string{
+	"proxy_next_upstream": "error timeout", "proxy_next_upstream_tries": "0", "proxy_next_upstream_timeout": "0",
+	"proxy_connect_timeout": "60s", "proxy_send_timeout": "60s", "proxy_read_timeout": "60s",
+	"proxy_buffer_size": "4k|8k", "proxy_http_version": "1.0", "resolver": "",
+}
+
+// GroupSettings reads the settings of every upstream block, keyed by its
+// name, with the findings of res about each.
+func GroupSettings(cfg *nginxconf.Config, res Result) map[string]*Settings {
+	conf := build(cfg, nil)
+	out := map[string]*Settings{}
+	for _, u := range conf.Upstreams {
+		s := &Settings{Upstream: u}
+		proxies := conf.ProxiesTo(u)
+		s.Locations = len(proxies)
+		var in *Block
+		if len(proxies) > 0 {
+			in = proxies[0].In
+		}
+		get := func(name string) Setting {
+			if in != nil {
+				if d, ok := in.Effective(name); ok {
+					return Setting{Value: args(d), At: fmt.Sprintf("%s:%d", d.File, d.Line)}
+				}
+			}
+			return Setting{Value: proxyDefaults[name]}
+		}
+		s.NextUpstream, s.NextTries, s.NextTimeout = get("proxy_next_upstream"), get("proxy_next_upstream_tries"), get("proxy_next_upstream_timeout")
+		s.ConnectTime, s.SendTime, s.ReadTime = get("proxy_connect_timeout"), get("proxy_send_timeout"), get("proxy_read_timeout")
+		s.BufferSize, s.HTTPVersion, s.Resolver = get("proxy_buffer_size"), get("proxy_http_version"), get("resolver")
+		s.KeepaliveTime = Setting{Value: "60s"}
+		if u.KeepaliveTimeoutLine > 0 {
+			s.KeepaliveTime = Setting{Value: u.KeepaliveTimeout, At: fmt.Sprintf("%s:%d", u.File, u.KeepaliveTimeoutLine)}
+		}
+		for _, f := range res.Findings {
+			if f.Group == u.Name {
+				s.Findings = append(s.Findings, f)
+			}
+		}
+		out[u.Name] = s
+	}
+	return out
+}
+
+// Finding returns the first finding of a rule, if there is one.
+func (s *Settings) Finding(rule string) (Finding, bool) {
+	if s == nil {
+		return Finding{}, false
+	}
+	for _, f := range s.Findings {
+		if f.Rule == rule {
+			return f, true
+		}
+	}
+	return Finding{}, false
+}

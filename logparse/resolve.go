@@ -1,0 +1,28 @@
+package logparse
+
+import "strings"
+
+// ResolveTarget returns the host name a resolver error is about, from
+// nginx's texts (ngx_http_upstream.c): "NAME could not be resolved (3: Host
+// not found)", "no resolver defined to resolve NAME", and the start-up
+// error "host not found in upstream "NAME"". "" when the message names
+// none.
+func ResolveTarget(msg string) string {
+	if i := strings.Index(msg, " could not be resolved"); i > 0 {
+		name := msg[:i]
+		if j := strings.LastIndexByte(name, ' '); j >= 0 {
+			name = name[j+1:]
+		}
+		return strings.Trim(name, `"`)
+	}
+	for _, prefix := range []string{"no resolver defined to resolve ", "host not found in upstream "} {
+		if i := strings.Index(msg, prefix); i >= 0 {
+			name := msg[i+len(prefix):]
+			if j := strings.IndexAny(name, " ,"); j >= 0 {
+				name = name[:j]
+			}
+			return strings.Trim(name, `"`)
+		}
+	}
+	return ""
+}
