@@ -76,9 +76,9 @@ type Burst struct {
 	// ConnectNew those that spent a millisecond or more connecting: a new
 	// connection, not a reused keep-alive one.
 	ConnectTimed, ConnectNew int
-	Chains         []Count
-	Peers          []Count
-	Categories     []Count
+	Chains                   []Count
+	Peers                    []Count
+	Categories               []Count
 	// GroupNamed counts bad responses whose $upstream_addr held the group's
 	// name: nginx found no live peer.
 	GroupNamed  int
