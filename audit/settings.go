@@ -94,3 +94,15 @@ func (s *Settings) Finding(rule string) (Finding, bool) {
 	}
 	return Finding{}, false
 }
+
+// ForAnalysis audits the nginx.conf at path (read leniently, includes
+// followed) for an analysis of its logs: every group's settings and all
+// findings.
+func ForAnalysis(path string, opts Options) (map[string]*Settings, []Finding, error) {
+	cfg, err := nginxconf.LoadLenient(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := Check(cfg, nil, opts)
+	return GroupSettings(cfg, res), res.Findings, nil
+}

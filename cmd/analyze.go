@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/badgw/badgw/audit"
 	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
@@ -165,6 +166,9 @@ func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, outputs, error) {
 			return cfg, outputs{}, &exitError{code: ExitInput, err: fmt.Errorf("--nginx-conf: %w", err)}
 		}
 		cfg.Options.Upstreams = conf.Upstreams
+		if cfg.Options.Settings, cfg.Options.Findings, err = audit.ForAnalysis(o.NginxConf, audit.Options{}); err != nil {
+			return cfg, outputs{}, &exitError{code: ExitInput, err: fmt.Errorf("--nginx-conf: %w", err)}
+		}
 		if cfg.Format == nil {
 			f, err := conf.AccessFormat(o.FormatName)
 			if err != nil {

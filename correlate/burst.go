@@ -196,6 +196,7 @@ type tracker struct {
 	// came from more than one client (the impact floor).
 	reqClients, badClients clientPair
 	resolveNames           map[string]int         // the host names that failed to resolve
+	abruptSending          int                    // closes and resets while nginx sent the request
 	errnoPeerFirst         map[string]time.Time   // first refused connect per peer
 	abruptPeerFirst        map[string]time.Time   // first premature close/reset per peer
 	abruptTimes            map[string][]time.Time // the first few of them per peer
@@ -429,7 +430,7 @@ func (t *tracker) narrow(from, to time.Time) {
 	t.start, t.last = from, to
 	t.categories, t.preludeEvents = [logparse.NumCategories]int{}, [logparse.NumCategories]int{}
 	t.catPeers = map[logparse.Category]map[string]int{}
-	t.resolveNames = nil
+	t.resolveNames, t.abruptSending = nil, 0
 	t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = map[string]time.Time{}, map[string]time.Time{}, nil
 	t.errSamples = nil
 	t.rescan = true
@@ -471,7 +472,13 @@ func (t *tracker) addEvent(se *storedEvent) {
 		if first, ok := t.errnoPeerFirst[ev.Peer]; !ok || ev.Time.Before(first) {
 			t.errnoPeerFirst[ev.Peer] = ev.Time
 		}
-	case logparse.CatPrematureClose, logparse.CatConnReset:
+	case logparse.CatPrematureClose, logparse.CatConnReset, logparse.CatBrokenPipe:
+		if strings.Contains(ev.Phase, "sending request") {
+			t.abruptSending++
+		}
+		if ev.Category == logparse.CatBrokenPipe {
+			break
+		}
 		if first, ok := t.abruptPeerFirst[ev.Peer]; !ok || ev.Time.Before(first) {
 			t.abruptPeerFirst[ev.Peer] = ev.Time
 		}

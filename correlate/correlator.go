@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/badgw/badgw/audit"
 	"github.com/badgw/badgw/logparse"
 	"github.com/badgw/badgw/nginxconf"
 )
@@ -37,6 +38,11 @@ type Options struct {
 	// Upstreams from nginx.conf, when given: exact peer-to-group mapping and
 	// the settings (keepalive, max_fails) the rules reason about.
 	Upstreams []nginxconf.Upstream
+	// Settings are each upstream's proxy settings and audit findings
+	// (audit.GroupSettings), by name, for fixes that cite nginx.conf.
+	Settings map[string]*audit.Settings
+	// Findings are all of the audit's findings.
+	Findings []audit.Finding
 }
 
 func (o *Options) defaults() {
@@ -219,14 +225,17 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	if r.sec != sec {
 		*r = recentSecond{sec: sec}
 	}
+	own5xx, own500 := 0, 0
 	for i := range rec.Attempts {
 		if s := rec.Attempts[i].Status; s >= 500 {
-			r.attempts5xx++
+			own5xx++
 			if s == 500 {
-				r.attempt50++
+				own500++
 			}
 		}
 	}
+	r.attempts5xx += own5xx
+	r.attempt50 += own500
 
 	kind, bad := kindOf(rec.Status)
 	var badTr *tracker
@@ -244,7 +253,11 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 		}
 		if tr == nil {
 			tr = newTracker(kind, root, t, c.opts.MaxSamples)
+			// What came before the burst, without the request that opens
+			// it (its own 502 is no failure "before").
 			tr.preludeFailures = g.recentFailures(sec)
+			tr.preludeFailures.attempts5xx -= own5xx
+			tr.preludeFailures.attempts500 -= own500
 			g.open[kind] = true
 			c.open[key] = tr
 		}

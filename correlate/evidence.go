@@ -18,12 +18,15 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		NeverConnected: t.neverConnected, NoHeader: t.noHeader, Joined: t.joined,
 		Methods:     t.methods,
 		AbruptFirst: t.abruptPeerFirst, RefusedFirst: t.errnoPeerFirst, AbruptTimes: t.abruptTimes,
+		ConnectTimed: b.ConnectTimed, ConnectNew: b.ConnectNew, AbruptSending: t.abruptSending,
+		ResolveNames: topCounts(t.resolveNames), URLs: b.Impact.URLs, AllFindings: c.opts.Findings,
 	}
 	for cat := range t.catPeers {
 		ev.CatPeers[cat] = t.peersOf(cat)
 	}
 	if u, ok := c.groups.config(t.root); ok {
 		ev.Conf = &u
+		ev.Settings = c.opts.Settings[u.Name]
 	}
 	return diagnose.Explain(ev)
 }

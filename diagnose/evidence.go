@@ -4,6 +4,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/badgw/badgw/audit"
 	"github.com/badgw/badgw/logparse"
 	"github.com/badgw/badgw/nginxconf"
 )
@@ -51,8 +52,24 @@ type Evidence struct {
 	// or reset, and first refusal; AbruptTimes the first few closes.
 	AbruptFirst, RefusedFirst map[string]time.Time
 	AbruptTimes               map[string][]time.Time
-	// Conf is the group's upstream block, nil without nginx.conf.
-	Conf *nginxconf.Upstream
+	// AbruptSending counts the closes, resets and broken pipes met while
+	// nginx was still sending the request (its body, for an upload).
+	AbruptSending int
+	// ConnectTimed counts the burst's attempts with a connect time,
+	// ConnectNew those that took a millisecond or more: new connections
+	// (a reused keep-alive connection connects in no time).
+	ConnectTimed, ConnectNew int
+	// ResolveNames are the host names that failed to resolve.
+	ResolveNames []Count
+	// URLs are the burst's most hit URLs.
+	URLs []Count
+	// Conf is the group's upstream block, nil without nginx.conf;
+	// Settings the proxy settings in force for it and the audit's findings.
+	Conf     *nginxconf.Upstream
+	Settings *audit.Settings
+	// AllFindings are the audit's findings about the whole configuration
+	// (Lua code in locations belongs to no group).
+	AllFindings []audit.Finding
 }
 
 // Duration is the burst's length, at least a second.

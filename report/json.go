@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/diagnose"
 	"github.com/badgw/badgw/logparse"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/timeline"
@@ -143,11 +144,12 @@ type jsonImpact struct {
 }
 
 type jsonCause struct {
-	ID         string   `json:"id"`
-	Confidence float64  `json:"confidence"`
-	Summary    string   `json:"summary"`
-	Evidence   []string `json:"evidence"`
-	Fix        string   `json:"fix"`
+	ID         string          `json:"id"`
+	Confidence float64         `json:"confidence"`
+	Summary    string          `json:"summary"`
+	Evidence   []string        `json:"evidence"`
+	Fix        string          `json:"fix"`
+	Steps      []diagnose.Step `json:"fix_steps"`
 }
 
 // WriteJSON writes the whole analysis as one JSON document.

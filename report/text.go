@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/diagnose"
 	"github.com/badgw/badgw/logparse"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/timeline"
@@ -332,7 +333,7 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 			e.printf("        - %s\n", Clean(ev))
 		}
 		if i == 0 {
-			e.printf("      Fix: %s\n", Clean(c.Fix))
+			writeSteps(e, c.Steps)
 		}
 	}
 	if len(b.Samples)+len(b.ErrorSamples) > 0 {
@@ -502,4 +503,12 @@ func dedupeStrings(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// writeSteps prints a fix as its ordered list of changes.
+func writeSteps(e *errWriter, steps []diagnose.Step) {
+	e.printf("      Fix:\n")
+	for i, st := range steps {
+		e.printf("        %d. %s\n", i+1, Clean(st.Text()))
+	}
 }

@@ -53,7 +53,9 @@ func (m Model) previewView(height int) string {
 			lines = append(lines, m.styles.Cause.Render(fmt.Sprintf("#%d %s %.0f%%", b.ID, c.ID, 100*c.Confidence))+
 				m.styles.Dim.Render(" (enter: all causes, evidence, samples)"))
 			lines = append(lines, strings.Split(wrap.Render(clean(c.Summary)), "\n")...)
-			lines = append(lines, strings.Split(wrap.Render("Fix: "+clean(c.Fix)), "\n")...)
+			for i, st := range c.Steps {
+				lines = append(lines, strings.Split(wrap.Render(fmt.Sprintf("Fix %d. %s", i+1, clean(st.Text()))), "\n")...)
+			}
 		}
 	}
 	inner := max(1, height-2)
@@ -433,7 +435,10 @@ func (m Model) detailContent() string {
 		for _, ev := range c.Evidence {
 			s.WriteString(wrap.Render("   · "+clean(ev)) + "\n")
 		}
-		s.WriteString(wrap.Render("   fix: "+clean(c.Fix)) + "\n\n")
+		for j, st := range c.Steps {
+			s.WriteString(wrap.Render(fmt.Sprintf("   fix %d. %s", j+1, clean(st.Text()))) + "\n")
+		}
+		s.WriteString("\n")
 	}
 	section := func(title string, cs []correlate.Count) {
 		if len(cs) == 0 {

@@ -1,0 +1,113 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/badgw/badgw/logparse"
+)
+
+// staleFailures counts connect failures to peers a Lua balancer picked:
+// peers not in the group's server lines (those hold only the 0.0.0.1
+// placeholder), which refused, timed out connecting or were unreachable.
+func (in ruleInput) staleFailures() (int, []string) {
+	if !in.behindLuaBalancer() {
+		return 0, nil
+	}
+	n := 0
+	seen := map[string]bool{}
+	var peers []string
+	for _, c := range []logparse.Category{logparse.CatConnectRefused, logparse.CatConnectTimeout, logparse.CatUnreachable} {
+		for _, p := range in.ev.CatPeers[c] {
+			if p.Key == "" || strings.HasPrefix(p.Key, "0.0.0.1:") {
+				continue
+			}
+			if _, _, listed := in.server(p.Key); listed {
+				continue
+			}
+			n += p.N
+			if !seen[p.Key] {
+				seen[p.Key] = true
+				peers = append(peers, p.Key)
+			}
+		}
+	}
+	return n, peers
+}
+
+// luaBalancer: balancer_by_lua set no usable peer (balancer errors, the
+// 0.0.0.1 placeholder: score(0.5, 0.45, their share)), or picked endpoints
+// that no longer serve (connect failures to peers behind the balancer:
+// score(0.4, 0.5, their share)).
+func luaBalancer(in ruleInput) (Cause, bool) {
+	n := max(in.cat(logparse.CatLuaBalancer), in.ev.Placeholder)
+	stale, stalePeers := in.staleFailures()
+	if n == 0 && stale == 0 {
+		return Cause{}, false
+	}
+	ev := []string{
+		fmt.Sprintf("%d× lua balancer errors in error.log", in.cat(logparse.CatLuaBalancer)),
+		fmt.Sprintf("%d 502s with the placeholder peer 0.0.0.1 in $upstream_addr", in.ev.Placeholder),
+	}
+	if in.share(stale) > in.share(n) {
+		list := strings.Join(stalePeers, ", ")
+		ev = append(ev, fmt.Sprintf("%d× connect failures (refused, timed out, unreachable) to %s, which the balancer picked", stale, list))
+		return Cause{
+			ID: CauseLuaBalancer, Confidence: score(0.4, 0.5, in.share(stale)),
+			Summary: fmt.Sprintf("The Lua balancer of %s kept sending requests to %s, which no longer served (%d connect failures during %s): stale endpoints its list still held after they went away (a terminated pod, a deregistered instance).",
+				in.ev.Group, list, stale, in.window()),
+			Evidence: ev,
+			Steps: []Step{
+				step(fmt.Sprintf("Find why the balancer's endpoint list still held %s: the service discovery it reads (for ingress-nginx, the Service's EndpointSlices: \"kubectl get endpointslices -l kubernetes.io/service-name=NAME\"); an endpoint must leave the list before it stops listening (a readiness probe, a preStop sleep longer than the list's refresh).", list), ""),
+				harden("Let a request that meets a dead endpoint be retried on another: \"balancer.set_more_tries(1)\" in balancer_by_lua, with \"proxy_next_upstream error timeout\".", in.upstreamAt()),
+			},
+		}, true
+	}
+	steps := []Step{}
+	if f, ok := in.finding("balancer-path-without-peer"); ok {
+		ev = append(ev, findingEvidence(f))
+		steps = append(steps, step("On the path that ends without a peer, call set_current_peer with a peer, or end the request explicitly after logging why (\"return ngx.exit(502)\").", f.Location.String()))
+	} else {
+		steps = append(steps, step("In balancer_by_lua, every path must call ngx.balancer.set_current_peer(host, port) and check its error, or end the request explicitly after logging why (\"return ngx.exit(502)\").", in.upstreamAt()))
+	}
+	steps = append(steps, step("Check the peer list the balancer reads (a health checker's state in lua_shared_dict, service discovery) for an empty pool at "+in.ev.Start.Format("15:04:05")+".", ""))
+	return Cause{
+		ID: CauseLuaBalancer, Confidence: score(0.5, 0.45, in.share(n)),
+		Summary: fmt.Sprintf("The Lua balancer of %s picked no usable peer during %s: %d balancer errors, %d requests sent to the 0.0.0.1 placeholder.",
+			in.ev.Group, in.window(), in.cat(logparse.CatLuaBalancer), in.ev.Placeholder),
+		Evidence: ev,
+		Steps:    steps,
+	}, true
+}
+
+// healthcheckMarkedDown: a health checker (lua-resty-upstream-healthcheck,
+// nginx_upstream_check_module) marked the peers down, and requests found
+// none: score(0.5, 0.45, share of bad responses without a peer).
+func healthcheckMarkedDown(in ruleInput) (Cause, bool) {
+	hc := in.cat(logparse.CatHealthcheckDown) + in.ev.Prelude[logparse.CatHealthcheckDown]
+	n := max(in.cat(logparse.CatNoLiveUpstreams), in.ev.GroupNamed, in.ev.Placeholder, in.cat(logparse.CatLuaBalancer))
+	if hc == 0 || n == 0 {
+		return Cause{}, false
+	}
+	ev := []string{
+		fmt.Sprintf("%d× health checker lines (failed probes, peers turned down) in and just before the burst", hc),
+		fmt.Sprintf("%d of %d bad responses found no live peer", n, in.ev.Bad),
+	}
+	var steps []Step
+	if f, ok := in.finding("healthcheck-thresholds"); ok {
+		ev = append(ev, findingEvidence(f))
+		steps = append(steps, step("Make the checker tolerate one slow probe: "+strings.Join(f.Fix, " "), f.Location.String()))
+	} else {
+		steps = append(steps, step(fmt.Sprintf("See why the probes failed: the checker's lines name each peer and its error. If %s served requests meanwhile, the probe is stricter than the traffic (its timeout, its path, its expected status).", in.peerList(logparse.CatHealthcheckDown)), ""))
+	}
+	if f, ok := in.finding("healthcheck-shm-size"); ok {
+		steps = append(steps, harden(f.Fix[0], f.Location.String()))
+	}
+	return Cause{
+		ID: CauseHealthcheckDown, Confidence: score(0.5, 0.45, in.share(n)),
+		Summary: fmt.Sprintf("The health checker marked the peers of %s down, so nginx had no live peer for %d requests during %s (%d checker lines).",
+			in.ev.Group, n, in.window(), hc),
+		Evidence: ev,
+		Steps:    steps,
+	}, true
+}

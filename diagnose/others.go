@@ -1,0 +1,204 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/badgw/badgw/audit"
+	"github.com/badgw/badgw/logparse"
+)
+
+// badUpstreamResponse: too big or invalid response headers. score(0.5,
+// 0.45, share).
+func badUpstreamResponse(in ruleInput) (Cause, bool) {
+	big, inv := in.cat(logparse.CatTooBigHeader), in.cat(logparse.CatInvalidHeader)
+	if big+inv == 0 {
+		return Cause{}, false
+	}
+	peers := in.peerList(logparse.CatTooBigHeader, logparse.CatInvalidHeader)
+	var steps []Step
+	if big > 0 {
+		buf, known := in.setting(func(s *audit.Settings) audit.Setting { return s.BufferSize })
+		now := "nginx's default, one memory page (4k or 8k)"
+		if known && buf.Written() {
+			now = buf.Value + " at " + buf.At
+		}
+		probe := "/PATH"
+		if len(in.ev.URLs) > 0 {
+			probe = in.ev.URLs[0].Key
+		}
+		steps = append(steps, step(fmt.Sprintf("Raise proxy_buffer_size (now %s) above the size of %s's largest response header, with proxy_buffers to match. The log does not say how large the header was: measure it, \"curl -s -o /dev/null -D - http://PEER%s | wc -c\", or trim the headers (often large cookies or tracing data).", now, peers, probe), buf.At))
+	}
+	if inv > 0 {
+		steps = append(steps, step(fmt.Sprintf("Fix %s's responses: a valid status line, header names without spaces or control bytes (\"curl -v\" to it directly shows what it sends; a wrong protocol, such as HTTP to an HTTPS port, gives this too).", peers), ""))
+	}
+	return Cause{
+		ID: CauseBadUpstreamResponse, Confidence: score(0.5, 0.45, in.share(big+inv)),
+		Summary: fmt.Sprintf("%s sent responses nginx could not accept during %s: %d× header too big for proxy_buffer_size, %d× invalid header.",
+			peers, in.window(), big, inv),
+		Evidence: []string{fmt.Sprintf("%d× upstream sent too big header, %d× upstream sent invalid header", big, inv)},
+		Steps:    steps,
+	}, true
+}
+
+// resourceExhaustion: nginx ran out of connections or file descriptors.
+// score(0.55, 0.4, share).
+func resourceExhaustion(in ruleInput) (Cause, bool) {
+	wc, fd := in.cat(logparse.CatWorkerConnections), in.cat(logparse.CatTooManyFiles)
+	if wc+fd == 0 {
+		return Cause{}, false
+	}
+	var steps []Step
+	if fd > 0 {
+		steps = append(steps, step("Raise nginx's file limit: \"worker_rlimit_nofile\" and the service's own limit (systemd LimitNOFILE, the container's ulimit); each proxied request holds two descriptors, more with buffering to disk.", ""))
+	}
+	if wc > 0 {
+		steps = append(steps, step("Raise \"worker_connections\" (events block): each proxied request uses two connections, the client's and the upstream's.", ""))
+	}
+	steps = append(steps, harden("Find what held the connections: a slow upstream makes requests pile up (the timeouts around the burst say which); upstream keepalive lowers the count.", ""))
+	return Cause{
+		ID: CauseResourceExhaustion, Confidence: score(0.55, 0.4, in.share(wc+fd)),
+		Summary:  fmt.Sprintf("nginx ran out of resources during %s: %d× worker_connections not enough, %d× too many open files.", in.window(), wc, fd),
+		Evidence: []string{fmt.Sprintf("%d× worker_connections, %d× errno 24", wc, fd)},
+		Steps:    steps,
+	}, true
+}
+
+// sslUpstream: TLS to the upstream failed. score(0.55, 0.4, share).
+func sslUpstream(in ruleInput) (Cause, bool) {
+	n := in.cat(logparse.CatSSLUpstream)
+	if n == 0 {
+		return Cause{}, false
+	}
+	peers := in.peerList(logparse.CatSSLUpstream)
+	return Cause{
+		ID: CauseSSLUpstream, Confidence: score(0.55, 0.4, in.share(n)),
+		Summary:  fmt.Sprintf("TLS towards %s failed during %s (%d handshake or certificate errors).", peers, in.window(), n),
+		Evidence: []string{fmt.Sprintf("%d× SSL errors while SSL handshaking to upstream", n)},
+		Steps: []Step{
+			step(fmt.Sprintf("See what %s offers: \"openssl s_client -connect PEER -servername NAME\" from nginx's host; the error line says whether the protocol, the certificate or the name failed.", peers), ""),
+			step("Match nginx to it: \"proxy_ssl_server_name on;\" (SNI), \"proxy_ssl_protocols TLSv1.2 TLSv1.3;\", and \"proxy_ssl_trusted_certificate\" when \"proxy_ssl_verify on;\".", ""),
+		},
+	}, true
+}
+
+// socketUnavailable: a unix-socket upstream (php-fpm's classic) was full,
+// missing or not permitted. score(0.55, 0.4, share).
+func socketUnavailable(in ruleInput) (Cause, bool) {
+	su, pd := in.cat(logparse.CatSocketUnavailable), in.cat(logparse.CatPermissionDenied)
+	if su+pd == 0 {
+		return Cause{}, false
+	}
+	sock := in.peerList(logparse.CatSocketUnavailable, logparse.CatPermissionDenied)
+	var steps []Step
+	if su > 0 {
+		steps = append(steps, step(fmt.Sprintf("Check that the service behind %s runs and that nginx's path matches its listen path; for php-fpm a full socket means all children are busy: raise pm.max_children and listen.backlog.", sock), ""))
+	}
+	if pd > 0 {
+		steps = append(steps, step("Give nginx's user access to the socket (php-fpm: listen.owner, listen.group, listen.mode); SELinux denials show in the audit log.", ""))
+	}
+	return Cause{
+		ID: CauseSocketUnavailable, Confidence: score(0.55, 0.4, in.share(su+pd)),
+		Summary:  fmt.Sprintf("The unix socket %s was unusable during %s: %d× unavailable (full backlog or missing), %d× permission denied.", sock, in.window(), su, pd),
+		Evidence: []string{fmt.Sprintf("%d× errno 11/2 on a unix: upstream, %d× errno 13", su, pd)},
+		Steps:    steps,
+	}, true
+}
+
+// resolverFailure: nginx could not resolve the upstream's name at run time
+// (proxy_pass with a variable, or resolve on a server). score(0.55, 0.4,
+// share).
+func resolverFailure(in ruleInput) (Cause, bool) {
+	n := in.cat(logparse.CatResolver)
+	if n == 0 {
+		return Cause{}, false
+	}
+	var names []string
+	for _, c := range in.ev.ResolveNames {
+		names = append(names, c.Key)
+	}
+	host := "the upstream's host name"
+	if len(names) > 0 {
+		host = strings.Join(names, ", ")
+	}
+	ev := []string{fmt.Sprintf("%d× could not be resolved / resolver errors", n)}
+	res, known := in.setting(func(s *audit.Settings) audit.Setting { return s.Resolver })
+	var steps []Step
+	switch {
+	case known && !res.Written():
+		ev = append(ev, "no resolver directive is in force for this group in nginx.conf")
+		steps = append(steps, step(fmt.Sprintf("Add \"resolver ADDRESS valid=30s;\" where %s is proxied (the DNS server nginx's host uses: /etc/resolv.conf, 127.0.0.11 in Docker, kube-dns's address in Kubernetes).", in.ev.Group), ""))
+	case known:
+		ev = append(ev, "resolver "+res.Value+" at "+res.At)
+		steps = append(steps, step(fmt.Sprintf("Ask that resolver from nginx's host: \"dig @SERVER %s\" (SERVER from resolver %s). It did not answer (a timeout) or said the name does not exist: fix the name or point resolver at a server that knows it.", firstName(names), res.Value), res.At))
+	default:
+		steps = append(steps, step(fmt.Sprintf("Ask nginx's resolver from nginx's host: \"dig @SERVER %s\", SERVER from its resolver directive; point resolver at a DNS server that answers from nginx's network (127.0.0.11 in Docker, kube-dns in Kubernetes), with \"resolver_timeout 5s;\".", firstName(names)), ""))
+	}
+	steps = append(steps, harden("Or name the peers in an upstream block, resolved once at start-up (reload nginx when their addresses change).", ""))
+	return Cause{
+		ID: CauseResolverFailure, Confidence: score(0.55, 0.4, in.share(n)),
+		Summary:  fmt.Sprintf("nginx could not resolve %s during %s: %d resolver failures for %d bad responses.", host, in.window(), n, in.ev.Bad),
+		Evidence: ev,
+		Steps:    steps,
+	}, true
+}
+
+func firstName(names []string) string {
+	if len(names) == 0 {
+		return "NAME"
+	}
+	return names[0]
+}
+
+// connectFailed reads the access log alone: bad attempts whose
+// $upstream_connect_time is "-" never connected (refused, timed out or
+// unreachable). Only when the error log says nothing: score(0.35, 0.3,
+// share).
+func connectFailed(in ruleInput) (Cause, bool) {
+	if in.ev.NeverConnected == 0 || !in.errorLogSilent() {
+		return Cause{}, false
+	}
+	return Cause{
+		ID: CauseConnectFailed, Confidence: score(0.35, 0.3, in.share(in.ev.NeverConnected)),
+		Summary: fmt.Sprintf("%d of %d 502s on %s never connected to a peer ($upstream_connect_time is \"-\") during %s: refused, timed out or unreachable.",
+			in.ev.NeverConnected, in.ev.Bad, in.ev.Group, in.window()),
+		Evidence: []string{fmt.Sprintf("%d attempts answered 502 without a connect time", in.ev.NeverConnected)},
+		Steps: []Step{
+			step("Check that the peers listen and are reachable from nginx's host (\"ss -ltnp\" on theirs, a connect from nginx's).", ""),
+			step("Give badgw the error.log of the same period: it tells refused (111), timed out (110) and unreachable (113) apart, and the fix differs.", ""),
+		},
+	}, true
+}
+
+// noResponse reads the access log alone: bad attempts that connected
+// but have no $upstream_header_time got no response header (the peer
+// closed or reset the connection). Only when the error log says nothing:
+// score(0.35, 0.3, share).
+func noResponse(in ruleInput) (Cause, bool) {
+	if in.ev.NoHeader == 0 || !in.errorLogSilent() {
+		return Cause{}, false
+	}
+	return Cause{
+		ID: CauseNoResponse, Confidence: score(0.35, 0.3, in.share(in.ev.NoHeader)),
+		Summary: fmt.Sprintf("%d of %d 502s on %s connected but got no response header ($upstream_header_time is \"-\") during %s: the peer closed or reset the connection.",
+			in.ev.NoHeader, in.ev.Bad, in.ev.Group, in.window()),
+		Evidence: []string{fmt.Sprintf("%d attempts answered 502 after connecting, without a header time", in.ev.NoHeader)},
+		Steps: []Step{
+			step("Look at the peer's own log for the requests it dropped at "+in.ev.Start.Format("15:04:05")+".", ""),
+			step("Give badgw the error.log of the same period: it tells a premature close from a reset, and a keep-alive race (the backend's idle timeout shorter than nginx's) from a crash.", ""),
+		},
+	}, true
+}
+
+// unknown is reported when no rule has enough evidence.
+func unknown(in ruleInput) Cause {
+	return Cause{
+		ID: CauseUnknown, Confidence: 0.1,
+		Summary:  fmt.Sprintf("No rule found enough evidence for the %d bad responses on %s during %s.", in.ev.Bad, in.ev.Group, in.window()),
+		Evidence: []string{fmt.Sprintf("%d of %d bad responses joined to an error.log line", in.ev.Joined, in.ev.Bad)},
+		Steps: []Step{
+			step("Give badgw the error.log of the same period (at level warn or lower).", ""),
+			step("Log \"$upstream_addr $upstream_status $upstream_connect_time $upstream_header_time $upstream_response_time $connection\" in the access log, then run it again.", ""),
+		},
+	}
+}
