@@ -511,6 +511,7 @@ func (t *tracker) merge(o *tracker) {
 	t.neverConnected += o.neverConnected
 	t.noHeader += o.noHeader
 	t.joined += o.joined
+	t.abruptSending += o.abruptSending
 	for k, v := range o.methods {
 		t.methods[k] += v
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,9 @@ type truth struct {
 		ExpectBurst bool       `json:"expect_burst"`
 		First502    *time.Time `json:"first_502"`
 		Last502     *time.Time `json:"last_502"`
+		Must        []string   `json:"fix_must_mention"`
+		MustNot     []string   `json:"fix_must_not_mention"`
+		NotCauses   []string   `json:"causes_must_not_include"`
 	} `json:"faults"`
 }
 
@@ -114,13 +118,13 @@ func TestFixtures(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				tr := loadTruth(t, dir)
 				snap := analyse(t, dir, withConf, tr)
-				checkAgainstTruth(t, tr, snap)
+				checkAgainstTruth(t, tr, snap, withConf)
 			})
 		}
 	}
 }
 
-func checkAgainstTruth(t *testing.T, tr truth, snap pipeline.Snapshot) {
+func checkAgainstTruth(t *testing.T, tr truth, snap pipeline.Snapshot, withConf bool) {
 	bursts := snap.BadGatewayBursts()
 	if tr.ExpectNoBurst && len(bursts) > 0 {
 		t.Errorf("expected no 502 burst, found %d: %s", len(bursts), describe(bursts))
@@ -145,6 +149,9 @@ func checkAgainstTruth(t *testing.T, tr truth, snap pipeline.Snapshot) {
 			for _, b := range snap.TimeoutEpisodes() {
 				if !b.End.Before(lo) && !b.Start.After(hi) && b.TopCause().ID == f.Cause {
 					found = true
+					if withConf {
+						checkWords(t, f.Kind, b, f.Must, f.MustNot, f.NotCauses)
+					}
 				}
 			}
 			if !found {
@@ -158,6 +165,8 @@ func checkAgainstTruth(t *testing.T, tr truth, snap pipeline.Snapshot) {
 					n++
 					if b.TopCause().ID != f.Cause {
 						t.Errorf("%s: burst %s ranks %s first, want %s", f.Kind, b.Start.Format("15:04:05"), b.TopCause().ID, f.Cause)
+					} else if withConf {
+						checkWords(t, f.Kind, b, f.Must, f.MustNot, f.NotCauses)
 					}
 				}
 			}
@@ -175,6 +184,8 @@ func checkAgainstTruth(t *testing.T, tr truth, snap pipeline.Snapshot) {
 					explained[i] = true
 					if got := b.TopCause().ID; got != f.Cause {
 						t.Errorf("%s: burst %s–%s ranks %s first, want %s\n%s", f.Kind, b.Start.Format("15:04:05"), b.End.Format("15:04:05"), got, f.Cause, describe([]correlate.Burst{b}))
+					} else if withConf {
+						checkWords(t, f.Kind, b, f.Must, f.MustNot, f.NotCauses)
 					}
 				}
 			}
@@ -187,6 +198,32 @@ func checkAgainstTruth(t *testing.T, tr truth, snap pipeline.Snapshot) {
 	for i, ok := range explained {
 		if !ok && !tr.ExpectNoBurst {
 			t.Errorf("burst outside every fault window: %s", describe(bursts[i:i+1]))
+		}
+	}
+}
+
+// checkWords holds the top cause's summary, evidence and fix to what the
+// fault's truth says they must and must not mention, and the burst's causes
+// to those it must not include.
+func checkWords(t *testing.T, fault string, b correlate.Burst, must, mustNot, notCauses []string) {
+	t.Helper()
+	top := b.TopCause()
+	text := top.Summary + "\n" + strings.Join(top.Evidence, "\n") + "\n" + top.Fix
+	for _, w := range must {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s: %s does not mention %q:\n%s", fault, top.ID, w, text)
+		}
+	}
+	for _, w := range mustNot {
+		if strings.Contains(text, w) {
+			t.Errorf("%s: %s mentions %q:\n%s", fault, top.ID, w, text)
+		}
+	}
+	for _, c := range b.Causes {
+		for _, no := range notCauses {
+			if c.ID == no {
+				t.Errorf("%s: %s offered (%.2f):\n%s", fault, c.ID, c.Confidence, describe([]correlate.Burst{b}))
+			}
 		}
 	}
 }

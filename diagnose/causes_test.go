@@ -166,7 +166,7 @@ func TestRules(t *testing.T) {
 		{"backend hangup: every request closed unanswered", backendHangup,
 			ruleCase{bad: 40, requests: 40, cats: map[logparse.Category]int{logparse.CatPrematureClose: 40}}, true, 0.9, 0.9, "closed or reset", ""},
 		{"backend hangup: uploads cut off", backendHangup,
-			ruleCase{bad: 30, requests: 100, cats: map[logparse.Category]int{logparse.CatConnReset: 30}, sending: 30, methods: map[string]int{"POST": 30}}, true, 0.6, 0.9, "request body", ""},
+			ruleCase{bad: 30, requests: 100, cats: map[logparse.Category]int{logparse.CatConnReset: 30}, sending: 10, methods: map[string]int{"POST": 30}}, true, 0.6, 0.9, "request body", ""},
 		{"backend hangup: sporadic closes are a race, not a hangup", backendHangup,
 			ruleCase{bad: 10, requests: 500, cats: map[logparse.Category]int{logparse.CatPrematureClose: 10}}, true, 0.4, 0.42, "", "many"},
 		{"backend hangup: not after a crash", backendHangup,

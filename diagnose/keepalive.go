@@ -6,6 +6,7 @@ import (
 
 	"github.com/badgw/badgw/audit"
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/words"
 )
 
 // churn reports the share of attempts that opened a new connection, when
@@ -132,13 +133,15 @@ func keepaliveRace(in ruleInput) (Cause, bool) {
 	if churn, ok := in.churn(); ok {
 		if churn >= 0.9 {
 			conf *= 0.3
+			ev = append(ev, fmt.Sprintf("but %d of %d timed attempts opened a new connection: few were reused", in.ev.ConnectNew, in.ev.ConnectTimed))
+		} else {
+			ev = append(ev, fmt.Sprintf("%d of %d timed attempts reused a kept-alive connection (no time spent connecting)", in.ev.ConnectTimed-in.ev.ConnectNew, in.ev.ConnectTimed))
 		}
-		ev = append(ev, fmt.Sprintf("%.0f%% of %d timed attempts opened a new connection", 100*churn, in.ev.ConnectTimed))
 	}
 	summary := fmt.Sprintf("%s closed idle keep-alive connections just as nginx reused them: %d premature closes/resets, %.1f%% of requests failed during %s.",
 		in.abruptPeers(), ab, 100*in.ev.Share(), in.window())
 	if in.share(nonIdem) >= 0.5 {
-		summary += fmt.Sprintf(" %d of the %d were POST/PATCH, which nginx does not retry on another connection.", nonIdem, in.ev.Bad)
+		summary += fmt.Sprintf(" %s POST/PATCH, which nginx does not retry on another connection.", words.Of(nonIdem, in.ev.Bad))
 		ev = append(ev, fmt.Sprintf("%d of %d bad requests were POST/PATCH", nonIdem, in.ev.Bad))
 	}
 	if !in.hasConf() {

@@ -227,7 +227,7 @@ func peerRefused(in ruleInput) (Cause, bool) {
 	for _, p := range peers {
 		if s, at, ok := in.server(p); ok && s.MaxFails == 0 {
 			ev = append(ev, fmt.Sprintf("max_fails=0 on %s (%s): nginx never skips it while it is down", p, at))
-			steps = append(steps, step(fmt.Sprintf("Remove max_fails=0 from %s (the default, 1, skips a peer that refuses for fail_timeout).", p), at))
+			steps = append(steps, step(fmt.Sprintf("Remove max_fails=0 from %s: the default, 1, skips a refusing peer for fail_timeout.", p), at))
 		}
 	}
 	if in.onePeer() {
@@ -285,8 +285,10 @@ func backendHangup(in ruleInput) (Cause, bool) {
 	pipe := in.cat(logparse.CatBrokenPipe)
 	posts := in.ev.Methods["POST"] + in.ev.Methods["PUT"] + in.ev.Methods["PATCH"]
 	var steps []Step
-	if in.ev.AbruptSending*2 >= ab && in.share(posts) >= 0.5 {
-		steps = append(steps, step(fmt.Sprintf("%s closed the connection while nginx was still sending the request body (%d of %d closes and resets, on POST/PUT/PATCH requests): find what makes it refuse such bodies (a body size limit in it or a proxy in front of it, a handler that rejects uploads early); its own log says which.", peers, in.ev.AbruptSending, ab), ""))
+	// Requests with a body, and only those, cut off, some while nginx was
+	// still sending the body: the body is what the peer refuses.
+	if in.ev.AbruptSending > 0 && in.share(posts) >= 0.9 {
+		steps = append(steps, step(fmt.Sprintf("%s cut off requests with a request body: %d of the %d failed requests were POST/PUT/PATCH, %d of the closes came while nginx was still sending the body. Find what makes it refuse such bodies (a body size limit in it or in a proxy in front of it, a handler that rejects uploads early); its own log says which.", peers, posts, in.ev.Bad, in.ev.AbruptSending), ""))
 	} else {
 		steps = append(steps, step(fmt.Sprintf("Look in the own log of %s at %s for the requests it dropped: worker processes killed per request (OOM, request size limits, crashes), a proxy or app server in front of it with a shorter timeout. nginx only sees the connection close.", peers, in.ev.Start.Format("15:04:05")), ""))
 	}

@@ -40,6 +40,24 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// TestExplanationGoldens keeps every fixture's full text report, so that a
+// change in what badgw says about a recorded incident is reviewed in the
+// diff.
+func TestExplanationGoldens(t *testing.T) {
+	dirs, _ := filepath.Glob("../fixtures/*/truth.json")
+	for _, tj := range dirs {
+		name := filepath.Base(filepath.Dir(tj))
+		t.Run(name, func(t *testing.T) {
+			snap := fixturetest.Analyse(t, fixturetest.Dir(name))
+			var text bytes.Buffer
+			if err := report.WriteText(&text, snap, report.TextOptions{Width: 100}); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("explanations", name+".txt"), text.Bytes())
+		})
+	}
+}
+
 func TestGoldens(t *testing.T) {
 	for _, name := range []string{"no-live-upstreams", "upstream-timeout", "healthy-noise", "backend-crash"} {
 		t.Run(name, func(t *testing.T) {

@@ -56,3 +56,16 @@ func Duration(d time.Duration) string {
 	}
 	return b.String()
 }
+
+// Of says how many of a total: "all 14 were", "9 of the 14 were".
+func Of(n, total int) string {
+	switch {
+	case n == total && total == 1:
+		return "it was"
+	case n == total:
+		return fmt.Sprintf("all %d were", total)
+	case n == 1:
+		return fmt.Sprintf("1 of the %d was", total)
+	}
+	return fmt.Sprintf("%d of the %d were", n, total)
+}

@@ -31,3 +31,14 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestOf(t *testing.T) {
+	for _, tt := range []struct {
+		n, total int
+		want     string
+	}{{14, 14, "all 14 were"}, {1, 1, "it was"}, {1, 5, "1 of the 5 was"}, {9, 14, "9 of the 14 were"}} {
+		if got := Of(tt.n, tt.total); got != tt.want {
+			t.Errorf("Of(%d, %d) = %q, want %q", tt.n, tt.total, got, tt.want)
+		}
+	}
+}
