@@ -33,6 +33,8 @@ type Settings struct {
 	HTTPVersion   Setting // proxy_http_version
 	Resolver      Setting // resolver, "" when none
 	KeepaliveTime Setting // the upstream's keepalive_timeout, default "60s"
+	FileLimit     Setting // worker_rlimit_nofile, "" (the system's limit) by default
+	WorkerConns   Setting // worker_connections, default "512"
 	Findings      []Finding
 }
 
@@ -45,10 +47,14 @@ var proxyDefaults = map[string]string{
 }
 
 // GroupSettings reads the settings of every upstream block, keyed by its
-// name, with the findings of res about each.
+// name, with the findings of res about each; the key "" holds the main
+// context's settings (FileLimit, WorkerConns), which every group shares.
 func GroupSettings(cfg *nginxconf.Config, res Result) map[string]*Settings {
 	conf := build(cfg, nil)
-	out := map[string]*Settings{}
+	out := map[string]*Settings{"": {
+		FileLimit:   mainSetting(conf, "", "worker_rlimit_nofile", ""),
+		WorkerConns: mainSetting(conf, "events", "worker_connections", "512"),
+	}}
 	for _, u := range conf.Upstreams {
 		s := &Settings{Upstream: u}
 		proxies := conf.ProxiesTo(u)
@@ -68,6 +74,7 @@ func GroupSettings(cfg *nginxconf.Config, res Result) map[string]*Settings {
 		s.NextUpstream, s.NextTries, s.NextTimeout = get("proxy_next_upstream"), get("proxy_next_upstream_tries"), get("proxy_next_upstream_timeout")
 		s.ConnectTime, s.SendTime, s.ReadTime = get("proxy_connect_timeout"), get("proxy_send_timeout"), get("proxy_read_timeout")
 		s.BufferSize, s.HTTPVersion, s.Resolver = get("proxy_buffer_size"), get("proxy_http_version"), get("resolver")
+		s.FileLimit, s.WorkerConns = mainSetting(conf, "", "worker_rlimit_nofile", ""), mainSetting(conf, "events", "worker_connections", "512")
 		s.KeepaliveTime = Setting{Value: "60s"}
 		if u.KeepaliveTimeoutLine > 0 {
 			s.KeepaliveTime = Setting{Value: u.KeepaliveTimeout, At: fmt.Sprintf("%s:%d", u.File, u.KeepaliveTimeoutLine)}
@@ -105,4 +112,25 @@ func ForAnalysis(path string, opts Options) (map[string]*Settings, []Finding, er
 	}
 	res := Check(cfg, nil, opts)
 	return GroupSettings(cfg, res), res.Findings, nil
+}
+
+// mainSetting reads a directive of the main context (block "") or of one
+// of its blocks (events).
+func mainSetting(conf *Conf, block, name, def string) Setting {
+	b := conf.Root
+	if block != "" {
+		b = nil
+		for _, c := range conf.Root.Children {
+			if c.Kind == block {
+				b = c
+			}
+		}
+	}
+	if b != nil {
+		if ds := b.Own(name); len(ds) > 0 {
+			d := ds[len(ds)-1]
+			return Setting{Value: args(d), At: fmt.Sprintf("%s:%d", d.File, d.Line)}
+		}
+	}
+	return Setting{Value: def}
 }

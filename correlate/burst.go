@@ -15,14 +15,21 @@ import (
 type Kind uint8
 
 // Burst kinds. Only 502 bursts are "bursts" in reports and CSV; 504
-// episodes are reported beside them as upstream timeouts. KindErrorLog is a
-// burst of upstream errors found in the error log when no access log was
-// given: its counts are error lines, not requests.
+// episodes are reported beside them as upstream timeouts, and KindNginx
+// episodes (500s nginx answered itself, trying no upstream: out of files
+// or connections) beside them too. KindErrorLog is a burst of upstream
+// errors found in the error log when no access log was given: its counts
+// are error lines, not requests.
 const (
 	Kind502 Kind = iota
 	Kind504
+	KindNginx
 	KindErrorLog
 )
+
+// requestKinds counts the kinds made of access records (502, 504, nginx's
+// own 500s), which keep a background each.
+const requestKinds = 3
 
 func (k Kind) String() string {
 	switch k {
@@ -30,6 +37,8 @@ func (k Kind) String() string {
 		return "gateway_timeout"
 	case KindErrorLog:
 		return "upstream_errors"
+	case KindNginx:
+		return "nginx_errors"
 	}
 	return "bad_gateway"
 }
@@ -38,12 +47,21 @@ func (k Kind) String() string {
 // the cause rules explain (an error-log burst stands for them).
 func (k Kind) failsRequests() bool { return k == Kind502 || k == KindErrorLog }
 
-func kindOf(status int) (Kind, bool) {
-	switch status {
+// kindOf says which kind of bad response a record is, if any: a 502, a
+// 504, or a 500 that nginx answered without trying an upstream.
+func kindOf(rec *logparse.Record) (Kind, bool) {
+	switch rec.Status {
 	case 502:
 		return Kind502, true
 	case 504:
 		return Kind504, true
+	case 500:
+		for i := range rec.Attempts {
+			if a := rec.Attempts[i].Addr; len(a) > 0 && a[0] != '-' {
+				return 0, false // the upstream's own 500, passed on
+			}
+		}
+		return KindNginx, true
 	}
 	return 0, false
 }
@@ -101,6 +119,8 @@ func (b *Burst) Bad() int {
 		return b.GatewayTimeout
 	case KindErrorLog:
 		return b.ErrorLines
+	case KindNginx:
+		return b.Other5xx
 	}
 	return b.BadGateway
 }

@@ -118,10 +118,10 @@ type groupState struct {
 	// responses outside bursts over about the last hour. A second is folded
 	// in as it ends unless a candidate of that kind is open, whose seconds
 	// are folded when it turns out not to be a burst.
-	bg      [2]background
-	open    [2]bool
-	secReq  int    // requests in second lastSec
-	secBad  [2]int // 502s and 504s in second lastSec
+	bg      [requestKinds]background
+	open    [requestKinds]bool
+	secReq  int               // requests in second lastSec
+	secBad  [requestKinds]int // bad responses of each kind in second lastSec
 	lastSec int64
 	// hours holds the background per hour (background.go); cur caches
 	// the hour of curHour.
@@ -143,7 +143,7 @@ func (g *groupState) roll(sec int64) {
 			g.bg[k].decay(sec - g.lastSec)
 		}
 	}
-	g.lastSec, g.secReq, g.secBad = sec, 0, [2]int{}
+	g.lastSec, g.secReq, g.secBad = sec, 0, [requestKinds]int{}
 }
 
 type recentSecond struct {
@@ -217,7 +217,7 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	g.hourOf(sec).requests++
 	if sec == g.lastSec {
 		g.secReq++
-		if k, bad := kindOf(rec.Status); bad {
+		if k, bad := kindOf(rec); bad {
 			g.secBad[k]++
 		}
 	}
@@ -237,7 +237,7 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	r.attempts5xx += own5xx
 	r.attempt50 += own500
 
-	kind, bad := kindOf(rec.Status)
+	kind, bad := kindOf(rec)
 	var badTr *tracker
 	if bad {
 		key := trackerKey{root, kind}
@@ -454,7 +454,7 @@ func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 // mergeTrackers folds the open bursts of a group that turned out to be part
 // of another group into that group's.
 func (c *Correlator) mergeTrackers(gone, root string) {
-	for _, kind := range []Kind{Kind502, Kind504, KindErrorLog} {
+	for _, kind := range []Kind{Kind502, Kind504, KindNginx, KindErrorLog} {
 		src := c.open[trackerKey{gone, kind}]
 		if src == nil {
 			continue
@@ -631,7 +631,7 @@ func (c *Correlator) toBackground(tr *tracker, w window, burst bool) {
 		bad, req = tr.bad-w.bad, max(0, req-w.req)
 	}
 	switch tr.kind {
-	case Kind502, Kind504:
+	case Kind502, Kind504, KindNginx:
 		g := c.group(tr.root)
 		g.open[tr.kind] = false
 		g.bg[tr.kind].add(req, bad)

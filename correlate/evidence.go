@@ -24,6 +24,7 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 	for cat := range t.catPeers {
 		ev.CatPeers[cat] = t.peersOf(cat)
 	}
+	ev.Main = c.opts.Settings[""]
 	if u, ok := c.groups.config(t.root); ok {
 		ev.Conf = &u
 		ev.Settings = c.opts.Settings[u.Name]

@@ -146,7 +146,7 @@ func checkAgainstTruth(t *testing.T, tr truth, snap pipeline.Snapshot, withConf 
 				continue
 			}
 			found := false
-			for _, b := range snap.TimeoutEpisodes() {
+			for _, b := range append(snap.TimeoutEpisodes(), snap.NginxErrorEpisodes()...) {
 				if !b.End.Before(lo) && !b.Start.After(hi) && b.TopCause().ID == f.Cause {
 					found = true
 					if withConf {
@@ -155,7 +155,7 @@ func checkAgainstTruth(t *testing.T, tr truth, snap pipeline.Snapshot, withConf 
 				}
 			}
 			if !found {
-				t.Errorf("%s: no 504 episode with cause %s in %s–%s", f.Kind, f.Cause, lo.Format("15:04:05"), hi.Format("15:04:05"))
+				t.Errorf("%s: no 504 or nginx-error episode with cause %s in %s–%s", f.Kind, f.Cause, lo.Format("15:04:05"), hi.Format("15:04:05"))
 			}
 		case sporadic[f.Kind]:
 			n := 0

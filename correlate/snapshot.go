@@ -34,6 +34,9 @@ func (s *Snapshot) BadGatewayBursts() []Burst { return s.burstsOf(Kind502) }
 // log alone (no access log was given).
 func (s *Snapshot) ErrorLogBursts() []Burst { return s.burstsOf(KindErrorLog) }
 
+// NginxErrorEpisodes returns the episodes of 500s nginx answered itself.
+func (s *Snapshot) NginxErrorEpisodes() []Burst { return s.burstsOf(KindNginx) }
+
 // TimeoutEpisodes returns the 504 episodes.
 func (s *Snapshot) TimeoutEpisodes() []Burst { return s.burstsOf(Kind504) }
 

@@ -247,6 +247,15 @@ func (in ruleInput) setting(get func(*audit.Settings) audit.Setting) (audit.Sett
 	return get(in.ev.Settings), true
 }
 
+// main returns a main-context setting, the zero setting without
+// nginx.conf.
+func (in ruleInput) main(get func(*audit.Settings) audit.Setting) audit.Setting {
+	if in.ev.Main == nil {
+		return audit.Setting{}
+	}
+	return get(in.ev.Main)
+}
+
 // finding returns the audit's finding of a rule about the group.
 func (in ruleInput) finding(rule string) (audit.Finding, bool) {
 	return in.ev.Settings.Finding(rule)

@@ -67,6 +67,9 @@ type Evidence struct {
 	// Settings the proxy settings in force for it and the audit's findings.
 	Conf     *nginxconf.Upstream
 	Settings *audit.Settings
+	// Main holds nginx.conf's main-context settings (worker limits), for
+	// any burst, nil without nginx.conf.
+	Main *audit.Settings
 	// AllFindings are the audit's findings about the whole configuration
 	// (Lua code in locations belongs to no group).
 	AllFindings []audit.Finding

@@ -50,10 +50,23 @@ func resourceExhaustion(in ruleInput) (Cause, bool) {
 	}
 	var steps []Step
 	if fd > 0 {
-		steps = append(steps, step("Raise nginx's file limit: \"worker_rlimit_nofile\" and the service's own limit (systemd LimitNOFILE, the container's ulimit); each proxied request holds two descriptors, more with buffering to disk.", ""))
+		limit := in.main(func(s *audit.Settings) audit.Setting { return s.FileLimit })
+		now := "not set in nginx.conf: the system's limit applies"
+		if in.ev.Main == nil {
+			now = "nginx.conf not given"
+		}
+		if limit.Written() {
+			now = "now " + limit.Value + " at " + limit.At
+		}
+		steps = append(steps, step(fmt.Sprintf("Raise nginx's file limit: \"worker_rlimit_nofile\" (%s) and the service's own limit (systemd LimitNOFILE, the container's ulimit); each proxied request holds two descriptors, more with buffering to disk.", now), limit.At))
 	}
 	if wc > 0 {
-		steps = append(steps, step("Raise \"worker_connections\" (events block): each proxied request uses two connections, the client's and the upstream's.", ""))
+		conns := in.main(func(s *audit.Settings) audit.Setting { return s.WorkerConns })
+		now := valueAt(conns, "worker_connections")
+		if in.ev.Main == nil {
+			now = "512 by default"
+		}
+		steps = append(steps, step(fmt.Sprintf("Raise \"worker_connections\" (%s): each proxied request uses two connections, the client's and the upstream's.", now), conns.At))
 	}
 	steps = append(steps, harden("Find what held the connections: a slow upstream makes requests pile up (the timeouts around the burst say which); upstream keepalive lowers the count.", ""))
 	return Cause{

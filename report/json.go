@@ -26,6 +26,8 @@ type jsonDoc struct {
 	Timeline jsonTimeline `json:"timeline"`
 	Bursts   []jsonBurst  `json:"bursts"`
 	Timeouts []jsonBurst  `json:"timeouts"`
+	// NginxErrors are episodes of 500s nginx answered itself.
+	NginxErrors []jsonBurst `json:"nginx_errors"`
 	// ErrorBursts are bursts of upstream errors found in the error log
 	// alone (no access log): counts are error lines, not requests.
 	ErrorBursts []jsonBurst `json:"error_log_bursts"`
@@ -154,7 +156,7 @@ type jsonCause struct {
 
 // WriteJSON writes the whole analysis as one JSON document.
 func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
-	d := jsonDoc{Complete: snap.Ingest.Complete(), Format: snap.Ingest.Format, Zone: snap.Ingest.Zone, Bursts: []jsonBurst{}, Timeouts: []jsonBurst{}, ErrorBursts: []jsonBurst{}, Background: []jsonBackground{}, SiteWide: []jsonSiteWide{}}
+	d := jsonDoc{Complete: snap.Ingest.Complete(), Format: snap.Ingest.Format, Zone: snap.Ingest.Zone, Bursts: []jsonBurst{}, Timeouts: []jsonBurst{}, NginxErrors: []jsonBurst{}, ErrorBursts: []jsonBurst{}, Background: []jsonBackground{}, SiteWide: []jsonSiteWide{}}
 	for _, si := range snap.SiteWide {
 		d.SiteWide = append(d.SiteWide, jsonSiteWide{Start: Timestamp(si.Start), End: Timestamp(si.End), Bursts: si.Bursts, Groups: si.Groups})
 	}
@@ -245,6 +247,8 @@ func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
 			d.Bursts = append(d.Bursts, jb)
 		case correlate.KindErrorLog:
 			d.ErrorBursts = append(d.ErrorBursts, jb)
+		case correlate.KindNginx:
+			d.NginxErrors = append(d.NginxErrors, jb)
 		default:
 			d.Timeouts = append(d.Timeouts, jb)
 		}

@@ -72,6 +72,13 @@ func WriteText(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 			writeBurst(e, b)
 		}
 	}
+	if ne := snap.NginxErrorEpisodes(); len(ne) > 0 {
+		e.printf("\nnginx's own errors (500s nginx answered without trying an upstream: out of files or connections)\n")
+		for _, b := range ne {
+			e.printf("\n")
+			writeBurst(e, b)
+		}
+	}
 	if to := snap.TimeoutEpisodes(); len(to) > 0 {
 		e.printf("\nGateway timeouts (504: reported, not counted as 502 bursts)\n")
 		for _, b := range to {
@@ -287,6 +294,8 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 		title = "Timeout episode"
 	case correlate.KindErrorLog:
 		title = "Error-log-only burst"
+	case correlate.KindNginx:
+		title = "nginx error episode"
 	}
 	open := ""
 	if b.Open {
@@ -295,8 +304,11 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	e.printf("%s #%d  %s → %s (%s)  upstream %s%s\n", title, b.ID, Timestamp(b.Start), b.End.Format("15:04:05"),
 		words.Duration(b.Duration()), Clean(b.Group), open)
 	label := "502"
-	if b.Kind == correlate.Kind504 {
+	switch b.Kind {
+	case correlate.Kind504:
 		label = "504"
+	case correlate.KindNginx:
+		label = "500 by nginx itself"
 	}
 	if b.Kind == correlate.KindErrorLog {
 		e.printf("  %s of upstream errors; requests and their statuses are unknown without the access log\n", words.Count(b.ErrorLines, "error line"))
@@ -390,6 +402,8 @@ func kindLabel(b correlate.Burst) string {
 		return "504"
 	case correlate.KindErrorLog:
 		return "upstream error (error log only)"
+	case correlate.KindNginx:
+		return "500 (nginx's own)"
 	}
 	return "502"
 }
