@@ -35,6 +35,7 @@ type truth struct {
 		Must        []string   `json:"fix_must_mention"`
 		MustNot     []string   `json:"fix_must_not_mention"`
 		NotCauses   []string   `json:"causes_must_not_include"`
+		LogsOnly    string     `json:"cause_logs_only"`
 	} `json:"faults"`
 }
 
@@ -131,6 +132,9 @@ func checkAgainstTruth(t *testing.T, tr truth, snap pipeline.Snapshot, withConf 
 	}
 	explained := make([]bool, len(bursts))
 	for _, f := range tr.Faults {
+		if !withConf && f.LogsOnly != "" {
+			f.Cause = f.LogsOnly
+		}
 		lo := f.Start.Add(-tolerance)
 		hi := f.End.Add(time.Duration(f.EffectS*float64(time.Second)) + tolerance)
 		switch {

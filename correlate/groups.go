@@ -21,10 +21,24 @@ type groups struct {
 	named  map[string]string // root -> group name, when one is known
 	conf   map[string]string // peer -> group from nginx.conf
 	info   map[string]nginxconf.Upstream
+	// lua is the one upstream whose peers a balancer_by_lua picks, when
+	// nginx.conf has exactly one: peers it does not list are that
+	// balancer's (service discovery hands them over at run time).
+	lua string
 }
 
 func newGroups(ups []nginxconf.Upstream) *groups {
 	g := &groups{parent: map[string]string{}, named: map[string]string{}, conf: map[string]string{}, info: map[string]nginxconf.Upstream{}}
+	balancers := 0
+	for _, u := range ups {
+		if u.Balancer {
+			balancers++
+			g.lua = u.Name
+		}
+	}
+	if balancers != 1 {
+		g.lua = ""
+	}
 	for _, u := range ups {
 		g.info[u.Name] = u
 		g.add(u.Name)
@@ -128,6 +142,8 @@ func (g *groups) observe(rec *logparse.Record) (root string, merged []string) {
 				}
 				if grp, ok := g.conf[string(addr)]; ok {
 					g.union(grp, string(addr))
+				} else if g.lua != "" && !a.IsGroupName() {
+					g.union(g.lua, string(addr))
 				}
 			}
 			first = string(addr)

@@ -51,7 +51,7 @@ func luaBalancer(in ruleInput) (Cause, bool) {
 	}
 	if in.share(stale) > in.share(n) {
 		list := strings.Join(stalePeers, ", ")
-		ev = append(ev, fmt.Sprintf("%d× connect failures (refused, timed out, unreachable) to %s, which the balancer picked", stale, list))
+		ev = []string{fmt.Sprintf("%d× connect failures (refused, timed out, unreachable) to %s, which the balancer picked and nginx.conf does not list", stale, list)}
 		return Cause{
 			ID: CauseLuaBalancer, Confidence: score(0.4, 0.5, in.share(stale)),
 			Summary: fmt.Sprintf("The Lua balancer of %s kept sending requests to %s, which no longer served (%d connect failures during %s): stale endpoints its list still held after they went away (a terminated pod, a deregistered instance).",
