@@ -118,3 +118,22 @@ func TestBaseline(t *testing.T) {
 		t.Errorf("want only the real burst after the first minute, got %s", describeAll(got, base))
 	}
 }
+
+// TestHiddenByNginx: a retry that succeeded, a response without a status
+// line and a body cut off are counted though no status shows them.
+func TestHiddenByNginx(t *testing.T) {
+	c := New(Options{})
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	rec := logparse.Record{Time: at, Status: 200, RequestTime: -1, Attempts: []logparse.Attempt{
+		{Addr: []byte("10.0.0.1:80"), Status: 502, Connect: -1, Header: -1, Response: -1},
+		{Addr: []byte("10.0.0.2:80"), Status: 200, Connect: 0, Header: 0, Response: 0}}}
+	c.AddRecord(&rec, Pos{})
+	nine := logparse.Record{Time: at, Status: 9, RequestTime: -1, Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.2:80"), Status: 9, Connect: 0, Header: -1, Response: -1}}}
+	c.AddRecord(&nine, Pos{})
+	ev := logparse.Event{Time: at, Level: logparse.LevelError, Category: logparse.CatPrematureClose, Phase: "while reading upstream", Peer: "10.0.0.2:80"}
+	c.AddEvent(&ev, Pos{})
+	h := c.Snapshot().Totals.Hidden
+	if h.Masked != 1 || h.MaskedPeers["10.0.0.1:80"] != 1 || h.NoStatusLine != 1 || h.CutMidBody != 1 || h.CutPeers["10.0.0.2:80"] != 1 {
+		t.Fatalf("hidden = %+v", h)
+	}
+}

@@ -59,6 +59,17 @@ type jsonTotals struct {
 	PeerCategories  map[string]map[string]int `json:"peer_error_categories"`
 	Malformed       int64                     `json:"malformed"`
 	Sporadic502     int                       `json:"sporadic_502"`
+	Hidden          jsonHidden                `json:"hidden"`
+}
+
+// jsonHidden is what nginx's final statuses do not show.
+type jsonHidden struct {
+	MaskedByRetry int               `json:"masked_by_retry"`
+	MaskedPeers   []correlate.Count `json:"masked_peers"`
+	NoStatusLine  int               `json:"no_status_line"`
+	NoStatusPeers []correlate.Count `json:"no_status_line_peers"`
+	CutMidBody    int               `json:"cut_mid_body"`
+	CutPeers      []correlate.Count `json:"cut_mid_body_peers"`
 }
 
 type jsonTimeline struct {
@@ -191,6 +202,10 @@ func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
 	t := snap.Ingest.Totals()
 	d.Totals = jsonTotals{Requests: snap.Totals.Requests, Status: map[string]int{}, ErrorCategories: map[string]int{},
 		Malformed: t.Malformed + t.TooLong, Sporadic502: snap.Totals.Sporadic502}
+	h := snap.Totals.Hidden
+	d.Totals.Hidden = jsonHidden{MaskedByRetry: h.Masked, MaskedPeers: diagnose.TopCounts(h.MaskedPeers),
+		NoStatusLine: h.NoStatusLine, NoStatusPeers: diagnose.TopCounts(h.NoStatusPeers),
+		CutMidBody: h.CutMidBody, CutPeers: diagnose.TopCounts(h.CutPeers)}
 	for code, n := range snap.Totals.Status {
 		if n > 0 {
 			d.Totals.Status[strconv.Itoa(code)] = n

@@ -86,6 +86,7 @@ func WriteText(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 			writeBurst(e, b)
 		}
 	}
+	writeHidden(e, snap.Totals.Hidden)
 	return e.err
 }
 
@@ -524,5 +525,24 @@ func writeSteps(e *errWriter, steps []diagnose.Step) {
 	e.printf("      Fix:\n")
 	for i, st := range steps {
 		e.printf("        %d. %s\n", i+1, Clean(st.Text()))
+	}
+}
+
+// writeHidden reports what nginx's final statuses do not show.
+func writeHidden(e *errWriter, h correlate.Hidden) {
+	if !h.Any() {
+		return
+	}
+	e.printf("\nWhat nginx hid (not in the 502 counts above)\n")
+	if h.Masked > 0 {
+		e.printf("  %s succeeded only on a retry (proxy_next_upstream): the status counts do not show their failed attempts, on %s.\n",
+			words.Count(h.Masked, "request"), Clean(Histogram(top(diagnose.TopCounts(h.MaskedPeers), 5))))
+	}
+	if h.NoStatusLine > 0 {
+		e.printf("  %s logged as 009: the peer sent no HTTP status line (%s).\n", words.Count(h.NoStatusLine, "response"), Clean(Histogram(top(diagnose.TopCounts(h.NoStatusPeers), 5))))
+	}
+	if h.CutMidBody > 0 {
+		e.printf("  %s cut off mid-body (\"while reading upstream\"): the client got a truncated response under the status already sent, often 200 (%s).\n",
+			words.Count(h.CutMidBody, "response"), Clean(Histogram(top(diagnose.TopCounts(h.CutPeers), 5))))
 	}
 }
