@@ -190,7 +190,7 @@ func TestRules(t *testing.T) {
 		{"health checker: thresholds from the audit", healthcheckMarkedDown,
 			ruleCase{bad: 30, requests: 60, groupNamed: 30, prelude: map[logparse.Category]int{logparse.CatHealthcheckDown: 4},
 				settings: &audit.Settings{Findings: []audit.Finding{{Rule: "healthcheck-thresholds", Location: audit.Location{File: "nginx.conf", Line: 7}, Fix: []string{"Set fall = 3 and rise = 2."}}}}},
-			true, 0.95, 0.95, "fall = 3 and rise = 2 (nginx.conf:7).", ""},
+			true, 0.95, 0.95, "Set fall = 3 and rise = 2 (nginx.conf:7).", ""},
 		{"keepalive pool leak", keepalivePoolLeak,
 			ruleCase{bad: 20, requests: 40, cats: map[logparse.Category]int{logparse.CatKeepaliveFailure: 10, logparse.CatLuaSocket: 10},
 				findings: []audit.Finding{{Rule: "set-keepalive-failure-leaks", Location: audit.Location{File: "app.lua", Line: 12}}}},

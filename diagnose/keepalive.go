@@ -167,10 +167,19 @@ func keepaliveRace(in ruleInput) (Cause, bool) {
 // (set_keepalive failing, or never called on an error path) exhausts the
 // backend's connections: "failed to set keepalive" and cosocket errors,
 // then failures while the backends are healthy. score(0.45, 0.5, share of
-// those events); × 0.7 without a "failed to set keepalive" line.
+// those events); × 0.7 without a "failed to set keepalive" line. Cosocket
+// errors alone (a health checker's timed-out probes) are no sign of a
+// leak: it takes a "failed to set keepalive" line or the audit's finding
+// of a set_keepalive failure path that does not close.
 func keepalivePoolLeak(in ruleInput) (Cause, bool) {
 	kf, ls := in.cat(logparse.CatKeepaliveFailure), in.cat(logparse.CatLuaSocket)
-	if kf == 0 && ls == 0 {
+	var leaks []audit.Finding
+	for _, f := range in.ev.AllFindings {
+		if f.Rule == "set-keepalive-failure-leaks" {
+			leaks = append(leaks, f)
+		}
+	}
+	if kf+ls == 0 || kf == 0 && len(leaks) == 0 {
 		return Cause{}, false
 	}
 	conf := score(0.45, 0.5, in.share(kf+ls))
@@ -179,11 +188,9 @@ func keepalivePoolLeak(in ruleInput) (Cause, bool) {
 	}
 	ev := []string{fmt.Sprintf("%d× failed to set keepalive, %d× Lua cosocket errors (timeouts, closed sockets)", kf, ls)}
 	var steps []Step
-	for _, f := range in.ev.AllFindings {
-		if f.Rule == "set-keepalive-failure-leaks" {
-			ev = append(ev, findingEvidence(f))
-			steps = append(steps, step("Close the connection when set_keepalive fails: \"if not ok then … sock:close() end\".", f.Location.String()))
-		}
+	for _, f := range leaks {
+		ev = append(ev, findingEvidence(f))
+		steps = append(steps, step("Close the connection when set_keepalive fails: \"if not ok then … sock:close() end\".", f.Location.String()))
 	}
 	steps = append(steps,
 		step("Give every connection back on every path after connect: set_keepalive after a complete response, close() on any error (a pcall around the request helps).", ""),

@@ -96,7 +96,7 @@ func healthcheckMarkedDown(in ruleInput) (Cause, bool) {
 	var steps []Step
 	if f, ok := in.finding("healthcheck-thresholds"); ok {
 		ev = append(ev, findingEvidence(f))
-		steps = append(steps, step("Make the checker tolerate one slow probe: "+strings.Join(f.Fix, " "), f.Location.String()))
+		steps = append(steps, step("Make the checker tolerate one slow probe. "+strings.Join(f.Fix, " "), f.Location.String()))
 	} else {
 		steps = append(steps, step(fmt.Sprintf("See why the probes failed: the checker's lines name each peer and its error. If %s served requests meanwhile, the probe is stricter than the traffic (its timeout, its path, its expected status).", in.peerList(logparse.CatHealthcheckDown)), ""))
 	}
