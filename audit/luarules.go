@@ -49,13 +49,15 @@ var SetKeepaliveLeaks = &Rule{
 		for _, src := range p.Conf.Lua {
 			ts := luaLex(src.Code, src.Line)
 			for i := range ts {
-				if !calls(ts, i, "set_keepalive") || i < 2 || ts[i-1].text != ":" {
+				// set_keepalive as libraries (lua-resty-redis, lua-resty-http)
+				// name it, setkeepalive as the raw cosocket does.
+				if !(calls(ts, i, "set_keepalive") || calls(ts, i, "setkeepalive")) || i < 2 || ts[i-1].text != ":" {
 					continue
 				}
 				recv := ts[i-2].text
 				if msg, ok := keepaliveUnchecked(ts, i, recv); ok {
 					p.Report(Location{File: src.File, Line: ts[i].line, What: "set_keepalive"}, msg,
-						[]string{fmt.Sprintf("Check the result and close on failure: \"local ok, err = %s:set_keepalive(…) if not ok then ngx.log(ngx.ERR, err) %s:close() end\".", recv, recv)})
+						[]string{fmt.Sprintf("Check the result and close on failure: \"local ok, err = %s:%s(…) if not ok then ngx.log(ngx.ERR, err) %s:close() end\".", recv, ts[i].text, recv)})
 				}
 			}
 		}
@@ -70,10 +72,13 @@ func keepaliveUnchecked(ts []luaToken, i int, recv string) (string, bool) {
 	case before >= 0 && ts[before].text == "return":
 		return "", false // the caller decides
 	case before >= 0 && ts[before].text == "=":
+		// The left-hand side "[local] ok, err": its first name holds the
+		// result.
 		okName := ""
-		for j := before - 1; j >= 0 && (ts[j].kind == 'n' || ts[j].text == ","); j-- {
-			if ts[j].kind == 'n' && ts[j].text != "local" {
-				okName = ts[j].text
+		for j := before - 1; j >= 0 && ts[j].kind == 'n' && ts[j].text != "local"; j -= 2 {
+			okName = ts[j].text
+			if j == 0 || ts[j-1].text != "," {
+				break
 			}
 		}
 		end := skipBalanced(ts, i+1)
@@ -91,13 +96,13 @@ func keepaliveUnchecked(ts []luaToken, i int, recv string) (string, bool) {
 					if branchCloses(ts, k+1, recv) {
 						return "", false
 					}
-					return fmt.Sprintf("when %s:set_keepalive fails, this path does not call %s:close(): the connection leaks until the request ends.", recv, recv), true
+					return fmt.Sprintf("when %s:%s fails, this path does not call %s:close(): the connection leaks until the request ends.", recv, ts[i].text, recv), true
 				}
 			}
 		}
-		return fmt.Sprintf("the result of %s:set_keepalive is never checked: on failure the connection is neither pooled nor closed.", recv), true
+		return fmt.Sprintf("the result of %s:%s is never checked: on failure the connection is neither pooled nor closed.", recv, ts[i].text), true
 	case before < 0 || ts[before].kind == 'n' || ts[before].text == ")" || ts[before].kind == 's' || ts[before].kind == '0' || ts[before].text == "}" || ts[before].text == "]":
-		return fmt.Sprintf("the result of %s:set_keepalive is dropped: on failure the connection is neither pooled nor closed.", recv), true
+		return fmt.Sprintf("the result of %s:%s is dropped: on failure the connection is neither pooled nor closed.", recv, ts[i].text), true
 	}
 	return "", false
 }

@@ -216,6 +216,7 @@ type tracker struct {
 	// came from more than one client (the impact floor).
 	reqClients, badClients clientPair
 	resolveNames           map[string]int         // the host names that failed to resolve
+	keepaliveWhy           map[string]int         // why set_keepalive failed ("unread data in buffer")
 	abruptSending          int                    // closes and resets while nginx sent the request
 	errnoPeerFirst         map[string]time.Time   // first refused connect per peer
 	abruptPeerFirst        map[string]time.Time   // first premature close/reset per peer
@@ -436,7 +437,7 @@ func chainOf(rec *logparse.Record) string {
 // release drops what a decided candidate holds; only its identity stays,
 // for the events that point at it.
 func (t *tracker) release() {
-	t.methods, t.chains, t.peers, t.resolveNames = nil, nil, nil, nil
+	t.methods, t.chains, t.peers, t.resolveNames, t.keepaliveWhy = nil, nil, nil, nil, nil
 	t.catPeers, t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = nil, nil, nil, nil
 	t.secs, t.samples, t.errSamples = nil, nil, nil
 	t.impact = impact{}
@@ -450,7 +451,7 @@ func (t *tracker) narrow(from, to time.Time) {
 	t.start, t.last = from, to
 	t.categories, t.preludeEvents = [logparse.NumCategories]int{}, [logparse.NumCategories]int{}
 	t.catPeers = map[logparse.Category]map[string]int{}
-	t.resolveNames, t.abruptSending = nil, 0
+	t.resolveNames, t.keepaliveWhy, t.abruptSending = nil, nil, 0
 	t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = map[string]time.Time{}, map[string]time.Time{}, nil
 	t.errSamples = nil
 	t.rescan = true
@@ -481,6 +482,13 @@ func (t *tracker) addEvent(se *storedEvent) {
 		peers[ev.Peer]++
 	}
 	switch ev.Category {
+	case logparse.CatKeepaliveFailure:
+		if _, why, ok := strings.Cut(ev.Message, "failed to set keepalive: "); ok && (len(t.keepaliveWhy) < maxPeerKeys || t.keepaliveWhy[why] > 0) {
+			if t.keepaliveWhy == nil {
+				t.keepaliveWhy = map[string]int{}
+			}
+			t.keepaliveWhy[why]++
+		}
 	case logparse.CatResolver:
 		if name := logparse.ResolveTarget(ev.Message); name != "" && (len(t.resolveNames) < maxPeerKeys || t.resolveNames[name] > 0) {
 			if t.resolveNames == nil {

@@ -19,7 +19,7 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		Methods:     t.methods,
 		AbruptFirst: t.abruptPeerFirst, RefusedFirst: t.errnoPeerFirst, AbruptTimes: t.abruptTimes,
 		ConnectTimed: b.ConnectTimed, ConnectNew: b.ConnectNew, AbruptSending: t.abruptSending,
-		ResolveNames: topCounts(t.resolveNames), URLs: b.Impact.URLs, AllFindings: c.opts.Findings,
+		ResolveNames: topCounts(t.resolveNames), KeepaliveWhy: topCounts(t.keepaliveWhy), URLs: b.Impact.URLs, AllFindings: c.opts.Findings,
 	}
 	for cat := range t.catPeers {
 		ev.CatPeers[cat] = t.peersOf(cat)

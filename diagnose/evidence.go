@@ -61,6 +61,8 @@ type Evidence struct {
 	ConnectTimed, ConnectNew int
 	// ResolveNames are the host names that failed to resolve.
 	ResolveNames []Count
+	// KeepaliveWhy are the reasons set_keepalive gave for failing.
+	KeepaliveWhy []Count
 	// URLs are the burst's most hit URLs.
 	URLs []Count
 	// Conf is the group's upstream block, nil without nginx.conf;

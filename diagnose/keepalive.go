@@ -186,8 +186,14 @@ func keepalivePoolLeak(in ruleInput) (Cause, bool) {
 	if kf == 0 {
 		conf *= 0.7
 	}
-	ev := []string{fmt.Sprintf("%d× failed to set keepalive, %d× Lua cosocket errors (timeouts, closed sockets)", kf, ls)}
+	ev := []string{fmt.Sprintf("%d× failed to set keepalive, %d× Lua cosocket errors (resets, refusals, timeouts, closed sockets)", kf, ls)}
 	var steps []Step
+	for _, w := range in.ev.KeepaliveWhy {
+		ev = append(ev, fmt.Sprintf("set_keepalive failed %d× with %q", w.N, w.Key))
+		if w.Key == "unread data in buffer" {
+			steps = append(steps, step("Read the whole response before set_keepalive: a connection with unread data cannot go back to the pool, so a path that skips the body opens a new connection for every request.", ""))
+		}
+	}
 	for _, f := range leaks {
 		ev = append(ev, findingEvidence(f))
 		steps = append(steps, step("Close the connection when set_keepalive fails: \"if not ok then … sock:close() end\".", f.Location.String()))
@@ -197,7 +203,7 @@ func keepalivePoolLeak(in ruleInput) (Cause, bool) {
 		harden("set_keepalive(max_idle_ms, pool_size): pool_size is the idle connections each worker keeps per backend; keep it below what the backend accepts from all workers together.", ""))
 	return Cause{
 		ID: CauseKeepalivePoolLeak, Confidence: conf,
-		Summary: fmt.Sprintf("Lua code's connections to its backend were not given back during %s: %d× \"failed to set keepalive\" and %d cosocket errors while %d requests failed; leaked connections use up the backend's connection limit even though it is healthy.",
+		Summary: fmt.Sprintf("Lua code's connections to its backend were not given back to the pool during %s: %d× \"failed to set keepalive\" and %d cosocket errors while %d requests failed. Each request then opens a new connection, and the backend's connection limits (or those of what stands in front of it) turn that into failures while it is healthy.",
 			in.window(), kf, ls, in.ev.Bad),
 		Evidence: ev,
 		Steps:    steps,

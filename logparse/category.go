@@ -138,6 +138,8 @@ func Classify(ev *Event) Category {
 		return CatInvalidHeader
 	case has("could not be resolved") || has("no resolver defined") || has("host not found") || strings.Contains(ev.Phase, "while resolving"):
 		return CatResolver
+	case luaSocketErrno(ev, errno), luaReportsSocketError(m):
+		return CatLuaSocket
 	case errno != 0 && errno != 24 && notAboutUpstream(m, ev.Phase):
 		// An errno from a file (nginx opening its own log) or from the
 		// syslog socket nginx logs to is no upstream's fault: "13:
@@ -185,6 +187,39 @@ func isLuaBalancer(m string, ev *Event) bool {
 		return true
 	}
 	return strings.Contains(m, "balancer") && (strings.Contains(m, "[lua]") || strings.Contains(m, "lua "))
+}
+
+// luaSocketErrno recognises a connection error on a socket that is not
+// nginx's upstream: nginx names the upstream and the phase ("while
+// connecting to upstream", upstream: "…") for every failure of its own
+// proxying, so an errno line without either, in a request's context or a
+// Lua timer's ("context: ngx.timer"), comes from a Lua cosocket.
+func luaSocketErrno(ev *Event, errno int) bool {
+	switch errno {
+	case 104, 111, 110, 32, 113:
+	default:
+		return false
+	}
+	if ev.Phase != "" || ev.Upstream != "" || ev.Peer != "" {
+		return false
+	}
+	return ev.Client != "" || strings.Contains(ev.Line, "context: ngx.timer")
+}
+
+// luaReportsSocketError recognises Lua code logging a cosocket's error
+// string ("[lua] …: failed to read …: connection reset by peer"), which
+// lua-nginx-module returns as "connection reset by peer", "connection
+// refused", "timeout" or "closed".
+func luaReportsSocketError(m string) bool {
+	if !strings.Contains(m, "[lua]") {
+		return false
+	}
+	for _, e := range []string{": connection reset by peer", ": connection refused", ": timeout", ": closed"} {
+		if strings.HasSuffix(m, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // clientSide reports phases about the client's connection, not the
