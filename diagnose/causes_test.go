@@ -242,7 +242,7 @@ func TestRules(t *testing.T) {
 }
 
 // TestConfidenceMonotone: more of a rule's own evidence never lowers its
-// confidence.
+// confidence, for every rule (unknown is a constant fallback).
 func TestConfidenceMonotone(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -273,6 +273,29 @@ func TestConfidenceMonotone(t *testing.T) {
 		}},
 		{"keepalive_pool_leak", keepalivePoolLeak, func(n int) ruleCase {
 			return ruleCase{bad: 100, requests: 200, cats: map[logparse.Category]int{logparse.CatKeepaliveFailure: n}}
+		}},
+		{"retry_amplification", retryAmplification, func(n int) ruleCase {
+			return ruleCase{bad: 100, requests: 200, attempts: 200 + n, chains: map[string]int{"502, 502": n}}
+		}},
+		{"keepalive_race", keepaliveRace, func(n int) ruleCase {
+			return ruleCase{bad: 100, requests: 2000, cats: map[logparse.Category]int{logparse.CatPrematureClose: n}}
+		}},
+		{"healthcheck_marked_down", healthcheckMarkedDown, func(n int) ruleCase {
+			return ruleCase{bad: 100, requests: 200, groupNamed: n, prelude: map[logparse.Category]int{logparse.CatHealthcheckDown: 2}}
+		}},
+		{"resource_exhaustion", resourceExhaustion, func(n int) ruleCase {
+			return ruleCase{bad: 100, requests: 200, cats: map[logparse.Category]int{logparse.CatTooManyFiles: n}}
+		}},
+		{"ssl_upstream", sslUpstream, func(n int) ruleCase {
+			return ruleCase{bad: 100, requests: 200, cats: map[logparse.Category]int{logparse.CatSSLUpstream: n}}
+		}},
+		{"socket_unavailable", socketUnavailable, func(n int) ruleCase {
+			return ruleCase{bad: 100, requests: 200, cats: map[logparse.Category]int{logparse.CatSocketUnavailable: n}}
+		}},
+		{"connect_failed", connectFailed, func(n int) ruleCase { return ruleCase{bad: 100, requests: 200, neverConnected: n} }},
+		{"no_response", noResponse, func(n int) ruleCase { return ruleCase{bad: 100, requests: 200, noHeader: n} }},
+		{"backend_crash", backendCrash, func(n int) ruleCase {
+			return ruleCase{bad: 100, requests: 200, crash: true, cats: map[logparse.Category]int{logparse.CatConnReset: 2 + n%3, logparse.CatConnectRefused: n}}
 		}},
 	} {
 		last := 0.0

@@ -288,7 +288,7 @@ func backendHangup(in ruleInput) (Cause, bool) {
 	// Requests with a body, and only those, cut off, some while nginx was
 	// still sending the body: the body is what the peer refuses.
 	if in.ev.AbruptSending > 0 && in.share(posts) >= 0.9 {
-		steps = append(steps, step(fmt.Sprintf("%s cut off requests with a request body: %d of the %d failed requests were POST/PUT/PATCH, %d of the closes came while nginx was still sending the body. Find what makes it refuse such bodies (a body size limit in it or in a proxy in front of it, a handler that rejects uploads early); its own log says which.", peers, posts, in.ev.Bad, in.ev.AbruptSending), ""))
+		steps = append(steps, step(fmt.Sprintf("%s cut off requests with a request body: of the %d failed requests %s POST/PUT/PATCH, and %d of the closes came while nginx was still sending the body. Find what makes it refuse such bodies (a body size limit in it or in a proxy in front of it, a handler that rejects uploads early); its own log says which.", peers, in.ev.Bad, words.Of(posts, in.ev.Bad), in.ev.AbruptSending), ""))
 	} else {
 		steps = append(steps, step(fmt.Sprintf("Look in the own log of %s at %s for the requests it dropped: worker processes killed per request (OOM, request size limits, crashes), a proxy or app server in front of it with a shorter timeout. nginx only sees the connection close.", peers, in.ev.Start.Format("15:04:05")), ""))
 	}
