@@ -36,6 +36,7 @@ type AnalyzeOptions struct {
 	FalseBursts float64
 
 	CSV         string
+	CSVDays     string
 	JSON        string
 	Partial     bool
 	NoTUI       bool
@@ -88,6 +89,7 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 	f.IntVar(&opts.Min502, "min-502", 3, "fewest 502s that make a burst")
 	f.Float64Var(&opts.FalseBursts, "false-bursts-per-day", 0.1, "sensitivity: how many bursts a day of only sporadic 502s may show (lower is stricter)")
 	f.StringVar(&opts.CSV, "csv", "", "write the bursts as CSV to this file (- for stdout)")
+	f.StringVar(&opts.CSVDays, "csv-days", "", "write one CSV row per day and upstream group to this file (- for stdout), for inputs of several days")
 	f.StringVar(&opts.JSON, "json", "", "write the whole analysis as JSON to this file (- for stdout)")
 	f.BoolVar(&opts.Partial, "partial", false, "let an interrupted run replace existing --csv/--json files (else it writes PATH.partial)")
 	f.BoolVar(&opts.NoTUI, "no-tui", false, "print a report even on a terminal")
@@ -114,7 +116,7 @@ func parseZone(s string) (*time.Location, error) {
 // outputs are the exports the user asked for, checked before any input is
 // read; nil when not asked.
 type outputs struct {
-	csv, json *report.Output
+	csv, json, csvDays *report.Output
 }
 
 func (o *AnalyzeOptions) checkOutputs() (outputs, error) {
@@ -122,7 +124,7 @@ func (o *AnalyzeOptions) checkOutputs() (outputs, error) {
 	for _, x := range []struct {
 		flag, path string
 		dst        **report.Output
-	}{{"--csv", o.CSV, &out.csv}, {"--json", o.JSON, &out.json}} {
+	}{{"--csv", o.CSV, &out.csv}, {"--json", o.JSON, &out.json}, {"--csv-days", o.CSVDays, &out.csvDays}} {
 		if x.path == "" {
 			continue
 		}
@@ -132,8 +134,14 @@ func (o *AnalyzeOptions) checkOutputs() (outputs, error) {
 		}
 		*x.dst = ro
 	}
-	if o.CSV == "-" && o.JSON == "-" {
-		return out, flagErrorf("--csv - and --json - would both write to stdout: give one of them a file")
+	stdout := 0
+	for _, p := range []string{o.CSV, o.JSON, o.CSVDays} {
+		if p == "-" {
+			stdout++
+		}
+	}
+	if stdout > 1 {
+		return out, flagErrorf("only one of --csv, --json and --csv-days can write to stdout (-): give the others a file")
 	}
 	return out, nil
 }
@@ -218,7 +226,7 @@ func runAnalyze(ctx context.Context, o *AnalyzeOptions) error {
 	if ex.live && outs.csv != nil {
 		cfg.OnBurst = ex.burstClosed
 	}
-	useTUI := o.IO.StdoutTTY && !o.NoTUI && o.CSV != "-" && o.JSON != "-"
+	useTUI := o.IO.StdoutTTY && !o.NoTUI && o.CSV != "-" && o.JSON != "-" && o.CSVDays != "-"
 	if useTUI {
 		return o.runTUI(ctx, cfg, ex)
 	}
@@ -286,13 +294,14 @@ func (x *exporter) finish(snap pipeline.Snapshot) error {
 	}
 	write(x.outs.csv, x.rows != nil, func(w io.Writer) error { return report.WriteCSV(w, snap.Bursts) })
 	write(x.outs.json, false, func(w io.Writer) error { return report.WriteJSON(w, snap) })
+	write(x.outs.csvDays, false, func(w io.Writer) error { return report.WriteDaysCSV(w, snap.DaySummary()) })
 	return err
 }
 
 // runReport is the headless path: a report at the end, or for a live pipe
 // one block per burst as it closes and the summary at the end.
 func (o *AnalyzeOptions) runReport(ctx context.Context, cfg pipeline.RunConfig, ex *exporter) error {
-	dataOnStdout := o.CSV == "-" || o.JSON == "-"
+	dataOnStdout := o.CSV == "-" || o.JSON == "-" || o.CSVDays == "-"
 	text := o.IO.Out
 	if dataOnStdout {
 		text = io.Discard

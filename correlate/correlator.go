@@ -706,9 +706,10 @@ func (c *Correlator) collectEvents(tr *tracker, b *Burst) {
 // goroutine. Open bursts are included, explained with what is known now.
 func (c *Correlator) Snapshot() Snapshot {
 	s := Snapshot{
-		AsOf:   c.watermark,
-		Newest: c.newest,
-		Totals: c.totals.clone(),
+		AsOf:       c.watermark,
+		Newest:     c.newest,
+		Totals:     c.totals.clone(),
+		PeerGroups: c.groups.labels(),
 	}
 	s.Bursts = append(s.Bursts, c.closed...)
 	var open []Burst

@@ -215,6 +215,22 @@ func (g *groups) rootOf(addr string) string {
 
 // label names a group for people: its upstream name when known, else its
 // peers.
+// labels maps every address and name known to its group's label.
+func (g *groups) labels() map[string]string {
+	out := make(map[string]string, len(g.parent))
+	byRoot := map[string]string{}
+	for addr := range g.parent {
+		root := g.find(addr)
+		l, ok := byRoot[root]
+		if !ok {
+			l = g.label(root) // once per group: label lists its members
+			byRoot[root] = l
+		}
+		out[addr] = l
+	}
+	return out
+}
+
 func (g *groups) label(root string) string {
 	if n, ok := g.named[root]; ok {
 		return n

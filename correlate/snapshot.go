@@ -19,6 +19,9 @@ type Snapshot struct {
 	Background []Background
 	// SiteWide links the bursts of several groups that failed together.
 	SiteWide []SiteIncident
+	// PeerGroups maps each peer (and group name) seen to its group's
+	// label, as bursts name it.
+	PeerGroups map[string]string
 }
 
 // GroupSeries is one upstream group's (or peer's) requests over time.

@@ -15,6 +15,7 @@ type Record struct {
 	Request     []byte        // $request as logged (escaped)
 	Client      []byte        // $remote_addr
 	Host        []byte        // $host or $http_host
+	Scheme      []byte        // $scheme
 	UserAgent   []byte        // $http_user_agent (escaped)
 	RequestID   []byte        // $request_id, ingress-nginx $req_id, Kong's id
 	Conn        uint64        // $connection; 0 if absent
@@ -348,6 +349,8 @@ func (f *Format) assign(kind fieldKind, v []byte, rec *Record, tc *timeCache) bo
 		rec.Client = v
 	case kHost:
 		rec.Host = v
+	case kScheme:
+		rec.Scheme = v
 	case kUserAgent:
 		rec.UserAgent = v
 	case kRequestTime:

@@ -42,6 +42,7 @@ const (
 	kURI
 	kClient
 	kHost
+	kScheme
 	kUserAgent
 	kRequestTime
 	kConnection
@@ -71,6 +72,7 @@ var variableKinds = map[string]fieldKind{
 	"remote_addr":              kClient,
 	"host":                     kHost,
 	"http_host":                kHost,
+	"scheme":                   kScheme,
 	"http_user_agent":          kUserAgent,
 	"request_time":             kRequestTime,
 	"connection":               kConnection,

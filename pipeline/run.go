@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/days"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
 )
@@ -510,8 +511,9 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		cfg.Options.Slack = time.Nanosecond
 	}
 	c := correlate.New(cfg.Options)
+	perDay := days.NewCounter()
 	snap := func() Snapshot {
-		s := Snapshot{Snapshot: c.Snapshot(), Ingest: stats.clone()}
+		s := Snapshot{Snapshot: c.Snapshot(), Ingest: stats.clone(), Days: perDay.Days(), DaysDropped: perDay.Dropped}
 		s.Ingest.Elapsed = time.Since(started)
 		return s
 	}
@@ -558,8 +560,10 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			}
 		case ref.event:
 			c.AddEvent(&pb.events[ref.idx], ref.pos)
+			perDay.AddEvent(&pb.events[ref.idx])
 		default:
 			c.AddRecord(&pb.recs[ref.idx], ref.pos)
+			perDay.AddRecord(&pb.recs[ref.idx])
 		}
 	}
 	drain := func(all bool) {

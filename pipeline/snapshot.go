@@ -1,10 +1,27 @@
 package pipeline
 
-import "github.com/badgw/badgw/correlate"
+import (
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/days"
+)
 
 // Snapshot is the correlator's analysis together with what the run read:
 // the one value the report writers and the interface receive.
 type Snapshot struct {
 	correlate.Snapshot
 	Ingest IngestStats
+	// Days is what each calendar day saw, oldest first; DaysDropped the
+	// records past the days kept.
+	Days        []days.Day
+	DaysDropped int
+}
+
+// DaySummary is the per-day view with its trend and change point, nil for
+// an input of one day.
+func (s Snapshot) DaySummary() *days.Summary {
+	var spans []days.Span
+	for _, b := range s.BadGatewayBursts() {
+		spans = append(spans, days.Span{Start: b.Start, End: b.End, Group: b.Group, Bad: b.BadGateway})
+	}
+	return days.Summarize(s.Days, spans, s.PeerGroups, s.DaysDropped)
 }

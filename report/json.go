@@ -28,6 +28,8 @@ type jsonDoc struct {
 	Timeouts []jsonBurst  `json:"timeouts"`
 	// NginxErrors are episodes of 500s nginx answered itself.
 	NginxErrors []jsonBurst `json:"nginx_errors"`
+	// Days is the per-day summary, null for an input of one day.
+	Days *jsonDays `json:"days"`
 	// ErrorBursts are bursts of upstream errors found in the error log
 	// alone (no access log): counts are error lines, not requests.
 	ErrorBursts []jsonBurst `json:"error_log_bursts"`
@@ -255,6 +257,7 @@ func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
 		return out
 	}
 	d.Timeline.Groups, d.Timeline.Peers = lanes(snap.Groups), lanes(snap.Peers)
+	d.Days = toJSONDays(snap.DaySummary())
 	for _, b := range snap.Bursts {
 		jb := toJSONBurst(b)
 		switch b.Kind {

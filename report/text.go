@@ -45,6 +45,7 @@ func WriteText(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 	writeInputs(e, snap)
 	writeTimeline(e, snap, opts.Width)
 	writeBackground(e, snap.Background)
+	writeDays(e, snap.DaySummary())
 	bursts := snap.BadGatewayBursts()
 	if len(bursts) == 0 && snap.Totals.Requests > 0 {
 		e.printf("\nNo 502 burst found")

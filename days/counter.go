@@ -1,0 +1,169 @@
+// Package days summarises an input that spans several days: what each
+// calendar day saw (requests, 502s and their share, bursts, 504s, error
+// categories, how connections were made), whether the 502 share is
+// growing, when 502s began or changed regime, and what the access log shows
+// changed then.
+package days
+
+import (
+	"sort"
+	"time"
+
+	"github.com/badgw/badgw/logparse"
+)
+
+// maxDays bounds the days kept (a year and a month); later days are
+// counted in Dropped.
+const maxDays = 400
+
+// maxKeys bounds each per-day histogram (peers, hosts, methods, schemes).
+const maxKeys = 64
+
+// Day is one calendar day of the log's own clock.
+type Day struct {
+	Date     string // "2017-11-20"
+	Requests int
+	S502     int
+	S504     int
+	// Hourly counts the day's 502s per hour, for its sparkline.
+	Hourly [24]int
+	// ConnTimed counts the attempts with a connect time, ConnNew those
+	// that spent a millisecond or more connecting (a new connection);
+	// ConnectSum and HeaderSum add up the times, HeaderN the attempts
+	// with a header time.
+	ConnTimed, ConnNew    int
+	ConnectSum, HeaderSum time.Duration
+	HeaderN               int
+	Peers                 map[string]*PeerDay
+	Methods, Hosts        map[string]int
+	Schemes               map[string]int
+	Categories            [logparse.NumCategories]int
+	// AddrUnavailable counts errno 99 lines (no free local port).
+	AddrUnavailable int
+}
+
+// PeerDay is one peer's day ($upstream_addr's last entry, or the group
+// name nginx logs when no peer was live).
+type PeerDay struct {
+	Requests, S502 int
+}
+
+// Counter counts records and error events by day. It is not safe for
+// concurrent use.
+type Counter struct {
+	days    map[string]*Day
+	Dropped int
+}
+
+// NewCounter returns an empty counter.
+func NewCounter() *Counter { return &Counter{days: map[string]*Day{}} }
+
+func (c *Counter) day(t time.Time) *Day {
+	if t.IsZero() {
+		return nil
+	}
+	key := t.Format("2006-01-02")
+	d := c.days[key]
+	if d == nil {
+		if len(c.days) >= maxDays {
+			c.Dropped++
+			return nil
+		}
+		d = &Day{Date: key, Peers: map[string]*PeerDay{}, Methods: map[string]int{}, Hosts: map[string]int{}, Schemes: map[string]int{}}
+		c.days[key] = d
+	}
+	return d
+}
+
+func bump(m map[string]int, k []byte) {
+	if len(k) == 0 {
+		return
+	}
+	if n, ok := m[string(k)]; ok || len(m) < maxKeys {
+		m[string(k)] = n + 1
+	}
+}
+
+// AddRecord counts an access record on its day.
+func (c *Counter) AddRecord(rec *logparse.Record) {
+	d := c.day(rec.Time)
+	if d == nil {
+		return
+	}
+	d.Requests++
+	switch rec.Status {
+	case 502:
+		d.S502++
+		d.Hourly[rec.Time.Hour()]++
+	case 504:
+		d.S504++
+	}
+	bump(d.Methods, rec.Method)
+	bump(d.Hosts, rec.Host)
+	bump(d.Schemes, rec.Scheme)
+	for i := range rec.Attempts {
+		a := &rec.Attempts[i]
+		if a.Connect >= 0 {
+			d.ConnTimed++
+			d.ConnectSum += a.Connect
+			if a.Connect > 0 {
+				d.ConnNew++
+			}
+		}
+		if a.Header >= 0 {
+			d.HeaderN++
+			d.HeaderSum += a.Header
+		}
+	}
+	if n := len(rec.Attempts); n > 0 && len(rec.Attempts[n-1].Addr) > 0 && rec.Attempts[n-1].Addr[0] != '-' {
+		addr := string(rec.Attempts[n-1].Addr)
+		p := d.Peers[addr]
+		if p == nil && len(d.Peers) < maxKeys {
+			p = &PeerDay{}
+			d.Peers[addr] = p
+		}
+		if p != nil {
+			p.Requests++
+			if rec.Status == 502 {
+				p.S502++
+			}
+		}
+	}
+}
+
+// AddEvent counts an error.log event on its day.
+func (c *Counter) AddEvent(ev *logparse.Event) {
+	d := c.day(ev.Time)
+	if d == nil {
+		return
+	}
+	d.Categories[ev.Category]++
+	if ev.Category == logparse.CatAddrUnavailable {
+		d.AddrUnavailable++
+	}
+}
+
+// Days returns the days counted, oldest first (copies).
+func (c *Counter) Days() []Day {
+	out := make([]Day, 0, len(c.days))
+	for _, d := range c.days {
+		cp := *d
+		cp.Peers = make(map[string]*PeerDay, len(d.Peers))
+		for k, v := range d.Peers {
+			pv := *v
+			cp.Peers[k] = &pv
+		}
+		cp.Methods, cp.Hosts, cp.Schemes = clone(d.Methods), clone(d.Hosts), clone(d.Schemes)
+		out = append(out, cp)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
+	return out
+}
+
+func clone(m map[string]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
