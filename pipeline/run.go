@@ -183,31 +183,91 @@ type setReader struct {
 	seq    int
 }
 
+// prefetchChunk and prefetchDepth bound what each file decompressed ahead
+// holds: 4 MiB.
+const (
+	prefetchChunk = 1 << 20
+	prefetchDepth = 4
+)
+
+// prefetchFiles is how many files of a rotation set are decompressed ahead
+// of the one being read: half the cores, the parsers have the rest.
+func prefetchFiles() int { return max(1, runtime.GOMAXPROCS(0)/2) }
+
+// source is an opened file: a stream, decompressed ahead or not.
+type source interface {
+	io.Reader
+	Consumed() int64
+	Close() error
+}
+
+// openedFile is a file opened ahead of its turn.
+type openedFile struct {
+	st  *input.Stream
+	src source
+	err error
+}
+
+// openAhead opens path and, when it is compressed, starts decompressing
+// it in the background.
+func openAhead(path string) *openedFile {
+	st, err := input.Open(path)
+	if err != nil {
+		return &openedFile{err: err}
+	}
+	if st.Compression == input.Plain {
+		return &openedFile{st: st, src: st}
+	}
+	return &openedFile{st: st, src: input.Prefetch(st, prefetchChunk, prefetchDepth)}
+}
+
 func (s *setReader) run(ctx context.Context) {
 	defer close(s.out)
-	for _, path := range s.set.Paths {
+	ahead := map[int]*openedFile{}
+	defer func() {
+		for _, f := range ahead {
+			if f.src != nil {
+				f.src.Close()
+			}
+		}
+	}()
+	paths := s.set.Paths
+	for i, path := range paths {
 		if ctx.Err() != nil {
 			return
 		}
-		s.readFile(ctx, path)
+		if path != "-" {
+			for j := i + 1; j <= i+prefetchFiles() && j < len(paths); j++ {
+				if ahead[j] == nil && paths[j] != "-" {
+					ahead[j] = openAhead(paths[j])
+				}
+			}
+		}
+		f := ahead[i]
+		delete(ahead, i)
+		s.readFile(ctx, path, f)
 	}
 }
 
-func (s *setReader) readFile(ctx context.Context, path string) {
+func (s *setReader) readFile(ctx context.Context, path string, f *openedFile) {
 	fi := s.stats.file(path)
-	var st *input.Stream
-	var err error
-	if path == "-" {
-		st, err = input.NewStream("-", s.stdin, -1)
-	} else {
-		st, err = input.Open(path)
+	if f == nil {
+		var st *input.Stream
+		var err error
+		if path == "-" {
+			st, err = input.NewStream("-", s.stdin, -1)
+		} else {
+			st, err = input.Open(path)
+		}
+		f = &openedFile{st: st, src: st, err: err}
 	}
-	if err != nil {
-		s.stats.fileError(fi, err)
+	if f.err != nil {
+		s.stats.fileError(fi, f.err)
 		return
 	}
+	st := f.src
 	defer st.Close()
-	s.stats.opened(fi, st)
+	s.stats.opened(fi, f.st)
 	r := input.NewReader(st, path)
 	b := newRawBatch()
 	flush := func() bool {
