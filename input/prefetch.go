@@ -13,7 +13,11 @@ import (
 // bytes wait, which bounds the memory.
 type Prefetched struct {
 	*Stream
-	chunks   chan prefetchChunk
+	chunks chan prefetchChunk
+	// free returns drained chunks to the filler, so the depth+1 buffers
+	// are reused rather than allocated per chunk.
+	free     chan []byte
+	last     []byte // the chunk being drained, returned on the next fill
 	cur      []byte
 	err      error
 	consumed atomic.Int64
@@ -29,7 +33,8 @@ type prefetchChunk struct {
 
 // Prefetch starts decompressing s.
 func Prefetch(s *Stream, chunkSize, depth int) *Prefetched {
-	p := &Prefetched{Stream: s, chunks: make(chan prefetchChunk, depth), stop: make(chan struct{}), done: make(chan struct{})}
+	p := &Prefetched{Stream: s, chunks: make(chan prefetchChunk, depth), free: make(chan []byte, depth+2),
+		stop: make(chan struct{}), done: make(chan struct{})}
 	go p.fill(chunkSize)
 	return p
 }
@@ -38,8 +43,13 @@ func (p *Prefetched) fill(chunkSize int) {
 	defer close(p.done)
 	defer close(p.chunks)
 	for {
-		b := make([]byte, chunkSize)
-		n, err := io.ReadFull(p.Stream, b)
+		var b []byte
+		select {
+		case b = <-p.free:
+		default:
+			b = make([]byte, chunkSize)
+		}
+		n, err := io.ReadFull(p.Stream, b[:cap(b)])
 		p.consumed.Store(p.Stream.Consumed())
 		if err == io.ErrUnexpectedEOF {
 			err = io.EOF
@@ -62,11 +72,18 @@ func (p *Prefetched) Read(b []byte) (int, error) {
 		if p.err != nil {
 			return 0, p.err
 		}
+		if p.last != nil {
+			select {
+			case p.free <- p.last[:0]:
+			default:
+			}
+			p.last = nil
+		}
 		c, ok := <-p.chunks
 		if !ok {
 			return 0, io.EOF
 		}
-		p.cur, p.err = c.b, c.err
+		p.cur, p.err, p.last = c.b, c.err, c.b
 		if p.err == nil && len(p.cur) == 0 {
 			continue
 		}
