@@ -11,6 +11,7 @@ type KeyMap struct {
 	ZoomIn, ZoomOut       key.Binding
 	Follow, Export        key.Binding
 	Errors, Help, Quit    key.Binding
+	Days                  key.Binding
 }
 
 // DefaultKeyMap is badgw's key layout.
@@ -30,6 +31,7 @@ func DefaultKeyMap() KeyMap {
 		Follow:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "follow live edge")),
 		Export:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV")),
 		Errors:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unparsed lines")),
+		Days:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "days")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
@@ -43,5 +45,5 @@ func (k KeyMap) short() []key.Binding {
 // full is every binding, for the help screen.
 func (k KeyMap) full() []key.Binding {
 	return []key.Binding{k.Left, k.Right, k.Up, k.Down, k.Tab, k.Enter, k.Back, k.Filter, k.Sort,
-		k.ZoomIn, k.ZoomOut, k.Follow, k.Export, k.Errors, k.Help, k.Quit}
+		k.ZoomIn, k.ZoomOut, k.Follow, k.Export, k.Errors, k.Days, k.Help, k.Quit}
 }

@@ -30,6 +30,7 @@ const (
 	stateDetail
 	stateErrors
 	stateHelp
+	stateDays // one bar per day, the selected day's bursts below
 )
 
 func (s state) String() string {
@@ -91,6 +92,7 @@ type Model struct {
 	editing bool
 	detail  viewport.Model
 	status  string // one-off message (export result)
+	day     int    // selected day in the day view
 }
 
 // New returns a model ready for snapshots.
@@ -281,6 +283,17 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case stateHelp, stateErrors:
 		return m, nil
+	case stateDays:
+		n := len(m.snap.Days)
+		switch {
+		case key.Matches(msg, k.Left):
+			m.day = max(0, m.day-1)
+		case key.Matches(msg, k.Right):
+			m.day = min(max(0, n-1), m.day+1)
+		case key.Matches(msg, k.Days):
+			m.state = stateMain
+		}
+		return m, nil
 	}
 	vis := m.visibleBursts()
 	sel := m.selected(vis)
@@ -302,6 +315,9 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.sort = 1 - m.sort
 	case key.Matches(msg, k.Errors):
 		m.state = stateErrors
+	case key.Matches(msg, k.Days):
+		m.state = stateDays
+		m.day = max(0, len(m.snap.Days)-1)
 	case key.Matches(msg, k.ZoomIn):
 		m.rezoom(-1)
 	case key.Matches(msg, k.ZoomOut):

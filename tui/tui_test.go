@@ -19,6 +19,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/days"
 	"github.com/badgw/badgw/diagnose"
 	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/input"
@@ -307,5 +308,46 @@ func TestFatalErrorFillsTheScreen(t *testing.T) {
 		t.Error("a key does not quit the fatal screen")
 	} else if _, ok := cmd().(tea.QuitMsg); !ok {
 		t.Error("a key does not quit the fatal screen")
+	}
+}
+
+// TestDayView: "d" shows one bar per day with the verdicts, ←/→ move the
+// selected day and list its bursts; one day says there is no day view.
+func TestDayView(t *testing.T) {
+	c := days.NewCounter()
+	start := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	var bursts []correlate.Burst
+	for d := range 5 {
+		for i := range 500 {
+			status := 200
+			if i < 5*d {
+				status = 502
+			}
+			rec := logparse.Record{Time: start.AddDate(0, 0, d).Add(time.Duration(i) * time.Minute), Status: status} // synthetic
+			c.AddRecord(&rec)
+		}
+		at := start.AddDate(0, 0, d).Add(3 * time.Hour)
+		bursts = append(bursts, correlate.Burst{ID: d + 1, Group: "api", Start: at, End: at.Add(5 * time.Second), BadGateway: 5, Requests: 5})
+	}
+	snap := pipeline.Snapshot{Snapshot: correlate.Snapshot{Bursts: bursts}, Days: c.Days()}
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	m, _ = m.Update(keyMsg("d"))
+	view := m.View()
+	for _, want := range []string{"Days", "2026-11-20", "▶ 2026-11-24", "502 share: growing", "#5 03:00:00"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("day view lacks %q:\n%s", want, view)
+		}
+	}
+	m, _ = m.Update(keyMsg("left"))
+	if view := m.View(); !strings.Contains(view, "▶ 2026-11-23") || !strings.Contains(view, "#4 03:00:00") {
+		t.Errorf("left did not select the day before:\n%s", view)
+	}
+	var one tea.Model = New(Options{Plain: true})
+	one, _ = one.Update(snapshotMsg{snap: pipeline.Snapshot{}})
+	one, _ = one.Update(keyMsg("d"))
+	if !strings.Contains(one.View(), "spans one day") {
+		t.Errorf("one day: %s", one.View())
 	}
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/days"
 	"github.com/badgw/badgw/report"
 	"github.com/badgw/badgw/timeline"
 	"github.com/badgw/badgw/words"
@@ -30,6 +32,8 @@ func (m Model) View() string {
 		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.helpView())
 	case stateErrors:
 		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.errorsView(), m.helpLineView())
+	case stateDays:
+		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.daysView(), m.helpLineView())
 	}
 	top := lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.timelineView())
 	bottom := lipgloss.JoinVertical(lipgloss.Left, m.statusView(), m.helpLineView())
@@ -485,4 +489,64 @@ func (m Model) fatalView() string {
 	lines = append(lines, "", m.styles.Dim.Render("press any key to exit"))
 	body := m.paneStyle(-1).Width(m.width - 2).Height(max(3, m.height-4)).Render(strings.Join(lines, "\n"))
 	return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), body)
+}
+
+// daysView draws one bar per day (its 502 share), the verdicts, and the
+// bursts of the selected day.
+func (m Model) daysView() string {
+	s := m.snap.DaySummary()
+	var b strings.Builder
+	if s == nil {
+		b.WriteString(m.styles.Bold.Render("Days") + "\n\nThe input spans one day: there is no per-day view.\n")
+		return b.String()
+	}
+	b.WriteString(m.styles.Bold.Render("Days") + m.styles.Dim.Render("  ←/→ day · d or esc back") + "\n")
+	b.WriteString(clean(fmt.Sprintf("502 share: %s; bursts per day: %s", verdictText(s.Trend), verdictText(s.BurstTrend))) + "\n")
+	if s.Change != nil {
+		b.WriteString(clean(s.Change.Describe()) + "\n")
+		if s.Change.Reading != "" {
+			b.WriteString(lipgloss.NewStyle().Width(max(20, m.width-2)).Render(clean(s.Change.Reading)) + "\n")
+		}
+	}
+	top := 0.0
+	for _, d := range s.Days {
+		top = max(top, d.Share)
+	}
+	barWidth := max(10, m.width-44)
+	day := min(m.day, len(s.Days)-1)
+	for i, d := range s.Days {
+		n := 0
+		if top > 0 {
+			n = int(math.Round(d.Share / top * float64(barWidth)))
+		}
+		marker := "  "
+		if i == day {
+			marker = "▶ "
+		}
+		line := fmt.Sprintf("%s%s %7.3f%% %3d bursts %s", marker, d.Date, 100*d.Share, d.Bursts, strings.Repeat("█", n))
+		if i == day {
+			line = m.styles.Selected.Render(line)
+		}
+		b.WriteString(line + "\n")
+	}
+	sel := s.Days[day]
+	b.WriteString("\n" + m.styles.Bold.Render(fmt.Sprintf("%s: %d requests, %d 502s, %d 504s", sel.Date, sel.Requests, sel.S502, sel.S504)) + "\n")
+	for _, bu := range m.snap.BadGatewayBursts() {
+		if bu.Start.Format("2006-01-02") != sel.Date {
+			continue
+		}
+		cause := ""
+		if c := bu.TopCause(); c != nil {
+			cause = c.ID
+		}
+		b.WriteString(clean(fmt.Sprintf("  #%d %s–%s %s %d×502 %s", bu.ID, bu.Start.Format("15:04:05"), bu.End.Format("15:04:05"), bu.Group, bu.BadGateway, cause)) + "\n")
+	}
+	return b.String()
+}
+
+func verdictText(t days.Trend) string {
+	if t.Verdict == "" {
+		return fmt.Sprintf("too few days (%d)", t.Days)
+	}
+	return fmt.Sprintf("%s (p = %.3f over %d days)", t.Verdict, t.P, t.Days)
 }
