@@ -51,36 +51,59 @@ type PeerDay struct {
 // Counter counts records and error events by day. It is not safe for
 // concurrent use.
 type Counter struct {
-	days    map[string]*Day
+	days    map[string]*counting
 	Dropped int
+	// cur is the day of the last line, and [lo, hi) its bounds in Unix
+	// seconds: consecutive lines nearly always share a day, so the day's
+	// key is only worked out when a line leaves it.
+	cur    *counting
+	lo, hi int64
+	loc    *time.Location
+}
+
+// counting is a day being counted; its histograms hold pointers, so a
+// line costs lookups, not allocations.
+type counting struct {
+	Day
+	peers                   map[string]*PeerDay
+	methods, hosts, schemes map[string]*int
 }
 
 // NewCounter returns an empty counter.
-func NewCounter() *Counter { return &Counter{days: map[string]*Day{}} }
+func NewCounter() *Counter { return &Counter{days: map[string]*counting{}} }
 
-func (c *Counter) day(t time.Time) *Day {
+func (c *Counter) day(t time.Time) *counting {
 	if t.IsZero() {
 		return nil
 	}
-	key := t.Format("2006-01-02")
+	if u := t.Unix(); c.cur != nil && u >= c.lo && u < c.hi && t.Location() == c.loc {
+		return c.cur
+	}
+	y, m, dd := t.Date()
+	midnight := time.Date(y, m, dd, 0, 0, 0, 0, t.Location())
+	key := midnight.Format("2006-01-02")
 	d := c.days[key]
 	if d == nil {
 		if len(c.days) >= maxDays {
 			c.Dropped++
 			return nil
 		}
-		d = &Day{Date: key, Peers: map[string]*PeerDay{}, Methods: map[string]int{}, Hosts: map[string]int{}, Schemes: map[string]int{}}
+		d = &counting{Day: Day{Date: key}, peers: map[string]*PeerDay{}, methods: map[string]*int{}, hosts: map[string]*int{}, schemes: map[string]*int{}}
 		c.days[key] = d
 	}
+	c.cur, c.lo, c.hi, c.loc = d, midnight.Unix(), midnight.AddDate(0, 0, 1).Unix(), t.Location()
 	return d
 }
 
-func bump(m map[string]int, k []byte) {
+func bump(m map[string]*int, k []byte) {
 	if len(k) == 0 {
 		return
 	}
-	if n, ok := m[string(k)]; ok || len(m) < maxKeys {
-		m[string(k)] = n + 1
+	if p := m[string(k)]; p != nil {
+		*p++
+	} else if len(m) < maxKeys {
+		n := 1
+		m[string(k)] = &n
 	}
 }
 
@@ -94,13 +117,13 @@ func (c *Counter) AddRecord(rec *logparse.Record) {
 	switch rec.Status {
 	case 502:
 		d.S502++
-		d.Hourly[rec.Time.Hour()]++
+		d.Hourly[min(23, max(0, (rec.Time.Unix()-c.lo)/3600))]++
 	case 504:
 		d.S504++
 	}
-	bump(d.Methods, rec.Method)
-	bump(d.Hosts, rec.Host)
-	bump(d.Schemes, rec.Scheme)
+	bump(d.methods, rec.Method)
+	bump(d.hosts, rec.Host)
+	bump(d.schemes, rec.Scheme)
 	for i := range rec.Attempts {
 		a := &rec.Attempts[i]
 		if a.Connect >= 0 {
@@ -116,11 +139,11 @@ func (c *Counter) AddRecord(rec *logparse.Record) {
 		}
 	}
 	if n := len(rec.Attempts); n > 0 && len(rec.Attempts[n-1].Addr) > 0 && rec.Attempts[n-1].Addr[0] != '-' {
-		addr := string(rec.Attempts[n-1].Addr)
-		p := d.Peers[addr]
-		if p == nil && len(d.Peers) < maxKeys {
+		addr := rec.Attempts[n-1].Addr
+		p := d.peers[string(addr)]
+		if p == nil && len(d.peers) < maxKeys {
 			p = &PeerDay{}
-			d.Peers[addr] = p
+			d.peers[string(addr)] = p
 		}
 		if p != nil {
 			p.Requests++
@@ -147,23 +170,23 @@ func (c *Counter) AddEvent(ev *logparse.Event) {
 func (c *Counter) Days() []Day {
 	out := make([]Day, 0, len(c.days))
 	for _, d := range c.days {
-		cp := *d
-		cp.Peers = make(map[string]*PeerDay, len(d.Peers))
-		for k, v := range d.Peers {
+		cp := d.Day
+		cp.Peers = make(map[string]*PeerDay, len(d.peers))
+		for k, v := range d.peers {
 			pv := *v
 			cp.Peers[k] = &pv
 		}
-		cp.Methods, cp.Hosts, cp.Schemes = clone(d.Methods), clone(d.Hosts), clone(d.Schemes)
+		cp.Methods, cp.Hosts, cp.Schemes = values(d.methods), values(d.hosts), values(d.schemes)
 		out = append(out, cp)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
 	return out
 }
 
-func clone(m map[string]int) map[string]int {
+func values(m map[string]*int) map[string]int {
 	out := make(map[string]int, len(m))
 	for k, v := range m {
-		out[k] = v
+		out[k] = *v
 	}
 	return out
 }
