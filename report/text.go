@@ -299,12 +299,12 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	case correlate.KindNginx:
 		title = "nginx error episode"
 	}
-	open := ""
+	name := fmt.Sprintf("#%d", b.ID)
 	if b.Open {
-		open = " (still open)"
+		name = "(still open)" // numbered when it closes
 	}
-	e.printf("%s #%d  %s → %s (%s)  upstream %s%s\n", title, b.ID, Timestamp(b.Start), b.End.Format("15:04:05"),
-		words.Duration(b.Duration()), Clean(b.Group), open)
+	e.printf("%s %s  %s → %s (%s)  upstream %s\n", title, name, Timestamp(b.Start), b.End.Format("15:04:05"),
+		words.Duration(b.Duration()), Clean(b.Group))
 	label := "502"
 	switch b.Kind {
 	case correlate.Kind504:

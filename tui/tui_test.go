@@ -51,11 +51,12 @@ func keyMsg(s string) tea.KeyMsg {
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
 
-// TestDemoScreens drives the model through teatest at two terminal sizes
-// and compares the final screen with testdata/<test>.golden.
+// TestDemoScreens drives the model through teatest at four terminal sizes
+// and compares the final screen with testdata/<test>.golden; the burst,
+// its cause and the fix's first change must be on every one of them.
 func TestDemoScreens(t *testing.T) {
 	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
-	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+	for _, size := range [][2]int{{60, 16}, {80, 24}, {120, 40}, {200, 60}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			tm := teatest.NewTestModel(t, New(Options{Title: "demo", Plain: true}), teatest.WithInitialTermSize(size[0], size[1]))
 			tm.Send(snapshotMsg{snap: snap})
@@ -70,6 +71,11 @@ func TestDemoScreens(t *testing.T) {
 			}
 			if h := lipgloss.Height(view); h > size[1] {
 				t.Errorf("screen is %d lines high, terminal has %d", h, size[1])
+			}
+			for _, want := range []string{"all_peers_down", "Fix 1."} {
+				if !strings.Contains(view, want) {
+					t.Errorf("%q is not on the screen:\n%s", want, view)
+				}
 			}
 			golden.RequireEqual(t, []byte(view))
 		})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/badgw/badgw/correlate"
@@ -17,8 +18,20 @@ import (
 	"github.com/badgw/badgw/words"
 )
 
-// timelineRows is the height of the bar chart.
-const timelineRows = 5
+// chartRows is the bar chart's height for the terminal's: the burst list,
+// the top cause and its fix come first, so a short terminal gets a low
+// chart and a tall one a tall chart.
+func (m Model) chartRows() int {
+	switch {
+	case m.height <= 26:
+		return 3
+	case m.height <= 40:
+		return 5
+	case m.height <= 55:
+		return 8
+	}
+	return 12
+}
 
 // View renders the screen for the current state.
 func (m Model) View() string {
@@ -35,12 +48,18 @@ func (m Model) View() string {
 	case stateDays:
 		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.daysView(), m.helpLineView())
 	}
-	top := lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.timelineView())
 	bottom := lipgloss.JoinVertical(lipgloss.Left, m.statusView(), m.helpLineView())
+	// What shows first on a small terminal: the bursts, then the top cause
+	// and its fix, then the chart.
+	tableNeed := max(len(m.visibleBursts())+3, 4)
+	top := lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.timelineView())
+	if m.height-lipgloss.Height(top)-lipgloss.Height(bottom)-tableNeed < 5 {
+		top = m.headerView()
+	}
 	rest := max(m.height-lipgloss.Height(top)-lipgloss.Height(bottom), 3)
 	// The table takes what its rows need; the selected burst's top cause
 	// fills the rest, when there is room for it.
-	table := min(rest, max(len(m.visibleBursts())+3, 4))
+	table := min(rest, tableNeed)
 	if rest-table < 5 {
 		return lipgloss.JoinVertical(lipgloss.Left, top, m.burstTableView(rest), bottom)
 	}
@@ -54,12 +73,17 @@ func (m Model) previewView(height int) string {
 	wrap := lipgloss.NewStyle().Width(max(20, m.width-4))
 	if ok {
 		if c := b.TopCause(); c != nil {
-			lines = append(lines, m.styles.Cause.Render(fmt.Sprintf("#%d %s %.0f%%", b.ID, c.ID, 100*c.Confidence))+
-				m.styles.Dim.Render(" (enter: all causes, evidence, samples)"))
-			lines = append(lines, strings.Split(wrap.Render(clean(c.Summary)), "\n")...)
+			title := fmt.Sprintf("%s %s %.0f%%", burstName(b), c.ID, 100*c.Confidence)
+			hint := " (enter: all causes, evidence, samples)"
+			if lipgloss.Width(title+hint) > m.width-4 {
+				hint = "" // a line of its own would push the fix off
+			}
+			lines = append(lines, m.styles.Cause.Render(title)+m.styles.Dim.Render(hint))
+			// The fix first: on a small terminal it is what must show.
 			for i, st := range c.Steps {
 				lines = append(lines, strings.Split(wrap.Render(fmt.Sprintf("Fix %d. %s", i+1, clean(st.Text()))), "\n")...)
 			}
+			lines = append(lines, strings.Split(wrap.Render(clean(c.Summary)), "\n")...)
 		}
 	}
 	inner := max(1, height-2)
@@ -113,12 +137,12 @@ func (m Model) classStyle(c correlate.Class) lipgloss.Style {
 }
 
 // column returns, bottom first, the class filling each row of a bar.
-func column(b timeline.Bucket, maxTotal int) []correlate.Class {
+func column(b timeline.Bucket, maxTotal, rows int) []correlate.Class {
 	total := b.Total()
 	if total == 0 || maxTotal == 0 {
 		return nil
 	}
-	h := (total*timelineRows + maxTotal - 1) / maxTotal
+	h := (total*rows + maxTotal - 1) / maxTotal
 	cells := make([]correlate.Class, 0, h)
 	acc := 0
 	for _, c := range stackOrder {
@@ -147,12 +171,13 @@ func (m Model) timelineView() string {
 	for _, b := range win {
 		maxTotal = max(maxTotal, b.Total())
 	}
-	var rows [timelineRows]strings.Builder
+	chart := m.chartRows()
+	rows := make([]strings.Builder, chart)
 	var marks strings.Builder
 	for i, b := range win {
-		cells := column(b, maxTotal)
-		for r := 0; r < timelineRows; r++ {
-			level := timelineRows - 1 - r
+		cells := column(b, maxTotal, chart)
+		for r := 0; r < chart; r++ {
+			level := chart - 1 - r
 			glyph, style := " ", m.styles.Dim
 			if level < len(cells) {
 				glyph, style = glyphs[cells[level]], m.classStyle(cells[level])
@@ -175,7 +200,7 @@ func (m Model) timelineView() string {
 		switch r {
 		case 0:
 			return fmt.Sprintf("%6d ", maxTotal)
-		case timelineRows - 1:
+		case chart - 1:
 			return "     0 "
 		}
 		return "       "
@@ -185,6 +210,7 @@ func (m Model) timelineView() string {
 		b.WriteString(label(r) + rows[r].String() + "\n")
 	}
 	b.WriteString("       " + marks.String() + "\n")
+	b.WriteString("       " + axis(win, last-first) + "\n")
 	for _, lane := range m.groupLanes(s, first, last) {
 		b.WriteString(lane + "\n")
 	}
@@ -254,11 +280,15 @@ func (m Model) cursorLine(s timeline.Series) string {
 	}
 	b := s.Buckets[m.cursor]
 	c := b.Counts
-	line := fmt.Sprintf("%s +%s  %d req  502:%d 504:%d 5xx:%d 4xx:%d 499:%d  [%s/col; █502 ▓504 ▒5xx ░other]",
+	line := fmt.Sprintf("%s +%s  %d req  502:%d 504:%d 5xx:%d 4xx:%d 499:%d",
 		b.Start.Format("15:04:05"), words.Duration(s.Width), b.Total(), c[correlate.Class502], c[correlate.Class504], c[correlate.Class5xx],
-		c[correlate.Class4xx], c[correlate.Class499], words.Duration(s.Width))
+		c[correlate.Class4xx], c[correlate.Class499])
 	if b.InBurst {
 		line += fmt.Sprintf("  burst #%d", b.Burst)
+	}
+	// The legend goes when it does not fit whole (the help screen has it).
+	if legend := "  █502 ▓504 ▒5xx ░other"; lipgloss.Width(line+legend) <= m.width-4 {
+		line += legend
 	}
 	return truncate(line, m.width-4)
 }
@@ -291,10 +321,7 @@ func (m Model) burstTableView(height int) string {
 	start := max(0, min(sel-inner+2, len(vis)-inner+1))
 	for i := start; i < len(vis) && len(lines) < inner; i++ {
 		b := vis[i]
-		id := fmt.Sprint(b.ID)
-		if b.Open {
-			id = "…"
-		}
+		id := strings.TrimPrefix(burstName(b), "#")
 		kind := ""
 		switch b.Kind {
 		case correlate.Kind504:
@@ -370,11 +397,23 @@ func progressBar(done, total int64, width int) string {
 }
 
 func (m Model) helpLineView() string {
-	var parts []string
-	for _, b := range m.keys.short() {
-		parts = append(parts, b.Help().Key+" "+b.Help().Desc)
+	keys := m.keys.short()
+	if m.state == stateDetail || m.state == stateDays || m.state == stateErrors {
+		keys = []key.Binding{m.keys.Back, m.keys.Help, m.keys.Quit}
 	}
-	return m.styles.Help.Render(truncate(strings.Join(parts, " · "), m.width))
+	line := ""
+	for _, b := range keys {
+		part := b.Help().Key + " " + b.Help().Desc
+		if line != "" {
+			part = " · " + part
+		}
+		// Whole items only: a key cut in half helps nobody.
+		if lipgloss.Width(line+part) > m.width {
+			break
+		}
+		line += part
+	}
+	return m.styles.Help.Render(line)
 }
 
 func (m Model) helpView() string {
@@ -423,7 +462,7 @@ func (m Model) detailContent() string {
 	case correlate.KindErrorLog:
 		kind = "upstream error burst (error log only: counts are error lines)"
 	}
-	fmt.Fprintf(&s, "%s #%d on %s\n", kind, b.ID, clean(b.Group))
+	fmt.Fprintf(&s, "%s %s on %s\n", kind, burstName(b), clean(b.Group))
 	fmt.Fprintf(&s, "%s → %s (%s)\n", report.Timestamp(b.Start), b.End.Format("15:04:05"), shortDur(b.Duration()))
 	fmt.Fprintf(&s, "%d of %d requests bad (%.1f%%), peak %d/s · 502 %d · 504 %d · other 5xx %d\n",
 		b.Bad(), b.Requests, 100*b.Share(), b.Peak, b.BadGateway, b.GatewayTimeout, b.Other5xx)
@@ -549,4 +588,37 @@ func verdictText(t days.Trend) string {
 		return fmt.Sprintf("too few days (%d)", t.Days)
 	}
 	return fmt.Sprintf("%s (p = %.3f over %d days)", t.Verdict, t.P, t.Days)
+}
+
+// axis labels the chart's time: the first bucket's time at the left, the
+// last's at the right, one in the middle when there is room, and the date
+// when the window crosses midnight (the cursor line gives the bucket
+// width).
+func axis(win []timeline.Bucket, cols int) string {
+	if len(win) == 0 {
+		return ""
+	}
+	first, last := win[0].Start, win[len(win)-1].Start
+	layout := "15:04:05"
+	if first.Format("2006-01-02") != last.Format("2006-01-02") {
+		layout = "01-02 15:04"
+	}
+	left, right := first.Format(layout), last.Format(layout)
+	line := []rune(strings.Repeat(" ", max(cols, len(left)+len(right)+2)))
+	copy(line, []rune(left))
+	copy(line[len(line)-len(right):], []rune(right))
+	mid := win[len(win)/2].Start.Format(layout)
+	if at := len(line)/2 - len(mid)/2; cols >= 3*(len(mid)+4) && at > len(left)+2 {
+		copy(line[at:], []rune(mid))
+	}
+	return string(line)
+}
+
+// burstName names a burst the same way everywhere: "#3", or "open" while
+// it has no number yet (it gets one when it closes).
+func burstName(b correlate.Burst) string {
+	if b.Open {
+		return "open"
+	}
+	return fmt.Sprintf("#%d", b.ID)
 }
