@@ -218,7 +218,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) applySnapshot(s pipeline.Snapshot) {
 	lines := s.Ingest.Totals().Lines
 	if dt := s.Ingest.Elapsed - m.prevSnap.elapsed; dt > 0 && m.haveSnap {
-		m.linesPerSec = float64(lines-m.prevSnap.lines) / dt.Seconds()
+		// A moving average: one snapshot's rate flickers with the batch
+		// that happened to land in it.
+		rate := float64(lines-m.prevSnap.lines) / dt.Seconds()
+		if m.linesPerSec > 0 {
+			rate = 0.7*m.linesPerSec + 0.3*rate
+		}
+		m.linesPerSec = rate
 	}
 	m.prevSnap.lines, m.prevSnap.elapsed = lines, s.Ingest.Elapsed
 	m.snap, m.haveSnap = s, true

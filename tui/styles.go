@@ -18,7 +18,7 @@ func DefaultStyles() Styles {
 		Dim:       lipgloss.NewStyle().Foreground(lipgloss.Color("8")),
 		Bold:      lipgloss.NewStyle().Bold(true),
 		Selected:  lipgloss.NewStyle().Reverse(true),
-		Focus:     lipgloss.NewStyle().Border(lipgloss.NormalBorder()).BorderForeground(lipgloss.Color("4")),
+		Focus:     lipgloss.NewStyle().Border(lipgloss.ThickBorder()).BorderForeground(lipgloss.Color("4")),
 		Blur:      lipgloss.NewStyle().Border(lipgloss.NormalBorder()).BorderForeground(lipgloss.Color("8")),
 		Bar502:    lipgloss.NewStyle().Foreground(lipgloss.Color("9")),
 		Bar504:    lipgloss.NewStyle().Foreground(lipgloss.Color("11")),
@@ -34,13 +34,14 @@ func DefaultStyles() Styles {
 	}
 }
 
-// PlainStyles has no colour, for NO_COLOR and goldens; reverse video and
-// borders still show the selection and the focused pane.
+// PlainStyles has no colour, for NO_COLOR and goldens; a thick border
+// shows the focused pane and a marker the selected burst, which need
+// neither colour nor reverse video.
 func PlainStyles() Styles {
 	p := lipgloss.NewStyle()
 	return Styles{
 		Title: p.Bold(true), Dim: p, Bold: p.Bold(true), Selected: p.Reverse(true),
-		Focus: p.Border(lipgloss.NormalBorder()), Blur: p.Border(lipgloss.NormalBorder()),
+		Focus: p.Border(lipgloss.ThickBorder()), Blur: p.Border(lipgloss.NormalBorder()),
 		Bar502: p, Bar504: p, Bar5xx: p, Bar4xx: p, BarOK: p,
 		BurstMark: p, Cursor: p.Reverse(true), Warn: p, Good: p, Help: p, Cause: p.Bold(true),
 	}

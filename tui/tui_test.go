@@ -357,3 +357,27 @@ func TestDayView(t *testing.T) {
 		t.Errorf("one day: %s", one.View())
 	}
 }
+
+// TestDetailScrollsToLastSample: the detail view, wrapped to the
+// terminal's width, scrolls to its end, where the last sample line shows
+// whole (issue 17: the viewport counted lines before they wrapped).
+func TestDetailScrollsToLastSample(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	m, _ = m.Update(keyMsg("enter"))
+	for range 60 {
+		m, _ = m.Update(keyMsg("f"))
+	}
+	b := snap.BadGatewayBursts()[0]
+	last := b.ErrorSamples[len(b.ErrorSamples)-1].Text
+	tail := last[len(last)-30:] // the sample's end, past any wrap point
+	view := strings.ReplaceAll(m.View(), "\n", "")
+	if !strings.Contains(strings.Join(strings.Fields(view), " "), strings.Join(strings.Fields(tail), " ")) {
+		t.Fatalf("the end of the last sample (%q) is not on the screen:\n%s", tail, m.View())
+	}
+	if !strings.Contains(m.View(), "esc back") {
+		t.Errorf("the detail view's key line lacks esc back:\n%s", m.View())
+	}
+}

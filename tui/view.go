@@ -306,7 +306,7 @@ func (m Model) burstTableView(height int) string {
 	inner := max(1, height-2)
 	var lines []string
 	upW := min(max(m.width-66, 10), 30)
-	head := fmt.Sprintf("%-3s %-8s %-5s %-*s %5s %6s  %s", "#", "start", "dur", upW, "upstream", "bad", "share", "top cause")
+	head := fmt.Sprintf("  %-3s %-8s %-5s %-*s %5s %6s  %s", "#", "start", "dur", upW, "upstream", "bad", "share", "top cause")
 	lines = append(lines, m.styles.Bold.Render(truncate(head, m.width-4)))
 	if len(vis) == 0 {
 		msg := "no 502 burst yet"
@@ -335,7 +335,13 @@ func (m Model) burstTableView(height int) string {
 		}
 		row := fmt.Sprintf("%-3s %-8s %-5s %-*s %5d %5.1f%%  %s%s", id, b.Start.Format("15:04:05"),
 			shortDur(b.Duration()), upW, truncate(clean(b.Group), upW), b.Bad(), 100*b.Share(), cause, kind)
-		row = truncate(row, m.width-4)
+		// A marker as well as reverse video: NO_COLOR terminals may show
+		// neither colour nor reverse.
+		marker := "  "
+		if i == sel {
+			marker = "▶ "
+		}
+		row = truncate(marker+row, m.width-4)
 		if i == sel {
 			row = m.styles.Selected.Render(row)
 		}
@@ -375,7 +381,13 @@ func (m Model) statusView() string {
 		parts = append(parts, in.FormatLabel)
 	}
 	if m.opts.Live && !m.done && !m.snap.Newest.IsZero() {
-		parts = append(parts, "newest "+m.snap.Newest.Format("15:04:05"))
+		newest := "newest " + m.snap.Newest.Format("15:04:05")
+		// The lag behind the live edge, when the log's clock is this
+		// machine's (a log replayed from another day has no lag to show).
+		if lag := time.Since(m.snap.Newest).Round(time.Second); lag >= 0 && lag < time.Hour {
+			newest += " (" + words.Duration(lag) + " behind)"
+		}
+		parts = append(parts, newest)
 	}
 	if m.filter.Value() != "" || m.editing {
 		parts = append(parts, m.filter.View())
@@ -454,6 +466,7 @@ func (m Model) detailContent() string {
 	}
 	w := max(20, m.width-4)
 	wrap := lipgloss.NewStyle().Width(w)
+	indent := lipgloss.NewStyle().Width(w).PaddingLeft(3)
 	var s strings.Builder
 	kind := "502 burst"
 	switch b.Kind {
@@ -510,13 +523,20 @@ func (m Model) detailContent() string {
 		}
 		s.WriteString("\n" + m.styles.Bold.Render(title) + "\n")
 		for _, x := range ss {
-			fmt.Fprintf(&s, "%s:%d\n   %s\n", clean(filepath.Base(x.Source)), x.Line, truncate(clean(x.Text), 3*w))
+			// Whole, wrapped (up to maxSampleText): a line cut mid-field
+			// hides what it says.
+			fmt.Fprintf(&s, "%s:%d\n%s\n", clean(filepath.Base(x.Source)), x.Line, indent.Render(truncate(clean(x.Text), maxSampleText)))
 		}
 	}
 	samples("Sample access lines", b.Samples)
 	samples("Sample error lines", b.ErrorSamples)
-	return s.String()
+	// Wrapped to the view's width here, so the viewport counts the lines
+	// the screen shows and the last ones can be scrolled to.
+	return wrap.Render(s.String())
 }
+
+// maxSampleText bounds a sample line in the detail view.
+const maxSampleText = 2000
 
 // fatalView fills the screen with why the analysis produced nothing: what
 // failed, the line and field it failed on, what to pass. A silent "0
