@@ -381,3 +381,19 @@ func TestDetailScrollsToLastSample(t *testing.T) {
 		t.Errorf("the detail view's key line lacks esc back:\n%s", m.View())
 	}
 }
+
+// TestDetailShowsWhoWasHit: the detail view lists the burst's clients,
+// methods, URLs and user agents.
+func TestDetailShowsWhoWasHit(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 200})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	m, _ = m.Update(keyMsg("enter"))
+	view := m.View()
+	for _, want := range []string{"Who was hit", "distinct clients", "methods: GET", "does not retry a POST", "URLs", "/api/items/*"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("detail lacks %q:\n%s", want, view)
+		}
+	}
+}

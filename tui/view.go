@@ -517,6 +517,28 @@ func (m Model) detailContent() string {
 		section("Peers", b.Peers)
 	}
 	section("error.log categories", b.Categories)
+	// Who was hit: what lnav's SQL or GoAccess's panels would be asked.
+	im := b.Impact
+	if im.Clients > 0 || len(im.URLs) > 0 {
+		more := ""
+		if im.ClientsMore {
+			more = " or more"
+		}
+		fmt.Fprintf(&s, "%s\n   %d distinct clients%s\n", m.styles.Bold.Render("Who was hit"), im.Clients, more)
+		if len(im.Methods) > 0 {
+			posts := ""
+			for _, c := range im.Methods {
+				if c.Key == "POST" {
+					posts = " (nginx does not retry a POST on another peer)"
+				}
+			}
+			fmt.Fprintf(&s, "   methods: %s%s\n", clean(report.Histogram(im.Methods)), posts)
+		}
+	}
+	section("URLs", im.URLs)
+	section("Hosts", im.Hosts)
+	section("Clients", im.TopClients)
+	section("User agents", im.UserAgents)
 	samples := func(title string, ss []correlate.Sample) {
 		if len(ss) == 0 {
 			return
