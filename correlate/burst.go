@@ -109,6 +109,10 @@ type Burst struct {
 	Causes       []diagnose.Cause
 	Samples      []Sample
 	ErrorSamples []Sample
+	// Lines are the raw lines behind the burst, in time order (lines.go);
+	// LinesDropped says the memory bound took them from an old burst.
+	Lines        []Line
+	LinesDropped bool
 	Open         bool
 }
 
@@ -225,6 +229,7 @@ type tracker struct {
 	impact                 impact
 	rescan                 bool // collect every event of the window again (narrow)
 	errorLines             int  // KindErrorLog: upstream-fault entries counted
+	lines                  []Line
 }
 
 func newTracker(kind Kind, root string, t time.Time, maxSamples int) *tracker {
@@ -361,6 +366,7 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 		}
 	}
 	t.badClients.add(rec.Client)
+	t.keepRecord(rec, pos)
 	t.win.add(t.tail)
 	t.tail = windowCounts{}
 	if joined > 0 {
@@ -437,7 +443,7 @@ func chainOf(rec *logparse.Record) string {
 // release drops what a decided candidate holds; only its identity stays,
 // for the events that point at it.
 func (t *tracker) release() {
-	t.methods, t.chains, t.peers, t.resolveNames, t.keepaliveWhy = nil, nil, nil, nil, nil
+	t.methods, t.chains, t.peers, t.resolveNames, t.keepaliveWhy, t.lines = nil, nil, nil, nil, nil, nil
 	t.catPeers, t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = nil, nil, nil, nil
 	t.secs, t.samples, t.errSamples = nil, nil, nil
 	t.impact = impact{}
@@ -452,6 +458,7 @@ func (t *tracker) narrow(from, to time.Time) {
 	t.categories, t.preludeEvents = [logparse.NumCategories]int{}, [logparse.NumCategories]int{}
 	t.catPeers = map[logparse.Category]map[string]int{}
 	t.resolveNames, t.keepaliveWhy, t.abruptSending = nil, nil, 0
+	t.narrowLines(from, to)
 	t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = map[string]time.Time{}, map[string]time.Time{}, nil
 	t.errSamples = nil
 	t.rescan = true
@@ -517,6 +524,7 @@ func (t *tracker) addEvent(se *storedEvent) {
 			t.abruptTimes[ev.Peer] = append(ts, ev.Time)
 		}
 	}
+	t.keepEvent(se)
 	if ev.Category.UpstreamFault() && len(t.errSamples) < t.maxSamples {
 		t.errSamples = append(t.errSamples, Sample{Source: se.pos.Source, Line: se.pos.Line, Text: ev.Line})
 	}
@@ -540,6 +548,9 @@ func (t *tracker) merge(o *tracker) {
 	t.noHeader += o.noHeader
 	t.joined += o.joined
 	t.abruptSending += o.abruptSending
+	for _, l := range o.lines {
+		t.keepLine(l)
+	}
 	for k, v := range o.methods {
 		t.methods[k] += v
 	}
@@ -570,8 +581,8 @@ func (t *tracker) burst(id int, g *groups) Burst {
 		Peak: t.peak, Attempts: t.win.attempts, ConnectTimed: t.win.connTimed, ConnectNew: t.win.connNew,
 		Chains: topCounts(t.chains), Peers: topCounts(t.peers),
 		GroupNamed: t.groupNamed, Placeholder: t.placeholder, Joined: t.joined, ErrorLines: t.errorLines,
-		Samples: append([]Sample(nil), t.samples...),
-		Impact:  t.impact.counts(t.methods),
+		Samples: append([]Sample(nil), t.samples...), Lines: t.sortedLines(),
+		Impact: t.impact.counts(t.methods),
 	}
 }
 

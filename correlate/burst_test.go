@@ -137,3 +137,43 @@ func TestHiddenByNginx(t *testing.T) {
 		t.Fatalf("hidden = %+v", h)
 	}
 }
+
+// TestBurstLinesBounded: a burst keeps its raw lines (bad records and
+// their error lines) in time order, at most maxBurstLines, and all closed
+// bursts together stay within maxClosedLineKB (the oldest lose theirs).
+func TestBurstLinesBounded(t *testing.T) {
+	c := New(Options{Gap: 5 * time.Second, Min502: 3})
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	long := strings.Repeat("x", 1500)
+	for burst := range 80 {
+		at := base.Add(time.Duration(burst) * time.Minute)
+		for i := range 800 {
+			rec := logparse.Record{Time: at.Add(time.Duration(i) * time.Millisecond), Status: 502, RequestTime: -1, Client: []byte("10.9.0.1"),
+				Line: []byte("synthetic " + long), Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: 502, Connect: -1, Header: -1, Response: -1}}}
+			c.AddRecord(&rec, Pos{Source: "access.log", Line: int64(i)})
+		}
+		c.Advance(time.Time{})
+	}
+	c.Flush()
+	snap := c.Snapshot()
+	bursts := snap.BadGatewayBursts()
+	if len(bursts) < 70 {
+		t.Fatalf("%d bursts", len(bursts))
+	}
+	total := 0
+	for _, b := range bursts {
+		if len(b.Lines) > maxBurstLines {
+			t.Errorf("burst #%d keeps %d lines", b.ID, len(b.Lines))
+		}
+		for i := 1; i < len(b.Lines); i++ {
+			if b.Lines[i].Time.Before(b.Lines[i-1].Time) {
+				t.Fatalf("burst #%d: lines out of order", b.ID)
+			}
+		}
+		total += linesBytes(b.Lines)
+	}
+	last := bursts[len(bursts)-1]
+	if total > maxClosedLineKB<<10 || !bursts[0].LinesDropped || len(last.Lines) == 0 || last.Lines[0].Status != 502 || last.Lines[0].Client != "10.9.0.1" {
+		t.Errorf("total %d bytes (bound %d), first dropped %v, last keeps %d", total, maxClosedLineKB<<10, bursts[0].LinesDropped, len(last.Lines))
+	}
+}

@@ -534,6 +534,7 @@ func (c *Correlator) closeWhere(done func(*tracker) bool) []Burst {
 	}
 	sortBursts(closed)
 	c.closed = append(c.closed, closed...)
+	c.trimClosedLines()
 	return closed
 }
 
@@ -700,6 +701,7 @@ func (c *Correlator) collectEvents(tr *tracker, b *Burst) {
 	})
 	b.Categories = tr.categoryCounts()
 	b.ErrorSamples = tr.errorSamples()
+	b.Lines = tr.sortedLines()
 }
 
 // Snapshot returns a copy of the analysis so far, safe to hand to another

@@ -11,7 +11,7 @@ type KeyMap struct {
 	ZoomIn, ZoomOut       key.Binding
 	Follow, Export        key.Binding
 	Errors, Help, Quit    key.Binding
-	Days                  key.Binding
+	Days, Lines           key.Binding
 }
 
 // DefaultKeyMap is badgw's key layout.
@@ -32,6 +32,7 @@ func DefaultKeyMap() KeyMap {
 		Export:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV")),
 		Errors:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unparsed lines")),
 		Days:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "days")),
+		Lines:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "raw lines")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
@@ -39,11 +40,11 @@ func DefaultKeyMap() KeyMap {
 
 // short is the one-line help, most used first.
 func (k KeyMap) short() []key.Binding {
-	return []key.Binding{k.Tab, k.Enter, k.Filter, k.ZoomIn, k.ZoomOut, k.Export, k.Help, k.Quit}
+	return []key.Binding{k.Tab, k.Enter, k.Lines, k.Filter, k.ZoomIn, k.ZoomOut, k.Export, k.Help, k.Quit}
 }
 
 // full is every binding, for the help screen.
 func (k KeyMap) full() []key.Binding {
 	return []key.Binding{k.Left, k.Right, k.Up, k.Down, k.Tab, k.Enter, k.Back, k.Filter, k.Sort,
-		k.ZoomIn, k.ZoomOut, k.Follow, k.Export, k.Errors, k.Days, k.Help, k.Quit}
+		k.ZoomIn, k.ZoomOut, k.Follow, k.Export, k.Errors, k.Days, k.Lines, k.Help, k.Quit}
 }

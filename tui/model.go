@@ -30,7 +30,9 @@ const (
 	stateDetail
 	stateErrors
 	stateHelp
-	stateDays // one bar per day, the selected day's bursts below
+	stateDays  // one bar per day, the selected day's bursts below
+	stateLines // the raw lines behind the selected burst
+	stateLine  // one raw line, whole
 )
 
 func (s state) String() string {
@@ -93,6 +95,10 @@ type Model struct {
 	detail  viewport.Model
 	status  string // one-off message (export result)
 	day     int    // selected day in the day view
+	// lineQuery searches the raw-lines pane; lineSel is its selected line.
+	lineQuery   textinput.Model
+	lineEditing bool
+	lineSel     int
 }
 
 // New returns a model ready for snapshots.
@@ -105,7 +111,11 @@ func New(opts Options) Model {
 	ti.Prompt = "/"
 	ti.Placeholder = "upstream, peer or cause"
 	ti.CharLimit = 64
-	return Model{opts: opts, styles: st, keys: DefaultKeyMap(), zoom: -1, follow: true, filter: ti,
+	lq := textinput.New()
+	lq.Prompt = "/"
+	lq.Placeholder = "words, status:502 peer: cat: client: log:"
+	lq.CharLimit = 128
+	return Model{opts: opts, styles: st, keys: DefaultKeyMap(), zoom: -1, follow: true, filter: ti, lineQuery: lq,
 		width: 80, height: 24, detail: viewport.New(80, 20)}
 }
 
@@ -267,6 +277,9 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.filter, cmd = m.filter.Update(msg)
 		return m, cmd
 	}
+	if m.lineEditing {
+		return m.linesKey(msg) // the search takes every key, q and ? too
+	}
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -279,7 +292,12 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case key.Matches(msg, k.Back):
-		m.state = stateMain
+		switch m.state {
+		case stateLine:
+			m.state = stateLines
+		default:
+			m.state = stateMain
+		}
 		return m, nil
 	}
 	switch m.state {
@@ -287,8 +305,10 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.Update(msg)
 		return m, cmd
-	case stateHelp, stateErrors:
+	case stateHelp, stateErrors, stateLine:
 		return m, nil
+	case stateLines:
+		return m.linesKey(msg)
 	case stateDays:
 		n := len(m.snap.Days)
 		switch {
@@ -324,6 +344,11 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Days):
 		m.state = stateDays
 		m.day = max(0, len(m.snap.Days)-1)
+	case key.Matches(msg, k.Lines):
+		if sel >= 0 {
+			m.selID = burstKey(vis[sel])
+			m.state, m.lineSel = stateLines, 0
+		}
 	case key.Matches(msg, k.ZoomIn):
 		m.rezoom(-1)
 	case key.Matches(msg, k.ZoomOut):

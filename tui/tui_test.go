@@ -397,3 +397,56 @@ func TestDetailShowsWhoWasHit(t *testing.T) {
 		}
 	}
 }
+
+// TestRawLines: r opens the lines behind the selected burst; the search
+// takes words and status:, cat:, log: terms; enter shows a line whole with
+// its fields and the other log's lines of the same client; esc goes back.
+func TestRawLines(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
+	b := snap.BadGatewayBursts()[0]
+	if len(b.Lines) == 0 {
+		t.Fatal("the burst keeps no lines")
+	}
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	m, _ = m.Update(keyMsg("r"))
+	view := m.View()
+	if !strings.Contains(view, fmt.Sprintf("Raw lines of burst #1 on example: %d of %d", len(b.Lines), len(b.Lines))) {
+		t.Fatalf("pane:\n%s", view)
+	}
+	search := func(q string) string {
+		m, _ = m.Update(keyMsg("/"))
+		for _, r := range q {
+			m, _ = m.Update(keyMsg(string(r)))
+		}
+		m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+		return m.View()
+	}
+	errorsOnly := 0
+	for _, l := range b.Lines {
+		if l.Error && l.Category == "no_live_upstreams" {
+			errorsOnly++
+		}
+	}
+	if v := search("log:error cat:no_live"); !strings.Contains(v, fmt.Sprintf(": %d of %d", errorsOnly, len(b.Lines))) || !strings.Contains(v, "E no_live_upstreams") {
+		t.Errorf("log:error cat:no_live (want %d):\n%s", errorsOnly, v)
+	}
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	v := m.View()
+	for _, want := range []string{"error.log line", "category  no_live_upstreams", "client    127.0.0.1", "From access.log, same client within a second"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("line view lacks %q:\n%s", want, v)
+		}
+	}
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	if !strings.Contains(m.View(), "Raw lines of burst #1") {
+		t.Errorf("esc did not go back to the pane:\n%s", m.View())
+	}
+	m, _ = m.Update(keyMsg("/"))
+	m, _ = m.Update(keyMsg("q")) // typed into the search, not quitting
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	if v := m.View(); !strings.Contains(v, fmt.Sprintf(": %d of %d", len(b.Lines), len(b.Lines))) {
+		t.Errorf("esc in the search did not clear it:\n%s", v)
+	}
+}

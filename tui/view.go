@@ -47,6 +47,10 @@ func (m Model) View() string {
 		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.errorsView(), m.helpLineView())
 	case stateDays:
 		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.daysView(), m.helpLineView())
+	case stateLines:
+		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.linesView(), m.helpLineView())
+	case stateLine:
+		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.lineView(), m.helpLineView())
 	}
 	bottom := lipgloss.JoinVertical(lipgloss.Left, m.statusView(), m.helpLineView())
 	// What shows first on a small terminal: the bursts, then the top cause
@@ -410,7 +414,7 @@ func progressBar(done, total int64, width int) string {
 
 func (m Model) helpLineView() string {
 	keys := m.keys.short()
-	if m.state == stateDetail || m.state == stateDays || m.state == stateErrors {
+	if m.state == stateDetail || m.state == stateDays || m.state == stateErrors || m.state == stateLines || m.state == stateLine {
 		keys = []key.Binding{m.keys.Back, m.keys.Help, m.keys.Quit}
 	}
 	line := ""

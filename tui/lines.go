@@ -1,0 +1,214 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// The raw-lines pane: the access and error lines behind the selected
+// burst, in time order, with a search that takes words (matched in the
+// line) and status:, peer:, cat:, client: and log: (access or error) terms.
+
+// lineQuery is a parsed search.
+type lineQuery struct {
+	status            int
+	peer, cat, client string
+	log               string // "access" or "error"
+	words             []string
+}
+
+func parseLineQuery(q string) lineQuery {
+	var lq lineQuery
+	for _, f := range strings.Fields(strings.ToLower(q)) {
+		k, v, ok := strings.Cut(f, ":")
+		switch {
+		case ok && k == "status":
+			lq.status, _ = strconv.Atoi(v)
+		case ok && k == "peer":
+			lq.peer = v
+		case ok && (k == "cat" || k == "category"):
+			lq.cat = v
+		case ok && k == "client":
+			lq.client = v
+		case ok && k == "log":
+			lq.log = v
+		default:
+			lq.words = append(lq.words, f)
+		}
+	}
+	return lq
+}
+
+func (q lineQuery) match(l correlate.Line) bool {
+	switch {
+	case q.status != 0 && l.Status != q.status:
+		return false
+	case q.peer != "" && !strings.Contains(strings.ToLower(l.Peer), q.peer):
+		return false
+	case q.cat != "" && !strings.Contains(l.Category, q.cat):
+		return false
+	case q.client != "" && !strings.Contains(strings.ToLower(l.Client), q.client):
+		return false
+	case q.log == "access" && l.Error, q.log == "error" && !l.Error:
+		return false
+	}
+	text := strings.ToLower(l.Text)
+	for _, w := range q.words {
+		if !strings.Contains(text, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// shownLines are the selected burst's lines that match the search.
+func (m Model) shownLines() ([]correlate.Line, correlate.Burst) {
+	b, ok := m.selectedBurst()
+	if !ok {
+		return nil, b
+	}
+	q := parseLineQuery(m.lineQuery.Value())
+	var out []correlate.Line
+	for _, l := range b.Lines {
+		if q.match(l) {
+			out = append(out, l)
+		}
+	}
+	return out, b
+}
+
+func (m Model) linesKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.lineEditing {
+		switch msg.String() {
+		case "enter", "esc":
+			m.lineEditing = false
+			m.lineQuery.Blur()
+			if msg.String() == "esc" {
+				m.lineQuery.SetValue("")
+			}
+			m.lineSel = 0
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.lineQuery, cmd = m.lineQuery.Update(msg)
+		m.lineSel = 0
+		return m, cmd
+	}
+	shown, _ := m.shownLines()
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.lineSel = max(0, m.lineSel-1)
+	case key.Matches(msg, k.Down):
+		m.lineSel = min(max(0, len(shown)-1), m.lineSel+1)
+	case key.Matches(msg, k.Filter):
+		m.lineEditing = true
+		m.lineQuery.Focus()
+	case key.Matches(msg, k.Enter):
+		if m.lineSel < len(shown) {
+			m.state = stateLine
+		}
+	}
+	return m, nil
+}
+
+// linesView lists the lines, the selected one marked.
+func (m Model) linesView() string {
+	shown, b := m.shownLines()
+	var s strings.Builder
+	title := fmt.Sprintf("Raw lines of burst %s on %s: %d of %d", burstName(b), clean(b.Group), len(shown), len(b.Lines))
+	s.WriteString(m.styles.Bold.Render(truncate(title, m.width)) + "\n")
+	hint := "/ search: words, status:502 peer:… cat:… client:… log:error · enter: the line whole"
+	if m.lineEditing || m.lineQuery.Value() != "" {
+		hint = m.lineQuery.View()
+	}
+	s.WriteString(m.styles.Dim.Render(truncate(hint, m.width)) + "\n")
+	if b.LinesDropped {
+		s.WriteString(m.styles.Warn.Render("this burst's lines were dropped to bound memory; newer bursts keep theirs") + "\n")
+	}
+	rows := max(1, m.height-5)
+	sel := min(m.lineSel, max(0, len(shown)-1))
+	first := max(0, min(sel-rows/2, len(shown)-rows))
+	for i := first; i < len(shown) && i < first+rows; i++ {
+		l := shown[i]
+		what := strconv.Itoa(l.Status)
+		if l.Error {
+			what = "E " + l.Category
+		}
+		marker := "  "
+		if i == sel {
+			marker = "▶ "
+		}
+		row := truncate(clean(fmt.Sprintf("%s%s %-16s %s", marker, l.Time.Format("15:04:05"), what, l.Text)), m.width)
+		if i == sel {
+			row = m.styles.Selected.Render(row)
+		}
+		s.WriteString(row + "\n")
+	}
+	return s.String()
+}
+
+// lineView shows the selected line whole, its fields, and the lines of
+// the other log joined to it (same client within a second).
+func (m Model) lineView() string {
+	shown, b := m.shownLines()
+	if len(shown) == 0 {
+		return "no line selected"
+	}
+	l := shown[min(m.lineSel, len(shown)-1)]
+	wrap := lipgloss.NewStyle().Width(max(20, m.width-2))
+	var s strings.Builder
+	kind := "access.log line"
+	if l.Error {
+		kind = "error.log line"
+	}
+	s.WriteString(m.styles.Bold.Render(fmt.Sprintf("%s · %s:%d", kind, clean(l.Source), l.Num)) + "\n")
+	s.WriteString(wrap.Render(clean(l.Text)) + "\n\n")
+	field := func(name, v string) {
+		if v != "" {
+			fmt.Fprintf(&s, "  %-9s %s\n", name, clean(v))
+		}
+	}
+	field("time", l.Time.Format(time.RFC3339Nano))
+	if !l.Error {
+		field("status", strconv.Itoa(l.Status))
+	}
+	field("category", l.Category)
+	field("peer", l.Peer)
+	field("client", l.Client)
+	var joined []correlate.Line
+	for _, o := range b.Lines {
+		if o.Error != l.Error && o.Client != "" && o.Client == l.Client && absDur(o.Time.Sub(l.Time)) <= time.Second {
+			joined = append(joined, o)
+		}
+	}
+	if len(joined) > 0 {
+		other := "error.log"
+		if l.Error {
+			other = "access.log"
+		}
+		s.WriteString("\n" + m.styles.Bold.Render("From "+other+", same client within a second") + "\n")
+		for i, o := range joined {
+			if i == 3 {
+				fmt.Fprintf(&s, "  … %d more\n", len(joined)-3)
+				break
+			}
+			s.WriteString(wrap.Render("  "+clean(o.Text)) + "\n")
+		}
+	}
+	return s.String()
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
