@@ -352,6 +352,12 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.ZoomIn):
 		m.rezoom(-1)
 	case key.Matches(msg, k.ZoomOut):
+		// Past the coarsest bucket an input of several days goes on to
+		// the day view.
+		if (m.zoom < 0 || m.zoom == len(timeline.Zooms)-1) && len(m.snap.Days) > 1 {
+			m.state, m.day = stateDays, len(m.snap.Days)-1
+			return m, nil
+		}
 		m.rezoom(+1)
 	case key.Matches(msg, k.Follow):
 		m.follow = !m.follow

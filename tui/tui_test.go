@@ -350,6 +350,13 @@ func TestDayView(t *testing.T) {
 	if view := m.View(); !strings.Contains(view, "▶ 2026-11-23") || !strings.Contains(view, "#4 03:00:00") {
 		t.Errorf("left did not select the day before:\n%s", view)
 	}
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	for range 12 { // zooming out past the coarsest bucket goes on to the days
+		m, _ = m.Update(keyMsg("-"))
+	}
+	if view := m.View(); !strings.Contains(view, "502 share: growing") {
+		t.Errorf("zooming out did not reach the day view:\n%s", view)
+	}
 	var one tea.Model = New(Options{Plain: true})
 	one, _ = one.Update(snapshotMsg{snap: pipeline.Snapshot{}})
 	one, _ = one.Update(keyMsg("d"))
