@@ -85,8 +85,12 @@ type Correlator struct {
 	open    map[trackerKey]*tracker
 	pending []Burst // closed inside AddRecord, returned by the next Advance
 	closed  []Burst
-	nextID  int
-	errBg   map[string]*errorLogBackground
+	// closedLineBytes counts the raw lines the closed bursts still hold;
+	// the first linesTrimmed of them hold none.
+	closedLineBytes int
+	linesTrimmed    int
+	nextID          int
+	errBg           map[string]*errorLogBackground
 
 	peerCache map[string]peerEntry
 	scratch   []byte // unescaped request line of the record being joined
@@ -534,7 +538,7 @@ func (c *Correlator) closeWhere(done func(*tracker) bool) []Burst {
 	}
 	sortBursts(closed)
 	c.closed = append(c.closed, closed...)
-	c.trimClosedLines()
+	c.trimClosedLines(closed)
 	return closed
 }
 

@@ -88,15 +88,17 @@ func linesBytes(ls []Line) int {
 }
 
 // trimClosedLines drops the raw lines of the oldest closed bursts while
-// all of them together hold more than maxClosedLineKB.
-func (c *Correlator) trimClosedLines() {
-	total := 0
-	for i := range c.closed {
-		total += linesBytes(c.closed[i].Lines)
+// all of them together hold more than maxClosedLineKB. It is called each
+// time bursts close, so it counts only the new ones: closedLineBytes
+// carries the total and linesTrimmed the bursts already emptied.
+func (c *Correlator) trimClosedLines(added []Burst) {
+	for i := range added {
+		c.closedLineBytes += linesBytes(added[i].Lines)
 	}
-	for i := 0; i < len(c.closed) && total > maxClosedLineKB<<10; i++ {
-		total -= linesBytes(c.closed[i].Lines)
-		c.closed[i].Lines = nil
-		c.closed[i].LinesDropped = true
+	for ; c.linesTrimmed < len(c.closed) && c.closedLineBytes > maxClosedLineKB<<10; c.linesTrimmed++ {
+		b := &c.closed[c.linesTrimmed]
+		c.closedLineBytes -= linesBytes(b.Lines)
+		b.Lines = nil
+		b.LinesDropped = true
 	}
 }
