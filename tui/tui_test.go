@@ -14,6 +14,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
@@ -51,35 +52,59 @@ func keyMsg(s string) tea.KeyMsg {
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
 
-// TestDemoScreens drives the model through teatest at four terminal sizes
-// and compares the final screen with testdata/<test>.golden; the burst,
-// its cause and the fix's first change must be on every one of them.
-func TestDemoScreens(t *testing.T) {
-	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
-	for _, size := range [][2]int{{60, 16}, {80, 24}, {120, 40}, {200, 60}} {
-		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			tm := teatest.NewTestModel(t, New(Options{Title: "demo", Plain: true}), teatest.WithInitialTermSize(size[0], size[1]))
-			tm.Send(snapshotMsg{snap: snap})
-			tm.Send(ingestDoneMsg{})
-			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("all_peers_down")) },
-				teatest.WithDuration(5*time.Second))
-			tm.Send(keyMsg("q"))
-			m := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-			view := m.View()
-			if w := lipgloss.Width(view); w > size[0] {
-				t.Errorf("screen is %d columns wide, terminal has %d", w, size[0])
+// TestScreens drives the model through teatest at four terminal sizes,
+// for the demo and for a fixture with two upstream groups, in plain text
+// (NO_COLOR) and in colour, and compares each final screen with
+// testdata/TestScreens/<fixture>/<mode>/<size>.golden; the first burst's
+// cause and the fix's first change must be on every one of them.
+func TestScreens(t *testing.T) {
+	for _, fixture := range []string{"no-live-upstreams", "two-groups"} {
+		snap := fixturetest.Analyse(t, fixturetest.Dir(fixture))
+		if len(snap.Bursts) == 0 || snap.Bursts[0].TopCause() == nil {
+			t.Fatalf("%s: no burst with a cause", fixture)
+		}
+		cause := snap.Bursts[0].TopCause().ID
+		for _, mode := range []string{"plain", "colour"} {
+			for _, size := range [][2]int{{60, 16}, {80, 24}, {120, 40}, {200, 60}} {
+				t.Run(fmt.Sprintf("%s/%s/%dx%d", fixture, mode, size[0], size[1]), func(t *testing.T) {
+					if mode == "colour" {
+						lipgloss.SetColorProfile(termenv.ANSI256)
+						defer lipgloss.SetColorProfile(termenv.Ascii)
+					}
+					view := finalScreen(t, New(Options{Title: "demo", Plain: mode == "plain"}), snap, size, cause)
+					plain := ansi.Strip(view)
+					if w := lipgloss.Width(view); w > size[0] {
+						t.Errorf("screen is %d columns wide, terminal has %d", w, size[0])
+					}
+					if h := lipgloss.Height(view); h > size[1] {
+						t.Errorf("screen is %d lines high, terminal has %d", h, size[1])
+					}
+					for _, want := range []string{cause, "Fix 1."} {
+						if !strings.Contains(plain, want) {
+							t.Errorf("%q is not on the screen:\n%s", want, plain)
+						}
+					}
+					if mode == "colour" && plain == view {
+						t.Error("the colour screen has no colour")
+					}
+					golden.RequireEqual(t, []byte(view))
+				})
 			}
-			if h := lipgloss.Height(view); h > size[1] {
-				t.Errorf("screen is %d lines high, terminal has %d", h, size[1])
-			}
-			for _, want := range []string{"all_peers_down", "Fix 1."} {
-				if !strings.Contains(view, want) {
-					t.Errorf("%q is not on the screen:\n%s", want, view)
-				}
-			}
-			golden.RequireEqual(t, []byte(view))
-		})
+		}
 	}
+}
+
+// finalScreen shows snap in m at size until cause is on the screen, then
+// quits and returns the last view.
+func finalScreen(t *testing.T, m Model, snap pipeline.Snapshot, size [2]int, cause string) string {
+	t.Helper()
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size[0], size[1]))
+	tm.Send(snapshotMsg{snap: snap})
+	tm.Send(ingestDoneMsg{})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(cause)) },
+		teatest.WithDuration(5*time.Second))
+	tm.Send(keyMsg("q"))
+	return tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model).View()
 }
 
 // TestKeys exercises Update directly: selection, detail, filter, zoom,

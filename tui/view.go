@@ -63,18 +63,33 @@ func (m Model) View() string {
 	rest := max(m.height-lipgloss.Height(top)-lipgloss.Height(bottom), 3)
 	// The table takes what its rows need; the selected burst's top cause
 	// fills the rest, when there is room for it.
+	if m.width >= sideBySide {
+		// A wide terminal: the burst's detail beside the list, with the
+		// whole height below the chart.
+		left := m.width * 2 / 5
+		return lipgloss.JoinVertical(lipgloss.Left, top,
+			lipgloss.JoinHorizontal(lipgloss.Top, m.burstTableView(left, rest), m.previewView(m.width-left, rest)), bottom)
+	}
 	table := min(rest, tableNeed)
 	if rest-table < 5 {
-		return lipgloss.JoinVertical(lipgloss.Left, top, m.burstTableView(rest), bottom)
+		return lipgloss.JoinVertical(lipgloss.Left, top, m.burstTableView(m.width, rest), bottom)
 	}
-	return lipgloss.JoinVertical(lipgloss.Left, top, m.burstTableView(table), m.previewView(rest-table), bottom)
+	return lipgloss.JoinVertical(lipgloss.Left, top, m.burstTableView(m.width, table), m.previewView(m.width, rest-table), bottom)
 }
 
-// previewView shows the selected burst's most likely cause and its fix.
-func (m Model) previewView(height int) string {
+// sideBySide is the terminal width from which the burst list and the
+// selected burst's detail stand side by side.
+const sideBySide = 160
+
+// previewView shows the selected burst's most likely cause and its fix,
+// then, as far as height allows, its summary, evidence, who was hit and
+// the other causes: the fix must show on a small terminal, the rest uses a
+// large one.
+func (m Model) previewView(width, height int) string {
 	b, ok := m.selectedBurst()
 	lines := []string{}
-	wrap := lipgloss.NewStyle().Width(max(20, m.width-4))
+	wrap := lipgloss.NewStyle().Width(max(20, width-4))
+	add := func(text string) { lines = append(lines, strings.Split(wrap.Render(text), "\n")...) }
 	if ok {
 		if c := b.TopCause(); c != nil {
 			title := fmt.Sprintf("%s %s %.0f%%", burstName(b), c.ID, 100*c.Confidence)
@@ -85,16 +100,50 @@ func (m Model) previewView(height int) string {
 			lines = append(lines, m.styles.Cause.Render(title)+m.styles.Dim.Render(hint))
 			// The fix first: on a small terminal it is what must show.
 			for i, st := range c.Steps {
-				lines = append(lines, strings.Split(wrap.Render(fmt.Sprintf("Fix %d. %s", i+1, clean(st.Text()))), "\n")...)
+				add(fmt.Sprintf("Fix %d. %s", i+1, clean(st.Text())))
 			}
-			lines = append(lines, strings.Split(wrap.Render(clean(c.Summary)), "\n")...)
+			add(clean(c.Summary))
+			if inner := height - 2; len(lines) < inner {
+				for _, ev := range c.Evidence {
+					add("  · " + clean(ev))
+				}
+				if hit := whoWasHit(b.Impact); hit != "" {
+					lines = append(lines, "")
+					add(m.styles.Bold.Render("Who was hit") + " " + clean(hit))
+				}
+				if len(b.Causes) > 1 {
+					lines = append(lines, "", m.styles.Bold.Render("Other causes"))
+					for i, o := range b.Causes[1:] {
+						add(fmt.Sprintf("%d. %s %.0f%%: %s", i+2, o.ID, 100*o.Confidence, clean(o.Summary)))
+					}
+				}
+			}
 		}
 	}
 	inner := max(1, height-2)
 	if len(lines) > inner {
 		lines = append(lines[:inner-1], "…")
 	}
-	return m.styles.Blur.Width(m.width - 2).Height(inner).Render(strings.Join(lines, "\n"))
+	return m.styles.Blur.Width(width - 2).Height(inner).Render(strings.Join(lines, "\n"))
+}
+
+// whoWasHit is one line on the clients, methods and URLs of a burst.
+func whoWasHit(im correlate.Impact) string {
+	var parts []string
+	if im.Clients > 0 {
+		more := ""
+		if im.ClientsMore {
+			more = " or more"
+		}
+		parts = append(parts, words.Count(im.Clients, "distinct client")+more)
+	}
+	if len(im.Methods) > 0 {
+		parts = append(parts, "methods "+report.Histogram(im.Methods))
+	}
+	if len(im.URLs) > 0 {
+		parts = append(parts, "URLs "+report.Histogram(im.URLs[:min(3, len(im.URLs))]))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (m Model) headerView() string {
@@ -161,10 +210,11 @@ func column(b timeline.Bucket, maxTotal, rows int) []correlate.Class {
 
 func (m Model) timelineView() string {
 	s := m.series()
-	cols := m.timelineCols()
 	if len(s.Buckets) == 0 {
 		return m.paneStyle(paneTimeline).Width(m.width - 2).Render("waiting for log lines…")
 	}
+	per := stretch(len(s.Buckets), m.timelineCols())
+	cols := m.timelineCols() / per
 	first := max(0, min(m.cursor-cols/2, len(s.Buckets)-cols))
 	if m.follow {
 		first = max(0, len(s.Buckets)-cols)
@@ -189,15 +239,15 @@ func (m Model) timelineView() string {
 			if first+i == m.cursor && m.focus == paneTimeline {
 				style = m.styles.Cursor
 			}
-			rows[r].WriteString(style.Render(glyph))
+			rows[r].WriteString(style.Render(strings.Repeat(glyph, per)))
 		}
 		switch {
 		case first+i == m.cursor:
-			marks.WriteString(m.styles.Cursor.Render("^"))
+			marks.WriteString(m.styles.Cursor.Render(strings.Repeat("^", per)))
 		case b.InBurst:
-			marks.WriteString(m.styles.BurstMark.Render("▀"))
+			marks.WriteString(m.styles.BurstMark.Render(strings.Repeat("▀", per)))
 		default:
-			marks.WriteString(" ")
+			marks.WriteString(strings.Repeat(" ", per))
 		}
 	}
 	label := func(r int) string {
@@ -214,13 +264,27 @@ func (m Model) timelineView() string {
 		b.WriteString(label(r) + rows[r].String() + "\n")
 	}
 	b.WriteString("       " + marks.String() + "\n")
-	b.WriteString("       " + axis(win, last-first) + "\n")
-	for _, lane := range m.groupLanes(s, first, last) {
+	b.WriteString("       " + axis(win, (last-first)*per) + "\n")
+	for _, lane := range m.groupLanes(s, first, last, per) {
 		b.WriteString(lane + "\n")
 	}
 	b.WriteString(m.cursorLine(s))
 	return m.paneStyle(paneTimeline).Width(m.width - 2).Render(b.String())
 }
+
+// stretch is how many columns each bucket gets: one, unless the finest
+// buckets fill less than half of the columns, when up to four, so a short
+// input uses the width of a wide terminal. laneLabel columns stay free
+// for the group lanes' names.
+func stretch(buckets, cols int) int {
+	if buckets == 0 || buckets*2 > cols-laneLabel {
+		return 1
+	}
+	return max(1, min(4, (cols-laneLabel)/buckets))
+}
+
+// laneLabel is the room kept for a group lane's name.
+const laneLabel = 20
 
 // maxLanes is the most upstream groups given a 502 row of their own.
 const maxLanes = 4
@@ -228,7 +292,7 @@ const maxLanes = 4
 // groupLanes draws one row of 502s per upstream group, the groups with
 // most 502s first, when there are several groups and the terminal has
 // rows to spare (a lane per two rows above 28).
-func (m Model) groupLanes(s timeline.Series, first, last int) []string {
+func (m Model) groupLanes(s timeline.Series, first, last, per int) []string {
 	n := min(maxLanes, (m.height-28)/2)
 	if n <= 0 || len(m.snap.Groups) < 2 || last <= first {
 		return nil
@@ -267,11 +331,11 @@ func (m Model) groupLanes(s timeline.Series, first, last int) []string {
 		}
 		var row strings.Builder
 		for _, v := range l.bad {
-			row.WriteString(m.styles.Bar502.Render(string(report.Spark(v, peak))))
+			row.WriteString(m.styles.Bar502.Render(strings.Repeat(string(report.Spark(v, peak)), per)))
 		}
 		// The name goes after the row, where it has room, so the bars
 		// stay aligned with the chart above.
-		room := m.width - 4 - 7 - len(l.bad) - 2
+		room := m.width - 4 - 7 - len(l.bad)*per - 2
 		out = append(out, "   502 "+row.String()+"  "+truncate(clean(l.name), max(room, 4)))
 	}
 	return out
@@ -304,14 +368,14 @@ func (m Model) paneStyle(p pane) lipgloss.Style {
 	return m.styles.Blur
 }
 
-func (m Model) burstTableView(height int) string {
+func (m Model) burstTableView(width, height int) string {
 	vis := m.visibleBursts()
 	sel := m.selected(vis)
 	inner := max(1, height-2)
 	var lines []string
-	upW := min(max(m.width-66, 10), 30)
+	upW := min(max(width-66, 10), 30)
 	head := fmt.Sprintf("  %-3s %-8s %-5s %-*s %5s %6s  %s", "#", "start", "dur", upW, "upstream", "bad", "share", "top cause")
-	lines = append(lines, m.styles.Bold.Render(truncate(head, m.width-4)))
+	lines = append(lines, m.styles.Bold.Render(truncate(head, width-4)))
 	if len(vis) == 0 {
 		msg := "no 502 burst yet"
 		if m.done {
@@ -345,13 +409,13 @@ func (m Model) burstTableView(height int) string {
 		if i == sel {
 			marker = "▶ "
 		}
-		row = truncate(marker+row, m.width-4)
+		row = truncate(marker+row, width-4)
 		if i == sel {
 			row = m.styles.Selected.Render(row)
 		}
 		lines = append(lines, row)
 	}
-	return m.paneStyle(paneBursts).Width(m.width - 2).Height(inner).Render(strings.Join(lines, "\n"))
+	return m.paneStyle(paneBursts).Width(width - 2).Height(inner).Render(strings.Join(lines, "\n"))
 }
 
 func shortDur(d time.Duration) string { return words.Duration(d.Round(time.Second)) }
