@@ -71,6 +71,39 @@ func TestGrowingAfterAChange(t *testing.T) {
 	}
 }
 
+// TestPortsRunningOutReadAsChurn: a log without $upstream_connect_time
+// (synthetic), where errno 99 begins with the 502s and the load grows a
+// little: the reading names the ports, connection churn and keepalive, and
+// does not claim the load stayed the same.
+func TestPortsRunningOutReadAsChurn(t *testing.T) {
+	c := NewCounter()
+	start := time.Date(2017, 11, 13, 0, 0, 0, 0, time.UTC)
+	for d := range 8 {
+		day := start.AddDate(0, 0, d)
+		bad := 0
+		if d >= 4 {
+			bad = 100 * (d - 3)
+		}
+		feed(c, day, 1000+100*d, bad, -1, "http")
+		for i := range bad {
+			ev := logparse.Event{Time: day.Add(time.Duration(i) * time.Second), Category: logparse.CatAddrUnavailable}
+			c.AddEvent(&ev)
+		}
+	}
+	s := Summarize(c.Days(), nil, nil, 0)
+	if s == nil || s.Change == nil || s.Change.Date != "2017-11-17" {
+		t.Fatalf("change %+v", s)
+	}
+	for _, want := range []string{"runs out of local ports", "connection churn", "keepalive", "the load changed too"} {
+		if !strings.Contains(s.Change.Reading, want) {
+			t.Errorf("reading lacks %q: %s", want, s.Change.Reading)
+		}
+	}
+	if strings.Contains(s.Change.Reading, "much the same") {
+		t.Errorf("reading claims a flat load: %s", s.Change.Reading)
+	}
+}
+
 // TestFlatDaysStayFlat: the same 502 rate every day, with Poisson-like
 // noise (synthetic), is "flat" and has no change point.
 func TestFlatDaysStayFlat(t *testing.T) {

@@ -363,19 +363,19 @@ func whatChanged(before, after []DaySummary, worse bool) ([]string, string) {
 	perDayB, perDayA := float64(rb)/float64(len(before)), float64(ra)/float64(len(after))
 	loadRatio := perDayA / max(1, perDayB)
 	out = append(out, fmt.Sprintf("requests per day: %.0f before, %.0f after (×%.2f)", perDayB, perDayA, loadRatio))
-	churn := false
+	fresh, ports := false, false
 	if tb >= 100 && ta >= 100 {
 		sb, sa := float64(nb)/float64(tb), float64(na)/float64(ta)
 		out = append(out, fmt.Sprintf("upstream attempts that opened a new connection: %.0f%% before, %.0f%% after", 100*sb, 100*sa))
 		out = append(out, fmt.Sprintf("mean upstream connect time: %s before, %s after", avg(cb, tb), avg(ca, ta)))
-		churn = sa >= 0.8 && sa-sb >= 0.3
+		fresh = sa >= 0.8 && sa-sb >= 0.3
 	}
 	if hnb > 0 && hna > 0 {
 		out = append(out, fmt.Sprintf("mean upstream header time: %s before, %s after", avg(hb, hnb), avg(ha, hna)))
 	}
 	if ab+aa > 0 {
 		out = append(out, fmt.Sprintf("errno 99 (no free local port) per day: %.1f before, %.1f after", float64(ab)/float64(len(before)), float64(aa)/float64(len(after))))
-		churn = churn || aa > 0 && ab == 0
+		ports = aa > 0 && ab == 0
 	}
 	for _, mix := range []struct {
 		name string
@@ -392,17 +392,33 @@ func whatChanged(before, after []DaySummary, worse bool) ([]string, string) {
 	if line := peerShift(before, after); line != "" {
 		out = append(out, line)
 	}
+	flatLoad := loadRatio > 0.8 && loadRatio < 1.25
 	var reading string
 	switch {
-	case churn && worse:
-		reading = "Every request now opens a new upstream connection: with the load much the same, growing 502s point at connection churn (TIME_WAIT, ephemeral ports, the backend's accept queue), which upstream keepalive removes (keepalive in the upstream block, proxy_http_version 1.1 and an empty Connection header in the location)."
+	case (fresh || ports) && worse:
+		reading = churnReading(fresh, flatLoad, loadRatio)
 	case tb+ta == 0 && worse:
 		reading = "The access log has no $upstream_connect_time: log it, with $connection_requests, to see whether each request now opens its own upstream connection (connection churn, which upstream keepalive removes)."
-		if loadRatio > 0.8 && loadRatio < 1.25 {
+		if flatLoad {
 			reading = "The load is much the same, so the growth is not load. " + reading
 		}
 	}
 	return out, reading
+}
+
+// churnReading names connection churn from what showed it: new
+// connections (connect times) or local ports running out (errno 99), and
+// says whether the load can explain the change too.
+func churnReading(fresh, flatLoad bool, loadRatio float64) string {
+	what := "Every request now opens a new upstream connection"
+	if !fresh {
+		what = "nginx now runs out of local ports for its upstream connections (errno 99): each connection it closes keeps its port in TIME_WAIT for a minute, so a new connection per request uses them up"
+	}
+	load := "with the load much the same, growing 502s point at connection churn"
+	if !flatLoad {
+		load = fmt.Sprintf("the load changed too (×%.2f), but these failures point at connection churn", loadRatio)
+	}
+	return what + "; " + load + " (TIME_WAIT, ephemeral ports, the backend's accept queue), which upstream keepalive removes (keepalive in the upstream block, proxy_http_version 1.1 and an empty Connection header in the location)."
 }
 
 func avg(sum time.Duration, n int) string {

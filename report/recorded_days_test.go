@@ -1,0 +1,102 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/badgw/badgw/fixtures/fixturetest"
+	"github.com/badgw/badgw/report"
+)
+
+// daysTruth mirrors the fields of fixtures/days-*/days.json the test reads.
+type daysTruth struct {
+	ChangeDay string `json:"change_day"`
+	Days      []struct {
+		Date      string   `json:"date"`
+		Keepalive bool     `json:"keepalive"`
+		Requests  int      `json:"requests"`
+		Status502 int      `json:"status_502"`
+		Spikes    []string `json:"spikes"`
+	} `json:"days"`
+}
+
+// TestRecordedDays reads the multi-day sets that Debian's nginx wrote under
+// libfaketime, rotated between days (fixtures/days-churn, days-flat): the
+// Days section lists every day with the requests and 502s days.json
+// counted, the verdict is growing after the day keepalive went (and the
+// reading names connection churn) or flat on a flat set, and an input of
+// one day has no Days section.
+func TestRecordedDays(t *testing.T) {
+	for _, tc := range []struct{ name, verdict string }{{"days-churn", "growing"}, {"days-flat", "flat"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := fixturetest.Dir(tc.name)
+			data, err := os.ReadFile(filepath.Join(dir, "days.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var truth daysTruth
+			if err := json.Unmarshal(data, &truth); err != nil {
+				t.Fatal(err)
+			}
+			snap := fixturetest.Analyse(t, dir)
+			s := snap.DaySummary()
+			if s == nil || len(s.Days) != len(truth.Days) {
+				t.Fatalf("summary %+v, want %d days", s, len(truth.Days))
+			}
+			var text bytes.Buffer
+			if err := report.WriteText(&text, snap, report.TextOptions{Width: 100}); err != nil {
+				t.Fatal(err)
+			}
+			out := text.String()
+			for i, want := range truth.Days {
+				got := s.Days[i]
+				if got.Date != want.Date || got.Requests != want.Requests || got.S502 != want.Status502 {
+					t.Errorf("day %d: %s %d requests %d 502s, want %s %d %d", i+1, got.Date, got.Requests, got.S502, want.Date, want.Requests, want.Status502)
+				}
+				row := fmt.Sprintf("\n  %-10s %9d %7d ", want.Date, want.Requests, want.Status502)
+				if !strings.Contains(out, row) {
+					t.Errorf("the Days section has no row %q:\n%s", row, out)
+				}
+				if !want.Keepalive && got.Bursts == 0 {
+					t.Errorf("%s: %d spikes without keepalive, no burst", want.Date, len(want.Spikes))
+				}
+				if want.Keepalive && got.Bursts != 0 {
+					t.Errorf("%s: %d bursts on a day with keepalive", want.Date, got.Bursts)
+				}
+			}
+			if s.Trend.Verdict != tc.verdict {
+				t.Errorf("verdict %+v, want %s", s.Trend, tc.verdict)
+			}
+			if truth.ChangeDay == "" || tc.verdict == "flat" {
+				if s.Change != nil {
+					t.Errorf("change point on a flat set: %+v", s.Change)
+				}
+				return
+			}
+			if s.Change == nil || s.Change.Date != truth.ChangeDay {
+				t.Fatalf("change %+v, want %s", s.Change, truth.ChangeDay)
+			}
+			if s.BurstTrend.Verdict != "growing" {
+				t.Errorf("bursts per day: %+v, want growing", s.BurstTrend)
+			}
+			for _, want := range []string{"502 bursts began on " + truth.ChangeDay, "errno 99", "connection churn", "keepalive"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("the report lacks %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
+	var text bytes.Buffer
+	if err := report.WriteText(&text, snap, report.TextOptions{Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text.String(), "\nDays (") {
+		t.Errorf("a single-day input has a Days section:\n%s", text.String())
+	}
+}
