@@ -2,10 +2,6 @@ package tui
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -13,13 +9,11 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/badgw/badgw/bench/benchinput"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
 	"github.com/badgw/badgw/pipeline"
 )
-
-// genlogFormat is bench/genlog's format, the seed report's.
-const genlogFormat = `log_format main '$time_iso8601\t$status\t$remote_addr\t$upstream_addr\t$upstream_status\t$scheme\t$request\t$request_time\t$upstream_response_time\t$body_bytes_sent';`
 
 // BenchmarkRawLinesPane streams a synthetic day (bench/genlog: a burst
 // every 10,000 lines, so 500 bursts in 5 M lines) through the pipeline into
@@ -31,36 +25,15 @@ const genlogFormat = `log_format main '$time_iso8601\t$status\t$remote_addr\t$up
 //	go test ./tui -run - -bench 'RawLinesPane/pane=open' -benchtime 1x
 //	go test ./tui -run - -bench 'RawLinesPane/pane=closed' -benchtime 1x
 //
-// BADGW_BENCH_LINES sets the input's lines (default 5,000,000); the input
-// is generated once into $TMPDIR, as bench/whole.sh does.
+// BADGW_BENCH_LINES sets the input's lines (default 5,000,000); see
+// bench/benchinput.
 func BenchmarkRawLinesPane(b *testing.B) {
-	lines := 5_000_000
-	if v, err := strconv.Atoi(os.Getenv("BADGW_BENCH_LINES")); err == nil && v > 0 {
-		lines = v
-	}
-	path := filepath.Join(os.TempDir(), "badgw-bench-"+strconv.Itoa(lines)+".log")
-	if _, err := os.Stat(path); err != nil {
-		out, err := os.Create(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		gen := exec.Command("go", "run", "../bench/genlog", "-lines", strconv.Itoa(lines))
-		gen.Stdout, gen.Stderr = out, os.Stderr
-		if err := gen.Run(); err != nil {
-			out.Close()
-			os.Remove(path)
-			b.Fatal(err)
-		}
-		out.Close()
-	}
-	format, err := logparse.ParseFormat(genlogFormat)
-	if err != nil {
-		b.Fatal(err)
-	}
+	access, _ := benchinput.Day(b, benchinput.Lines(5_000_000))
+	format := benchinput.Format(b)
 	for _, pane := range []string{"open", "closed"} {
 		b.Run("pane="+pane, func(b *testing.B) {
 			for range b.N {
-				shown := runIntoModel(b, path, format, pane == "open")
+				shown := runIntoModel(b, access, format, pane == "open")
 				b.ReportMetric(float64(shown), "lines-shown")
 			}
 			var ru syscall.Rusage
