@@ -23,9 +23,9 @@ import (
 
 type counts struct {
 	lines, bad, malformed int
-	attempts, bytes      int64
-	reqMillis            int64
-	perSecond            map[int64][2]int
+	attempts, bytes       int64
+	reqMillis             int64
+	perSecond             map[int64][2]int
 }
 
 func main() {
