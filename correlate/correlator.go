@@ -355,10 +355,32 @@ func (c *Correlator) AddEvent(ev *logparse.Event, pos Pos) {
 	if ev.Time.After(c.newest) {
 		c.newest = ev.Time
 	}
+	if c.events.full() {
+		c.events.dropBefore(c.eventHorizon())
+	}
 	c.events.push(storedEvent{ev: *ev, pos: pos})
 	if c.totals.Requests == 0 && ev.Category.UpstreamFault() && ev.Level >= logparse.LevelWarn {
 		c.addErrorLogOnly(c.events.newest())
 	}
+}
+
+// eventLookback is how far back of the newest line an event can still be
+// joined: a request's lifetime plus a second. Fifteen minutes is beyond
+// any request nginx's default timeouts let live (60 s each for connect,
+// send and read, per try), with room for long-polls; older events matter
+// only to the open bursts.
+const eventLookback = 15 * time.Minute
+
+// eventHorizon is the time before which no event is needed any more: older
+// than eventLookback, and than the lead-up of every open burst.
+func (c *Correlator) eventHorizon() time.Time {
+	h := c.newest.Add(-eventLookback)
+	for _, tr := range c.open {
+		if lo := tr.start.Add(-preludeWindow); lo.Before(h) {
+			h = lo
+		}
+	}
+	return h
 }
 
 // addErrorLogOnly keeps bursts of upstream errors while no access record

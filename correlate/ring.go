@@ -16,32 +16,61 @@ type storedEvent struct {
 
 // eventRing keeps the most recent error events, oldest overwritten first,
 // so memory is bounded however long the input. Events arrive in time order
-// (Run merges sources by time), which lets scans stop early.
+// (Run merges sources by time), which lets scans stop early. Its buffer
+// starts small and doubles up to size, so an error log of a few lines a
+// second holds a few thousand slots, not size.
 type eventRing struct {
 	buf      []storedEvent
 	next     int // index of the slot written next
 	n        int // events held
 	bytes    int // text held by those events
+	size     int // the most events held
 	maxBytes int
 }
 
 // newEventRing holds at most size events and about maxBytes of their text:
 // error lines are attacker-controlled, so a count alone does not bound memory.
 func newEventRing(size, maxBytes int) eventRing {
-	return eventRing{buf: make([]storedEvent, size), maxBytes: maxBytes}
+	return eventRing{buf: make([]storedEvent, min(size, initialRingSlots)), size: size, maxBytes: maxBytes}
 }
+
+const initialRingSlots = 1024
 
 func textBytes(e *storedEvent) int { return len(e.ev.Line) + len(e.ev.Message) + len(e.ev.Request) }
 
+// full reports whether the next push must grow the buffer or drop an event.
+func (r *eventRing) full() bool { return r.n == len(r.buf) }
+
 func (r *eventRing) push(e storedEvent) {
 	if r.n == len(r.buf) {
-		r.dropOldest()
+		if len(r.buf) < r.size {
+			r.grow()
+		} else {
+			r.dropOldest()
+		}
 	}
 	r.buf[r.next] = e
 	r.next = (r.next + 1) % len(r.buf)
 	r.n++
 	r.bytes += textBytes(&e)
 	for r.bytes > r.maxBytes && r.n > 1 {
+		r.dropOldest()
+	}
+}
+
+// grow doubles the buffer (up to size), keeping the events in order.
+func (r *eventRing) grow() {
+	buf := make([]storedEvent, min(2*len(r.buf), r.size))
+	first := (r.next - r.n + len(r.buf)) % len(r.buf)
+	for i := 0; i < r.n; i++ {
+		buf[i] = r.buf[(first+i)%len(r.buf)]
+	}
+	r.buf, r.next = buf, r.n%len(buf)
+}
+
+// dropBefore drops the oldest events while they are older than t.
+func (r *eventRing) dropBefore(t time.Time) {
+	for r.n > 0 && r.buf[(r.next-r.n+len(r.buf))%len(r.buf)].ev.Time.Before(t) {
 		r.dropOldest()
 	}
 }
