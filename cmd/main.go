@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/badgw/badgw/memlimit"
 	"github.com/badgw/badgw/report"
 )
 
@@ -46,6 +47,7 @@ func flagErrorf(format string, a ...any) error {
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	defer memlimit.Start()()
 	return Execute(ctx, SystemStreams(), os.Args[1:])
 }
 
