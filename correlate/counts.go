@@ -68,17 +68,20 @@ func (s *Series) Add(t time.Time, cl Class) {
 		s.Width = time.Second
 		s.Start = t.Truncate(time.Second)
 	}
-	if t.Before(s.Start) {
+	// Start and Width are whole seconds, so whole seconds find the bucket.
+	start := s.Start.Unix()
+	if sec < start {
 		// Out-of-order input from another file: grow to the left, within
 		// the bound; older than that is counted in the first bucket.
 		k := int((s.Start.Sub(t) + s.Width - 1) / s.Width)
 		if len(s.Buckets)+k <= maxBuckets {
 			s.Buckets = append(make([]Bucket, k, k+len(s.Buckets)), s.Buckets...)
 			s.Start = s.Start.Add(-time.Duration(k) * s.Width)
+			start = s.Start.Unix()
 			s.lastSec = 0
 		}
 	}
-	i := int(t.Sub(s.Start) / s.Width)
+	i := int((sec - start) / int64(s.Width/time.Second))
 	if i < 0 {
 		i = 0
 	}

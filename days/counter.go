@@ -66,7 +66,51 @@ type Counter struct {
 type counting struct {
 	Day
 	peers                   map[string]*PeerDay
-	methods, hosts, schemes map[string]*int
+	methods, hosts, schemes histogram
+}
+
+// histogram counts values; consecutive lines mostly repeat the method,
+// host and scheme of the line before, so the last value is kept at hand
+// and only another one costs a lookup.
+type histogram struct {
+	m    map[string]*histEntry
+	last *histEntry
+}
+
+type histEntry struct {
+	key string
+	n   int
+}
+
+func newHistogram() histogram { return histogram{m: map[string]*histEntry{}} }
+
+func (h *histogram) bump(k []byte) {
+	if len(k) == 0 {
+		return
+	}
+	if h.last != nil && string(k) == h.last.key {
+		h.last.n++
+		return
+	}
+	e := h.m[string(k)]
+	if e == nil {
+		if len(h.m) >= maxKeys {
+			return
+		}
+		e = &histEntry{key: string(k)}
+		h.m[e.key] = e
+	}
+	e.n++
+	h.last = e
+}
+
+// counts returns the histogram as a plain map.
+func (h *histogram) counts() map[string]int {
+	out := make(map[string]int, len(h.m))
+	for k, e := range h.m {
+		out[k] = e.n
+	}
+	return out
 }
 
 // NewCounter returns an empty counter.
@@ -88,23 +132,11 @@ func (c *Counter) day(t time.Time) *counting {
 			c.Dropped++
 			return nil
 		}
-		d = &counting{Day: Day{Date: key}, peers: map[string]*PeerDay{}, methods: map[string]*int{}, hosts: map[string]*int{}, schemes: map[string]*int{}}
+		d = &counting{Day: Day{Date: key}, peers: map[string]*PeerDay{}, methods: newHistogram(), hosts: newHistogram(), schemes: newHistogram()}
 		c.days[key] = d
 	}
 	c.cur, c.lo, c.hi, c.loc = d, midnight.Unix(), midnight.AddDate(0, 0, 1).Unix(), t.Location()
 	return d
-}
-
-func bump(m map[string]*int, k []byte) {
-	if len(k) == 0 {
-		return
-	}
-	if p := m[string(k)]; p != nil {
-		*p++
-	} else if len(m) < maxKeys {
-		n := 1
-		m[string(k)] = &n
-	}
 }
 
 // AddRecord counts an access record on its day.
@@ -121,9 +153,9 @@ func (c *Counter) AddRecord(rec *logparse.Record) {
 	case 504:
 		d.S504++
 	}
-	bump(d.methods, rec.Method)
-	bump(d.hosts, rec.Host)
-	bump(d.schemes, rec.Scheme)
+	d.methods.bump(rec.Method)
+	d.hosts.bump(rec.Host)
+	d.schemes.bump(rec.Scheme)
 	for i := range rec.Attempts {
 		a := &rec.Attempts[i]
 		if a.Connect >= 0 {
@@ -176,17 +208,9 @@ func (c *Counter) Days() []Day {
 			pv := *v
 			cp.Peers[k] = &pv
 		}
-		cp.Methods, cp.Hosts, cp.Schemes = values(d.methods), values(d.hosts), values(d.schemes)
+		cp.Methods, cp.Hosts, cp.Schemes = d.methods.counts(), d.hosts.counts(), d.schemes.counts()
 		out = append(out, cp)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
-	return out
-}
-
-func values(m map[string]*int) map[string]int {
-	out := make(map[string]int, len(m))
-	for k, v := range m {
-		out[k] = *v
-	}
 	return out
 }

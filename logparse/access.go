@@ -206,9 +206,17 @@ func (f *Format) indexDelim(p, delim []byte) int {
 func (f *Format) scanList(p []byte, fl *field, rec *Record) (int, bool) {
 	i, idx := 0, 0
 	redirect := false
+	d0 := -1 // the delimiter's first byte: only there can it start
+	if len(fl.delim) > 0 {
+		d0 = int(fl.delim[0])
+	}
 	for {
 		start := i
-		for i < len(p) && p[i] != ',' && p[i] != ' ' && p[i] != '"' && p[i] != '\t' && !startsWith(p[i:], fl.delim) {
+		for i < len(p) {
+			c := p[i]
+			if listStop[c] || int(c) == d0 && bytes.HasPrefix(p[i:], fl.delim) {
+				break
+			}
 			i++
 		}
 		if !f.setAttempt(fl.kind, idx, p[start:i], redirect, rec) {
@@ -228,9 +236,8 @@ func (f *Format) scanList(p []byte, fl *field, rec *Record) (int, bool) {
 	}
 }
 
-func startsWith(p, delim []byte) bool {
-	return len(delim) > 0 && len(p) >= len(delim) && p[0] == delim[0] && bytes.HasPrefix(p, delim)
-}
+// listStop holds the bytes that end an $upstream_* list item.
+var listStop = [256]bool{',': true, ' ': true, '"': true, '\t': true}
 
 // maxAttempts bounds how many tries of one request are kept; nginx itself
 // stops at proxy_next_upstream_tries, and a hostile line must not grow memory.
