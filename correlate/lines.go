@@ -38,25 +38,33 @@ func (t *tracker) keepLine(l Line) {
 	}
 }
 
-func (t *tracker) keepRecord(rec *logparse.Record, pos Pos) {
-	if len(t.lines) >= maxBurstLines {
-		return
-	}
+// RecordLine is an access record as a raw line (its text copied, cut to
+// 2 KiB), peer the last one tried.
+func RecordLine(rec *logparse.Record, pos Pos) Line {
 	peer := ""
 	if n := len(rec.Attempts); n > 0 {
 		peer = string(rec.Attempts[n-1].Addr)
 	}
-	t.keepLine(Line{Time: rec.Time, Source: pos.Source, Num: pos.Line, Text: logparse.CutBytes(rec.Line, maxLineText),
-		Status: rec.Status, Peer: peer, Client: string(rec.Client)})
+	return Line{Time: rec.Time, Source: pos.Source, Num: pos.Line, Text: logparse.CutBytes(rec.Line, maxLineText),
+		Status: rec.Status, Peer: peer, Client: string(rec.Client)}
+}
+
+// EventLine is an error.log event as a raw line.
+func EventLine(ev *logparse.Event, pos Pos) Line {
+	return Line{Time: ev.Time, Source: pos.Source, Num: pos.Line, Text: logparse.CutText(ev.Line, maxLineText),
+		Error: true, Peer: ev.Peer, Category: ev.Category.String(), Client: ev.Client}
+}
+
+func (t *tracker) keepRecord(rec *logparse.Record, pos Pos) {
+	if len(t.lines) < maxBurstLines {
+		t.keepLine(RecordLine(rec, pos))
+	}
 }
 
 func (t *tracker) keepEvent(se *storedEvent) {
-	ev := &se.ev
-	if !ev.Category.UpstreamFault() {
-		return
+	if se.ev.Category.UpstreamFault() && len(t.lines) < maxBurstLines {
+		t.keepLine(EventLine(&se.ev, se.pos))
 	}
-	t.keepLine(Line{Time: ev.Time, Source: se.pos.Source, Num: se.pos.Line, Text: logparse.CutText(ev.Line, maxLineText),
-		Error: true, Peer: ev.Peer, Category: ev.Category.String(), Client: ev.Client})
 }
 
 // narrowLines keeps the access lines of [from, to] and drops the error
@@ -71,12 +79,23 @@ func (t *tracker) narrowLines(from, to time.Time) {
 	t.lines = kept
 }
 
-// sortedLines returns the lines in time order, access lines first within a
-// second (a 502 is logged when the request ends, its error line before).
+// sortedLines returns the lines in SortLines' order.
 func (t *tracker) sortedLines() []Line {
 	out := append([]Line(nil), t.lines...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	SortLines(out)
 	return out
+}
+
+// SortLines puts raw lines in time order, access lines before error lines
+// of the same time (logs of one-second resolution interleave them
+// arbitrarily), so every view of the same lines lists them alike.
+func SortLines(ls []Line) {
+	sort.SliceStable(ls, func(i, j int) bool {
+		if !ls[i].Time.Equal(ls[j].Time) {
+			return ls[i].Time.Before(ls[j].Time)
+		}
+		return !ls[i].Error && ls[j].Error
+	})
 }
 
 func linesBytes(ls []Line) int {

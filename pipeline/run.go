@@ -549,6 +549,12 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		zone, zoneWhy = zoneFromSample(sample, format)
 	}
 	stats.Zone = fmt.Sprintf("%s (%s)", zoneName(zone), zoneWhy)
+	sources := &Sources{zone: zone}
+	for i, set := range cfg.Sets {
+		if !isStdin[i] {
+			sources.sets = append(sources.sets, sourceSet{paths: set.Paths, format: formats[i]})
+		}
+	}
 
 	parsed := make([]chan *parsedBatch, len(cfg.Sets))
 	for i := range cfg.Sets {
@@ -572,8 +578,10 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	}
 	c := correlate.New(cfg.Options)
 	perDay := days.NewCounter()
+	var recent recentLines
 	snap := func() Snapshot {
-		s := Snapshot{Snapshot: c.Snapshot(), Ingest: stats.clone(), Days: perDay.Days(), DaysDropped: perDay.Dropped}
+		s := Snapshot{Snapshot: c.Snapshot(), Ingest: stats.clone(), Days: perDay.Days(), DaysDropped: perDay.Dropped,
+			Recent: recent.lines(), RecentAll: !recent.dropped, Sources: sources}
 		s.Ingest.Elapsed = time.Since(started)
 		return s
 	}
@@ -619,11 +627,19 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 				c.CountOutOfOrder(&pb.recs[ref.idx])
 			}
 		case ref.event:
-			c.AddEvent(&pb.events[ref.idx], ref.pos)
-			perDay.AddEvent(&pb.events[ref.idx])
+			ev := &pb.events[ref.idx]
+			c.AddEvent(ev, ref.pos)
+			perDay.AddEvent(ev)
+			if ev.Category.UpstreamFault() {
+				recent.add(correlate.EventLine(ev, ref.pos))
+			}
 		default:
-			c.AddRecord(&pb.recs[ref.idx], ref.pos)
-			perDay.AddRecord(&pb.recs[ref.idx])
+			rec := &pb.recs[ref.idx]
+			c.AddRecord(rec, ref.pos)
+			perDay.AddRecord(rec)
+			if rec.Status >= 500 {
+				recent.add(correlate.RecordLine(rec, ref.pos))
+			}
 		}
 	}
 	drain := func(all bool) {

@@ -14,6 +14,13 @@ type Snapshot struct {
 	// records past the days kept.
 	Days        []days.Day
 	DaysDropped int
+	// Recent is the run's last bad lines (5xx answers and upstream
+	// errors), oldest first; RecentAll says it holds every one read.
+	Recent    []correlate.Line
+	RecentAll bool
+	// Sources reads a moment of the input again (nil in a snapshot not
+	// made by Run).
+	Sources *Sources
 }
 
 // DaySummary is the per-day view with its trend and change point, nil for

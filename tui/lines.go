@@ -1,12 +1,14 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/words"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -68,20 +70,97 @@ func (q lineQuery) match(l correlate.Line) bool {
 	return true
 }
 
-// shownLines are the selected burst's lines that match the search.
-func (m Model) shownLines() ([]correlate.Line, correlate.Burst) {
-	b, ok := m.selectedBurst()
-	if !ok {
-		return nil, b
+// paneLines are the lines the pane is on: the selected burst's, or the
+// timeline cursor's bucket's (bucket.on).
+func (m Model) paneLines() []correlate.Line {
+	if m.bucket.on {
+		return m.bucket.lines
 	}
+	b, _ := m.selectedBurst()
+	return b.Lines
+}
+
+// shownLines are the pane's lines that match the search.
+func (m Model) shownLines() []correlate.Line {
 	q := parseLineQuery(m.lineQuery.Value())
 	var out []correlate.Line
-	for _, l := range b.Lines {
+	for _, l := range m.paneLines() {
 		if q.match(l) {
 			out = append(out, l)
 		}
 	}
-	return out, b
+	return out
+}
+
+// bucketPane is the raw-lines pane on a timeline bucket outside bursts:
+// its lines come from the run's recent-lines ring when it reaches back
+// that far, or are read again from the files (bucketLinesMsg).
+type bucketPane struct {
+	on       bool
+	from, to time.Time
+	lines    []correlate.Line
+	loading  bool
+	note     string // why lines are missing, when they are
+}
+
+// bucketLinesMsg carries the lines read again for [from, to).
+type bucketLinesMsg struct {
+	from, to time.Time
+	lines    []correlate.Line
+	err      error
+}
+
+// maxBucketLines bounds the lines read again for one bucket.
+const maxBucketLines = 500
+
+// openBucket opens the pane on the cursor's bucket.
+func (m Model) openBucket() (Model, tea.Cmd) {
+	s := m.series()
+	if m.cursor >= len(s.Buckets) {
+		return m, nil
+	}
+	from := s.Buckets[m.cursor].Start
+	to := from.Add(s.Width)
+	m.bucket = bucketPane{on: true, from: from, to: to}
+	m.state, m.lineSel = stateLines, 0
+	recent := m.snap.Recent
+	if m.snap.RecentAll || len(recent) > 0 && !recent[0].Time.After(from) {
+		for _, l := range recent {
+			if !l.Time.Before(from) && l.Time.Before(to) {
+				m.bucket.lines = append(m.bucket.lines, l)
+			}
+		}
+		correlate.SortLines(m.bucket.lines)
+		m.bucket.lines = m.bucket.lines[:min(len(m.bucket.lines), maxBucketLines)]
+		return m, nil
+	}
+	src := m.snap.Sources
+	if !src.Rereadable() {
+		m.bucket.note = "this moment is older than the last 2,000 bad lines a pipe's run keeps"
+		return m, nil
+	}
+	m.bucket.loading = true
+	return m, func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), rereadTimeout)
+		defer cancel()
+		lines, err := src.LinesBetween(ctx, from, to, maxBucketLines)
+		return bucketLinesMsg{from: from, to: to, lines: lines, err: err}
+	}
+}
+
+// rereadTimeout bounds reading a bucket's lines again.
+const rereadTimeout = 30 * time.Second
+
+// gotBucketLines takes the lines read again, if the pane still wants them.
+func (m Model) gotBucketLines(msg bucketLinesMsg) Model {
+	if !m.bucket.on || !m.bucket.from.Equal(msg.from) || !m.bucket.to.Equal(msg.to) {
+		return m
+	}
+	m.bucket.loading, m.bucket.lines = false, msg.lines
+	if msg.err != nil {
+		m.bucket.note = "reading the files again: " + msg.err.Error()
+	}
+	return m
 }
 
 func (m Model) linesKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
@@ -101,7 +180,7 @@ func (m Model) linesKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.lineSel = 0
 		return m, cmd
 	}
-	shown, _ := m.shownLines()
+	shown := m.shownLines()
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Up):
@@ -121,17 +200,33 @@ func (m Model) linesKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 
 // linesView lists the lines, the selected one marked.
 func (m Model) linesView() string {
-	shown, b := m.shownLines()
+	shown := m.shownLines()
 	var s strings.Builder
-	title := fmt.Sprintf("Raw lines of burst %s on %s: %d of %d", burstName(b), clean(b.Group), len(shown), len(b.Lines))
+	var title string
+	dropped := false
+	if m.bucket.on {
+		title = fmt.Sprintf("Raw lines of %s +%s (5xx answers and upstream errors): %d of %d",
+			m.bucket.from.Format("2006-01-02 15:04:05"), words.Duration(m.bucket.to.Sub(m.bucket.from)), len(shown), len(m.bucket.lines))
+	} else {
+		b, _ := m.selectedBurst()
+		title = fmt.Sprintf("Raw lines of burst %s on %s: %d of %d", burstName(b), clean(b.Group), len(shown), len(b.Lines))
+		dropped = b.LinesDropped
+	}
 	s.WriteString(m.styles.Bold.Render(truncate(title, m.width)) + "\n")
 	hint := "/ search: words, status:502 peer:… cat:… client:… log:error · enter: the line whole"
 	if m.lineEditing || m.lineQuery.Value() != "" {
 		hint = m.lineQuery.View()
 	}
 	s.WriteString(m.styles.Dim.Render(truncate(hint, m.width)) + "\n")
-	if b.LinesDropped {
+	switch {
+	case dropped:
 		s.WriteString(m.styles.Warn.Render("this burst's lines were dropped to bound memory; newer bursts keep theirs") + "\n")
+	case m.bucket.on && m.bucket.loading:
+		s.WriteString(m.styles.Dim.Render("reading the files again…") + "\n")
+	case m.bucket.on && m.bucket.note != "":
+		s.WriteString(m.styles.Warn.Render(truncate(clean(m.bucket.note), m.width)) + "\n")
+	case m.bucket.on && len(m.bucket.lines) == 0:
+		s.WriteString(m.styles.Dim.Render("no 5xx answer or upstream error in this bucket") + "\n")
 	}
 	rows := max(1, m.height-5)
 	sel := min(m.lineSel, max(0, len(shown)-1))
@@ -158,7 +253,7 @@ func (m Model) linesView() string {
 // lineView shows the selected line whole, its fields, and the lines of
 // the other log joined to it (same client within a second).
 func (m Model) lineView() string {
-	shown, b := m.shownLines()
+	shown := m.shownLines()
 	if len(shown) == 0 {
 		return "no line selected"
 	}
@@ -184,7 +279,7 @@ func (m Model) lineView() string {
 	field("peer", l.Peer)
 	field("client", l.Client)
 	var joined []correlate.Line
-	for _, o := range b.Lines {
+	for _, o := range m.paneLines() {
 		if o.Error != l.Error && o.Client != "" && o.Client == l.Client && absDur(o.Time.Sub(l.Time)) <= time.Second {
 			joined = append(joined, o)
 		}

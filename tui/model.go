@@ -99,6 +99,8 @@ type Model struct {
 	lineQuery   textinput.Model
 	lineEditing bool
 	lineSel     int
+	// bucket is set while the pane shows the cursor's bucket.
+	bucket bucketPane
 }
 
 // New returns a model ready for snapshots.
@@ -200,6 +202,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case snapshotMsg:
 		m.applySnapshot(msg.snap)
 		return m, msg.next
+	case bucketLinesMsg:
+		return m.gotBucketLines(msg), nil
 	case ingestDoneMsg:
 		m.done = true
 		if o := msg.outcome; o.Err != nil {
@@ -345,10 +349,13 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.state = stateDays
 		m.day = max(0, len(m.snap.Days)-1)
 	case key.Matches(msg, k.Lines):
-		if sel >= 0 {
-			m.selID = burstKey(vis[sel])
-			m.state, m.lineSel = stateLines, 0
+		// On the timeline, the cursor's moment; on the list, the burst.
+		if m.focus == paneTimeline || sel < 0 {
+			return m.openBucket()
 		}
+		m.selID = burstKey(vis[sel])
+		m.bucket = bucketPane{}
+		m.state, m.lineSel = stateLines, 0
 	case key.Matches(msg, k.ZoomIn):
 		m.rezoom(-1)
 	case key.Matches(msg, k.ZoomOut):

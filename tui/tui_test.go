@@ -482,3 +482,68 @@ func TestRawLines(t *testing.T) {
 		t.Errorf("esc in the search did not clear it:\n%s", v)
 	}
 }
+
+// TestBucketLines: on the timeline, r shows the lines of the cursor's
+// bucket outside any burst: from the recent-lines ring when it holds them,
+// else read again from the files, with the same lines either way.
+func TestBucketLines(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("sporadic-background"))
+	var lone correlate.Line
+	for _, l := range snap.Recent {
+		inBurst := false
+		for _, b := range snap.Bursts {
+			if !l.Time.Before(b.Start.Add(-time.Minute)) && !l.Time.After(b.End.Add(time.Minute)) {
+				inBurst = true
+			}
+		}
+		if !inBurst && !l.Error {
+			lone = l
+			break
+		}
+	}
+	if lone.Text == "" {
+		t.Fatal("no sporadic 502 outside the bursts")
+	}
+	open := func(s pipeline.Snapshot) (Model, tea.Cmd) {
+		var m tea.Model = New(Options{Plain: true})
+		m, _ = m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
+		m, _ = m.Update(snapshotMsg{snap: s})
+		mm := m.(Model)
+		ser := mm.series()
+		for i, b := range ser.Buckets {
+			if !lone.Time.Before(b.Start) && lone.Time.Before(b.Start.Add(ser.Width)) {
+				mm.cursor = i
+			}
+		}
+		mm.focus, mm.follow = paneTimeline, false
+		m, cmd := mm.Update(keyMsg("r"))
+		return m.(Model), cmd
+	}
+	fromRing, cmd := open(snap)
+	if cmd != nil {
+		t.Fatal("the ring holds every line, yet the files are read again")
+	}
+	view := fromRing.View()
+	if !strings.Contains(view, "Raw lines of ") || !strings.Contains(view, lone.Text[:40]) {
+		t.Fatalf("pane on the bucket lacks the sporadic 502 %q:\n%s", lone.Text, view)
+	}
+	short := snap
+	short.Recent, short.RecentAll = snap.Recent[len(snap.Recent)-3:], false
+	reread, cmd := open(short)
+	if cmd == nil || !strings.Contains(reread.View(), "reading the files again") {
+		t.Fatalf("an old bucket is not read again:\n%s", reread.View())
+	}
+	m, _ := reread.Update(cmd())
+	got, want := m.(Model).bucket.lines, fromRing.bucket.lines
+	if len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("read again %d lines, the ring gave %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].Text != want[i].Text || got[i].Num != want[i].Num {
+			t.Errorf("line %d read again: %s:%d, the ring's: %s:%d", i, got[i].Source, got[i].Num, want[i].Source, want[i].Num)
+		}
+	}
+	if !strings.Contains(m.View(), lone.Text[:40]) {
+		t.Errorf("pane after reading again lacks the 502:\n%s", m.View())
+	}
+}

@@ -502,7 +502,7 @@ func (m Model) helpView() string {
 	for _, k := range m.keys.full() {
 		fmt.Fprintf(&b, "  %-10s %s\n", k.Help().Key, k.Help().Desc)
 	}
-	b.WriteString("\nThe timeline stacks each bucket's requests: █ 502, ▓ 504, ▒ other 5xx,\n░ everything else. ▀ marks 502 bursts, ^ the cursor. Press ? or esc to go back.")
+	b.WriteString("\nThe timeline stacks each bucket's requests: █ 502, ▓ 504, ▒ other 5xx,\n░ everything else. ▀ marks 502 bursts, ^ the cursor. tab moves between the\nburst list and the timeline: there r shows the raw lines of the selected burst,\nhere those of the cursor's moment (5xx answers and upstream errors, read again\nfrom the files when older than the last 2,000). Press ? or esc to go back.")
 	return b.String()
 }
 
