@@ -32,4 +32,3 @@ func (r *recentLines) lines() []correlate.Line {
 	out = append(out, r.buf[r.next:]...)
 	return append(out, r.buf[:r.next]...)
 }
-
