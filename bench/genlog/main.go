@@ -3,7 +3,8 @@
 // behaviour: fixtures come from the real nginx). Every 10,000 lines it
 // writes a short burst of "no live upstreams" 502s. With -error-log it also
 // writes the matching error.log: a line for each 502 and a background
-// warning every 75 requests (about 82,000 lines for 5 M requests).
+// warning every -warn-every requests (75: about 82,000 lines for 5 M
+// requests; 5: about a million).
 //
 //	go run ./bench/genlog -lines 5000000 -error-log /tmp/error.log > /tmp/access.log
 package main
@@ -20,6 +21,7 @@ import (
 func main() {
 	lines := flag.Int("lines", 5_000_000, "lines to write")
 	errorLog := flag.String("error-log", "", "also write the matching error.log here")
+	warnEvery := flag.Int("warn-every", 75, "requests per background warning in the error.log")
 	flag.Parse()
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
 	defer w.Flush()
@@ -44,7 +46,7 @@ func main() {
 		ets := t.Format("2006/01/02 15:04:05")
 		peer := fmt.Sprintf("10.0.%d.%d:8080", i%3, i%7)
 		path := paths[i%len(paths)]
-		if i%75 == 0 {
+		if i%max(1, *warnEvery) == 0 {
 			fmt.Fprintf(ew, "%s [warn] 7#7: *%d an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/%d while reading upstream, client: 192.0.2.%d, server: api.example.com, request: \"GET %s HTTP/1.1\", upstream: \"http://%s%s\", host: \"api.example.com\"\n",
 				ets, i, i, i%250, path, peer, path)
 		}
