@@ -423,7 +423,7 @@ func TestDetailShowsWhoWasHit(t *testing.T) {
 	m, _ = m.Update(snapshotMsg{snap: snap})
 	m, _ = m.Update(keyMsg("enter"))
 	view := m.View()
-	for _, want := range []string{"Who was hit", "distinct clients", "methods: GET", "does not retry a POST", "URLs", "/api/items/*"} {
+	for _, want := range []string{"Who was hit", "1 distinct client ", "methods: GET", "does not retry a POST", "URLs", "/api/items/*"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("detail lacks %q:\n%s", want, view)
 		}

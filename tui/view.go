@@ -127,15 +127,21 @@ func (m Model) previewView(width, height int) string {
 	return m.styles.Blur.Width(width - 2).Height(inner).Render(strings.Join(lines, "\n"))
 }
 
+// clientsText is "12 distinct clients", "or more" when the count stopped
+// at its bound.
+func clientsText(im correlate.Impact) string {
+	more := ""
+	if im.ClientsMore {
+		more = " or more"
+	}
+	return words.Count(im.Clients, "distinct client") + more
+}
+
 // whoWasHit is one line on the clients, methods and URLs of a burst.
 func whoWasHit(im correlate.Impact) string {
 	var parts []string
 	if im.Clients > 0 {
-		more := ""
-		if im.ClientsMore {
-			more = " or more"
-		}
-		parts = append(parts, words.Count(im.Clients, "distinct client")+more)
+		parts = append(parts, clientsText(im))
 	}
 	if len(im.Methods) > 0 {
 		parts = append(parts, "methods "+report.Histogram(im.Methods))
@@ -588,11 +594,7 @@ func (m Model) detailContent() string {
 	// Who was hit: what lnav's SQL or GoAccess's panels would be asked.
 	im := b.Impact
 	if im.Clients > 0 || len(im.URLs) > 0 {
-		more := ""
-		if im.ClientsMore {
-			more = " or more"
-		}
-		fmt.Fprintf(&s, "%s\n   %d distinct clients%s\n", m.styles.Bold.Render("Who was hit"), im.Clients, more)
+		fmt.Fprintf(&s, "%s\n   %s\n", m.styles.Bold.Render("Who was hit"), clientsText(im))
 		if len(im.Methods) > 0 {
 			posts := ""
 			for _, c := range im.Methods {
