@@ -81,6 +81,12 @@ func (r *Reader) Next() bool {
 			continue
 		}
 		r.num++
+		if !mayBeWrapped(raw) {
+			// Most lines are nginx's own: no wrapper to take off, and no
+			// klog line either (those start with a letter).
+			r.line = Line{Bytes: raw, Source: r.source, Num: r.num}
+			return true
+		}
 		u := Unwrap(raw)
 		body := u.Payload
 		if !u.Complete {
@@ -216,8 +222,13 @@ func (r *Reader) join(chunk []byte) []byte {
 }
 
 func trimEOL(b []byte) []byte {
-	b = bytes.TrimSuffix(b, []byte{'\n'})
-	return bytes.TrimSuffix(b, []byte{'\r'})
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
 }
 
 // switchSource attributes the following lines to name, keeping a line count

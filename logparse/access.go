@@ -235,11 +235,11 @@ func (f *Format) scanList(p []byte, fl *field, rec *Record) (int, bool) {
 			return 0, false
 		}
 		idx++
-		switch {
-		case bytes.HasPrefix(p[i:], []byte(", ")):
+		switch rest := p[i:]; {
+		case len(rest) >= 2 && rest[0] == ',' && rest[1] == ' ':
 			i += 2
 			redirect = false
-		case bytes.HasPrefix(p[i:], []byte(" : ")):
+		case len(rest) >= 3 && rest[0] == ' ' && rest[1] == ':' && rest[2] == ' ':
 			i += 3
 			redirect = true
 		default:
@@ -501,29 +501,40 @@ func atoi(b []byte) (int, bool) {
 }
 
 // parseSeconds parses nginx's "seconds.milliseconds" times; "-" gives -1.
+// One pass over the digits: it runs for every time of every attempt.
 func parseSeconds(b []byte) (time.Duration, bool) {
 	if len(b) == 1 && b[0] == '-' {
 		return -1, true
 	}
-	dot := bytes.IndexByte(b, '.')
-	if dot < 0 {
-		n, ok := atoi(b)
-		return time.Duration(n) * time.Second, ok
-	}
-	sec, ok := atoi(b[:dot])
-	if !ok && dot > 0 {
+	if len(b) == 0 || len(b) > 28 {
 		return 0, false
 	}
-	frac := b[dot+1:]
-	if len(frac) == 0 || len(frac) > 9 {
+	var sec, frac int64
+	digits, fracDigits, dot := 0, 0, false
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if dot {
+				frac = frac*10 + int64(c-'0')
+				fracDigits++
+			} else {
+				sec = sec*10 + int64(c-'0')
+				digits++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	switch {
+	case !dot:
+		return time.Duration(sec) * time.Second, digits <= 18
+	case fracDigits == 0 || fracDigits > 9 || digits > 18:
 		return 0, false
 	}
-	ns, ok := atoi(frac)
-	if !ok {
-		return 0, false
+	for i := fracDigits; i < 9; i++ {
+		frac *= 10
 	}
-	for i := len(frac); i < 9; i++ {
-		ns *= 10
-	}
-	return time.Duration(sec)*time.Second + time.Duration(ns), true
+	return time.Duration(sec)*time.Second + time.Duration(frac), true
 }

@@ -149,19 +149,13 @@ type itemRef struct {
 	pos   correlate.Pos
 	// outlier marks a line out of order beyond reorderWindow (order.go),
 	// untimed one without any time (pasted without nginx's date); both are
-	// counted in the totals only and merged at at, their predecessor's time.
+	// counted in the totals only and merged at their predecessor's time.
 	outlier bool
 	untimed bool
-	at      time.Time
-}
-
-// mergeTime is when the merger takes the item: an outlier at its
-// predecessor's time, so it holds nothing back.
-func (b *parsedBatch) mergeTime(i int) time.Time {
-	if b.items[i].outlier || b.items[i].untimed {
-		return b.items[i].at
-	}
-	return b.time(i)
+	// at is when the merger takes the item: its own time, or for an
+	// outlier or an untimed line its predecessor's, so it holds nothing
+	// back. Kept here, the merger reads the items alone.
+	at time.Time
 }
 
 // time is the item's own time.
@@ -385,7 +379,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			if ev.Time.IsZero() && rl.stampN > 0 {
 				ev.Time = p.stampTime(rb, rl)
 			}
-			pb.items = append(pb.items, itemRef{event: true, idx: len(pb.events) - 1, pos: pos, untimed: ev.Time.IsZero()})
+			pb.items = append(pb.items, itemRef{event: true, idx: len(pb.events) - 1, pos: pos, untimed: ev.Time.IsZero(), at: ev.Time})
 			last, orphan = ev, false
 			continue
 		}
@@ -420,7 +414,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 		if rec.Time.IsZero() && rl.stampN > 0 {
 			rec.Time = p.stampTime(rb, rl)
 		}
-		pb.items = append(pb.items, itemRef{idx: len(pb.recs) - 1, pos: pos, untimed: rec.Time.IsZero()})
+		pb.items = append(pb.items, itemRef{idx: len(pb.recs) - 1, pos: pos, untimed: rec.Time.IsZero(), at: rec.Time})
 	}
 	p.stats.count(counts)
 	return pb
@@ -973,7 +967,7 @@ func (m *merger) step(ctx context.Context, tick <-chan time.Time) (*parsedBatch,
 		if b == nil {
 			continue
 		}
-		t := b.mergeTime(m.pos[s])
+		t := b.items[m.pos[s]].at
 		// On equal times error events go first: nginx logs the failure
 		// before the access line of the request it failed.
 		if best < 0 || t.Before(bestT) || (t.Equal(bestT) && b.items[m.pos[s]].event && !m.cur[best].items[m.pos[best]].event) {
