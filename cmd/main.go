@@ -48,6 +48,7 @@ func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	defer memlimit.Start()()
+	defer startProfile()()
 	return Execute(ctx, SystemStreams(), os.Args[1:])
 }
 

@@ -1,8 +1,8 @@
 package input
 
 import (
-	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -32,7 +32,7 @@ type Line struct {
 // Reader splits a byte stream into lines, unwrapping tail -F headers and
 // container log prefixes. It holds one buffer of at most MaxLine bytes.
 type Reader struct {
-	br      *bufio.Reader
+	win     window
 	name    string
 	source  string
 	nums    map[string]int64
@@ -56,7 +56,7 @@ type rawOne struct {
 
 // NewReader reads lines from r, attributing them to name.
 func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 256<<10), name: name, source: name}
+	return &Reader{win: window{src: r, buf: make([]byte, windowSize)}, name: name, source: name}
 }
 
 // Next advances to the next line. It returns false at the end of input or on
@@ -158,6 +158,9 @@ func (r *Reader) nextPhysical() (rawOne, bool) {
 	if tooLong {
 		return rawOne{tooLong: true}, true
 	}
+	if !r.win.hasCR && len(r.long) == 0 {
+		return rawOne{b: raw}, true // nothing to split, as in most logs
+	}
 	return r.splitCR(raw), true
 }
 
@@ -176,9 +179,9 @@ func (r *Reader) splitCR(b []byte) rawOne {
 func (r *Reader) readRaw() (line []byte, tooLong bool, err error) {
 	r.long = r.long[:0]
 	for {
-		chunk, err := r.br.ReadSlice('\n')
+		chunk, err := r.win.readSlice()
 		switch {
-		case err == bufio.ErrBufferFull:
+		case err == errWindowFull:
 			if !tooLong && len(r.long)+len(chunk) <= MaxLine {
 				r.long = append(r.long, chunk...)
 			} else {
@@ -252,7 +255,7 @@ func tailHeader(b []byte) (string, bool) {
 
 // Buffered reports how many bytes can be read without touching the
 // underlying reader; at 0 the next call to Next may block on a pipe.
-func (r *Reader) Buffered() int { return r.br.Buffered() }
+func (r *Reader) Buffered() int { return r.win.w - r.win.r }
 
 // Line returns the current line; it and its Bytes are valid until the next
 // call to Next (a pointer: the line is read for every line of every log).
@@ -260,3 +263,74 @@ func (r *Reader) Line() *Line { return &r.line }
 
 // Err returns the error that stopped the reader, nil at a clean end of input.
 func (r *Reader) Err() error { return r.err }
+
+// windowSize is how much of the stream the Reader holds: lines up to it
+// are returned in place, longer ones (up to MaxLine) are joined.
+const windowSize = 256 << 10
+
+// errWindowFull says that a line fills the whole window.
+var errWindowFull = errors.New("line longer than the read window")
+
+// window is the Reader's read buffer (what bufio.Reader's ReadSlice gave,
+// plus one look per fill for a carriage return): a log without any lets
+// every line skip the search for a lone CR.
+type window struct {
+	src   io.Reader
+	buf   []byte
+	r, w  int
+	err   error // the source's error, returned once the window is drained
+	hasCR bool  // buf[r:w] held a '\r' when it was last filled
+}
+
+// readSlice returns the bytes up to and including the next '\n', valid
+// until the next call; at the end of the source, what is left with the
+// source's error; errWindowFull with the whole window when no newline is
+// in it.
+func (win *window) readSlice() ([]byte, error) {
+	scanned := 0
+	for {
+		if i := bytes.IndexByte(win.buf[win.r+scanned:win.w], '\n'); i >= 0 {
+			line := win.buf[win.r : win.r+scanned+i+1]
+			win.r += scanned + i + 1
+			return line, nil
+		}
+		scanned = win.w - win.r
+		if win.err != nil {
+			line := win.buf[win.r:win.w]
+			win.r = win.w
+			return line, win.err
+		}
+		if win.r == 0 && win.w == len(win.buf) {
+			win.r = win.w
+			return win.buf, errWindowFull
+		}
+		win.fill()
+	}
+}
+
+// fill moves the unread bytes to the front and reads once more.
+func (win *window) fill() {
+	if win.r > 0 {
+		win.w = copy(win.buf, win.buf[win.r:win.w])
+		win.r = 0
+	}
+	for empty := 0; ; empty++ {
+		n, err := win.src.Read(win.buf[win.w:])
+		if n < 0 || n > len(win.buf)-win.w {
+			n, err = 0, errors.New("input: reader returned an impossible count")
+		}
+		win.w += n
+		if err != nil {
+			win.err = err
+			break
+		}
+		if n > 0 {
+			break
+		}
+		if empty >= 100 {
+			win.err = io.ErrNoProgress
+			break
+		}
+	}
+	win.hasCR = bytes.IndexByte(win.buf[win.r:win.w], '\r') >= 0
+}

@@ -2,6 +2,8 @@ package logparse
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"time"
 )
 
@@ -132,6 +134,11 @@ func (f *Format) parse(line []byte, rec *Record, tc *timeCache) error {
 				return f.fieldError(line, p, fl)
 			}
 			val, p = p[:n], p[n:]
+		case fl.numeric && bytes.HasPrefix(p[shapeEnd(p):], fl.delim):
+			// The literal cannot start inside the number, so this is its
+			// first occurrence, where the general search would stop too.
+			n := shapeEnd(p)
+			val, p = p[:n], p[n+len(fl.delim):]
 		case len(fl.delim) == 0:
 			val, p = p, nil
 		case fl.kind == kRequest && fl.delim[0] == ' ':
@@ -224,13 +231,7 @@ func (f *Format) scanList(p []byte, fl *field, rec *Record) (int, bool) {
 	}
 	for {
 		start := i
-		for i < len(p) {
-			c := p[i]
-			if listStop[c] || int(c) == d0 && bytes.HasPrefix(p[i:], fl.delim) {
-				break
-			}
-			i++
-		}
+		i = itemEnd(p, i, fl.delim, d0)
 		if !f.setAttempt(fl.kind, idx, p[start:i], redirect, rec) {
 			return 0, false
 		}
@@ -250,6 +251,49 @@ func (f *Format) scanList(p []byte, fl *field, rec *Record) (int, bool) {
 
 // listStop holds the bytes that end an $upstream_* list item.
 var listStop = [256]bool{',': true, ' ': true, '"': true, '\t': true}
+
+// itemEnd returns where the list item starting at p[i] ends: at a byte of
+// listStop, or at the field's literal (d0 its first byte, -1 for none).
+func itemEnd(p []byte, i int, delim []byte, d0 int) int {
+	for i < len(p) {
+		if d0 < belowStops {
+			i = skipAboveStops(p, i)
+			if i == len(p) {
+				break
+			}
+		}
+		c := p[i]
+		if listStop[c] || int(c) == d0 && bytes.HasPrefix(p[i:], delim) {
+			break
+		}
+		i++
+	}
+	return i
+}
+
+// belowStops is one past the largest byte of listStop: every byte that
+// can end an item is below it, and addresses, statuses and times are made
+// of bytes above it.
+const belowStops = ',' + 1
+
+// skipAboveStops returns the index of the first byte at or after p[i]
+// below belowStops, reading eight bytes at a time: an item is mostly
+// digits, dots and colons, and this runs for every item of every list.
+// In each 64-bit word, a byte b < n sets its top bit in
+// (x - n·0x01…01) &^ x & 0x80…80; the lowest byte so flagged is exact.
+func skipAboveStops(p []byte, i int) int {
+	const ones, tops = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(p); i += 8 {
+		x := binary.LittleEndian.Uint64(p[i:])
+		if m := (x - ones*belowStops) &^ x & tops; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(p) && p[i] >= belowStops {
+		i++
+	}
+	return i
+}
 
 // maxAttempts bounds how many tries of one request are kept; nginx itself
 // stops at proxy_next_upstream_tries, and a hostile line must not grow memory.

@@ -1,7 +1,9 @@
 package logparse
 
 import (
+	"bytes"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -465,5 +467,36 @@ func TestAccessShapesIssue13(t *testing.T) {
 	line := []byte(`whoami.example.com 172.18.0.1 - - [05/Jan/2023:14:41:29 +0000] "GET / HTTP/1.1" 502 157 "-" "curl/8.5.0" "172.18.0.3:80"`)
 	if d, err := Detect([][]byte{line}, Candidates()); err != nil || d.Format.Name != "nginx-proxy" {
 		t.Errorf("nginx-proxy vhost line detected as %v, %v", d.Format, err)
+	}
+}
+
+// TestItemEnd checks the word-at-a-time list scan against the plain byte
+// loop it replaces, on random bytes drawn mostly from what ends an item
+// and what an item holds (synthetic input).
+func TestItemEnd(t *testing.T) {
+	alphabet := []byte("0123456789.:-, \"\t!%+|;\x80\xff\x00ab")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		p := make([]byte, rng.IntN(40))
+		for i := range p {
+			p[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		for _, delim := range []string{"\t", "\"", " ", "|", "; ", ", x", ""} {
+			d0 := -1
+			if delim != "" {
+				d0 = int(delim[0])
+			}
+			start := 0
+			if len(p) > 0 {
+				start = rng.IntN(len(p))
+			}
+			want := start
+			for want < len(p) && !(listStop[p[want]] || int(p[want]) == d0 && bytes.HasPrefix(p[want:], []byte(delim))) {
+				want++
+			}
+			if got := itemEnd(p, start, []byte(delim), d0); got != want {
+				t.Fatalf("itemEnd(%q, %d, %q) = %d, want %d", p, start, delim, got, want)
+			}
+		}
 	}
 }
