@@ -62,6 +62,9 @@ func NewReader(r io.Reader, name string) *Reader {
 // Next advances to the next line. It returns false at the end of input or on
 // an error that stops the source; Err tells which.
 func (r *Reader) Next() bool {
+	if r.nextPlain() {
+		return true
+	}
 	for {
 		one, ok := r.nextPhysical()
 		if !ok {
@@ -107,6 +110,28 @@ func (r *Reader) Next() bool {
 			Controller: IsControllerLine(body)}
 		return true
 	}
+}
+
+// nextPlain is Next for the line most logs are made of: whole in the
+// window, which holds no CR, not blank, not a tail -F header and not
+// wrapped. Anything else, or nothing buffered, is left to the full path.
+func (r *Reader) nextPlain() bool {
+	w := &r.win
+	if w.hasCR || r.held != nil || r.crRest != nil || len(r.partial) > 0 {
+		return false
+	}
+	i := bytes.IndexByte(w.buf[w.r:w.w], '\n')
+	if i <= 0 {
+		return false
+	}
+	line := w.buf[w.r : w.r+i]
+	if line[0] == '=' || mayBeWrapped(line) {
+		return false
+	}
+	w.r += i + 1
+	r.num++
+	r.line = Line{Bytes: line, Source: r.source, Num: r.num}
+	return true
 }
 
 // separatorBlank reads one line ahead after a blank line: tail prints a
