@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 )
 
@@ -37,13 +38,22 @@ func main() {
 		defer ew.Flush()
 	}
 	t := time.Date(2026, 11, 20, 0, 0, 0, 0, time.FixedZone("", 3600))
-	paths := []string{"/api/v1/items", "/api/v1/users/profile", "/static/app.js", "/v2/process", "/health"}
+	var ts, ets string
+	var line []byte
 	for i := 0; i < *lines; i++ {
 		if i%40 == 0 {
+			// Forty requests a second: the times are formatted once a second.
 			t = t.Add(time.Second)
+			ts = t.Format("2006-01-02T15:04:05-07:00")
+			ets = t.Format("2006/01/02 15:04:05")
 		}
-		ts := t.Format("2006-01-02T15:04:05-07:00")
-		ets := t.Format("2006/01/02 15:04:05")
+		if i%max(1, *warnEvery) != 0 && i%10000 > 30 {
+			// The common line, built without fmt so that the generator
+			// outruns what it feeds through a pipe.
+			line = appendOK(line[:0], ts, i)
+			w.Write(line)
+			continue
+		}
 		peer := fmt.Sprintf("10.0.%d.%d:8080", i%3, i%7)
 		path := paths[i%len(paths)]
 		if i%max(1, *warnEvery) == 0 {
@@ -60,8 +70,49 @@ func main() {
 			fmt.Fprintf(ew, "%s [error] 7#7: *%d no live upstreams while connecting to upstream, client: 192.0.2.%d, server: api.example.com, request: \"POST %s HTTP/1.1\", upstream: \"http://example%s\", host: \"api.example.com\"\n",
 				ets, i, i%250, path, path)
 		default:
-			fmt.Fprintf(w, "%s\t200\t192.0.2.%d\t%s\t200\thttps\tGET %s?id=%d&session=%08x&trace=%016x%016x&utm_source=newsletter HTTP/1.1\t0.0%02d\t0.0%02d\t%d\n",
-				ts, i%250, peer, path, i, i*2654435761, i*7919, i*104729, i%90, i%90, 1000+i%5000)
+			w.Write(appendOK(line[:0], ts, i))
 		}
 	}
 }
+
+var paths = []string{"/api/v1/items", "/api/v1/users/profile", "/static/app.js", "/v2/process", "/health"}
+
+// appendOK appends request i's 200 line at ts.
+func appendOK(b []byte, ts string, i int) []byte {
+	b = append(b, ts...)
+	b = append(b, "\t200\t192.0.2."...)
+	b = strconv.AppendInt(b, int64(i%250), 10)
+	b = append(b, "\t10.0."...)
+	b = strconv.AppendInt(b, int64(i%3), 10)
+	b = append(b, '.')
+	b = strconv.AppendInt(b, int64(i%7), 10)
+	b = append(b, ":8080\t200\thttps\tGET "...)
+	b = append(b, paths[i%len(paths)]...)
+	b = append(b, "?id="...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, "&session="...)
+	b = appendHex(b, uint64(i*2654435761), 8)
+	b = append(b, "&trace="...)
+	b = appendHex(b, uint64(i*7919), 16)
+	b = appendHex(b, uint64(i*104729), 16)
+	b = append(b, "&utm_source=newsletter HTTP/1.1\t0.0"...)
+	b = appendTwo(b, i%90)
+	b = append(b, "\t0.0"...)
+	b = appendTwo(b, i%90)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, int64(1000+i%5000), 10)
+	return append(b, '\n')
+}
+
+// appendHex is fmt's %0Nx.
+func appendHex(b []byte, v uint64, width int) []byte {
+	var tmp [16]byte
+	h := strconv.AppendUint(tmp[:0], v, 16)
+	for range width - len(h) {
+		b = append(b, '0')
+	}
+	return append(b, h...)
+}
+
+// appendTwo is fmt's %02d for 0 ≤ v < 100.
+func appendTwo(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
