@@ -24,7 +24,10 @@ func main() {
 	errorLog := flag.String("error-log", "", "also write the matching error.log here")
 	warnEvery := flag.Int("warn-every", 75, "requests per background warning in the error.log")
 	flag.Parse()
-	w := bufio.NewWriterSize(os.Stdout, 1<<20)
+	// Writes of the pipe's own size: written a megabyte at a time, the same
+	// 5 M lines cost three times the system time through a pipe (2.6 s
+	// against 0.8 s into wc -l) and set the pace of what they feed.
+	w := bufio.NewWriterSize(os.Stdout, 64<<10)
 	defer w.Flush()
 	ew := bufio.NewWriterSize(io.Discard, 1<<20)
 	if *errorLog != "" {
