@@ -3,6 +3,7 @@ package correlate
 import (
 	"sort"
 	"time"
+	"unsafe"
 
 	"github.com/badgw/badgw/logparse"
 )
@@ -25,11 +26,13 @@ type Line struct {
 
 // Bounds on the raw lines kept: per burst, per line, and for all closed
 // bursts together (the oldest bursts lose theirs first), so the pane's
-// memory does not grow with the input.
+// memory does not grow with the input. 8 MiB is some 20,000 lines, the
+// newest forty bursts' worth at 500 each; the interface reads an older
+// burst's lines again from the files when it opens them.
 const (
 	maxBurstLines   = 500
 	maxLineText     = 2 << 10
-	maxClosedLineKB = 32 << 10
+	maxClosedLineKB = 8 << 10
 )
 
 func (t *tracker) keepLine(l Line) {
@@ -98,10 +101,12 @@ func SortLines(ls []Line) {
 	})
 }
 
+// linesBytes is what ls holds: each Line and the text it copied (Source is
+// the input's name and Category a constant, both shared).
 func linesBytes(ls []Line) int {
-	n := 0
+	n := len(ls) * int(unsafe.Sizeof(Line{}))
 	for _, l := range ls {
-		n += len(l.Text) + len(l.Source) + len(l.Peer) + len(l.Client) + 64
+		n += len(l.Text) + len(l.Peer) + len(l.Client)
 	}
 	return n
 }

@@ -101,6 +101,11 @@ type bucketPane struct {
 	lines    []correlate.Line
 	loading  bool
 	note     string // why lines are missing, when they are
+	// burst is set when the pane stands in for a burst whose lines the
+	// memory bound dropped: its window is read again and only the lines
+	// of its group and peers (keep) are shown.
+	burst *correlate.Burst
+	keep  map[string]bool
 }
 
 // bucketLinesMsg carries the lines read again for [from, to).
@@ -148,6 +153,31 @@ func (m Model) openBucket() (Model, tea.Cmd) {
 	}
 }
 
+// openDroppedBurst opens the pane on a burst whose lines were dropped to
+// bound memory, reading its window again from the files.
+func (m Model) openDroppedBurst(b correlate.Burst) (Model, tea.Cmd) {
+	m.bucket = bucketPane{}
+	m.state, m.lineSel = stateLines, 0
+	src := m.snap.Sources
+	if !src.Rereadable() {
+		return m, nil // the pane says the lines were dropped
+	}
+	keep := map[string]bool{b.Group: true}
+	for _, p := range b.Peers {
+		keep[p.Key] = true
+	}
+	from, to := b.Start, b.End.Add(time.Second)
+	m.bucket = bucketPane{on: true, from: from, to: to, loading: true, burst: &b, keep: keep}
+	return m, func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), rereadTimeout)
+		defer cancel()
+		// Other groups may fail in the same seconds: read more, keep the
+		// burst's own.
+		lines, err := src.LinesBetween(ctx, from, to, 8*maxBucketLines)
+		return bucketLinesMsg{from: from, to: to, lines: lines, err: err}
+	}
+}
+
 // rereadTimeout bounds reading a bucket's lines again.
 const rereadTimeout = 30 * time.Second
 
@@ -157,6 +187,15 @@ func (m Model) gotBucketLines(msg bucketLinesMsg) Model {
 		return m
 	}
 	m.bucket.loading, m.bucket.lines = false, msg.lines
+	if m.bucket.keep != nil {
+		var own []correlate.Line
+		for _, l := range msg.lines {
+			if m.bucket.keep[l.Peer] && len(own) < maxBucketLines {
+				own = append(own, l)
+			}
+		}
+		m.bucket.lines = own
+	}
 	if msg.err != nil {
 		m.bucket.note = "reading the files again: " + msg.err.Error()
 	}
@@ -204,10 +243,15 @@ func (m Model) linesView() string {
 	var s strings.Builder
 	var title string
 	dropped := false
-	if m.bucket.on {
+	switch {
+	case m.bucket.burst != nil:
+		b := m.bucket.burst
+		title = fmt.Sprintf("Raw lines of burst %s on %s, read again from the files (kept lines were dropped to bound memory): %d of %d",
+			burstName(*b), clean(b.Group), len(shown), len(m.bucket.lines))
+	case m.bucket.on:
 		title = fmt.Sprintf("Raw lines of %s +%s (5xx answers and upstream errors): %d of %d",
 			m.bucket.from.Format("2006-01-02 15:04:05"), words.Duration(m.bucket.to.Sub(m.bucket.from)), len(shown), len(m.bucket.lines))
-	} else {
+	default:
 		b, _ := m.selectedBurst()
 		title = fmt.Sprintf("Raw lines of burst %s on %s: %d of %d", burstName(b), clean(b.Group), len(shown), len(b.Lines))
 		dropped = b.LinesDropped
@@ -225,6 +269,8 @@ func (m Model) linesView() string {
 		s.WriteString(m.styles.Dim.Render("reading the files again…") + "\n")
 	case m.bucket.on && m.bucket.note != "":
 		s.WriteString(m.styles.Warn.Render(truncate(clean(m.bucket.note), m.width)) + "\n")
+	case m.bucket.burst != nil && len(m.bucket.lines) == 0:
+		s.WriteString(m.styles.Dim.Render("the files no longer hold this burst's lines") + "\n")
 	case m.bucket.on && len(m.bucket.lines) == 0:
 		s.WriteString(m.styles.Dim.Render("no 5xx answer or upstream error in this bucket") + "\n")
 	}

@@ -354,6 +354,9 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m.openBucket()
 		}
 		m.selID = burstKey(vis[sel])
+		if vis[sel].LinesDropped {
+			return m.openDroppedBurst(vis[sel])
+		}
 		m.bucket = bucketPane{}
 		m.state, m.lineSel = stateLines, 0
 	case key.Matches(msg, k.ZoomIn):

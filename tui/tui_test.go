@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -545,5 +546,62 @@ func TestBucketLines(t *testing.T) {
 	}
 	if !strings.Contains(m.View(), lone.Text[:40]) {
 		t.Errorf("pane after reading again lacks the 502:\n%s", m.View())
+	}
+}
+
+// TestDroppedBurstLinesReadAgain: a burst whose lines the memory bound
+// dropped gets them back from the files when its pane opens, the same
+// lines it had kept (and perhaps a few more 5xx of its group in its
+// window), and only its group's; from a pipe the pane says they were
+// dropped.
+func TestDroppedBurstLinesReadAgain(t *testing.T) {
+	// A burst under both caps (500 lines kept, 500 read again), so the
+	// two sets of lines can be compared whole.
+	snap := fixturetest.Analyse(t, fixturetest.Dir("peer-refused"))
+	at := slices.IndexFunc(snap.Bursts, func(b correlate.Burst) bool { return len(b.Lines) > 0 && len(b.Lines) < maxBucketLines })
+	if at < 0 {
+		t.Fatal("no burst with fewer than 500 lines in peer-refused")
+	}
+	kept := snap.Bursts[at]
+	dropped := snap
+	dropped.Bursts = append([]correlate.Burst(nil), snap.Bursts...)
+	dropped.Bursts[at].Lines, dropped.Bursts[at].LinesDropped = nil, true
+	open := func(s pipeline.Snapshot) (Model, tea.Cmd) {
+		var m tea.Model = New(Options{Plain: true})
+		m, _ = m.Update(tea.WindowSizeMsg{Width: 200, Height: 40})
+		m, _ = m.Update(snapshotMsg{snap: s})
+		mm := m.(Model)
+		mm.focus, mm.follow, mm.selID = paneBursts, false, kept.ID
+		m, cmd := mm.Update(keyMsg("r"))
+		return m.(Model), cmd
+	}
+	m, cmd := open(dropped)
+	if cmd == nil {
+		t.Fatalf("a dropped burst's lines are not read again:\n%s", m.View())
+	}
+	got, _ := m.Update(cmd())
+	view := got.(Model).View()
+	lines := got.(Model).bucket.lines
+	t.Logf("burst %d on %s: %d lines kept, %d read again", kept.ID, kept.Group, len(kept.Lines), len(lines))
+	have := map[string]bool{}
+	for _, l := range lines {
+		have[fmt.Sprintf("%s:%d", l.Source, l.Num)] = true
+		if l.Peer != kept.Group && !slices.ContainsFunc(kept.Peers, func(c correlate.Count) bool { return c.Key == l.Peer }) {
+			t.Errorf("line of another group read again: %s", l.Text)
+		}
+	}
+	for _, l := range kept.Lines {
+		if !have[fmt.Sprintf("%s:%d", l.Source, l.Num)] {
+			t.Errorf("kept line %s:%d %q not read again", l.Source, l.Num, l.Text)
+		}
+	}
+	if !strings.Contains(view, "read again from the files") {
+		t.Errorf("the pane does not say its lines were read again:\n%s", view)
+	}
+	piped := dropped
+	piped.Sources = nil
+	m, cmd = open(piped)
+	if cmd != nil || !strings.Contains(m.View(), "dropped to bound memory") {
+		t.Errorf("from a pipe the pane should say the lines were dropped:\n%s", m.View())
 	}
 }
