@@ -54,6 +54,42 @@ func describeAll(bs []Burst, base time.Time) string {
 	return strings.Join(s, ", ")
 }
 
+// TestCoarsenInPlace: merging neighbours in place gives each wider bucket
+// the sum of the two it covers, whether the series starts on an even
+// bucket or an odd one.
+func TestCoarsenInPlace(t *testing.T) {
+	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	for _, startSec := range []int{0, 1} {
+		for _, n := range []int{1, 2, 5, 8} {
+			s := Series{Start: base.Add(time.Duration(startSec) * time.Second), Width: time.Second}
+			for i := range n {
+				var b Bucket
+				b[ClassOK], b[Class502] = int32(i+1), int32(10*(i+1))
+				s.Buckets = append(s.Buckets, b)
+			}
+			want := map[int64][NumClasses]int32{}
+			for i, b := range s.Buckets {
+				at := s.Start.Add(time.Duration(i) * time.Second).Truncate(2 * time.Second).Unix()
+				w := want[at]
+				for c := range b {
+					w[c] += b[c]
+				}
+				want[at] = w
+			}
+			s.coarsen()
+			if s.Width != 2*time.Second || len(s.Buckets) != len(want) {
+				t.Fatalf("start +%ds, %d buckets: coarsened to %d of %s, want %d", startSec, n, len(s.Buckets), s.Width, len(want))
+			}
+			for j, b := range s.Buckets {
+				at := s.Start.Add(time.Duration(j) * s.Width).Unix()
+				if [NumClasses]int32(b) != want[at] {
+					t.Errorf("start +%ds, %d buckets: bucket %d = %v, want %v", startSec, n, j, b, want[at])
+				}
+			}
+		}
+	}
+}
+
 func TestSeriesCoarsens(t *testing.T) {
 	var s Series
 	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)

@@ -100,18 +100,27 @@ func (s *Series) Add(t time.Time, cl Class) {
 	s.lastSec, s.lastIdx = sec, i
 }
 
-// coarsen doubles the bucket width, merging neighbours.
+// coarsen doubles the bucket width, merging neighbours in place: bucket j
+// of the wider series takes old buckets 2j-off and 2j+1-off, never before
+// j, so each is read before it is written over. (A new array each time
+// was an eighth of all a day's allocation, for two dozen series.)
 func (s *Series) coarsen() {
 	start := s.Start.Truncate(2 * s.Width)
 	off := int(s.Start.Sub(start) / s.Width)
-	out := make([]Bucket, (len(s.Buckets)+off+1)/2, maxBuckets)
-	for i, b := range s.Buckets {
-		j := (i + off) / 2
-		for c := range b {
-			out[j][c] += b[c]
+	n := (len(s.Buckets) + off + 1) / 2
+	for j := range n {
+		var merged Bucket
+		for i := 2*j - off; i <= 2*j+1-off; i++ {
+			if i >= 0 && i < len(s.Buckets) {
+				for c := range merged {
+					merged[c] += s.Buckets[i][c]
+				}
+			}
 		}
+		s.Buckets[j] = merged
 	}
-	s.Start, s.Width, s.Buckets = start, 2*s.Width, out
+	clear(s.Buckets[n:])
+	s.Start, s.Width, s.Buckets = start, 2*s.Width, s.Buckets[:n]
 	s.lastSec = 0
 }
 

@@ -32,9 +32,11 @@ func (st *orderState) classify(pb, next *parsedBatch) {
 		return
 	}
 	// Each item's time is read once: t is item i's, nt the next one's.
+	// Until classified, an item's at is its own time (set by the parser),
+	// and only items already passed are given another.
 	var t time.Time
 	if !pb.items[0].untimed {
-		t = pb.time(0)
+		t = pb.items[0].at
 	}
 	for i := 0; i < n; i++ {
 		var nt time.Time
@@ -42,10 +44,10 @@ func (st *orderState) classify(pb, next *parsedBatch) {
 		switch {
 		case i+1 < n:
 			if !pb.items[i+1].untimed {
-				nt, hasNext = pb.time(i+1), true
+				nt, hasNext = pb.items[i+1].at, true
 			}
 		case next != nil && len(next.items) > 0 && !next.items[0].untimed:
-			nt, hasNext = next.time(0), true
+			nt, hasNext = next.items[0].at, true
 		}
 		cur := t
 		t = nt

@@ -161,15 +161,6 @@ type itemRef struct {
 	at time.Time
 }
 
-// time is the item's own time.
-func (b *parsedBatch) time(i int) time.Time {
-	it := b.items[i]
-	if it.event {
-		return b.events[it.idx].Time
-	}
-	return b.recs[it.idx].Time
-}
-
 // setReader reads one rotation set, file after file, into raw batches.
 type setReader struct {
 	set    input.Set
