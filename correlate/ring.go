@@ -70,9 +70,14 @@ func (r *eventRing) grow() {
 
 // dropBefore drops the oldest events while they are older than t.
 func (r *eventRing) dropBefore(t time.Time) {
-	for r.n > 0 && r.buf[(r.next-r.n+len(r.buf))%len(r.buf)].ev.Time.Before(t) {
+	for r.n > 0 && r.oldest().ev.Time.Before(t) {
 		r.dropOldest()
 	}
+}
+
+// oldest returns the event held longest; the ring must not be empty.
+func (r *eventRing) oldest() *storedEvent {
+	return &r.buf[(r.next-r.n+len(r.buf))%len(r.buf)]
 }
 
 // newest returns the event pushed last; the ring must not be empty.
