@@ -138,6 +138,9 @@ func Open(path string) (*Stream, error) {
 
 // NewStream wraps r, sniffing its compression. The caller keeps ownership of r.
 func NewStream(name string, r io.Reader, size int64) (*Stream, error) {
+	if f, ok := r.(*os.File); ok {
+		widenPipe(f)
+	}
 	raw := &countingReader{r: r}
 	br := bufio.NewReaderSize(raw, 64<<10)
 	head, err := br.Peek(4)
