@@ -340,6 +340,22 @@ func TestCRIPartialLinesJoined(t *testing.T) {
 	}
 }
 
+// TestCRIPartialBeforePlainLine: a partial line waiting for its end is
+// joined to the next line even when that one is nginx's own, unwrapped
+// (the plain-line fast paths must not skip the join).
+func TestCRIPartialBeforePlainLine(t *testing.T) {
+	in := "2026-11-20T10:00:00.1Z stdout P part \n2026/11/20 10:00:00 [error] 1#1: x\nnext\n"
+	r := NewReader(strings.NewReader(in), "pod.log")
+	for _, want := range []string{"part 2026/11/20 10:00:00 [error] 1#1: x", "next"} {
+		if !r.Next() || string(r.Line().Bytes) != want {
+			t.Fatalf("got %q, want %q", r.Line().Bytes, want)
+		}
+	}
+	if r.Next() {
+		t.Fatal("extra line")
+	}
+}
+
 func TestExpandOrdersRotations(t *testing.T) {
 	dir := t.TempDir()
 	names := []string{"access.log", "access.log.1", "access.log.2.gz", "access.log.10.gz", "access.log.3.gz",

@@ -84,9 +84,10 @@ func (r *Reader) Next() bool {
 			continue
 		}
 		r.num++
-		if !mayBeWrapped(raw) {
+		if !mayBeWrapped(raw) && len(r.partial) == 0 {
 			// Most lines are nginx's own: no wrapper to take off, and no
-			// klog line either (those start with a letter).
+			// klog line either (those start with a letter). A CRI partial
+			// waiting for its end takes the full path, which joins it.
 			r.line = Line{Bytes: raw, Source: r.source, Num: r.num}
 			return true
 		}
