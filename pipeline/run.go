@@ -701,11 +701,11 @@ type heldBatch struct {
 
 // Live timing: how long records wait for error lines that tail -F may
 // send after them, how many batches may wait (memory stays bounded
-// whatever the rate), and how long a quiet pipe must be before log time
-// follows the wall clock.
+// whatever the rate: 128 batches of batchLines are 32,768 lines), and how
+// long a quiet pipe must be before log time follows the wall clock.
 const (
 	joinHold       = 200 * time.Millisecond
-	maxHeldBatches = 64
+	maxHeldBatches = 128
 	liveIdle       = 200 * time.Millisecond
 	liveTick       = 50 * time.Millisecond
 )
