@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/words"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -145,10 +146,16 @@ func (m Model) openBucket() (Model, tea.Cmd) {
 		return m, nil
 	}
 	m.bucket.loading = true
-	return m, func() tea.Msg {
+	return m, readAgain(src, from, to, maxBucketLines)
+}
+
+// readAgain reads the bad lines of [from, to) from the files again, in
+// the background, at most limit of them.
+func readAgain(src *pipeline.Sources, from, to time.Time, limit int) tea.Cmd {
+	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), rereadTimeout)
 		defer cancel()
-		lines, err := src.LinesBetween(ctx, from, to, maxBucketLines)
+		lines, err := src.LinesBetween(ctx, from, to, limit)
 		return bucketLinesMsg{from: from, to: to, lines: lines, err: err}
 	}
 }
@@ -168,14 +175,9 @@ func (m Model) openDroppedBurst(b correlate.Burst) (Model, tea.Cmd) {
 	}
 	from, to := b.Start, b.End.Add(time.Second)
 	m.bucket = bucketPane{on: true, from: from, to: to, loading: true, burst: &b, keep: keep}
-	return m, func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), rereadTimeout)
-		defer cancel()
-		// Other groups may fail in the same seconds: read more, keep the
-		// burst's own.
-		lines, err := src.LinesBetween(ctx, from, to, 8*maxBucketLines)
-		return bucketLinesMsg{from: from, to: to, lines: lines, err: err}
-	}
+	// Other groups may fail in the same seconds: read more, keep the
+	// burst's own.
+	return m, readAgain(src, from, to, 8*maxBucketLines)
 }
 
 // rereadTimeout bounds reading a bucket's lines again.
