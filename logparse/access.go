@@ -116,6 +116,15 @@ func (f *Format) parse(line []byte, rec *Record, tc *timeCache) error {
 	for i := range f.fields {
 		fl := &f.fields[i]
 		var val []byte
+		// A number before a literal that cannot start inside it ends at
+		// its digits when the literal follows them: that is the literal's
+		// first occurrence, where the general search would stop too.
+		numEnd := -1
+		if fl.numeric {
+			if e := shapeEnd(p); bytes.HasPrefix(p[e:], fl.delim) {
+				numEnd = e
+			}
+		}
 		switch {
 		case fl.list:
 			n, ok := f.scanList(p, fl, rec)
@@ -134,11 +143,8 @@ func (f *Format) parse(line []byte, rec *Record, tc *timeCache) error {
 				return f.fieldError(line, p, fl)
 			}
 			val, p = p[:n], p[n:]
-		case fl.numeric && bytes.HasPrefix(p[shapeEnd(p):], fl.delim):
-			// The literal cannot start inside the number, so this is its
-			// first occurrence, where the general search would stop too.
-			n := shapeEnd(p)
-			val, p = p[:n], p[n+len(fl.delim):]
+		case numEnd >= 0:
+			val, p = p[:numEnd], p[numEnd+len(fl.delim):]
 		case len(fl.delim) == 0:
 			val, p = p, nil
 		case fl.kind == kRequest && fl.delim[0] == ' ':
