@@ -357,8 +357,10 @@ func (c *Correlator) AddEvent(ev *logparse.Event, pos Pos) {
 	}
 	// Events past the horizon go as soon as they pass it, not when the
 	// ring fills: a day's error log would otherwise keep up to 16 MiB
-	// live, which every collection marks again.
-	if c.events.full() || c.events.n > 0 && c.events.oldest().ev.Time.Before(c.newest.Add(-eventLookback)) {
+	// live, which every collection marks again. The horizon is never
+	// later than eventLookback before the newest line, so until the
+	// oldest event is that old there is nothing to drop.
+	if c.events.n > 0 && c.events.oldest().ev.Time.Before(c.newest.Add(-eventLookback)) {
 		c.events.dropBefore(c.eventHorizon())
 	}
 	c.events.push(storedEvent{ev: *ev, pos: pos})

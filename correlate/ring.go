@@ -38,9 +38,6 @@ const initialRingSlots = 1024
 
 func textBytes(e *storedEvent) int { return len(e.ev.Line) + len(e.ev.Message) + len(e.ev.Request) }
 
-// full reports whether the next push must grow the buffer or drop an event.
-func (r *eventRing) full() bool { return r.n == len(r.buf) }
-
 func (r *eventRing) push(e storedEvent) {
 	if r.n == len(r.buf) {
 		if len(r.buf) < r.size {

@@ -30,7 +30,8 @@ type Line struct {
 }
 
 // Reader splits a byte stream into lines, unwrapping tail -F headers and
-// container log prefixes. It holds one buffer of at most MaxLine bytes.
+// container log prefixes. It holds a window of windowSize bytes, and
+// joins a line longer than that (up to MaxLine) in a buffer of its own.
 type Reader struct {
 	win     window
 	name    string

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,9 +105,8 @@ type bucketPane struct {
 	note     string // why lines are missing, when they are
 	// burst is set when the pane stands in for a burst whose lines the
 	// memory bound dropped: its window is read again and only the lines
-	// of its group and peers (keep) are shown.
+	// of its group and peers are shown.
 	burst *correlate.Burst
-	keep  map[string]bool
 }
 
 // bucketLinesMsg carries the lines read again for [from, to).
@@ -169,15 +169,17 @@ func (m Model) openDroppedBurst(b correlate.Burst) (Model, tea.Cmd) {
 	if !src.Rereadable() {
 		return m, nil // the pane says the lines were dropped
 	}
-	keep := map[string]bool{b.Group: true}
-	for _, p := range b.Peers {
-		keep[p.Key] = true
-	}
 	from, to := b.Start, b.End.Add(time.Second)
-	m.bucket = bucketPane{on: true, from: from, to: to, loading: true, burst: &b, keep: keep}
+	m.bucket = bucketPane{on: true, from: from, to: to, loading: true, burst: &b}
 	// Other groups may fail in the same seconds: read more, keep the
 	// burst's own.
 	return m, readAgain(src, from, to, 8*maxBucketLines)
+}
+
+// ofBurst reports whether a line read again concerns b's group: its peer
+// is the group's name (no live upstreams) or one of the burst's peers.
+func ofBurst(b *correlate.Burst, l correlate.Line) bool {
+	return l.Peer == b.Group || slices.ContainsFunc(b.Peers, func(c correlate.Count) bool { return c.Key == l.Peer })
 }
 
 // rereadTimeout bounds reading a bucket's lines again.
@@ -189,10 +191,10 @@ func (m Model) gotBucketLines(msg bucketLinesMsg) Model {
 		return m
 	}
 	m.bucket.loading, m.bucket.lines = false, msg.lines
-	if m.bucket.keep != nil {
+	if b := m.bucket.burst; b != nil {
 		var own []correlate.Line
 		for _, l := range msg.lines {
-			if m.bucket.keep[l.Peer] && len(own) < maxBucketLines {
+			if ofBurst(b, l) && len(own) < maxBucketLines {
 				own = append(own, l)
 			}
 		}
