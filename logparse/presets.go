@@ -108,6 +108,20 @@ func PresetDirective(name string) string {
 // DetectThreshold is the share of sample lines a format must parse to be chosen.
 const DetectThreshold = 0.95
 
+// A short sample may still hold a foreign line or two (a note pasted above
+// the lines, a last line cut at rotation): a format that parses all but
+// foreignAllowance of them, and at least minAgreeing, is chosen too,
+// because that many lines of one shape do not agree by chance.
+const (
+	foreignAllowance = 2
+	minAgreeing      = 8
+)
+
+// fits reports whether a detection is good enough to choose its format.
+func (d Detection) fits() bool {
+	return d.Share() >= DetectThreshold || (d.Matched >= minAgreeing && d.Sampled-d.Matched <= foreignAllowance)
+}
+
 // MinExplicitShare is the least share of access-looking sample lines that a
 // format given by the user (--format, --nginx-conf) must parse. Below it the
 // format does not describe the log, and going on would report "0 bursts"
@@ -208,7 +222,7 @@ func rank(candidates []*Format, sample [][]byte) []Detection {
 // Detect tries each candidate on the sample lines (error-log lines among them
 // are skipped) and returns the best. It fails with ErrNoFormat, wrapped with
 // the closest candidate and where it first fails, when none reaches
-// DetectThreshold.
+// DetectThreshold or parses all but a foreign line or two.
 func Detect(sample [][]byte, candidates []*Format) (Detection, error) {
 	if len(candidates) == 0 {
 		return Detection{}, ErrNoFormat
@@ -218,7 +232,7 @@ func Detect(sample [][]byte, candidates []*Format) (Detection, error) {
 	if best.Sampled == 0 {
 		return best, fmt.Errorf("%w: the sample holds no access-log lines", ErrNoFormat)
 	}
-	if best.Share() < DetectThreshold {
+	if !best.fits() {
 		return best, fmt.Errorf("%w: %s", ErrNoFormat, nearMiss(best))
 	}
 	return best, nil

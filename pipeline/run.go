@@ -312,7 +312,10 @@ func (s *setReader) readFile(ctx context.Context, path string, f *openedFile) {
 // parser turns one set's raw batches into parsed batches.
 type parser struct {
 	format *logparse.Format
-	access *logparse.Parser
+	// errorLog marks a set that is an error log by most of its lines: a
+	// line of it that is neither an entry nor an access line is foreign.
+	errorLog bool
+	access   *logparse.Parser
 	zone   *time.Location
 	stats  *IngestStats
 }
@@ -389,7 +392,11 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 		last, orphan = nil, false
 		if p.format == nil {
 			c.malformed++
-			p.stats.sample(rl.source, rl.num, "no access-log format: pass --format or --nginx-conf", line)
+			reason := "no access-log format: pass --format or --nginx-conf"
+			if p.errorLog {
+				reason = foreignInErrorLog
+			}
+			p.stats.sample(rl.source, rl.num, reason, line)
 			continue
 		}
 		if len(pb.recs) == cap(pb.recs) {
@@ -401,7 +408,11 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 		if err := p.access.Parse(line, rec); err != nil {
 			pb.recs = pb.recs[:len(pb.recs)-1]
 			c.malformed++
-			p.stats.sample(rl.source, rl.num, err.Error(), line)
+			reason := err.Error()
+			if p.errorLog {
+				reason = foreignInErrorLog
+			}
+			p.stats.sample(rl.source, rl.num, reason, line)
 			continue
 		}
 		c.access++
@@ -413,6 +424,10 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 	p.stats.count(counts)
 	return pb
 }
+
+// foreignInErrorLog is the reason given for a line of an error log that
+// is neither an nginx entry, a continuation of one, nor an access line.
+const foreignInErrorLog = "not an nginx error.log entry (foreign text in an error log: counted, not analysed)"
 
 // stampTime turns a wrapper's time into the line's: a zoneless syslog
 // clock is read in the error log's zone, in the latest year that does not
@@ -521,7 +536,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	}
 	// Every input is detected on its own: a syslog-wrapped error log, or
 	// access logs of two formats, must not spoil each other's detection.
-	formats, err := chooseFormats(cfg, samples, stats)
+	formats, errorLogs, err := chooseFormats(cfg, samples, stats)
 	if err != nil {
 		return Snapshot{}, err
 	}
@@ -548,9 +563,9 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	for i := range cfg.Sets {
 		parsed[i] = make(chan *parsedBatch, 2)
 		wg.Add(1)
-		format := formats[i]
+		format, errorLog := formats[i], errorLogs[i]
 		go parseSet(ctx, &wg, isStdin[i], firsts[i], raws[i], parsed[i], func() *parser {
-			p := &parser{format: format, zone: zone, stats: stats}
+			p := &parser{format: format, errorLog: errorLog, zone: zone, stats: stats}
 			if format != nil {
 				p.access = format.NewParser()
 			}
@@ -802,13 +817,17 @@ func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []
 // chooseFormats decides each set's access format: the one given (checked
 // against the set's lines), or the preset detected from them; nil for a set
 // without access lines. A set whose lines no format fits stops the run,
-// naming the set.
-func chooseFormats(cfg RunConfig, samples [][][]byte, stats *IngestStats) ([]*logparse.Format, error) {
+// naming the set, unless most of its lines are error.log entries: then it
+// is an error log, and errorLogs says so, so its other lines are counted
+// as foreign rather than stopping the run (an application writes into
+// nginx's error log through FastCGI's stderr, a person pastes a note).
+func chooseFormats(cfg RunConfig, samples [][][]byte, stats *IngestStats) (formats []*logparse.Format, errorLogs []bool, err error) {
 	cands := cfg.Candidates
 	if len(cands) == 0 {
 		cands = logparse.Candidates()
 	}
-	formats := make([]*logparse.Format, len(samples))
+	formats = make([]*logparse.Format, len(samples))
+	errorLogs = make([]bool, len(samples))
 	var detections, labels []string
 	for i, raw := range samples {
 		sample := accessLooking(raw)
@@ -816,16 +835,25 @@ func chooseFormats(cfg RunConfig, samples [][][]byte, stats *IngestStats) ([]*lo
 		switch {
 		case len(sample) == 0:
 			formats[i] = cfg.Format // an error log, or an empty one: lines may come later on a pipe
+			errorLogs[i] = len(raw) > 0
 			continue
 		case cfg.Format != nil:
 			if _, err := logparse.CheckFormat(cfg.Format, sample, cands); err != nil {
-				return nil, inSet(name, len(samples), err)
+				if mostlyErrorEntries(raw, sample) {
+					formats[i], errorLogs[i] = cfg.Format, true
+					continue
+				}
+				return nil, nil, inSet(name, len(samples), err)
 			}
 			formats[i] = cfg.Format
 		default:
 			det, err := logparse.Detect(sample, cands)
 			if err != nil {
-				return nil, inSet(name, len(samples), err)
+				if mostlyErrorEntries(raw, sample) {
+					errorLogs[i] = true
+					continue
+				}
+				return nil, nil, inSet(name, len(samples), err)
 			}
 			formats[i] = det.Format
 			detections = append(detections, fmt.Sprintf("detected %q: parsed %d of %d sample lines", det.Format.Name, det.Matched, det.Sampled))
@@ -859,7 +887,20 @@ func chooseFormats(cfg RunConfig, samples [][][]byte, stats *IngestStats) ([]*lo
 	}
 	stats.FormatLabel = strings.Join(labels, "; ")
 	stats.Detection = strings.Join(slices.Compact(detections), "; ")
-	return formats, nil
+	return formats, errorLogs, nil
+}
+
+// mostlyErrorEntries reports whether the error entries and their
+// continuation lines outnumber the other lines of a sample: what a file
+// is, is decided by what most of its lines are.
+func mostlyErrorEntries(raw, accessLooking [][]byte) bool {
+	blank := 0
+	for _, l := range raw {
+		if len(bytes.TrimSpace(l)) == 0 {
+			blank++
+		}
+	}
+	return len(raw)-blank-len(accessLooking) > len(accessLooking)
 }
 
 // inSet names the input in a detection error when there are several.
