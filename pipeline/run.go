@@ -316,8 +316,8 @@ type parser struct {
 	// line of it that is neither an entry nor an access line is foreign.
 	errorLog bool
 	access   *logparse.Parser
-	zone   *time.Location
-	stats  *IngestStats
+	zone     *time.Location
+	stats    *IngestStats
 }
 
 func (p *parser) parse(rb *rawBatch) *parsedBatch {
