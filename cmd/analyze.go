@@ -143,6 +143,17 @@ func (o *AnalyzeOptions) checkOutputs() (outputs, error) {
 	if stdout > 1 {
 		return out, flagErrorf("only one of --csv, --json and --csv-days can write to stdout (-): give the others a file")
 	}
+	named := []struct {
+		flag string
+		o    *report.Output
+	}{{"--csv", out.csv}, {"--json", out.json}, {"--csv-days", out.csvDays}}
+	for i, a := range named {
+		for _, b := range named[i+1:] {
+			if a.o != nil && b.o != nil && !a.o.IsStdout() && a.o.SameFile(b.o) {
+				return out, flagErrorf("%s and %s both name %s: one export would replace the other; give each its own file", a.flag, b.flag, b.o.Path)
+			}
+		}
+	}
 	return out, nil
 }
 

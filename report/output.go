@@ -7,7 +7,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
+
+// FIFOWait is how long an export waits for a reader to open a named pipe
+// before giving up: a FIFO nobody reads would otherwise hold the run for
+// ever after its report.
+var FIFOWait = 10 * time.Second
 
 // Output is a file the user named for an export (--csv, --json). It is
 // checked before any input is read, so a typo fails at once rather than
@@ -111,6 +117,22 @@ func unwrapPath(err error) error {
 	return err
 }
 
+// SameFile reports whether o and other write the same file (through links
+// or different spellings of its path). /dev/null may take any number.
+func (o *Output) SameFile(other *Output) bool {
+	if o.stdout || other.stdout {
+		return o.stdout && other.stdout
+	}
+	a, errA := filepath.Abs(o.target)
+	b, errB := filepath.Abs(other.target)
+	if errA == nil && errB == nil && a == b {
+		return a != os.DevNull
+	}
+	fa, errA := os.Stat(o.target)
+	fb, errB := os.Stat(other.target)
+	return errA == nil && errB == nil && os.SameFile(fa, fb) && a != os.DevNull
+}
+
 // Exists reports whether a file was at the path when it was checked.
 func (o *Output) Exists() bool { return o.exists && !o.direct }
 
@@ -130,7 +152,7 @@ func (o *Output) Write(stdout io.Writer, write func(io.Writer) error) error {
 	case o.stdout:
 		return write(stdout)
 	case o.direct:
-		f, err := os.OpenFile(o.target, os.O_WRONLY|os.O_APPEND, 0)
+		f, err := openDirect(o.target, FIFOWait)
 		if err != nil {
 			return fmt.Errorf("writing %s: %w", o.Path, unwrapPath(err))
 		}
@@ -186,7 +208,7 @@ func (o *Output) Stream(stdout io.Writer) (io.Writer, error) {
 	if !o.direct {
 		return nil, fmt.Errorf("%s is a regular file: it is rewritten whole, not streamed", o.Path)
 	}
-	f, err := os.OpenFile(o.target, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := openDirect(o.target, FIFOWait)
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.Path, unwrapPath(err))
 	}

@@ -5,6 +5,7 @@ package report
 import (
 	"io/fs"
 	"os"
+	"time"
 )
 
 // umask is the usual mask where the system has none to read.
@@ -17,4 +18,9 @@ func writable(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// openDirect opens a device or FIFO for appending.
+func openDirect(path string, _ time.Duration) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 }
