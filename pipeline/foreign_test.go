@@ -103,3 +103,21 @@ func TestForeignLinesInAShortAccessLog(t *testing.T) {
 		t.Errorf("%d access, %d malformed; want 12, 2", f.Access, f.Malformed)
 	}
 }
+
+// TestEveryLineInOneCategory: every line read is counted in exactly one
+// category, blank lines included (issue 23: they were in "lines" alone).
+func TestEveryLineInOneCategory(t *testing.T) {
+	dir := t.TempDir()
+	errLog := withForeign(t, dir, "lua-balancer/error.log", "error.log", []string{"", "   ", "foreign"}, []string{"", "\t"})
+	access := withForeign(t, dir, "lua-balancer/access.log", "access.log", []string{""}, []string{"", ""})
+	snap, err := Run(context.Background(), RunConfig{Sets: sets(access, errLog)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(snap.Ingest.Files, snap.Ingest.Totals()) {
+		sum := f.Access + f.Errors + f.Malformed + f.TooLong + f.Blank + f.Continued + f.Controller
+		if sum != f.Lines || f.Blank == 0 {
+			t.Errorf("%s: %d lines, categories add up to %d (%+v)", f.Path, f.Lines, sum, f)
+		}
+	}
+}

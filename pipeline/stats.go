@@ -26,6 +26,8 @@ type FileStats struct {
 	TooLong     int64 // lines over input.MaxLine, skipped
 	Blank       int64
 	Continued   int64 // stack-traceback lines attached to the entry above
+	// Lines = Access + Errors + Malformed + TooLong + Blank + Continued +
+	// Controller: every line read is in exactly one of these.
 	// OutOfOrder counts lines beyond the reorder window of their
 	// neighbours: in the totals, not in bursts or timelines (order.go).
 	OutOfOrder int64
@@ -93,6 +95,8 @@ func (s *IngestStats) Totals() FileStats {
 		t.OutOfOrder += f.OutOfOrder
 		t.Untimed += f.Untimed
 		t.Controller += f.Controller
+		t.Blank += f.Blank
+		t.Continued += f.Continued
 		t.Size += max(f.Size, 0)
 		t.Consumed += f.Consumed
 	}

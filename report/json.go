@@ -50,6 +50,8 @@ type jsonInput struct {
 	OutOfOrder  int64    `json:"out_of_order"`
 	Untimed     int64    `json:"untimed"`
 	Controller  int64    `json:"controller_lines"`
+	Blank       int64    `json:"blank_lines"`
+	Continued   int64    `json:"continuation_lines"`
 	Errors      []string `json:"errors"`
 }
 
@@ -189,7 +191,8 @@ func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
 			continue // stdin carried tail -F output, listed under the files it named
 		}
 		in := jsonInput{Path: f.Path, Kind: f.Kind(), Compression: f.Compression, Lines: f.Lines,
-			AccessLines: f.Access, ErrorLines: f.Errors, Malformed: f.Malformed + f.TooLong, OutOfOrder: f.OutOfOrder, Untimed: f.Untimed, Controller: f.Controller, Errors: []string{}}
+			AccessLines: f.Access, ErrorLines: f.Errors, Malformed: f.Malformed + f.TooLong, OutOfOrder: f.OutOfOrder, Untimed: f.Untimed, Controller: f.Controller,
+			Blank: f.Blank, Continued: f.Continued, Errors: []string{}}
 		if f.Access > 0 {
 			in.Format = f.Format
 			if in.Format == "" {

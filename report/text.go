@@ -126,6 +126,12 @@ func writeInputs(e *errWriter, snap pipeline.Snapshot) {
 		if f.Controller > 0 {
 			e.printf(", %s", words.Count(int(f.Controller), "ingress-nginx controller line"))
 		}
+		if f.Blank > 0 {
+			e.printf(", %d blank", f.Blank)
+		}
+		if f.Continued > 0 {
+			e.printf(", %s", words.Count(int(f.Continued), "continuation line"))
+		}
 		if f.Untimed > 0 {
 			e.printf(", %s without a time (pasted without nginx's date: counted, joined to nothing)", words.Count(int(f.Untimed), "line"))
 		}
