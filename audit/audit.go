@@ -137,11 +137,25 @@ func (g *GroupPass) ReportAs(sev Severity, at Location, message string, fix []st
 // Result is an audit's outcome.
 type Result struct {
 	Findings []Finding
+	// Omitted counts, per rule, the findings past MaxFindingsPerRule that
+	// are not listed.
+	Omitted []Omission
 	// NotChecked lists what could not be read (Lua files outside the
 	// configuration's folder, includes missing from a paste).
 	NotChecked []string
 	Files      []string
 }
+
+// Omission is how many findings of one rule were not listed.
+type Omission struct {
+	Rule  string `json:"rule"`
+	Count int    `json:"count"`
+}
+
+// MaxFindingsPerRule bounds the findings listed for one rule: a generated
+// configuration with the same mistake in ten thousand places needs the
+// first few and the count, not a report of megabytes.
+const MaxFindingsPerRule = 50
 
 // Check runs every rule on a configuration.
 func Check(cfg *nginxconf.Config, extraLua []LuaSource, opts Options) Result {
@@ -150,7 +164,14 @@ func Check(cfg *nginxconf.Config, extraLua []LuaSource, opts Options) Result {
 	for _, r := range Rules() {
 		p := &Pass{Conf: conf, Options: opts, rule: r}
 		r.Run(p)
-		res.Findings = append(res.Findings, p.findings...)
+		found := p.findings
+		if len(found) > MaxFindingsPerRule {
+			// The worst are kept, each severity in the rule's own order.
+			sort.SliceStable(found, func(i, j int) bool { return found[i].Severity > found[j].Severity })
+			res.Omitted = append(res.Omitted, Omission{Rule: r.ID, Count: len(found) - MaxFindingsPerRule})
+			found = found[:MaxFindingsPerRule]
+		}
+		res.Findings = append(res.Findings, found...)
 	}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		a, b := res.Findings[i], res.Findings[j]

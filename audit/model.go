@@ -1,8 +1,9 @@
 package audit
 
 import (
+	"errors"
+	"io/fs"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -86,6 +87,7 @@ type Conf struct {
 	// UpstreamBlocks maps each upstream to its block.
 	UpstreamBlocks map[*nginxconf.Upstream]*Block
 	Proxies        []Proxy
+	proxiesTo      map[*nginxconf.Upstream][]Proxy
 	Lua            []LuaSource
 	Problems       []nginxconf.Problem
 	Missing        []nginxconf.Problem
@@ -114,13 +116,7 @@ func (c *Conf) upstreamNamed(name string) *nginxconf.Upstream {
 
 // ProxiesTo returns the proxy_pass directives that send to an upstream.
 func (c *Conf) ProxiesTo(u *nginxconf.Upstream) []Proxy {
-	var out []Proxy
-	for _, p := range c.Proxies {
-		if p.Group == u {
-			out = append(out, p)
-		}
-	}
-	return out
+	return c.proxiesTo[u]
 }
 
 func build(cfg *nginxconf.Config, extra []LuaSource) *Conf {
@@ -132,6 +128,14 @@ func build(cfg *nginxconf.Config, extra []LuaSource) *Conf {
 		names[u.Name] = u
 	}
 	c.walkProxies(c.Root, names)
+	// Rules ask for each upstream's proxies: indexed once, so that an
+	// audit stays linear in the number of upstreams.
+	c.proxiesTo = map[*nginxconf.Upstream][]Proxy{}
+	for _, p := range c.Proxies {
+		if p.Group != nil {
+			c.proxiesTo[p.Group] = append(c.proxiesTo[p.Group], p)
+		}
+	}
 	for i := range extra {
 		c.Lua = append(c.Lua, extra[i])
 	}
@@ -180,8 +184,13 @@ func (c *Conf) readLuaFile(d nginxconf.Directive, b *Block) {
 		tries = []string{filepath.Join(dir, path), filepath.Join(dir, "..", path)}
 	}
 	for _, p := range tries {
-		if data, err := os.ReadFile(p); err == nil {
+		data, err := nginxconf.ReadFile(p, nginxconf.MaxConfigBytes)
+		if err == nil {
 			c.Lua = append(c.Lua, LuaSource{Directive: d.Name(), File: p, Line: 1, Code: string(data), In: b})
+			return
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			c.notChecked = append(c.notChecked, at(d).String()+": "+path+": cannot be read: "+unwrapPath(err).Error())
 			return
 		}
 	}
@@ -226,4 +235,14 @@ func hostName(addr string) bool {
 		host = h
 	}
 	return net.ParseIP(host) == nil && host != "localhost" && !strings.Contains(host, "$")
+}
+
+// unwrapPath drops a *PathError's operation and path, which the message
+// around it already names.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

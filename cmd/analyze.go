@@ -180,13 +180,15 @@ func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, outputs, error) {
 		cfg.Format = f
 	}
 	if o.NginxConf != "" {
+		// A configuration that cannot be read is a bad argument, as it is
+		// for "badgw check": exit 2 before any log is read.
 		conf, err := logparse.ReadConfig(o.NginxConf)
 		if err != nil {
-			return cfg, outputs{}, &exitError{code: ExitInput, err: fmt.Errorf("--nginx-conf: %w", err)}
+			return cfg, outputs{}, &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
 		}
 		cfg.Options.Upstreams = conf.Upstreams
 		if cfg.Options.Settings, cfg.Options.Findings, err = audit.ForAnalysis(o.NginxConf, audit.Options{}); err != nil {
-			return cfg, outputs{}, &exitError{code: ExitInput, err: fmt.Errorf("--nginx-conf: %w", err)}
+			return cfg, outputs{}, &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
 		}
 		if cfg.Format == nil {
 			f, err := conf.AccessFormat(o.FormatName)

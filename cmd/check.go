@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -156,7 +157,11 @@ func findingsSummary(res audit.Result, failOn audit.Severity) string {
 			n++
 		}
 	}
-	return fmt.Sprintf("%d finding(s) at or above %s", n, failOn)
+	msg := fmt.Sprintf("%d finding(s) at or above %s", n, failOn)
+	if len(res.Omitted) > 0 {
+		msg += " among those listed; more are not listed (at most " + strconv.Itoa(audit.MaxFindingsPerRule) + " per rule)"
+	}
+	return msg
 }
 
 func listRules(w io.Writer) error {

@@ -68,3 +68,22 @@ func TestFIFOExportWithoutReader(t *testing.T) {
 		t.Errorf("exit %d, %q; want a failure naming the missing reader", code, errOut)
 	}
 }
+
+// TestUnreadableNginxConfExitsTwo: a --nginx-conf that cannot be read is a
+// bad argument for analyze as it is for check (issue 23: 1 against 2).
+func TestUnreadableNginxConfExitsTwo(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nginx.conf")
+	code, _, errOut := run(t, nil, "analyze", "--no-tui", "--nginx-conf", missing, fixture("peer-refused", "access.log"))
+	if code != ExitUsage || !strings.Contains(errOut, "--nginx-conf") {
+		t.Errorf("analyze: exit %d, %q; want %d", code, errOut, ExitUsage)
+	}
+	if code, _, _ := run(t, nil, "check", missing); code != ExitUsage {
+		t.Errorf("check: exit %d; want %d", code, ExitUsage)
+	}
+	zero := filepath.Join(t.TempDir(), "nginx.conf")
+	os.WriteFile(zero, []byte("http { include /dev/zero; }\n"), 0o644)
+	code, _, errOut = run(t, nil, "analyze", "--no-tui", "--nginx-conf", zero, fixture("peer-refused", "access.log"))
+	if code != ExitUsage || !strings.Contains(errOut, "not a regular file") {
+		t.Errorf("include /dev/zero: exit %d, %q", code, errOut)
+	}
+}

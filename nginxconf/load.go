@@ -9,11 +9,21 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // maxIncludeDepth bounds include nesting, so that a file including itself
 // ends with an error instead of a stack overflow.
 const maxIncludeDepth = 16
+
+// MaxConfigBytes bounds what one configuration may hold, its includes and
+// a dump read from a pipe together. The largest generated configurations
+// (thousands of virtual hosts and upstreams) are a few megabytes; past
+// this the input is not a configuration, and reading on would only grow.
+const MaxConfigBytes = 64 << 20
+
+// ErrTooLarge is returned for a configuration over MaxConfigBytes.
+var ErrTooLarge = fmt.Errorf("configuration over %d MiB: refused (no real nginx.conf is this large)", MaxConfigBytes>>20)
 
 // Load reads an nginx.conf and the files its include directives name
 // (globs relative to the main file's folder, as nginx resolves them against
@@ -21,7 +31,7 @@ const maxIncludeDepth = 16
 // what it names: the tree nginx itself sees. Each directive keeps the file
 // and line it came from. The first syntax error ends it.
 func Load(path string) ([]Directive, error) {
-	l := loader{src: diskFiles{}, root: filepath.Dir(path)}
+	l := loader{src: &diskFiles{}, root: filepath.Dir(path)}
 	ds, err := l.load(path, 0)
 	if err != nil {
 		return nil, err
@@ -48,7 +58,7 @@ type Config struct {
 // block can only stand where nginx allows it, so one found inside, say, an
 // unclosed upstream block closes that block first.
 func LoadLenient(path string) (*Config, error) {
-	return loadLenient(diskFiles{}, path)
+	return loadLenient(&diskFiles{}, path)
 }
 
 // LoadReader reads a configuration from a stream, leniently: the output
@@ -56,9 +66,12 @@ func LoadLenient(path string) (*Config, error) {
 // main file first, includes matched against the files in the dump), or a
 // single file's text, named name, whose includes are then not available.
 func LoadReader(name string, r io.Reader) (*Config, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxConfigBytes+1))
 	if err != nil {
 		return nil, err
+	}
+	if len(data) > MaxConfigBytes {
+		return nil, fmt.Errorf("%s: %w", name, ErrTooLarge)
 	}
 	text := string(data)
 	if strings.HasPrefix(text, dumpMarker) || strings.Contains(text, "\n"+dumpMarker) {
@@ -87,10 +100,64 @@ type fileSource interface {
 	glob(pattern string) ([]string, error)
 }
 
-type diskFiles struct{}
+// diskFiles reads regular files only, MaxConfigBytes of them in all: an
+// include of /dev/zero, of a FIFO nobody writes or of a huge file is an
+// error, never an endless read.
+type diskFiles struct {
+	total int64 // bytes read so far, every file together
+}
 
-func (diskFiles) read(path string) ([]byte, error)      { return os.ReadFile(path) }
-func (diskFiles) glob(pattern string) ([]string, error) { return filepath.Glob(pattern) }
+func (d *diskFiles) read(path string) ([]byte, error) {
+	data, err := ReadFile(path, MaxConfigBytes-d.total)
+	d.total += int64(len(data))
+	return data, err
+}
+
+// ReadFile reads a regular file of at most limit bytes: a device, a FIFO
+// or a directory is an error naming what it is, a larger file one that
+// wraps ErrTooLarge. Configurations and the Lua files they name are read
+// through it, so that no include or path makes badgw read without end.
+func ReadFile(path string, limit int64) ([]byte, error) {
+	// O_NONBLOCK: opening a FIFO must not wait for a writer; the file is
+	// checked to be regular before anything is read from it.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%s): only regular files are read as configuration", path, fileKind(fi.Mode()))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w", path, ErrTooLarge)
+	}
+	return data, nil
+}
+
+func (*diskFiles) glob(pattern string) ([]string, error) { return filepath.Glob(pattern) }
+
+// fileKind names what a file that is not regular is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a plain file"
+}
 
 type dumpFiles map[string]string
 

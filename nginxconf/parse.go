@@ -81,6 +81,13 @@ func (t *tokenizer) stopped() bool { return !t.lenient && len(t.problems) > 0 }
 
 func isLuaBlock(word string) bool { return strings.HasSuffix(word, "_by_lua_block") }
 
+// MaxBlockDepth bounds how deep blocks nest. nginx accepts a block only
+// inside the few directives that take one (http, server, location, if,
+// upstream, map …), so real configurations stay within a dozen levels;
+// past this the text is not a configuration, and the rest of the file is
+// not read (each level costs the parse a stack frame and the audit a walk).
+const MaxBlockDepth = 100
+
 func (t *tokenizer) block(depth int) []Directive {
 	var out []Directive
 	var cur []string
@@ -116,10 +123,15 @@ func (t *tokenizer) block(depth int) []Directive {
 				out = append(out, Directive{Args: cur, File: t.file, Line: startLine})
 			}
 			cur = nil
-		case t.s[t.i] == '{' && len(cur) > 0 && (isLuaBlock(cur[0]) || t.lenient && isLuaBlock(cur[len(cur)-1])):
+		case t.s[t.i] == '{' && len(cur) > 0 && (isLuaBlock(cur[0]) || isLuaBlock(cur[len(cur)-1])):
 			if !isLuaBlock(cur[0]) {
-				// Only a lenient parse gets here with words in front.
+				// nginx knows no directive that takes a *_by_lua_block word
+				// as an argument: a strict parse stops here, a lenient one
+				// reads the block as Lua and goes on.
 				t.fail(startLine, "unknown directive %q (a Lua comment in nginx syntax?)", cur[0])
+				if t.stopped() {
+					return out
+				}
 				cur = cur[len(cur)-1:]
 				startLine = t.line
 			}
@@ -130,6 +142,11 @@ func (t *tokenizer) block(depth int) []Directive {
 			cur = nil
 		case t.s[t.i] == '{':
 			t.i++
+			if depth+1 > MaxBlockDepth {
+				t.fail(t.line, "blocks nested deeper than %d levels: the rest of the file is not read", MaxBlockDepth)
+				t.i, t.endReported = len(t.s), true
+				return out
+			}
 			if len(cur) == 0 {
 				t.fail(t.line, "unexpected \"{\"")
 			}

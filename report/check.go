@@ -31,6 +31,9 @@ func CheckText(w io.Writer, res audit.Result) error {
 			ew.printf("    see %s\n", strings.Join(parts, ", "))
 		}
 	}
+	for _, o := range res.Omitted {
+		ew.printf("not listed: %d more finding(s) of %s (at most %d are listed per rule)\n", o.Count, o.Rule, audit.MaxFindingsPerRule)
+	}
 	for _, n := range res.NotChecked {
 		ew.printf("not checked: %s\n", Clean(n))
 	}
@@ -41,16 +44,30 @@ func CheckText(w io.Writer, res audit.Result) error {
 	if len(res.Findings) == 0 {
 		ew.printf("%d file(s) checked, no findings.\n", len(res.Files))
 	} else {
-		ew.printf("%d file(s) checked: %d error(s), %d warning(s), %d note(s).\n", len(res.Files), counts[audit.Error], counts[audit.Warning], counts[audit.Note])
+		ew.printf("%d file(s) checked: %d error(s), %d warning(s), %d note(s)", len(res.Files), counts[audit.Error], counts[audit.Warning], counts[audit.Note])
+		if n := omittedCount(res); n > 0 {
+			ew.printf(" listed, %d more not listed", n)
+		}
+		ew.printf(".\n")
 	}
 	return ew.err
 }
 
+// omittedCount is how many findings were not listed, all rules together.
+func omittedCount(res audit.Result) int {
+	n := 0
+	for _, o := range res.Omitted {
+		n += o.Count
+	}
+	return n
+}
+
 type checkJSON struct {
-	Files      []string       `json:"files"`
-	Findings   []findingJSON  `json:"findings"`
-	NotChecked []string       `json:"not_checked"`
-	Counts     map[string]int `json:"counts"`
+	Files      []string         `json:"files"`
+	Findings   []findingJSON    `json:"findings"`
+	Omitted    []audit.Omission `json:"omitted"`
+	NotChecked []string         `json:"not_checked"`
+	Counts     map[string]int   `json:"counts"`
 }
 
 type findingJSON struct {
@@ -65,7 +82,10 @@ type findingJSON struct {
 
 // CheckJSON writes an audit as one JSON document.
 func CheckJSON(w io.Writer, res audit.Result) error {
-	out := checkJSON{Files: res.Files, Findings: []findingJSON{}, NotChecked: res.NotChecked, Counts: map[string]int{"error": 0, "warning": 0, "note": 0}}
+	out := checkJSON{Files: res.Files, Findings: []findingJSON{}, Omitted: res.Omitted, NotChecked: res.NotChecked, Counts: map[string]int{"error": 0, "warning": 0, "note": 0}}
+	if out.Omitted == nil {
+		out.Omitted = []audit.Omission{}
+	}
 	if out.NotChecked == nil {
 		out.NotChecked = []string{}
 	}
@@ -91,8 +111,21 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation carries the notes of a run that a result cannot: how
+// many findings were not listed.
+type sarifInvocation struct {
+	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	Notifications       []sarifNotification `json:"toolExecutionNotifications"`
+}
+
+type sarifNotification struct {
+	Level   string    `json:"level"`
+	Message sarifText `json:"message"`
 }
 
 type sarifTool struct {
@@ -193,6 +226,14 @@ func CheckSARIF(w io.Writer, res audit.Result, version string) error {
 			r.RelatedLocations = append(r.RelatedLocations, sarifLocationOf(rel, i+1, rel.What))
 		}
 		run.Results = append(run.Results, r)
+	}
+	if len(res.Omitted) > 0 {
+		inv := sarifInvocation{ExecutionSuccessful: true}
+		for _, o := range res.Omitted {
+			inv.Notifications = append(inv.Notifications, sarifNotification{Level: "note",
+				Message: sarifText{fmt.Sprintf("%d more finding(s) of %s not listed (at most %d per rule)", o.Count, o.Rule, audit.MaxFindingsPerRule)}})
+		}
+		run.Invocations = []sarifInvocation{inv}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
