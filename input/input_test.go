@@ -511,3 +511,19 @@ func TestDamagedGzipLosesNoCompleteLine(t *testing.T) {
 		}
 	}
 }
+
+// TestUnwrapDeepNesting: eight wrappers, compose prefixes around kubectl's
+// around CRI's (synthetic), are all taken off (issue 23: past four the
+// line stayed wrapped and the run exited 2).
+func TestUnwrapDeepNesting(t *testing.T) {
+	line := `10.0.0.1 - - [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 502 1 "-" "-"`
+	wrapped := "2026-11-20T10:00:00.123456789Z stdout F " + line
+	wrapped = "[pod/ingress-nginx-controller-abc/controller] " + wrapped
+	for i := range 6 {
+		wrapped = fmt.Sprintf("web%d_1  | %s", i, wrapped)
+	}
+	u := Unwrap([]byte(wrapped))
+	if string(u.Payload) != line || len(u.Wrappers) != 8 {
+		t.Errorf("payload %q after %d wrappers %v; want the access line after 8", u.Payload, len(u.Wrappers), u.Wrappers)
+	}
+}

@@ -23,8 +23,12 @@ type Unwrapped struct {
 }
 
 // maxWrappers bounds the nesting (docker-compose in front of forego in
-// front of the line is two).
-const maxWrappers = 4
+// front of the line is two; a journal shipped through syslog into a
+// collector that prefixes its own time can reach five). Each peel takes
+// bytes off the line, so the bound only caps the work on a line made of
+// wrappers; a line still wrapped past it is parsed as it is and counted
+// as malformed if nothing reads it.
+const maxWrappers = 16
 
 // Unwrap strips the prefixes that container runtimes, syslog, journald, log
 // shippers and process managers add to each log line, nested ones too, and
