@@ -527,3 +527,33 @@ func TestUnwrapDeepNesting(t *testing.T) {
 		t.Errorf("payload %q after %d wrappers %v; want the access line after 8", u.Payload, len(u.Wrappers), u.Wrappers)
 	}
 }
+
+// TestZstdWindowBounded: a small zstd frame declaring a 512 MiB window is
+// refused with the reason and the way out instead of holding 512 MiB
+// (issue 23: 536 MB of RSS for a 160 KB file); one within the bound reads.
+func TestZstdWindowBounded(t *testing.T) {
+	frame := func(windowByte byte) []byte {
+		// Magic, a descriptor with no content size, the window descriptor,
+		// then one raw last block of "hello\n" (RFC 8878 §3.1.1).
+		return append([]byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, windowByte, 0x31, 0x00, 0x00}, "hello\n"...)
+	}
+	read := func(data []byte) ([]string, error) {
+		s, err := NewStream("f.zst", bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return nil, err
+		}
+		defer s.Close()
+		r := NewReader(s, "f.zst")
+		var lines []string
+		for r.Next() {
+			lines = append(lines, string(r.Line().Bytes))
+		}
+		return lines, r.Err()
+	}
+	if lines, err := read(frame(19 << 3)); err == nil || !strings.Contains(err.Error(), "zstd -d") || len(lines) != 0 {
+		t.Errorf("512 MiB window: lines %q, err %v; want a refusal naming zstd -d", lines, err)
+	}
+	if lines, err := read(frame(13 << 3)); err != nil || len(lines) != 1 || lines[0] != "hello" {
+		t.Errorf("8 MiB window: lines %q, err %v; want hello", lines, err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/bzip2"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -157,17 +158,35 @@ func NewStream(name string, r io.Reader, size int64) (*Stream, error) {
 		zr.Multistream(true)
 		s.r, s.dec = zr, zr
 	case Zstd:
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(MaxZstdWindow), zstd.WithDecoderMaxMemory(MaxZstdWindow))
 		if err != nil {
 			return nil, &SourceError{Source: name, Err: err}
 		}
-		s.r, s.dec = zr, zstdCloser{zr}
+		s.r, s.dec = zstdReader{zr}, zstdCloser{zr}
 	case Bzip2:
 		s.r = bzip2.NewReader(br)
 	default:
 		s.r = br
 	}
 	return s, nil
+}
+
+// MaxZstdWindow is the largest zstd window badgw decodes: the decoder
+// keeps a window's worth of output, so a 160 KB file declaring 512 MiB
+// would hold 512 MiB. zstd's levels 1 to 19 use windows of 8 MiB at most;
+// --long and --ultra, up to 128 MiB, are refused with the way out.
+const MaxZstdWindow = 32 << 20
+
+// zstdReader says what a refused window means.
+type zstdReader struct{ d *zstd.Decoder }
+
+func (z zstdReader) Read(p []byte) (int, error) {
+	n, err := z.d.Read(p)
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+		err = fmt.Errorf("zstd window over the %d MiB badgw decodes (written with --long or --ultra?): decompress it with zstd -d and give badgw the result: %w", MaxZstdWindow>>20, err)
+	}
+	return n, err
 }
 
 type zstdCloser struct{ d *zstd.Decoder }
