@@ -46,3 +46,57 @@ func BenchmarkAddRecord(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkJoinDense is the correlator's cost per record when error lines
+// are dense, as during an incident: 1,000 requests a second, one in ten
+// a 502 after 30 s ("upstream prematurely closed connection while reading
+// response header") with its error line, so every join looks back over
+// 30 s of 100 error lines a second. Synthetic. Its ns/op must stay near
+// BenchmarkAddRecord's whatever the density (issue 23: a linear scan made
+// it fifty times slower).
+func BenchmarkJoinDense(b *testing.B) {
+	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	const perSecond, seconds = 1000, 120
+	type item struct {
+		rec logparse.Record
+		ev  *logparse.Event
+	}
+	items := make([]item, perSecond*seconds)
+	peer := []byte("10.0.0.1:80")
+	for i := range items {
+		t := base.Add(time.Duration(i) * time.Second / perSecond)
+		status := 200
+		rt := 12 * time.Millisecond
+		if i%10 == 0 {
+			status, rt = 502, 30*time.Second
+		}
+		conn := uint64(i + 1)
+		items[i].rec = logparse.Record{Time: t, Status: status, RequestTime: rt, Method: []byte("GET"), URI: []byte("/api/v1/items"),
+			Request: []byte("GET /api/v1/items HTTP/1.1"), Client: []byte("192.0.2.7"), Conn: conn,
+			Attempts: []logparse.Attempt{{Addr: peer, Status: status, Connect: -1, Header: -1, Response: rt}}}
+		if status == 502 {
+			items[i].ev = &logparse.Event{Time: t, Level: logparse.LevelError, Conn: conn, Category: logparse.CatPrematureClose,
+				Client: "192.0.2.7", Request: "GET /api/v1/items HTTP/1.1", Peer: "10.0.0.1:80", Upstream: "http://10.0.0.1:80/api/v1/items",
+				Line: "2026/11/20 00:00:00 [error] 7#7: *1 upstream prematurely closed connection while reading response header from upstream"}
+		}
+	}
+	c := New(Options{})
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		i, pass := n%len(items), n/len(items)
+		it := &items[i]
+		shift := time.Duration(pass) * seconds * time.Second
+		rec := it.rec
+		rec.Time = rec.Time.Add(shift)
+		if it.ev != nil {
+			ev := *it.ev
+			ev.Time = rec.Time
+			c.AddEvent(&ev, Pos{Source: "error.log", Line: int64(n)})
+		}
+		c.AddRecord(&rec, Pos{Source: "access.log", Line: int64(n)})
+		if n++; n%256 == 0 {
+			c.Advance(time.Time{})
+		}
+	}
+}

@@ -451,10 +451,10 @@ func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 		rid = string(rec.RequestID)
 	}
 	var pick [logparse.NumCategories]*storedEvent
-	c.events.scanBack(lo, func(se *storedEvent) bool {
+	consider := func(se *storedEvent) {
 		ev := &se.ev
 		if ev.Time.After(hi) || se.joined || !ev.Category.UpstreamFault() {
-			return true
+			return
 		}
 		var match bool
 		if rid != "" && strings.Contains(ev.Line, rid) {
@@ -466,11 +466,13 @@ func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 			match = ev.Request != "" && ev.Request == string(req) &&
 				(len(rec.Client) == 0 || ev.Client == string(rec.Client))
 		}
-		if match {
+		// The oldest match of each category: an event may come up in
+		// more than one list.
+		if match && (pick[ev.Category] == nil || se.seq < pick[ev.Category].seq) {
 			pick[ev.Category] = se
 		}
-		return true
-	})
+	}
+	c.joinCandidates(rec, rid, req, lo, consider)
 	n := 0
 	for _, se := range pick {
 		if se != nil {
@@ -480,6 +482,34 @@ func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 		}
 	}
 	return n
+}
+
+// joinCandidates calls consider with every held event that join's match
+// can accept for rec, found through the ring's index rather than a scan of
+// the record's lifetime; a request id that is not an id-like word (never
+// indexed) is looked for by a scan, as before the index.
+func (c *Correlator) joinCandidates(rec *logparse.Record, rid string, req []byte, lo time.Time, consider func(*storedEvent)) {
+	r, x := &c.events, &c.events.index
+	if rid != "" {
+		if !idLike(rid) {
+			r.scanBack(lo, func(se *storedEvent) bool { consider(se); return true })
+			return
+		}
+		r.scanList(x.byID[rid], lo, consider)
+	}
+	if rec.Conn != 0 {
+		r.scanList(x.byConn[rec.Conn], lo, consider)
+	}
+	if len(req) == 0 {
+		return
+	}
+	// A record with a serial joins events with one by serial alone.
+	for _, withConn := range []bool{false, true} {
+		if withConn && rec.Conn != 0 {
+			continue
+		}
+		r.scanList(x.byReq[reqKey{withConn, string(rec.Client), string(req)}], lo, consider)
+	}
 }
 
 // mergeTrackers folds the open bursts of a group that turned out to be part

@@ -10,6 +10,7 @@ import (
 type storedEvent struct {
 	ev     logparse.Event
 	pos    Pos
+	seq    uint64   // its place in the order of pushes, for the index
 	joined bool     // joined exactly to an access record
 	burst  *tracker // the burst it was counted for, if any
 }
@@ -26,12 +27,16 @@ type eventRing struct {
 	bytes    int // text held by those events
 	size     int // the most events held
 	maxBytes int
+	// firstSeq is the seq of the oldest event held; the next push gets
+	// firstSeq+n.
+	firstSeq uint64
+	index    joinIndex
 }
 
 // newEventRing holds at most size events and about maxBytes of their text:
 // error lines are attacker-controlled, so a count alone does not bound memory.
 func newEventRing(size, maxBytes int) eventRing {
-	return eventRing{buf: make([]storedEvent, min(size, initialRingSlots)), size: size, maxBytes: maxBytes}
+	return eventRing{buf: make([]storedEvent, min(size, initialRingSlots)), size: size, maxBytes: maxBytes, index: newJoinIndex()}
 }
 
 const initialRingSlots = 1024
@@ -46,7 +51,9 @@ func (r *eventRing) push(e storedEvent) {
 			r.dropOldest()
 		}
 	}
+	e.seq = r.firstSeq + uint64(r.n)
 	r.buf[r.next] = e
+	r.index.add(&r.buf[r.next])
 	r.next = (r.next + 1) % len(r.buf)
 	r.n++
 	r.bytes += textBytes(&e)
@@ -85,8 +92,31 @@ func (r *eventRing) newest() *storedEvent {
 func (r *eventRing) dropOldest() {
 	idx := (r.next - r.n + len(r.buf)) % len(r.buf)
 	r.bytes -= textBytes(&r.buf[idx])
+	r.index.remove(&r.buf[idx])
 	r.buf[idx] = storedEvent{}
 	r.n--
+	r.firstSeq++
+}
+
+// at returns the event pushed as seq, nil when it is no longer held.
+func (r *eventRing) at(seq uint64) *storedEvent {
+	if seq < r.firstSeq || seq >= r.firstSeq+uint64(r.n) {
+		return nil
+	}
+	oldest := (r.next - r.n + len(r.buf)) % len(r.buf)
+	return &r.buf[(oldest+int(seq-r.firstSeq))%len(r.buf)]
+}
+
+// scanList calls fn for the events of an index list (seqs in push order)
+// from the newest back to the first one older than since.
+func (r *eventRing) scanList(seqs []uint64, since time.Time, fn func(*storedEvent)) {
+	for i := len(seqs) - 1; i >= 0; i-- {
+		e := r.at(seqs[i])
+		if e == nil || e.ev.Time.Before(since) {
+			return
+		}
+		fn(e)
+	}
 }
 
 // scanBack calls fn for events from the newest back to the first one older

@@ -36,3 +36,32 @@ func TestEventRingGrowsAndForgets(t *testing.T) {
 		t.Errorf("a new ring holds %d slots, want %d", len(small.buf), initialRingSlots)
 	}
 }
+
+// TestJoinIndexFollowsTheRing: every held upstream-fault event is listed
+// under its keys and found again through at() across growth, and the
+// index is empty once the ring has dropped everything, whatever dropped
+// it (the horizon, the count or the byte bound).
+func TestJoinIndexFollowsTheRing(t *testing.T) {
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	r := newEventRing(4*initialRingSlots, 1<<20)
+	for i := range 6 * initialRingSlots {
+		r.push(storedEvent{ev: logparse.Event{Time: base.Add(time.Duration(i) * time.Millisecond), Category: logparse.CatPrematureClose,
+			Conn: uint64(i % 700), Client: "192.0.2.7", Request: "GET /x HTTP/1.1",
+			Line: "request_id=0123456789abcdef0123456789abcdef x 0123456789abcdef0123456789abcdef"}})
+	}
+	for _, seq := range r.index.byConn[5] {
+		if e := r.at(seq); e == nil || e.ev.Conn != 5 || e.seq != seq {
+			t.Fatalf("seq %d: %+v", seq, e)
+		}
+	}
+	if got := len(r.index.byID["0123456789abcdef0123456789abcdef"]); got != r.n {
+		t.Errorf("id listed for %d events, %d held", got, r.n)
+	}
+	if got := len(r.index.byReq[reqKey{true, "192.0.2.7", "GET /x HTTP/1.1"}]) + len(r.index.byReq[reqKey{false, "192.0.2.7", "GET /x HTTP/1.1"}]); got != r.n {
+		t.Errorf("request listed for %d events, %d held", got, r.n)
+	}
+	r.dropBefore(base.Add(time.Hour))
+	if r.n != 0 || len(r.index.byConn)+len(r.index.byReq)+len(r.index.byID) != 0 {
+		t.Errorf("%d held; index keeps %d conns, %d requests, %d ids", r.n, len(r.index.byConn), len(r.index.byReq), len(r.index.byID))
+	}
+}
