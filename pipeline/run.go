@@ -772,13 +772,13 @@ func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []
 		}()
 	}
 	go func() { wg.Wait(); close(done) }()
-	// Batches leave in order, each held until the next one arrives so the
-	// outlier classifier sees the lines after it; a live pipe's batches
-	// leave at once, classified without that look-ahead.
+	// Batches leave in order, each held until lookaheadBatches more have
+	// arrived so the outlier classifier sees the lines after it; a live
+	// pipe's batches leave at once, classified without that look-ahead.
 	var order orderState
-	var held *parsedBatch
-	emit := func(b, next *parsedBatch) bool {
-		order.classify(b, next)
+	var held []*parsedBatch
+	emit := func(b *parsedBatch, next []*parsedBatch, final bool) bool {
+		order.classify(b, next, final)
 		select {
 		case out <- b:
 			return true
@@ -798,19 +798,25 @@ func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []
 			delete(pending, next)
 			next++
 			if live {
-				if !emit(b, nil) {
+				if !emit(b, nil, false) {
 					return
 				}
 				continue
 			}
-			if held != nil && !emit(held, b) {
-				return
+			held = append(held, b)
+			if len(held) > lookaheadBatches {
+				if !emit(held[0], held[1:], false) {
+					return
+				}
+				held = held[1:]
 			}
-			held = b
 		}
 	}
-	if held != nil {
-		emit(held, nil)
+	for len(held) > 0 {
+		if !emit(held[0], held[1:], true) {
+			return
+		}
+		held = held[1:]
 	}
 }
 
