@@ -190,6 +190,11 @@ type tracker struct {
 	root        string
 	start, last time.Time
 	maxSamples  int
+	// succeeded says that a request of the group was answered (below
+	// 499) after the last bad response: only then does quiet time count
+	// towards the gap that closes the burst, so a quiet group's outage,
+	// its few requests seconds apart and all failing, stays one burst.
+	succeeded bool
 
 	bad int
 	// win counts the requests from the first to the last bad response;
@@ -338,6 +343,9 @@ func (t *tracker) addRequest(rec *logparse.Record) {
 		}
 	}
 	t.reqClients.add(rec.Client)
+	if rec.Status > 0 && rec.Status < 499 && rec.Time.After(t.last) {
+		t.succeeded = true
+	}
 	t.tail.requests++
 	t.tail.attempts += max(1, len(rec.Attempts))
 	switch {
@@ -350,6 +358,14 @@ func (t *tracker) addRequest(rec *logparse.Record) {
 	}
 }
 
+// quietPassed reports whether the gap that closes the burst has passed by
+// now: gap since the last bad response, with a request of the group
+// answered in it. An error-log burst, which sees no requests, closes on
+// the gap alone.
+func (t *tracker) quietPassed(now time.Time, gap time.Duration) bool {
+	return now.Sub(t.last) > gap && (t.succeeded || t.kind == KindErrorLog)
+}
+
 // addBad records a bad response of the tracker's kind.
 func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 	if rec.Time.Before(t.start) {
@@ -359,6 +375,7 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 		t.last = rec.Time
 	}
 	t.bad++
+	t.succeeded = false
 	if s := t.second(rec.Time); s != nil {
 		s.bad++
 		if joined > 0 {

@@ -188,6 +188,11 @@ func TestBurstLinesBounded(t *testing.T) {
 				Line: []byte("synthetic " + long), Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: 502, Connect: -1, Header: -1, Response: -1}}}
 			c.AddRecord(&rec, Pos{Source: "access.log", Line: int64(i)})
 		}
+		// A request answered between the bursts: the gap counts only when
+		// the group succeeds in it.
+		ok := logparse.Record{Time: at.Add(2 * time.Second), Status: 200, RequestTime: -1, Client: []byte("10.9.0.1"),
+			Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: 200, Connect: -1, Header: -1, Response: -1}}}
+		c.AddRecord(&ok, Pos{Source: "access.log", Line: 801})
 		c.Advance(time.Time{})
 	}
 	c.Flush()
@@ -211,5 +216,44 @@ func TestBurstLinesBounded(t *testing.T) {
 	last := bursts[len(bursts)-1]
 	if total > maxClosedLineKB<<10 || !bursts[0].LinesDropped || len(last.Lines) == 0 || last.Lines[0].Status != 502 || last.Lines[0].Client != "10.9.0.1" {
 		t.Errorf("total %d bytes (bound %d), first dropped %v, last keeps %d", total, maxClosedLineKB<<10, bursts[0].LinesDropped, len(last.Lines))
+	}
+}
+
+// TestQuietGroupOutageIsOneBurst: every request to a low-traffic group
+// failing for half a minute at night, nine requests seconds apart with
+// no success between them, is one burst however far apart they are,
+// while a busy group goes on beside it (synthetic; issue 23: the fixed
+// 5 s gap cut it into pieces of which none passed the test).
+func TestQuietGroupOutageIsOneBurst(t *testing.T) {
+	c := New(Options{Gap: 5 * time.Second, Min502: 3})
+	base := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+	rec := func(at time.Duration, peer string, status int) {
+		r := logparse.Record{Time: base.Add(at), Status: status, RequestTime: 2 * time.Millisecond, Client: []byte("192.0.2.9"),
+			Attempts: []logparse.Attempt{{Addr: []byte(peer), Status: status, Connect: -1, Header: -1, Response: -1}}}
+		c.AddRecord(&r, Pos{Source: "access.log"})
+	}
+	outage := []time.Duration{0, 4, 11, 15, 22, 24, 31, 33, 38} // seconds after 03:10
+	next := 0
+	for ms := time.Duration(0); ms < 20*time.Minute; ms += 100 * time.Millisecond {
+		rec(ms, "10.0.0.1:80", 200) // the busy group
+		if ms%time.Minute == 0 && (ms < 10*time.Minute || ms > 11*time.Minute) {
+			rec(ms, "10.0.9.1:80", 200) // the quiet group's night traffic
+		}
+		if next < len(outage) && ms == 10*time.Minute+outage[next]*time.Second {
+			rec(ms, "10.0.9.1:80", 502)
+			next++
+		}
+		if ms%time.Second == 0 {
+			c.Advance(time.Time{})
+		}
+	}
+	c.Flush()
+	snap := c.Snapshot()
+	bursts := snap.BadGatewayBursts()
+	if len(bursts) != 1 || bursts[0].BadGateway != len(outage) || bursts[0].Requests != len(outage) {
+		for _, b := range bursts {
+			t.Logf("burst %s %v–%v: %d of %d", b.Group, b.Start, b.End, b.BadGateway, b.Requests)
+		}
+		t.Fatalf("%d bursts; want one of the quiet group's %d failures", len(bursts), len(outage))
 	}
 }
