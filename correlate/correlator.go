@@ -246,7 +246,7 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	if bad {
 		key := trackerKey{root, kind}
 		tr := c.open[key]
-		if tr != nil && t.Sub(tr.last) > c.opts.Gap {
+		if tr != nil && tr.quietPassed(t, c.opts.Gap) {
 			// The quiet gap passed within one batch: close the old burst
 			// before this one starts.
 			delete(c.open, key)
@@ -495,20 +495,18 @@ func (c *Correlator) joinCandidates(rec *logparse.Record, rid string, req []byte
 			r.scanBack(lo, func(se *storedEvent) bool { consider(se); return true })
 			return
 		}
-		r.scanList(x.byID[rid], lo, consider)
+		r.scanKey(x.idKey(rid), lo, consider)
 	}
 	if rec.Conn != 0 {
-		r.scanList(x.byConn[rec.Conn], lo, consider)
+		r.scanKey(x.connKey(rec.Conn), lo, consider)
 	}
 	if len(req) == 0 {
 		return
 	}
 	// A record with a serial joins events with one by serial alone.
-	for _, withConn := range []bool{false, true} {
-		if withConn && rec.Conn != 0 {
-			continue
-		}
-		r.scanList(x.byReq[reqKey{withConn, string(rec.Client), string(req)}], lo, consider)
+	r.scanKey(x.reqKey(false, string(rec.Client), string(req)), lo, consider)
+	if rec.Conn == 0 {
+		r.scanKey(x.reqKey(true, string(rec.Client), string(req)), lo, consider)
 	}
 }
 
@@ -555,7 +553,7 @@ func (c *Correlator) Advance(at time.Time) []Burst {
 	if wm.After(c.watermark) {
 		c.watermark = wm
 	}
-	return c.closeWhere(func(tr *tracker) bool { return c.watermark.Sub(tr.last) > c.opts.Gap })
+	return c.closeWhere(func(tr *tracker) bool { return tr.quietPassed(c.watermark, c.opts.Gap) })
 }
 
 // Flush closes every open burst, at the end of finite input.

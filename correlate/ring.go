@@ -10,7 +10,8 @@ import (
 type storedEvent struct {
 	ev     logparse.Event
 	pos    Pos
-	seq    uint64   // its place in the order of pushes, for the index
+	seq    uint64 // its place in the order of pushes, for the index
+	links  joinLinks
 	joined bool     // joined exactly to an access record
 	burst  *tracker // the burst it was counted for, if any
 }
@@ -105,18 +106,6 @@ func (r *eventRing) at(seq uint64) *storedEvent {
 	}
 	oldest := (r.next - r.n + len(r.buf)) % len(r.buf)
 	return &r.buf[(oldest+int(seq-r.firstSeq))%len(r.buf)]
-}
-
-// scanList calls fn for the events of an index list (seqs in push order)
-// from the newest back to the first one older than since.
-func (r *eventRing) scanList(seqs []uint64, since time.Time, fn func(*storedEvent)) {
-	for i := len(seqs) - 1; i >= 0; i-- {
-		e := r.at(seqs[i])
-		if e == nil || e.ev.Time.Before(since) {
-			return
-		}
-		fn(e)
-	}
 }
 
 // scanBack calls fn for events from the newest back to the first one older

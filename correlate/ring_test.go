@@ -37,10 +37,10 @@ func TestEventRingGrowsAndForgets(t *testing.T) {
 	}
 }
 
-// TestJoinIndexFollowsTheRing: every held upstream-fault event is listed
-// under its keys and found again through at() across growth, and the
-// index is empty once the ring has dropped everything, whatever dropped
-// it (the horizon, the count or the byte bound).
+// TestJoinIndexFollowsTheRing: every held upstream-fault event is found
+// again under each of its keys across growth, newest first, and the index
+// is empty once the ring has dropped everything, whatever dropped it (the
+// horizon, the count or the byte bound).
 func TestJoinIndexFollowsTheRing(t *testing.T) {
 	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	r := newEventRing(4*initialRingSlots, 1<<20)
@@ -49,19 +49,30 @@ func TestJoinIndexFollowsTheRing(t *testing.T) {
 			Conn: uint64(i % 700), Client: "192.0.2.7", Request: "GET /x HTTP/1.1",
 			Line: "request_id=0123456789abcdef0123456789abcdef x 0123456789abcdef0123456789abcdef"}})
 	}
-	for _, seq := range r.index.byConn[5] {
-		if e := r.at(seq); e == nil || e.ev.Conn != 5 || e.seq != seq {
-			t.Fatalf("seq %d: %+v", seq, e)
-		}
+	count := func(key uint32, want func(*storedEvent) bool) int {
+		n, last := 0, uint64(1<<63)
+		r.scanKey(key, time.Time{}, func(e *storedEvent) {
+			if !want(e) || e.seq >= last {
+				t.Fatalf("seq %d (after %d) under the wrong key or out of order: %+v", e.seq, last, e.ev)
+			}
+			n, last = n+1, e.seq
+		})
+		return n
 	}
-	if got := len(r.index.byID["0123456789abcdef0123456789abcdef"]); got != r.n {
-		t.Errorf("id listed for %d events, %d held", got, r.n)
+	x := &r.index
+	if got, want := count(x.connKey(5), func(e *storedEvent) bool { return e.ev.Conn == 5 }), r.n/700; got < want {
+		t.Errorf("conn 5: %d events, want at least %d", got, want)
 	}
-	if got := len(r.index.byReq[reqKey{true, "192.0.2.7", "GET /x HTTP/1.1"}]) + len(r.index.byReq[reqKey{false, "192.0.2.7", "GET /x HTTP/1.1"}]); got != r.n {
-		t.Errorf("request listed for %d events, %d held", got, r.n)
+	if got := count(x.idKey("0123456789abcdef0123456789abcdef"), func(*storedEvent) bool { return true }); got != r.n {
+		t.Errorf("id: %d events, %d held", got, r.n)
+	}
+	withConn := count(x.reqKey(true, "192.0.2.7", "GET /x HTTP/1.1"), func(e *storedEvent) bool { return e.ev.Conn != 0 })
+	without := count(x.reqKey(false, "", "GET /x HTTP/1.1"), func(e *storedEvent) bool { return e.ev.Conn == 0 })
+	if withConn+without != r.n {
+		t.Errorf("request: %d + %d events, %d held", withConn, without, r.n)
 	}
 	r.dropBefore(base.Add(time.Hour))
-	if r.n != 0 || len(r.index.byConn)+len(r.index.byReq)+len(r.index.byID) != 0 {
-		t.Errorf("%d held; index keeps %d conns, %d requests, %d ids", r.n, len(r.index.byConn), len(r.index.byReq), len(r.index.byID))
+	if r.n != 0 || len(x.heads) != 0 {
+		t.Errorf("%d held; index keeps %d keys", r.n, len(x.heads))
 	}
 }

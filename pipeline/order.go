@@ -26,7 +26,7 @@ const reorderWindow = 60 * time.Second
 // lookaheadBatches is how many batches after a batch its classifier sees:
 // a displaced run of up to lookaheadBatches*batchLines lines is
 // recognised as one; a longer one is read as the log's time moving on.
-const lookaheadBatches = 8
+const lookaheadBatches = 4
 
 // orderState is what a set's classifier carries from batch to batch: the
 // time of the last line in order.
