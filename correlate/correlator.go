@@ -541,19 +541,24 @@ func (c *Correlator) Clock() time.Time {
 // Slack is how far the watermark trails the newest log time.
 func (c *Correlator) Slack() time.Duration { return c.opts.Slack }
 
-// Advance moves the watermark to the newest log time minus the slack (or to
-// at, if later: a live run passes log time extrapolated by wall time when the
-// input is idle) and closes the bursts whose quiet gap has passed. It
-// returns the bursts closed by this call.
+// Advance moves the watermark to the newest log time minus the slack and
+// closes the bursts whose quiet gap has passed by the watermark, or by at
+// if later: a live run passes log time extrapolated by wall time when the
+// input is idle. That extrapolation closes bursts but is not kept: lines
+// that arrive after it, behind it (a producer that paused, a pipe that
+// delivers in chunks), are judged by their own times again, so a burst
+// they continue is not closed piece by piece. It returns the bursts closed
+// by this call.
 func (c *Correlator) Advance(at time.Time) []Burst {
 	wm := c.Clock().Add(-c.opts.Slack)
-	if at.After(wm) {
-		wm = at
-	}
 	if wm.After(c.watermark) {
 		c.watermark = wm
 	}
-	return c.closeWhere(func(tr *tracker) bool { return tr.quietPassed(c.watermark, c.opts.Gap) })
+	until := c.watermark
+	if at.After(until) {
+		until = at
+	}
+	return c.closeWhere(func(tr *tracker) bool { return tr.quietPassed(until, c.opts.Gap) })
 }
 
 // Flush closes every open burst, at the end of finite input.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/days"
@@ -615,6 +616,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	// in held for joinHold while the error lines of their batch and the
 	// next ones are taken at once, so live joins match offline ones.
 	var held []heldBatch
+	heldBytes := 0
 	apply := func(pb *parsedBatch, i int) {
 		ref := pb.items[i]
 		switch {
@@ -646,9 +648,10 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		}
 	}
 	drain := func(all bool) {
-		for len(held) > 0 && (all || len(held) > maxHeldBatches || time.Since(held[0].since) >= joinHold) {
+		for len(held) > 0 && (all || len(held) > maxHeldBatches || heldBytes > maxHeldBytes || time.Since(held[0].since) >= joinHold) {
 			pb := held[0].pb
 			held = held[1:]
+			heldBytes -= pb.size()
 			for i, ref := range pb.items {
 				if !ref.event || ref.outlier || ref.untimed {
 					apply(pb, i)
@@ -686,6 +689,7 @@ loop:
 			if i == len(pb.items)-1 {
 				lastArrival = time.Now()
 				held = append(held, heldBatch{pb, lastArrival})
+				heldBytes += pb.size()
 				drain(false)
 				publish(false)
 			}
@@ -708,6 +712,15 @@ loop:
 	return final, errors.Join(stats.sourceErrors()...)
 }
 
+// size is about what a parsed batch holds: its lines and its records.
+func (b *parsedBatch) size() int {
+	n := len(b.recs)*int(unsafe.Sizeof(logparse.Record{})) + len(b.events)*int(unsafe.Sizeof(logparse.Event{}))
+	if b.raw != nil {
+		n += cap(b.raw.arena)
+	}
+	return n
+}
+
 // heldBatch is a live batch whose records wait for their error lines.
 type heldBatch struct {
 	pb    *parsedBatch
@@ -715,12 +728,15 @@ type heldBatch struct {
 }
 
 // Live timing: how long records wait for error lines that tail -F may
-// send after them, how many batches may wait (memory stays bounded
-// whatever the rate: 128 batches of batchLines are 32,768 lines), and how
-// long a quiet pipe must be before log time follows the wall clock.
+// send after them, how many batches and bytes may wait (memory stays
+// bounded whatever the rate and the line length: 128 batches of
+// batchLines are 32,768 lines, and 8 MiB of lines and their records hold
+// 200 ms of 20,000 lines a second several times over), and how long a
+// quiet pipe must be before log time follows the wall clock.
 const (
 	joinHold       = 200 * time.Millisecond
 	maxHeldBatches = 128
+	maxHeldBytes   = 8 << 20
 	liveIdle       = 200 * time.Millisecond
 	liveTick       = 50 * time.Millisecond
 )
