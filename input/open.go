@@ -94,10 +94,14 @@ func (s *Stream) Read(p []byte) (int, error) {
 		// The decompressor reads byte by byte from the read-ahead buffer,
 		// so the damage is where it stopped, not where the buffer's last
 		// fill ended.
-		err = &SourceError{Source: s.Name, Offset: s.raw.n - int64(s.ahead.Buffered()), Err: err}
+		err = &SourceError{Source: s.Name, Offset: s.compressedOffset(), Err: err}
 	}
 	return n, err
 }
+
+// compressedOffset is how far the decompressor has read into the raw
+// bytes: what the file read, less what waits in the read-ahead buffer.
+func (s *Stream) compressedOffset() int64 { return s.raw.n - int64(s.ahead.Buffered()) }
 
 // Consumed returns how many raw (possibly compressed) bytes were read so far;
 // progress bars compare it with Size.
@@ -155,17 +159,16 @@ func NewStream(name string, r io.Reader, size int64) (*Stream, error) {
 		if err != nil {
 			return nil, &SourceError{Source: name, Err: fmt.Errorf("gzip header: %w", err)}
 		}
-		zr.Multistream(true)
-		s.r, s.dec = zr, zr
+		s.r, s.dec = newVerifier("gzip", zr, zr, br, s.compressedOffset), zr
 	case Zstd:
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 			zstd.WithDecoderMaxWindow(MaxZstdWindow), zstd.WithDecoderMaxMemory(MaxZstdWindow))
 		if err != nil {
 			return nil, &SourceError{Source: name, Err: err}
 		}
-		s.r, s.dec = zstdReader{zr}, zstdCloser{zr}
+		s.r, s.dec = newVerifier("zstd", zstdReader{zr}, nil, nil, s.compressedOffset), zstdCloser{zr}
 	case Bzip2:
-		s.r = bzip2.NewReader(br)
+		s.r = newVerifier("bzip2", bzip2.NewReader(br), nil, nil, s.compressedOffset)
 	default:
 		s.r = br
 	}
