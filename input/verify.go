@@ -51,7 +51,7 @@ type verifier struct {
 	held       []byte
 	start      int
 	ready      []byte
-	unverified bool   // the current gzip member outgrew holdMax: released unverified
+	unverified bool // the current gzip member outgrew holdMax: released unverified
 	damaged    []*UnverifiedError
 	resetErr   error
 	err        error

@@ -158,4 +158,3 @@ func bitsEqual(data []byte, at int, want []byte) bool {
 	}
 	return true
 }
-
