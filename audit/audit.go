@@ -96,6 +96,7 @@ type Pass struct {
 	Options  Options
 	rule     *Rule
 	findings []Finding
+	omitted  int // findings past MaxFindingsPerRule
 	group    string
 }
 
@@ -105,9 +106,26 @@ func (p *Pass) Report(at Location, message string, fix []string, related ...Loca
 }
 
 // ReportAs records a finding at another severity than the rule's default.
+// Past MaxFindingsPerRule a finding is only counted, unless it is more
+// severe than the least severe one kept, which it then replaces: the
+// worst are listed, and a configuration with the same mistake in a
+// hundred thousand places holds fifty.
 func (p *Pass) ReportAs(sev Severity, at Location, message string, fix []string, related ...Location) {
-	p.findings = append(p.findings, Finding{Rule: p.rule.ID, Severity: sev, Group: p.group, Location: at,
-		Message: message, Fix: fix, Related: related})
+	f := Finding{Rule: p.rule.ID, Severity: sev, Group: p.group, Location: at, Message: message, Fix: fix, Related: related}
+	if len(p.findings) < MaxFindingsPerRule {
+		p.findings = append(p.findings, f)
+		return
+	}
+	p.omitted++
+	least := 0
+	for i := range p.findings {
+		if p.findings[i].Severity < p.findings[least].Severity {
+			least = i
+		}
+	}
+	if sev > p.findings[least].Severity {
+		p.findings[least] = f
+	}
 }
 
 // About returns a pass whose findings are about upstream u (nil: none),
@@ -164,14 +182,10 @@ func Check(cfg *nginxconf.Config, extraLua []LuaSource, opts Options) Result {
 	for _, r := range Rules() {
 		p := &Pass{Conf: conf, Options: opts, rule: r}
 		r.Run(p)
-		found := p.findings
-		if len(found) > MaxFindingsPerRule {
-			// The worst are kept, each severity in the rule's own order.
-			sort.SliceStable(found, func(i, j int) bool { return found[i].Severity > found[j].Severity })
-			res.Omitted = append(res.Omitted, Omission{Rule: r.ID, Count: len(found) - MaxFindingsPerRule})
-			found = found[:MaxFindingsPerRule]
+		if p.omitted > 0 {
+			res.Omitted = append(res.Omitted, Omission{Rule: r.ID, Count: p.omitted})
 		}
-		res.Findings = append(res.Findings, found...)
+		res.Findings = append(res.Findings, p.findings...)
 	}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		a, b := res.Findings[i], res.Findings[j]

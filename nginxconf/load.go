@@ -306,8 +306,27 @@ var allowedIn = map[string][]string{
 // a block whose closing brace was lost in a paste. kind is the block ds is
 // the body of.
 func hoist(ds []Directive, kind string, problems *[]Problem) []Directive {
+	if !misplaced(ds, kind, nil) {
+		return ds // nothing to move: no copy of the tree
+	}
 	out, _ := hoistIn(ds, kind, nil, problems)
 	return out
+}
+
+// misplaced reports whether a structuring block stands where nginx does
+// not allow it anywhere in ds, the body of a block of this kind inside
+// outer.
+func misplaced(ds []Directive, kind string, outer []string) bool {
+	chain := append(outer[:len(outer):len(outer)], kind)
+	for _, d := range ds {
+		if parents, ok := allowedIn[d.Name()]; ok && d.Block != nil && !contains(parents, kind) && anyIn(parents, outer) {
+			return true
+		}
+		if d.Block != nil && d.Lua == "" && len(d.Block) > 0 && misplaced(d.Block, d.Name(), chain) {
+			return true
+		}
+	}
+	return false
 }
 
 // hoistIn returns the body that stays in a block of this kind and the
