@@ -103,15 +103,17 @@ func Summarize(days []Day, bursts []Span, groupOf map[string]string, dropped int
 		}
 		sort.Slice(ds.Groups, func(a, b int) bool { return ds.Groups[a].Requests > ds.Groups[b].Requests })
 	}
-	shares, counts := make([]float64, 0, len(days)), make([]float64, 0, len(days))
+	var bad, requests, perDay, ones []float64
 	for _, ds := range s.Days {
 		if ds.Requests >= minRequests {
-			shares = append(shares, ds.Share)
-			counts = append(counts, float64(ds.Bursts))
+			bad = append(bad, float64(ds.S502))
+			requests = append(requests, float64(ds.Requests))
+			perDay = append(perDay, float64(ds.Bursts))
+			ones = append(ones, 1)
 		}
 	}
-	s.Trend = trendOf(shares)
-	s.BurstTrend = trendOf(counts)
+	s.Trend = trendOf(bad, requests)
+	s.BurstTrend = trendOf(perDay, ones)
 	s.Change = changeOf(s.Days)
 	return s
 }
@@ -120,85 +122,6 @@ func Summarize(days []Day, bursts []Span, groupOf map[string]string, dropped int
 // by the start or end of the logs, with a handful of requests, would make
 // noise look like a change.
 const minRequests = 100
-
-// Trend is the verdict on a series of days.
-type Trend struct {
-	// Verdict is "growing", "falling", "flat", or "" when too few days
-	// (fewer than minTrendDays) say nothing.
-	Verdict string
-	Days    int
-	// Ratio is the mean of the later half over the mean of the earlier
-	// half; +Inf from nothing.
-	Ratio float64
-	// P is the Mann–Kendall test's two-sided p-value: how likely a series
-	// without trend is to look at least this ordered.
-	P float64
-}
-
-// minTrendDays is the fewest days a trend is called from: with three the
-// test can never reach 5 %, and two days are one change, not a trend.
-const minTrendDays = 4
-
-// trendAlpha is the false-alarm rate of a trend verdict.
-const trendAlpha = 0.05
-
-// trendOf applies the Mann–Kendall test (with the variance corrected for
-// ties, common when many days have no 502 at all).
-func trendOf(xs []float64) Trend {
-	t := Trend{Days: len(xs)}
-	if len(xs) < minTrendDays {
-		return t
-	}
-	n := len(xs)
-	s := 0
-	for i := 0; i < n; i++ {
-		for j := i + 1; j < n; j++ {
-			switch {
-			case xs[j] > xs[i]:
-				s++
-			case xs[j] < xs[i]:
-				s--
-			}
-		}
-	}
-	ties := map[float64]int{}
-	for _, x := range xs {
-		ties[x]++
-	}
-	v := float64(n*(n-1)*(2*n+5)) / 18
-	for _, c := range ties {
-		if c > 1 {
-			v -= float64(c*(c-1)*(2*c+5)) / 18
-		}
-	}
-	z := 0.0
-	switch {
-	case v <= 0:
-	case s > 0:
-		z = float64(s-1) / math.Sqrt(v)
-	case s < 0:
-		z = float64(s+1) / math.Sqrt(v)
-	}
-	t.P = math.Erfc(math.Abs(z) / math.Sqrt2)
-	early, late := mean(xs[:n/2]), mean(xs[n-n/2:])
-	switch {
-	case early > 0:
-		t.Ratio = late / early
-	case late > 0:
-		t.Ratio = math.Inf(1)
-	default:
-		t.Ratio = 1
-	}
-	switch {
-	case t.P < trendAlpha && s > 0:
-		t.Verdict = "growing"
-	case t.P < trendAlpha && s < 0:
-		t.Verdict = "falling"
-	default:
-		t.Verdict = "flat"
-	}
-	return t
-}
 
 func mean(xs []float64) float64 {
 	if len(xs) == 0 {

@@ -43,10 +43,13 @@ func ratioText(t days.Trend) string {
 }
 
 func trendText(name string, t days.Trend) string {
-	if t.Verdict == "" {
+	switch {
+	case t.Verdict == "" && t.Note != "":
+		return fmt.Sprintf("%s %s (%d days)", name, t.Note, t.Days)
+	case t.Verdict == "":
 		return fmt.Sprintf("%s: too few days (%d) to call a trend", name, t.Days)
 	}
-	return fmt.Sprintf("%s %s (%s; Mann–Kendall p = %.3f over %d days)", name, t.Verdict, ratioText(t), t.P, t.Days)
+	return fmt.Sprintf("%s %s (%s, ×%.2f a day fitted; trend test p = %.3f over %d days)", name, t.Verdict, ratioText(t), t.Slope, t.P, t.Days)
 }
 
 // writeDays prints the Days section: the verdict, the change point and
@@ -108,8 +111,10 @@ type jsonDayGroup struct {
 
 type jsonTrend struct {
 	Verdict string   `json:"verdict"`
+	Note    string   `json:"note"`
 	Days    int      `json:"days"`
 	Ratio   *float64 `json:"ratio"`
+	Slope   *float64 `json:"slope_per_day"`
 	P       float64  `json:"p"`
 }
 
@@ -133,7 +138,7 @@ func finite(x float64) *float64 {
 }
 
 func toJSONTrend(t days.Trend) jsonTrend {
-	return jsonTrend{Verdict: t.Verdict, Days: t.Days, Ratio: finite(t.Ratio), P: round5(t.P)}
+	return jsonTrend{Verdict: t.Verdict, Note: t.Note, Days: t.Days, Ratio: finite(t.Ratio), Slope: finite(t.Slope), P: round5(t.P)}
 }
 
 func newConnShare(d days.Day) *float64 {

@@ -696,7 +696,10 @@ func (m Model) daysView() string {
 }
 
 func verdictText(t days.Trend) string {
-	if t.Verdict == "" {
+	switch {
+	case t.Verdict == "" && t.Note != "":
+		return fmt.Sprintf("%s (%d days)", t.Note, t.Days)
+	case t.Verdict == "":
 		return fmt.Sprintf("too few days (%d)", t.Days)
 	}
 	return fmt.Sprintf("%s (p = %.3f over %d days)", t.Verdict, t.P, t.Days)
