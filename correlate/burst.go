@@ -633,8 +633,7 @@ func (t *tracker) peersOf(cat logparse.Category) []Count {
 func topCounts(m map[string]int) []Count { return diagnose.TopCounts(m) }
 
 // Impact is who a burst hit: how many clients, which URLs (paths, without
-// the query), hosts and user agents, and with which methods (nginx never
-// retries a POST on another peer, so those failed for good).
+// the query), hosts and user agents, and with which methods.
 type Impact struct {
 	Clients     int  // distinct clients among the bad responses
 	ClientsMore bool // more than maxImpactClients: Clients is a floor

@@ -214,6 +214,20 @@ func (in ruleInput) livePeers() (live, backup int, known bool) {
 	return live, backup, true
 }
 
+// morePeersThan reports whether the group has more than n peers: those
+// nginx.conf lists (backups too), else as many as the longest
+// $upstream_status chain of the burst tried (each peer once at most).
+func (in ruleInput) morePeersThan(n int) bool {
+	if live, backup, known := in.livePeers(); known {
+		return live+backup > n
+	}
+	longest := 0
+	for _, c := range in.ev.Chains {
+		longest = max(longest, strings.Count(c.Key, ", ")+1)
+	}
+	return longest > n
+}
+
 // onePeer reports a group nginx.conf shows with one server and no backup.
 func (in ruleInput) onePeer() bool {
 	live, backup, known := in.livePeers()

@@ -119,9 +119,15 @@ func TestRules(t *testing.T) {
 		{"all peers down behind a Lua balancer is discounted", allPeersDown,
 			ruleCase{bad: 100, requests: 100, groupNamed: 100, duration: 10 * time.Second, conf: lua},
 			true, 0.59, 0.61, "lua_balancer", ""},
+		// Each peer is tried once at most: with two, a bound of 2 tries
+		// changes nothing (issue 24), only the time retries take can be
+		// bounded; with three or more the bound is advice.
 		{"retry amplification: two tries per request", retryAmplification,
 			ruleCase{bad: 50, requests: 100, attempts: 200, chains: map[string]int{"502, 502": 50}, duration: 5 * time.Second},
-			true, 0.85, 0.85, "proxy_next_upstream_tries", ""},
+			true, 0.85, 0.85, "proxy_next_upstream_timeout", "proxy_next_upstream_tries 2"},
+		{"retry amplification: three peers tried", retryAmplification,
+			ruleCase{bad: 50, requests: 100, attempts: 250, chains: map[string]int{"502, 502, 502": 25, "502, 502": 25}, duration: 5 * time.Second},
+			true, 0.85, 0.85, "proxy_next_upstream_tries 2", ""},
 		{"retry amplification: single tries", retryAmplification, ruleCase{bad: 50, requests: 100, attempts: 100, chains: map[string]int{"502": 50}}, false, 0, 0, "", ""},
 		{"no keepalive: errno 99", noKeepalive,
 			ruleCase{bad: 10, requests: 100, cats: map[logparse.Category]int{logparse.CatAddrUnavailable: 10}},

@@ -124,7 +124,9 @@ func allPeersDown(in ruleInput) (Cause, bool) {
 	} else {
 		steps = append(steps, harden(fmt.Sprintf("max_fails counts failures within fail_timeout (%s): at this burst's %.0f requests/s a handful trips it within a second; a backup server gives nginx somewhere to go while the others are down.", ftText, rate), ""))
 	}
-	if f, ok := in.finding("next-upstream-unbounded"); ok {
+	// nginx tries each peer of a request at most once, so with two peers
+	// or fewer a bound of 2 changes nothing.
+	if f, ok := in.finding("next-upstream-unbounded"); ok && in.morePeersThan(2) {
 		ev = append(ev, findingEvidence(f))
 		steps = append(steps, harden("Bound retries: \"proxy_next_upstream_tries 2;\".", f.Location.String()))
 	}
@@ -163,8 +165,12 @@ func retryAmplification(in ruleInput) (Cause, bool) {
 	case known && tries.Written() && tries.Value != "0":
 		ev = append(ev, valueAt(tries, "proxy_next_upstream_tries"))
 		steps = append(steps, step(fmt.Sprintf("proxy_next_upstream_tries is %s: lower it if %.2f attempts per request is more than the peers can take while failing.", tries.Value, apr), tries.At))
-	default:
+	case in.morePeersThan(2):
 		steps = append(steps, step("Bound retries: \"proxy_next_upstream_tries 2;\" (one retry) and a \"proxy_next_upstream_timeout\" no longer than a client waits.", next.At))
+	default:
+		// Each peer is tried once at most: with two, only the time
+		// retries take can be bounded.
+		steps = append(steps, step("Bound the time retries take: a \"proxy_next_upstream_timeout\" no longer than a client waits.", next.At))
 	}
 	var codes []string
 	for _, f := range strings.Fields(next.Value) {
@@ -267,6 +273,16 @@ func backendCrash(in ruleInput) (Cause, bool) {
 	}, true
 }
 
+// refusedClause says what the refusals beside the hang-ups mean: with
+// none, the process kept listening; with some, a process was also not
+// listening for a while, which the evidence counts.
+func refusedClause(refused int) string {
+	if refused == 0 {
+		return ", and no connection was refused, so the process kept listening"
+	}
+	return fmt.Sprintf("; %s refused as well, so a process was also not listening for a while", words.Count(refused, "connection was|connections were"))
+}
+
 // backendHangup: the peer accepted connections and dropped them without an
 // answer (premature close, reset, broken pipe) with no refusals after: a
 // worker dying per request, a proxy or app server closing early, a request
@@ -294,8 +310,8 @@ func backendHangup(in ruleInput) (Cause, bool) {
 	}
 	return Cause{
 		ID: CauseBackendHangup, Confidence: conf,
-		Summary: fmt.Sprintf("%s accepted connections and closed or reset them without answering during %s: %d of %d requests failed (%.1f%%), and nothing was refused, so the process stayed up.",
-			peers, in.window(), in.ev.Bad, in.ev.Requests, 100*in.ev.Share()),
+		Summary: fmt.Sprintf("%s accepted connections and closed or reset them without answering during %s: %d of %d requests failed (%.1f%%)%s.",
+			peers, in.window(), in.ev.Bad, in.ev.Requests, 100*in.ev.Share(), refusedClause(in.cat(logparse.CatConnectRefused))),
 		Evidence: []string{
 			fmt.Sprintf("%d× premature_close, %d× conn_reset, %d× broken_pipe", in.cat(logparse.CatPrematureClose), in.cat(logparse.CatConnReset), pipe),
 			fmt.Sprintf("%d× connection refused", in.cat(logparse.CatConnectRefused)),

@@ -496,12 +496,6 @@ func writeImpact(e *errWriter, im correlate.Impact) {
 	e.printf("  hit: %s", clients)
 	if len(im.Methods) > 0 {
 		e.printf("; methods %s", Histogram(im.Methods))
-		for _, m := range im.Methods {
-			if m.Key == "POST" || m.Key == "PATCH" {
-				e.printf(" (nginx never retries a %s on another peer)", m.Key)
-				break
-			}
-		}
 	}
 	e.printf("\n")
 	if len(im.URLs) > 0 {

@@ -596,13 +596,7 @@ func (m Model) detailContent() string {
 	if im.Clients > 0 || len(im.URLs) > 0 {
 		fmt.Fprintf(&s, "%s\n   %s\n", m.styles.Bold.Render("Who was hit"), clientsText(im))
 		if len(im.Methods) > 0 {
-			posts := ""
-			for _, c := range im.Methods {
-				if c.Key == "POST" {
-					posts = " (nginx does not retry a POST on another peer)"
-				}
-			}
-			fmt.Fprintf(&s, "   methods: %s%s\n", clean(report.Histogram(im.Methods)), posts)
+			fmt.Fprintf(&s, "   methods: %s\n", clean(report.Histogram(im.Methods)))
 		}
 	}
 	section("URLs", im.URLs)
