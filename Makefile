@@ -17,7 +17,7 @@ vet:
 bench:
 	go test -run '^$$' -bench . -benchmem -count 6 ./input ./logparse ./correlate
 
-# Runs every fuzz target for FUZZTIME each (CI runs it for 5s each).
+# Runs every fuzz target for FUZZTIME each (CI runs 100000x each).
 fuzz:
 	FUZZTIME=$(FUZZTIME) .ci/fuzz
 
