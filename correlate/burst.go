@@ -215,6 +215,7 @@ type tracker struct {
 	categories               [logparse.NumCategories]int
 	catPeers                 map[logparse.Category]map[string]int
 	preludeEvents            [logparse.NumCategories]int
+	preludeFirst             [logparse.NumCategories]time.Time
 	preludeFailures          prelude
 	// secs counts requests and bad responses per second from start, for
 	// the scan (see significance.go); overflow is set past maxScanSecs.
@@ -473,6 +474,7 @@ func (t *tracker) release() {
 func (t *tracker) narrow(from, to time.Time) {
 	t.start, t.last = from, to
 	t.categories, t.preludeEvents = [logparse.NumCategories]int{}, [logparse.NumCategories]int{}
+	t.preludeFirst = [logparse.NumCategories]time.Time{}
 	t.catPeers = map[logparse.Category]map[string]int{}
 	t.resolveNames, t.keepaliveWhy, t.abruptSending = nil, nil, 0
 	t.narrowLines(from, to)

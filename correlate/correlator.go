@@ -758,6 +758,7 @@ func (c *Correlator) collectEvents(tr *tracker, b *Burst) {
 		}
 		if ev.Time.Before(tr.start.Add(-time.Second)) {
 			tr.preludeEvents[ev.Category]++
+			tr.preludeFirst[ev.Category] = ev.Time // scanned newest first: the last one set is the first
 			return true
 		}
 		tr.addWindowed(se)

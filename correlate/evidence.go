@@ -13,7 +13,7 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		Bad: t.bad, Requests: b.Requests, Attempts: b.Attempts, GatewayTimeout: b.GatewayTimeout,
 		Chains:     b.Chains,
 		Categories: t.categories, CatPeers: map[logparse.Category][]diagnose.Count{},
-		Prelude: t.preludeEvents, Prelude500: t.preludeFailures.attempts500, Prelude5xx: t.preludeFailures.attempts5xx,
+		Prelude: t.preludeEvents, PreludeFirst: t.preludeFirst, Prelude500: t.preludeFailures.attempts500, Prelude5xx: t.preludeFailures.attempts5xx,
 		GroupNamed: t.groupNamed, Placeholder: t.placeholder,
 		NeverConnected: t.neverConnected, NoHeader: t.noHeader, Joined: t.joined,
 		Methods:     t.methods,

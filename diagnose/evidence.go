@@ -38,6 +38,8 @@ type Evidence struct {
 	// them.
 	Prelude                [logparse.NumCategories]int
 	Prelude500, Prelude5xx int
+	// PreludeFirst is the time of each category's first event there.
+	PreludeFirst [logparse.NumCategories]time.Time
 	// GroupNamed counts bad responses whose $upstream_addr is the group's
 	// name (no live peer); Placeholder those sent to 0.0.0.1 (a Lua
 	// balancer set none).

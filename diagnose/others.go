@@ -6,6 +6,7 @@ import (
 
 	"github.com/badgw/badgw/audit"
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/words"
 )
 
 // badUpstreamResponse: too big or invalid response headers. score(0.5,
@@ -69,10 +70,27 @@ func resourceExhaustion(in ruleInput) (Cause, bool) {
 		steps = append(steps, step(fmt.Sprintf("Raise \"worker_connections\" (%s): each proxied request uses two connections, the client's and the upstream's.", now), conns.At))
 	}
 	steps = append(steps, harden("Find what held the connections: a slow upstream makes requests pile up (the timeouts around the burst say which); upstream keepalive lowers the count.", ""))
+	// The limit is nginx's, not a request's: it is met first where nginx
+	// accepts clients (accept4() failed, clients the access log never
+	// shows), often seconds before a request fails for it.
+	window := in.window()
+	ev := []string{fmt.Sprintf("%d× worker_connections, %d× errno 24", wc, fd)}
+	earlier := in.ev.Prelude[logparse.CatWorkerConnections] + in.ev.Prelude[logparse.CatTooManyFiles]
+	if earlier > 0 {
+		first := in.ev.Start
+		for _, cat := range []logparse.Category{logparse.CatWorkerConnections, logparse.CatTooManyFiles} {
+			if t := in.ev.PreludeFirst[cat]; in.ev.Prelude[cat] > 0 && t.Before(first) {
+				first = t
+			}
+		}
+		window = first.Format("15:04:05") + "–" + in.ev.End.Format("15:04:05")
+		ev = append(ev, fmt.Sprintf("%s before the first failed request, from %s: nginx failing to accept clients or open sockets, which the access log does not show",
+			words.Count(earlier, "such error line"), first.Format("15:04:05")))
+	}
 	return Cause{
 		ID: CauseResourceExhaustion, Confidence: score(0.55, 0.4, in.share(wc+fd)),
-		Summary:  fmt.Sprintf("nginx ran out of resources during %s: %d× worker_connections not enough, %d× too many open files.", in.window(), wc, fd),
-		Evidence: []string{fmt.Sprintf("%d× worker_connections, %d× errno 24", wc, fd)},
+		Summary:  fmt.Sprintf("nginx ran out of resources during %s: %d× worker_connections not enough, %d× too many open files.", window, wc+in.ev.Prelude[logparse.CatWorkerConnections], fd+in.ev.Prelude[logparse.CatTooManyFiles]),
+		Evidence: ev,
 		Steps:    steps,
 	}, true
 }
