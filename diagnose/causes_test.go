@@ -132,6 +132,10 @@ func TestRules(t *testing.T) {
 		{"no keepalive: errno 99", noKeepalive,
 			ruleCase{bad: 10, requests: 100, cats: map[logparse.Category]int{logparse.CatAddrUnavailable: 10}},
 			true, 0.9, 0.9, "keepalive N", ""},
+		// What to check and do while the ports are gone (issue 24).
+		{"no keepalive: errno 99 says what to do meanwhile", noKeepalive,
+			ruleCase{bad: 10, requests: 100, cats: map[logparse.Category]int{logparse.CatAddrUnavailable: 10}},
+			true, 0.9, 0.9, "ss -tan state time-wait", ""},
 		{"no keepalive: errno 99 towards an IPv6 peer is not churn", noKeepalive,
 			ruleCase{bad: 10, requests: 100, peer: "[::1]:8000", cats: map[logparse.Category]int{logparse.CatAddrUnavailable: 10}},
 			false, 0, 0, "", ""},

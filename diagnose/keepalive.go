@@ -83,6 +83,11 @@ func noKeepalive(in ruleInput) (Cause, bool) {
 		steps = append(steps, step("Reuse upstream connections: \"keepalive N;\" in the upstream block (N about the concurrent requests each worker has open to it; nginx's documentation uses 16).", ""))
 		steps = append(steps, keepaliveLocationSteps(in)...)
 	}
+	if addr > 0 {
+		// The lasting fix takes a reload; what to check and do while the
+		// ports are gone comes after it, as explain says it.
+		steps = append(steps, step("Meanwhile: count the sockets waiting out TIME_WAIT (\"ss -tan state time-wait | wc -l\") against the local port range (\"sysctl net.ipv4.ip_local_port_range\"); the errors stop about 60 s after the spike that used the ports up, as the TIME_WAIT sockets expire, and widening the range gives room at once.", ""))
+	}
 	return Cause{ID: CauseNoKeepalive, Confidence: conf, Summary: summary, Evidence: ev, Steps: steps}, true
 }
 
