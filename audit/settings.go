@@ -2,6 +2,8 @@ package audit
 
 import (
 	"fmt"
+	"net"
+	"strings"
 
 	"github.com/badgw/badgw/nginxconf"
 )
@@ -47,8 +49,10 @@ var proxyDefaults = map[string]string{
 }
 
 // GroupSettings reads the settings of every upstream block, keyed by its
-// name, with the findings of res about each; the key "" holds the main
-// context's settings (FileLimit, WorkerConns), which every group shares.
+// name, with the findings of res about each, and those of every address
+// proxy_pass names directly, keyed by the address as $upstream_addr
+// writes it; the key "" holds the main context's settings (FileLimit,
+// WorkerConns), which every group shares.
 func GroupSettings(cfg *nginxconf.Config, res Result) map[string]*Settings {
 	conf := build(cfg, nil)
 	out := map[string]*Settings{"": {
@@ -56,26 +60,9 @@ func GroupSettings(cfg *nginxconf.Config, res Result) map[string]*Settings {
 		WorkerConns: mainSetting(conf, "events", "worker_connections", "512"),
 	}}
 	for _, u := range conf.Upstreams {
-		s := &Settings{Upstream: u}
 		proxies := conf.ProxiesTo(u)
-		s.Locations = len(proxies)
-		var in *Block
-		if len(proxies) > 0 {
-			in = proxies[0].In
-		}
-		get := func(name string) Setting {
-			if in != nil {
-				if d, ok := in.Effective(name); ok {
-					return Setting{Value: args(d), At: fmt.Sprintf("%s:%d", d.File, d.Line)}
-				}
-			}
-			return Setting{Value: proxyDefaults[name]}
-		}
-		s.NextUpstream, s.NextTries, s.NextTimeout = get("proxy_next_upstream"), get("proxy_next_upstream_tries"), get("proxy_next_upstream_timeout")
-		s.ConnectTime, s.SendTime, s.ReadTime = get("proxy_connect_timeout"), get("proxy_send_timeout"), get("proxy_read_timeout")
-		s.BufferSize, s.HTTPVersion, s.Resolver = get("proxy_buffer_size"), get("proxy_http_version"), get("resolver")
-		s.FileLimit, s.WorkerConns = mainSetting(conf, "", "worker_rlimit_nofile", ""), mainSetting(conf, "events", "worker_connections", "512")
-		s.KeepaliveTime = Setting{Value: "60s"}
+		s := proxySettings(conf, proxies)
+		s.Upstream = u
 		if u.KeepaliveTimeoutLine > 0 {
 			s.KeepaliveTime = Setting{Value: u.KeepaliveTimeout, At: fmt.Sprintf("%s:%d", u.File, u.KeepaliveTimeoutLine)}
 		}
@@ -86,7 +73,77 @@ func GroupSettings(cfg *nginxconf.Config, res Result) map[string]*Settings {
 		}
 		out[u.Name] = s
 	}
+	// A proxy_pass that names an address rather than an upstream block
+	// is a group of one peer, known in the logs by that address: its
+	// settings are keyed by it as $upstream_addr writes it.
+	byAddr := map[string][]Proxy{}
+	var order []string
+	for _, p := range conf.Proxies {
+		if p.Group != nil || p.Variables {
+			continue
+		}
+		for _, key := range addrKeys(p.D.Args[1], p.Host) {
+			if byAddr[key] == nil {
+				order = append(order, key)
+			}
+			byAddr[key] = append(byAddr[key], p)
+		}
+	}
+	for _, key := range order {
+		if _, taken := out[key]; !taken {
+			out[key] = proxySettings(conf, byAddr[key])
+		}
+	}
 	return out
+}
+
+// proxySettings reads the settings in force where proxies send requests:
+// those of the first of them (Locations says how many there are), or
+// nginx's defaults.
+func proxySettings(conf *Conf, proxies []Proxy) *Settings {
+	s := &Settings{Locations: len(proxies)}
+	var in *Block
+	if len(proxies) > 0 {
+		in = proxies[0].In
+	}
+	get := func(name string) Setting {
+		if in != nil {
+			if d, ok := in.Effective(name); ok {
+				return Setting{Value: args(d), At: fmt.Sprintf("%s:%d", d.File, d.Line)}
+			}
+		}
+		return Setting{Value: proxyDefaults[name]}
+	}
+	s.NextUpstream, s.NextTries, s.NextTimeout = get("proxy_next_upstream"), get("proxy_next_upstream_tries"), get("proxy_next_upstream_timeout")
+	s.ConnectTime, s.SendTime, s.ReadTime = get("proxy_connect_timeout"), get("proxy_send_timeout"), get("proxy_read_timeout")
+	s.BufferSize, s.HTTPVersion, s.Resolver = get("proxy_buffer_size"), get("proxy_http_version"), get("resolver")
+	s.FileLimit, s.WorkerConns = mainSetting(conf, "", "worker_rlimit_nofile", ""), mainSetting(conf, "events", "worker_connections", "512")
+	s.KeepaliveTime = Setting{Value: "60s"}
+	return s
+}
+
+// addrKeys are the $upstream_addr spellings of a proxy_pass address: the
+// IP and port (the scheme's port when none is written), and for
+// localhost the loopback addresses it resolves to. A host name's address
+// is not known without resolving it, so it has none.
+func addrKeys(url, host string) []string {
+	port := "80"
+	if strings.HasPrefix(url, "https://") {
+		port = "443"
+	}
+	h, p, err := net.SplitHostPort(host)
+	if err != nil {
+		h = strings.Trim(host, "[]")
+	} else {
+		port = p
+	}
+	if h == "localhost" {
+		return []string{net.JoinHostPort("127.0.0.1", port), net.JoinHostPort("::1", port)}
+	}
+	if net.ParseIP(h) == nil {
+		return nil
+	}
+	return []string{net.JoinHostPort(h, port)}
 }
 
 // Finding returns the first finding of a rule, if there is one.

@@ -29,5 +29,16 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		ev.Conf = &u
 		ev.Settings = c.opts.Settings[u.Name]
 	}
+	if ev.Settings == nil || ev.Settings.Locations == 0 {
+		// No location proxies to an upstream block of these peers: a
+		// proxy_pass that names a peer's address directly is where the
+		// settings in force stand.
+		for _, p := range append([]Count{{Key: t.root}}, b.Peers...) {
+			if s := c.opts.Settings[p.Key]; s != nil && s.Locations > 0 && p.Key != "" {
+				ev.Settings = s
+				break
+			}
+		}
+	}
 	return diagnose.Explain(ev)
 }

@@ -53,3 +53,47 @@ func TestResourceExhaustionFromItsFirstLine(t *testing.T) {
 		t.Fatal("no resource_exhaustion cause")
 	}
 }
+
+// TestSettingsWhenProxyPassNamesAnAddress: the recorded upstream-timeout
+// incident's logs, with its nginx.conf rewritten by this test so that
+// proxy_pass names the peer's address instead of an upstream block (the
+// peer and the location's proxy_read_timeout 1s unchanged): the 504s'
+// cause cites the 1s in force and its line, never nginx's 60s default
+// (issue 24: "proxy_read_timeout (60s unless nginx.conf sets it)").
+func TestSettingsWhenProxyPassNamesAnAddress(t *testing.T) {
+	src := fixturetest.Dir("upstream-timeout")
+	conf, err := os.ReadFile(filepath.Join(src, "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(conf), "proxy_pass http://backend;", "proxy_pass http://127.0.0.1:44455;", 1)
+	if text == string(conf) {
+		t.Fatal("the fixture's proxy_pass changed: update this test")
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"access.log", "error.log"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, name), data, 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(text), 0o644)
+	snap := fixturetest.Analyse(t, dir)
+	var all strings.Builder
+	for _, b := range snap.Bursts {
+		for _, c := range b.Causes {
+			all.WriteString(c.Summary + "\n")
+			for _, s := range c.Steps {
+				all.WriteString(s.Change + " " + s.At + "\n")
+			}
+		}
+	}
+	out := all.String()
+	if !strings.Contains(out, "proxy_read_timeout 1s at "+filepath.Join(dir, "nginx.conf")+":41") {
+		t.Errorf("the cause does not cite proxy_read_timeout 1s at nginx.conf:41:\n%s", out)
+	}
+	if strings.Contains(out, "60s unless nginx.conf sets it") {
+		t.Errorf("the cause cites the default while nginx.conf sets it:\n%s", out)
+	}
+}
