@@ -225,17 +225,20 @@ type tracker struct {
 	// clients tells whether the window's requests, and its bad responses,
 	// came from more than one client (the impact floor).
 	reqClients, badClients clientPair
-	resolveNames           map[string]int         // the host names that failed to resolve
-	keepaliveWhy           map[string]int         // why set_keepalive failed ("unread data in buffer")
-	abruptSending          int                    // closes and resets while nginx sent the request
-	errnoPeerFirst         map[string]time.Time   // first refused connect per peer
-	abruptPeerFirst        map[string]time.Time   // first premature close/reset per peer
-	abruptTimes            map[string][]time.Time // the first few of them per peer
-	samples, errSamples    []Sample
-	impact                 impact
-	rescan                 bool // collect every event of the window again (narrow)
-	errorLines             int  // KindErrorLog: upstream-fault entries counted
-	lines                  []Line
+	resolveNames           map[string]int       // the host names that failed to resolve
+	keepaliveWhy           map[string]int       // why set_keepalive failed ("unread data in buffer")
+	abruptSending          int                  // closes and resets while nginx sent the request
+	errnoPeerFirst         map[string]time.Time // first refused connect per peer
+	// errnoPeerLast is each peer's last refused connect, backAt the first
+	// answer (below 500) it gave after it: the peer came back.
+	errnoPeerLast, backAt map[string]time.Time
+	abruptPeerFirst       map[string]time.Time   // first premature close/reset per peer
+	abruptTimes           map[string][]time.Time // the first few of them per peer
+	samples, errSamples   []Sample
+	impact                impact
+	rescan                bool // collect every event of the window again (narrow)
+	errorLines            int  // KindErrorLog: upstream-fault entries counted
+	lines                 []Line
 }
 
 func newTracker(kind Kind, root string, t time.Time, maxSamples int) *tracker {
@@ -347,6 +350,9 @@ func (t *tracker) addRequest(rec *logparse.Record) {
 	if rec.Status > 0 && rec.Status < 499 && rec.Time.After(t.last) {
 		t.succeeded = true
 	}
+	if len(t.errnoPeerLast) > 0 {
+		t.noteBack(rec)
+	}
 	t.tail.requests++
 	t.tail.attempts += max(1, len(rec.Attempts))
 	switch {
@@ -356,6 +362,27 @@ func (t *tracker) addRequest(rec *logparse.Record) {
 		t.tail.s504++
 	case rec.Status >= 500:
 		t.tail.s5xx++
+	}
+}
+
+// noteBack records the first answer of a refusing peer after its last
+// refusal.
+func (t *tracker) noteBack(rec *logparse.Record) {
+	for i := range rec.Attempts {
+		a := &rec.Attempts[i]
+		if a.Status <= 0 || a.Status >= 500 {
+			continue
+		}
+		last, refused := t.errnoPeerLast[string(a.Addr)]
+		if !refused || !rec.Time.After(last) {
+			continue
+		}
+		if _, back := t.backAt[string(a.Addr)]; !back {
+			if t.backAt == nil {
+				t.backAt = map[string]time.Time{}
+			}
+			t.backAt[string(a.Addr)] = rec.Time
+		}
 	}
 }
 
@@ -479,6 +506,7 @@ func (t *tracker) narrow(from, to time.Time) {
 	t.resolveNames, t.keepaliveWhy, t.abruptSending = nil, nil, 0
 	t.narrowLines(from, to)
 	t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = map[string]time.Time{}, map[string]time.Time{}, nil
+	t.errnoPeerLast, t.backAt = nil, nil
 	t.errSamples = nil
 	t.rescan = true
 }
@@ -525,6 +553,13 @@ func (t *tracker) addEvent(se *storedEvent) {
 	case logparse.CatConnectRefused:
 		if first, ok := t.errnoPeerFirst[ev.Peer]; !ok || ev.Time.Before(first) {
 			t.errnoPeerFirst[ev.Peer] = ev.Time
+		}
+		if last, ok := t.errnoPeerLast[ev.Peer]; !ok || ev.Time.After(last) {
+			if t.errnoPeerLast == nil {
+				t.errnoPeerLast = map[string]time.Time{}
+			}
+			t.errnoPeerLast[ev.Peer] = ev.Time
+			delete(t.backAt, ev.Peer) // refusing again: not back yet
 		}
 	case logparse.CatPrematureClose, logparse.CatConnReset, logparse.CatBrokenPipe:
 		if strings.Contains(ev.Phase, "sending request") {

@@ -54,6 +54,9 @@ type Evidence struct {
 	// or reset, and first refusal; AbruptTimes the first few closes.
 	AbruptFirst, RefusedFirst map[string]time.Time
 	AbruptTimes               map[string][]time.Time
+	// RefusedLast is each peer's last refusal; BackAt the first answer it
+	// gave after that, for a peer that came back.
+	RefusedLast, BackAt map[string]time.Time
 	// AbruptSending counts the closes, resets and broken pipes met while
 	// nginx was still sending the request (its body, for an upload).
 	AbruptSending int

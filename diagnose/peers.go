@@ -219,8 +219,27 @@ func peerRefused(in ruleInput) (Cause, bool) {
 			absent = append(absent, p)
 		}
 	}
+	// A peer that answered again after its refusals restarted (a crash, an
+	// OOM kill, a deploy): starting it is no longer the step.
+	var gone []string
+	for _, p := range peers {
+		back, ok := in.ev.BackAt[p]
+		if !ok {
+			gone = append(gone, p)
+			continue
+		}
+		from, to := in.ev.RefusedFirst[p], in.ev.RefusedLast[p]
+		ev = append(ev, fmt.Sprintf("%s refused from %s to %s and answered again at %s", p, from.Format("15:04:05"), to.Format("15:04:05"), back.Format("15:04:05")))
+		steps = append(steps, step(fmt.Sprintf("%s answered again at %s after refusing for %s: the service was restarted, or restarted itself. Find why it stopped in its own log and the service manager's (a crash, an OOM kill, a deploy without draining); if restarts are expected, take the peer out of rotation before them.", p, back.Format("15:04:05"), words.Duration(max(time.Second, to.Sub(from)+time.Second))), ""))
+	}
 	what := in.peerList(logparse.CatConnectRefused)
-	steps = append(steps, step(fmt.Sprintf("Start or fix the service on %s: nothing listened on that address (check with \"ss -ltnp\" on its host), then find why it stopped (its own log, the service manager's restarts).", what), ""))
+	if len(gone) > 0 {
+		down := what
+		if len(gone) < len(peers) {
+			down = strings.Join(gone, ", ")
+		}
+		steps = append(steps, step(fmt.Sprintf("Start or fix the service on %s: nothing listened on that address (check with \"ss -ltnp\" on its host), then find why it stopped (its own log, the service manager's restarts).", down), ""))
+	}
 	if len(absent) > 0 {
 		ev = append(ev, fmt.Sprintf("%s not among the server lines of upstream %s in nginx.conf", strings.Join(absent, ", "), in.ev.Group))
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/badgw/badgw/fixtures/fixturetest"
+	"github.com/badgw/badgw/logparse"
 )
 
 // TestResourceExhaustionFromItsFirstLine: in the recorded fd-exhaustion
@@ -96,4 +97,75 @@ func TestSettingsWhenProxyPassNamesAnAddress(t *testing.T) {
 	if strings.Contains(out, "60s unless nginx.conf sets it") {
 		t.Errorf("the cause cites the default while nginx.conf sets it:\n%s", out)
 	}
+}
+
+// TestRefusingPeerThatCameBack: in the recorded peer-refused and
+// single-peer-down incidents the peer refused for some seconds and then
+// answered again. The cause says when it came back (the first answer
+// below 500 from that peer after its last refusal in error.log) and to
+// find why it restarted, not to start it (issue 24).
+func TestRefusingPeerThatCameBack(t *testing.T) {
+	for _, name := range []string{"peer-refused", "single-peer-down"} {
+		dir := fixturetest.Dir(name)
+		snap := fixturetest.Analyse(t, dir)
+		var cause string
+		for _, b := range snap.BadGatewayBursts() {
+			for _, c := range b.Causes {
+				if c.ID == "peer_refused" {
+					var all strings.Builder
+					all.WriteString(c.Summary)
+					for _, e := range c.Evidence {
+						all.WriteString("\n" + e)
+					}
+					for _, s := range c.Steps {
+						all.WriteString("\n" + s.Change)
+					}
+					cause = all.String()
+				}
+			}
+		}
+		if cause == "" {
+			t.Fatalf("%s: no peer_refused cause", name)
+		}
+		back := firstAnswerAfterLastRefusal(t, dir)
+		if !strings.Contains(cause, "answered again at "+back) || strings.Contains(cause, "Start or fix") {
+			t.Errorf("%s: want 'answered again at %s' and no 'Start or fix':\n%s", name, back, cause)
+		}
+	}
+}
+
+// firstAnswerAfterLastRefusal reads the fixture's raw lines: the time of
+// the last "Connection refused" in error.log, then the first access line
+// after that second whose upstream status is below 500 (read with the
+// log_format of the fixture's nginx.conf).
+func firstAnswerAfterLastRefusal(t *testing.T, dir string) string {
+	t.Helper()
+	errs, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+	last := ""
+	for _, l := range strings.Split(string(errs), "\n") {
+		if strings.Contains(l, "Connection refused") {
+			last = l[11:19]
+		}
+	}
+	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	format, err := conf.AccessFormat("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, _ := os.ReadFile(filepath.Join(dir, "access.log"))
+	var rec logparse.Record
+	for _, l := range strings.Split(string(acc), "\n") {
+		if format.Parse([]byte(l), &rec) != nil || len(rec.Attempts) == 0 {
+			continue
+		}
+		at := rec.Time.Format("15:04:05")
+		if st := rec.Attempts[len(rec.Attempts)-1].Status; at > last && st > 0 && st < 500 {
+			return at
+		}
+	}
+	t.Fatalf("%s: no answer after %s", dir, last)
+	return ""
 }
