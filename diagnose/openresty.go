@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/words"
 )
 
 // staleFailures counts connect failures to peers a Lua balancer picked:
@@ -92,6 +93,9 @@ func healthcheckMarkedDown(in ruleInput) (Cause, bool) {
 	ev := []string{
 		fmt.Sprintf("%d× health checker lines (failed probes, peers turned down) in and just before the burst", hc),
 		fmt.Sprintf("%d of %d bad responses found no live peer", n, in.ev.Bad),
+	}
+	if up := in.cat(logparse.CatHealthcheckUp); up > 0 {
+		ev = append(ev, fmt.Sprintf("%s turning peers up again in the burst", words.Count(up, "checker line")))
 	}
 	var steps []Step
 	if f, ok := in.finding("healthcheck-thresholds"); ok {

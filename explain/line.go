@@ -144,10 +144,14 @@ func ErrorLine(ev *logparse.Event) Advice {
 			Cause:   "all_peers_down",
 			Fixes:   []string{"See what failed on it just before; if every peer of the group gets here, nginx answers \"no live upstreams\"."},
 		}
+	case logparse.CatHealthcheckUp:
+		return Advice{
+			Meaning: "A health checker put a peer back into rotation: it passed its probes again. Not a failure; the \"turned down\" line before it says when it left.",
+		}
 	case logparse.CatHealthcheckDown:
 		return Advice{
-			Meaning: "A health checker took a peer out of rotation.",
-			Cause:   "all_peers_down",
+			Meaning: "A health checker took a peer out of rotation (or a probe of it failed).",
+			Cause:   "healthcheck_marked_down",
 			Fixes:   []string{"Check the checker's thresholds (fall, rise, interval, timeout): one slow check should not mark a healthy peer down."},
 		}
 	case logparse.CatLuaBalancer:

@@ -34,6 +34,7 @@ const (
 	CatResolver
 	CatClientClosed
 	CatLuaSocket
+	CatHealthcheckUp
 	NumCategories
 )
 
@@ -63,6 +64,7 @@ var categoryNames = [NumCategories]string{
 	CatResolver:          "resolver",
 	CatClientClosed:      "client_closed",
 	CatLuaSocket:         "lua_socket",
+	CatHealthcheckUp:     "healthcheck_up",
 }
 
 func (c Category) String() string {
@@ -73,9 +75,10 @@ func (c Category) String() string {
 }
 
 // UpstreamFault reports whether the category points at the upstream side
-// (everything but client_closed and other).
+// (everything but client_closed, other, and a health checker turning a
+// peer up again, which is a recovery).
 func (c Category) UpstreamFault() bool {
-	return c != CatOther && c != CatClientClosed
+	return c != CatOther && c != CatClientClosed && c != CatHealthcheckUp
 }
 
 // Classify assigns a category from the message, errno, phase and peer.
@@ -111,6 +114,10 @@ func Classify(ev *Event) Category {
 			return CatResolver
 		}
 		return CatLuaBalancer
+	case has("is turned up"), has("enable check peer"):
+		// lua-resty-upstream-healthcheck and nginx_upstream_check_module
+		// putting a peer back: a recovery, not a failure.
+		return CatHealthcheckUp
 	case has("healthcheck") || has("health check") || has("marked down") || has("is turned down") || has("all marked down"),
 		// nginx_upstream_check_module (Tengine's checker too): a failed
 		// probe and the peer it then disables.

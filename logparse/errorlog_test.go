@@ -253,8 +253,9 @@ func TestParseErrorLineRejects(t *testing.T) {
 }
 
 func TestCategoryNamesStable(t *testing.T) {
-	// Identifiers are part of the CSV/JSON contract.
-	want := "other no_live_upstreams connect_refused connect_timeout read_timeout send_timeout premature_close conn_reset broken_pipe addr_unavailable unreachable too_big_header invalid_header ssl_upstream peer_disabled healthcheck_down lua_balancer keepalive_failure worker_connections too_many_files permission_denied socket_unavailable resolver client_closed lua_socket"
+	// Identifiers are part of the CSV/JSON contract: new ones are added at
+	// the end, none is renamed.
+	want := "other no_live_upstreams connect_refused connect_timeout read_timeout send_timeout premature_close conn_reset broken_pipe addr_unavailable unreachable too_big_header invalid_header ssl_upstream peer_disabled healthcheck_down lua_balancer keepalive_failure worker_connections too_many_files permission_denied socket_unavailable resolver client_closed lua_socket healthcheck_up"
 	var got []string
 	for c := Category(0); c < NumCategories; c++ {
 		got = append(got, c.String())
@@ -288,6 +289,25 @@ func TestResolveTarget(t *testing.T) {
 	} {
 		if got := ResolveTarget(msg); got != want {
 			t.Errorf("ResolveTarget(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}
+
+// TestHealthcheckUpIsNoFault: a checker putting a peer back (the recorded
+// lua-healthcheck fixture's line, lua-resty-upstream-healthcheck) is
+// healthcheck_up, not an upstream fault; turning it down stays
+// healthcheck_down (issue 24: both were counted as "peers turned down").
+func TestHealthcheckUpIsNoFault(t *testing.T) {
+	for line, want := range map[string]Category{
+		"2026/12/02 02:07:35 [warn] 5235#5235: *411 [lua] healthcheck.lua:57: warn(): healthcheck: peer 127.0.0.1:41219 is turned up after 1 success(es), context: ngx.timer":  CatHealthcheckUp,
+		"2026/12/02 02:07:32 [warn] 5235#5235: *344 [lua] healthcheck.lua:57: warn(): healthcheck: peer 127.0.0.1:41219 is turned down after 1 failure(s), context: ngx.timer": CatHealthcheckDown,
+	} {
+		var ev Event
+		if err := ParseErrorLine([]byte(line), time.UTC, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Category != want || (want == CatHealthcheckUp) == ev.Category.UpstreamFault() {
+			t.Errorf("%q: %v (fault %v), want %v", line, ev.Category, ev.Category.UpstreamFault(), want)
 		}
 	}
 }
