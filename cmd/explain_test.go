@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -28,6 +29,10 @@ func TestExplain(t *testing.T) {
 		// masked): an IPv4 peer with errno 99 is port exhaustion.
 		{`2018/09/29 23:34:57 [crit] 4793#4793: *210641 connect() to 10.0.0.5:80 failed (99: Cannot assign requested address) while connecting to upstream, client: 10.0.0.9, server: localhost, request: "GET / HTTP/1.1", upstream: "http://10.0.0.5:80/", host: "x"`,
 			[]string{"no local port left", "ip_local_port_range"}, []string{"IPv6"}},
+		// Synthetic, in nginx's wording: a close after the header has been
+		// sent, which the access log shows with the peer's status.
+		{`2026/11/22 01:24:04 [error] 7#7: *9 upstream prematurely closed connection while reading upstream, client: 10.0.0.1, server: x, request: "GET /export HTTP/1.1", upstream: "http://10.0.0.2:80/export", host: "x"`,
+			[]string{"premature_close", "status was already sent", "body was cut short"}, nil},
 		{`healthcheck: peer 10.0.0.1:80 is turned down after 3 failure(s)`,
 			[]string{"pasted without nginx's prefix", "healthcheck_down"}, nil},
 		{"I1122 01:24:04.123456       7 controller.go:176] \"Configuration changes detected\"",
@@ -55,4 +60,55 @@ func TestExplain(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "no_live_upstreams") || !strings.Contains(out, "time        none") {
 		t.Errorf("stdin: code %d\n%s", code, out)
 	}
+}
+
+// TestExplainAgreesWithItself: access lines of recorded incidents whose
+// meaning must follow the attempts explain itself lists (issue 24): a 500
+// retried into "no live upstreams" is not "without trying any peer"; a
+// 502 retried into a 200 on the same peer says what the retry hid; a
+// request nginx answered itself lists no "attempt 1 -".
+func TestExplainAgreesWithItself(t *testing.T) {
+	first := func(fixtureName, has string) string {
+		t.Helper()
+		for _, l := range strings.Split(readFixture(t, fixtureName, "access.log"), "\n") {
+			if strings.Contains(l, has) {
+				return l
+			}
+		}
+		t.Fatalf("%s: no line with %q", fixtureName, has)
+		return ""
+	}
+	for _, tc := range []struct {
+		fixture, has string
+		want, not    []string
+	}{
+		{"no-live-upstreams", "500, 502", []string{"answered 500", "found none live", "max_fails"}, []string{"without trying any peer"}},
+		{"keepalive-race", "502, 200", []string{"A 200 after a retry", "status hides one", "same peer", "keep-alive race"}, []string{"not a gateway failure"}},
+		{"fd-exhaustion", `us="-"`, []string{"none tried", "answered itself"}, []string{"attempt 1   -"}},
+	} {
+		line := first(tc.fixture, tc.has)
+		code, out, errOut := run(t, nil, "explain", "--nginx-conf", fixture(tc.fixture, "nginx.conf"), line)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d, %s", tc.fixture, code, errOut)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: lacks %q:\n%s", tc.fixture, w, out)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(out, n) {
+				t.Errorf("%s: says %q:\n%s", tc.fixture, n, out)
+			}
+		}
+	}
+}
+
+func readFixture(t *testing.T, name, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(fixture(name, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

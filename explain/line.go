@@ -83,8 +83,14 @@ func ErrorLine(ev *logparse.Event) Advice {
 		if ev.Category == logparse.CatBrokenPipe {
 			what = "closed the connection while nginx was still sending the request"
 		}
+		meaning := fmt.Sprintf("%s %s (%s).", peer, what, phaseOr(ev, "while nginx waited for it"))
+		if strings.Contains(ev.Phase, "reading upstream") {
+			// After the header: nginx had already sent the status (often
+			// a 200) to the client, and the body was cut short.
+			meaning += " This was after the response header: the status was already sent to the client, so the access log shows it (often 200), and the body was cut short."
+		}
 		return Advice{
-			Meaning: fmt.Sprintf("%s %s (%s).", peer, what, phaseOr(ev, "while nginx waited for it")),
+			Meaning: meaning,
 			Cause:   "backend_hangup",
 			Fixes: []string{
 				"Look at the backend's own log at that moment: a worker killed or restarted (OOM, max requests), a request it rejects, a proxy in front of it with a shorter timeout.",
