@@ -21,7 +21,29 @@ func (in ruleInput) churn() (float64, bool) {
 // keepaliveOff reports a group nginx.conf shows without upstream
 // keepalive (the nginx default before 1.29.7).
 func (in ruleInput) keepaliveOff() bool {
+	if in.ev.Settings != nil && in.ev.Settings.Upstream == nil && in.ev.Settings.Locations > 0 {
+		// proxy_pass names the address itself: without an upstream block
+		// there is no keepalive directive, so no connection is kept.
+		return true
+	}
 	return in.hasConf() && in.conf().Keepalive == 0
+}
+
+// nearPeers reports whether every peer that closed or reset connections
+// is on this host (loopback or a unix socket), where a new connection
+// takes microseconds and $upstream_connect_time shows 0.000 as for a
+// reused one.
+func (in ruleInput) nearPeers() bool {
+	seen := false
+	for _, cat := range []logparse.Category{logparse.CatPrematureClose, logparse.CatConnReset, logparse.CatBrokenPipe} {
+		for _, p := range in.ev.CatPeers[cat] {
+			seen = true
+			if !strings.HasPrefix(p.Key, "127.") && !strings.HasPrefix(p.Key, "[::1]") && !strings.HasPrefix(p.Key, "unix:") {
+				return false
+			}
+		}
+	}
+	return seen
 }
 
 // noKeepalive: connection churn, only on evidence of it: errno 99 towards
@@ -139,8 +161,12 @@ func keepaliveRace(in ruleInput) (Cause, bool) {
 		if churn >= 0.9 {
 			conf *= 0.3
 			ev = append(ev, fmt.Sprintf("but %d of %d timed attempts opened a new connection: few were reused", in.ev.ConnectNew, in.ev.ConnectTimed))
-		} else {
+		} else if in.hasConf() && in.conf().Keepalive > 0 && !in.nearPeers() {
 			ev = append(ev, fmt.Sprintf("%d of %d timed attempts reused a kept-alive connection (no time spent connecting)", in.ev.ConnectTimed-in.ev.ConnectNew, in.ev.ConnectTimed))
+		} else {
+			// A 0.000 connect time is no proof of reuse: a new connection
+			// to a peer this close takes less than the log's millisecond.
+			ev = append(ev, fmt.Sprintf("%d of %d timed attempts spent under a millisecond connecting: reused kept-alive connections, or new ones to a peer so near that connecting takes microseconds; the log cannot tell them apart", in.ev.ConnectTimed-in.ev.ConnectNew, in.ev.ConnectTimed))
 		}
 	}
 	summary := fmt.Sprintf("%s closed idle keep-alive connections just as nginx reused them: %d premature closes/resets, %.1f%% of requests failed during %s.",
