@@ -112,6 +112,13 @@ func TestRules(t *testing.T) {
 			ruleCase{bad: 100, requests: 200, groupNamed: 100, duration: 10 * time.Second, prelude500: 3, conf: bareConf, settings: defaults,
 				cats: map[logparse.Category]int{logparse.CatConnectRefused: 5}},
 			true, 0.99, 0.99, "connect_refused", "http_500"},
+		// The 500s inside the burst's first second, seen only in the
+		// status chains, are what marked the peers down (issue 24: only
+		// those before the first 502 counted, and without them the fix
+		// sent people to an error.log that names none).
+		{"all peers down: 500s only in the burst's chains", allPeersDown,
+			ruleCase{bad: 100, requests: 100, groupNamed: 100, duration: 10 * time.Second, chains: map[string]int{"500, 502": 40, "502": 60}},
+			true, 0.99, 0.99, "If proxy_next_upstream lists http_500", "names each failure"},
 		{"all peers down: a quarter of the 502s", allPeersDown,
 			ruleCase{bad: 100, requests: 200, groupNamed: 25, duration: 40 * time.Second},
 			true, 0.59, 0.61, "no live upstreams", ""},

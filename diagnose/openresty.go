@@ -46,9 +46,11 @@ func luaBalancer(in ruleInput) (Cause, bool) {
 	if n == 0 && stale == 0 {
 		return Cause{}, false
 	}
-	ev := []string{
-		fmt.Sprintf("%d× lua balancer errors in error.log", in.cat(logparse.CatLuaBalancer)),
-		fmt.Sprintf("%d 502s with the placeholder peer 0.0.0.1 in $upstream_addr", in.ev.Placeholder),
+	ev := []string{fmt.Sprintf("%d× lua balancer errors in error.log", in.cat(logparse.CatLuaBalancer))}
+	if in.ev.Placeholder > 0 {
+		// Only a count there is: "0 502s" beside an episode of 500s says
+		// nothing.
+		ev = append(ev, fmt.Sprintf("%s with the placeholder peer 0.0.0.1 in $upstream_addr", words.Count(in.ev.Placeholder, "bad response")))
 	}
 	if in.share(stale) > in.share(n) {
 		list := strings.Join(stalePeers, ", ")

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,25 @@ func failTimeout(in ruleInput) (time.Duration, string) {
 		}
 	}
 	return 10 * time.Second, "max_fails=1 fail_timeout=10s, the defaults"
+}
+
+// retried5xx counts the 5xx answers that nginx went past in the status
+// chains (every item but the last of a chain), and the 500s among them.
+func retried5xx(chains []Count) (all, fiveHundred int) {
+	for _, ch := range chains {
+		items := strings.Split(ch.Key, ", ")
+		for _, it := range items[:len(items)-1] {
+			code, err := strconv.Atoi(strings.TrimSpace(it))
+			if err != nil || code < 500 {
+				continue
+			}
+			all += ch.N
+			if code == 500 {
+				fiveHundred += ch.N
+			}
+		}
+	}
+	return all, fiveHundred
 }
 
 // allPeersDown: nginx had no live peer ("no live upstreams", the group name
@@ -43,16 +63,32 @@ func allPeersDown(in ruleInput) (Cause, bool) {
 	if in.ev.Is502 {
 		ev = append(ev, fmt.Sprintf("%d of %d 502s logged the group name %q as $upstream_addr", in.ev.GroupNamed, in.ev.Bad, in.ev.Group))
 	}
-	ev = append(ev, fmt.Sprintf("burst lasted %s; peers marked down return after fail_timeout (%s)", words.Duration(d), ftText))
+	if in.cat(logparse.CatHealthcheckDown)+in.ev.Prelude[logparse.CatHealthcheckDown] > 0 {
+		// A checker's down mark lasts until its probes pass, not
+		// fail_timeout.
+		ev = append(ev, fmt.Sprintf("burst lasted %s; peers a health checker marked down return when its probes pass again", words.Duration(d)))
+	} else {
+		ev = append(ev, fmt.Sprintf("burst lasted %s; peers marked down return after fail_timeout (%s)", words.Duration(d), ftText))
+	}
 
 	// What marked them down, as the logs show it.
 	next, known := in.setting(func(s *audit.Settings) audit.Setting { return s.NextUpstream })
 	counts500 := !known || listsCode(next, "http_500")
 	var why []string
 	var steps []Step
-	if in.ev.Prelude500 > 0 || in.ev.Prelude5xx > 0 {
-		ev = append(ev, fmt.Sprintf("in the 15s before: %d upstream 5xx answers (%d of them 500)", in.ev.Prelude5xx, in.ev.Prelude500))
-		if in.ev.Prelude500 > 0 && counts500 {
+	// The 5xx answers that count against max_fails are read from every
+	// source: the seconds before the burst, and the status chains of the
+	// burst itself ("500, 502": a 500 retried, then no live peer), whose
+	// opening second often holds most of them.
+	in5xx, in500 := retried5xx(in.ev.Chains)
+	if in.ev.Prelude5xx > 0 {
+		ev = append(ev, fmt.Sprintf("in the 15s before: %s (%d of them 500)", words.Count(in.ev.Prelude5xx, "upstream 5xx answer"), in.ev.Prelude500))
+	}
+	if in5xx > 0 {
+		ev = append(ev, fmt.Sprintf("in the burst: %s retried on the next peer (%d of them 500), as its status chains show", words.Count(in5xx, "upstream 5xx answer"), in500))
+	}
+	if in.ev.Prelude5xx > 0 || in5xx > 0 {
+		if in.ev.Prelude500+in500 > 0 && counts500 {
 			why = append(why, "HTTP 500 answers of the application, which count as peer failures because proxy_next_upstream lists http_500")
 			var others []string
 			if known {
