@@ -226,6 +226,7 @@ type tracker struct {
 	// came from more than one client (the impact floor).
 	reqClients, badClients clientPair
 	resolveNames           map[string]int       // the host names that failed to resolve
+	hostNotAllowed         map[string]int       // host names a Lua balancer handed set_current_peer
 	keepaliveWhy           map[string]int       // why set_keepalive failed ("unread data in buffer")
 	abruptSending          int                  // closes and resets while nginx sent the request
 	errnoPeerFirst         map[string]time.Time // first refused connect per peer
@@ -489,6 +490,7 @@ func chainOf(rec *logparse.Record) string {
 // for the events that point at it.
 func (t *tracker) release() {
 	t.methods, t.chains, t.peers, t.resolveNames, t.keepaliveWhy, t.lines = nil, nil, nil, nil, nil, nil
+	t.hostNotAllowed = nil
 	t.catPeers, t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = nil, nil, nil, nil
 	t.secs, t.samples, t.errSamples = nil, nil, nil
 	t.impact = impact{}
@@ -504,6 +506,7 @@ func (t *tracker) narrow(from, to time.Time) {
 	t.preludeFirst = [logparse.NumCategories]time.Time{}
 	t.catPeers = map[logparse.Category]map[string]int{}
 	t.resolveNames, t.keepaliveWhy, t.abruptSending = nil, nil, 0
+	t.hostNotAllowed = nil
 	t.narrowLines(from, to)
 	t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = map[string]time.Time{}, map[string]time.Time{}, nil
 	t.errnoPeerLast, t.backAt = nil, nil
@@ -542,6 +545,13 @@ func (t *tracker) addEvent(se *storedEvent) {
 				t.keepaliveWhy = map[string]int{}
 			}
 			t.keepaliveWhy[why]++
+		}
+	case logparse.CatLuaBalancer:
+		if name := logparse.HostNotAllowed(ev.Message); name != "" && (len(t.hostNotAllowed) < maxPeerKeys || t.hostNotAllowed[name] > 0) {
+			if t.hostNotAllowed == nil {
+				t.hostNotAllowed = map[string]int{}
+			}
+			t.hostNotAllowed[name]++
 		}
 	case logparse.CatResolver:
 		if name := logparse.ResolveTarget(ev.Message); name != "" && (len(t.resolveNames) < maxPeerKeys || t.resolveNames[name] > 0) {

@@ -20,7 +20,7 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		AbruptFirst: t.abruptPeerFirst, RefusedFirst: t.errnoPeerFirst, AbruptTimes: t.abruptTimes,
 		RefusedLast: t.errnoPeerLast, BackAt: t.backAt,
 		ConnectTimed: b.ConnectTimed, ConnectNew: b.ConnectNew, AbruptSending: t.abruptSending,
-		ResolveNames: topCounts(t.resolveNames), KeepaliveWhy: topCounts(t.keepaliveWhy), URLs: b.Impact.URLs, AllFindings: c.opts.Findings,
+		ResolveNames: topCounts(t.resolveNames), HostNotAllowed: topCounts(t.hostNotAllowed), KeepaliveWhy: topCounts(t.keepaliveWhy), URLs: b.Impact.URLs, AllFindings: c.opts.Findings,
 	}
 	for cat := range t.catPeers {
 		ev.CatPeers[cat] = t.peersOf(cat)

@@ -30,6 +30,7 @@ type ruleCase struct {
 	prelude                 map[logparse.Category]int
 	connTimed, connNew      int
 	resolve                 []string
+	noHost                  []string
 	sending                 int
 }
 
@@ -63,6 +64,9 @@ func (rc ruleCase) input() ruleInput {
 	}
 	for _, r := range rc.resolve {
 		ev.ResolveNames = append(ev.ResolveNames, Count{Key: r, N: 1})
+	}
+	for _, h := range rc.noHost {
+		ev.HostNotAllowed = append(ev.HostNotAllowed, Count{Key: h, N: rc.bad})
 	}
 	ev.Chains = TopCounts(rc.chains)
 	for k, v := range rc.methods {
@@ -119,6 +123,11 @@ func TestRules(t *testing.T) {
 		{"all peers down: 500s only in the burst's chains", allPeersDown,
 			ruleCase{bad: 100, requests: 100, groupNamed: 100, duration: 10 * time.Second, chains: map[string]int{"500, 502": 40, "502": 60}},
 			true, 0.99, 0.99, "If proxy_next_upstream lists http_500", "names each failure"},
+		// A host name handed to set_current_peer: resolve it first (issue
+		// 24: "a path ends without set_current_peer").
+		{"lua balancer: no host allowed", luaBalancer,
+			ruleCase{bad: 20, requests: 20, cats: map[logparse.Category]int{logparse.CatLuaBalancer: 20}, noHost: []string{"api.internal:80"}},
+			true, 0.95, 0.95, "takes an IP address", "ends without set_current_peer"},
 		{"all peers down: a quarter of the 502s", allPeersDown,
 			ruleCase{bad: 100, requests: 200, groupNamed: 25, duration: 40 * time.Second},
 			true, 0.59, 0.61, "no live upstreams", ""},

@@ -64,8 +64,11 @@ type Evidence struct {
 	// ConnectNew those that took a millisecond or more: new connections
 	// (a reused keep-alive connection connects in no time).
 	ConnectTimed, ConnectNew int
-	// ResolveNames are the host names that failed to resolve.
-	ResolveNames []Count
+	// ResolveNames are the host names that failed to resolve;
+	// HostNotAllowed those a Lua balancer handed set_current_peer, which
+	// takes addresses.
+	ResolveNames   []Count
+	HostNotAllowed []Count
 	// KeepaliveWhy are the reasons set_keepalive gave for failing.
 	KeepaliveWhy []Count
 	// URLs are the burst's most hit URLs.

@@ -46,6 +46,9 @@ func luaBalancer(in ruleInput) (Cause, bool) {
 	if n == 0 && stale == 0 {
 		return Cause{}, false
 	}
+	if len(in.ev.HostNotAllowed) > 0 {
+		return hostNotAllowed(in, n)
+	}
 	ev := []string{fmt.Sprintf("%d× lua balancer errors in error.log", in.cat(logparse.CatLuaBalancer))}
 	if in.ev.Placeholder > 0 {
 		// Only a count there is: "0 502s" beside an episode of 500s says
@@ -80,6 +83,28 @@ func luaBalancer(in ruleInput) (Cause, bool) {
 			in.ev.Group, in.window(), in.cat(logparse.CatLuaBalancer), in.ev.Placeholder),
 		Evidence: ev,
 		Steps:    steps,
+	}, true
+}
+
+// hostNotAllowed: the balancer handed set_current_peer a host name, which
+// it refuses: it takes an IP address ("no host allowed"), so the request
+// has no peer and the Lua code ends it (ingress-nginx answers 500).
+func hostNotAllowed(in ruleInput, n int) (Cause, bool) {
+	var names []string
+	total := 0
+	for _, c := range in.ev.HostNotAllowed {
+		names = append(names, c.Key)
+		total += c.N
+	}
+	list := strings.Join(names, ", ")
+	return Cause{
+		ID: CauseLuaBalancer, Confidence: score(0.5, 0.45, in.share(max(n, total))),
+		Summary: fmt.Sprintf("The Lua balancer of %s handed set_current_peer a host name (%s) during %s, which it refuses: it takes an IP address (\"no host allowed\"), so %s had no peer and the Lua code ended them.",
+			in.ev.Group, list, in.window(), words.Count(in.ev.Bad, "request")),
+		Evidence: []string{fmt.Sprintf("%d× \"error while setting current upstream peer …: no host allowed\" for %s", total, list)},
+		Steps: []Step{
+			step(fmt.Sprintf("Resolve %s before the balancer runs and hand set_current_peer the address: a resolver in the Lua code (lua-resty-dns in init_worker or the access phase, its answers cached), or a peer list that holds addresses in the first place.", list), ""),
+		},
 	}, true
 }
 

@@ -161,6 +161,13 @@ func ErrorLine(ev *logparse.Event) Advice {
 			Fixes:   []string{"Check the checker's thresholds (fall, rise, interval, timeout): one slow check should not mark a healthy peer down."},
 		}
 	case logparse.CatLuaBalancer:
+		if name := logparse.HostNotAllowed(ev.Message); name != "" {
+			return Advice{
+				Meaning: fmt.Sprintf("The Lua balancer handed set_current_peer a host name (%s), which it refuses: it takes an IP address (\"no host allowed\"), so the request had no peer and the Lua code ended it.", name),
+				Cause:   "lua_balancer",
+				Fixes:   []string{fmt.Sprintf("Resolve %s before the balancer runs and pass set_current_peer the address: a resolver in the Lua code (lua-resty-dns, its answers cached), or a peer list that holds addresses in the first place.", name)},
+			}
+		}
 		return Advice{
 			Meaning: "The Lua balancer set no usable peer for this request, so nginx fell back to the placeholder (0.0.0.1) or gave up.",
 			Cause:   "lua_balancer",

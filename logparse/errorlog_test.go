@@ -311,3 +311,20 @@ func TestHealthcheckUpIsNoFault(t *testing.T) {
 		}
 	}
 }
+
+// TestHostNotAllowed reads the peer out of ingress-nginx's balancer error
+// for a host name handed to set_current_peer (synthetic line in its
+// wording); other balancer messages give none.
+func TestHostNotAllowed(t *testing.T) {
+	line := `2026/11/22 01:24:04 [error] 7#7: *9 [lua] balancer.lua:352: balance(): error while setting current upstream peer backend.svc.cluster.local:80: no host allowed while connecting to upstream, client: 10.0.0.1, server: x, request: "GET / HTTP/1.1", host: "x"`
+	var ev Event
+	if err := ParseErrorLine([]byte(line), time.UTC, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if got := HostNotAllowed(ev.Message); got != "backend.svc.cluster.local:80" || ev.Category != CatLuaBalancer {
+		t.Errorf("HostNotAllowed = %q, category %v", got, ev.Category)
+	}
+	if got := HostNotAllowed("balancer_by_lua: no peer was returned"); got != "" {
+		t.Errorf("another message gave %q", got)
+	}
+}

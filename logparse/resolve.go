@@ -26,3 +26,20 @@ func ResolveTarget(msg string) string {
 	}
 	return ""
 }
+
+// HostNotAllowed returns the peer a Lua balancer handed set_current_peer
+// as a host name, which it refuses ("no host allowed": it takes an IP
+// address), from ingress-nginx's "error while setting current upstream
+// peer NAME:PORT: no host allowed"; "" for any other message.
+func HostNotAllowed(msg string) string {
+	const marker = "error while setting current upstream peer "
+	i := strings.Index(msg, marker)
+	if i < 0 || !strings.Contains(msg, "no host allowed") {
+		return ""
+	}
+	rest := msg[i+len(marker):]
+	if j := strings.Index(rest, ": no host allowed"); j > 0 {
+		return rest[:j]
+	}
+	return ""
+}

@@ -74,7 +74,7 @@ func WriteText(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 		}
 	}
 	if ne := snap.NginxErrorEpisodes(); len(ne) > 0 {
-		e.printf("\nnginx's own errors (500s nginx answered without trying an upstream: out of files or connections)\n")
+		e.printf("\nnginx's own errors (500s answered without trying an upstream: nginx's limits or Lua code; the causes below say which)\n")
 		for _, b := range ne {
 			e.printf("\n")
 			writeBurst(e, b)
