@@ -127,7 +127,7 @@ func keepaliveLocationSteps(in ruleInput) []Step {
 // sporadic rather than a wall of errors. Not offered when nginx.conf shows
 // the group without upstream keepalive (no connection is reused). Base
 // 0.35, + 0.2 when nginx.conf shows upstream keepalive, + 0.15 when they
-// are a small share of traffic (≤ 20 %) or − 0.15 when most requests failed,
+// are a small share of traffic (≤ 20 %) or − 0.25 when over 30 % failed,
 // + 0.1 when most bad requests are non-idempotent (never retried), + 0.1
 // when nothing was refused; halved after a crash, × 0.3 when the connect
 // times show a new connection for nearly every attempt.
@@ -143,8 +143,10 @@ func keepaliveRace(in ruleInput) (Cause, bool) {
 	switch {
 	case in.ev.Share() <= 0.2:
 		conf += 0.15
-	case in.ev.Share() > 0.5:
-		conf -= 0.15 // a race loses a few requests, not most of them
+	case in.ev.Share() > 0.3:
+		// A race loses the few requests that reuse a connection just as
+		// the backend closes it idle, not a third of them.
+		conf -= 0.25
 	}
 	nonIdem := in.ev.Methods["POST"] + in.ev.Methods["PATCH"]
 	if in.share(nonIdem) >= 0.5 {
