@@ -112,8 +112,8 @@ func Summarize(days []Day, bursts []Span, groupOf map[string]string, dropped int
 			ones = append(ones, 1)
 		}
 	}
-	s.Trend = trendOf(bad, requests)
-	s.BurstTrend = trendOf(perDay, ones)
+	s.Trend = trendOf(bad, requests, binomial)
+	s.BurstTrend = trendOf(perDay, ones, poisson)
 	s.Change = changeOf(s.Days)
 	return s
 }

@@ -14,9 +14,11 @@ type Trend struct {
 	// Ratio is the rate of the later half of the days over the earlier
 	// half's (each half's counts over its exposure); +Inf from nothing.
 	Ratio float64
-	// Slope is the fitted change of the rate per day, as a factor (2:
-	// doubling each day).
+	// Slope is the fitted change per day, as a factor: of the odds of a
+	// bad answer for a share (Odds), of the rate for a count (2: doubling
+	// each day).
 	Slope float64
+	Odds  bool
 	// P is the trend test's p-value: how likely counts with no trend,
 	// as scattered from day to day as these are, are to show one at
 	// least this strong.
@@ -31,26 +33,27 @@ const minTrendDays = 4
 // trendAlpha is the false-alarm rate of a trend verdict.
 const trendAlpha = 0.05
 
-// trendOf tests daily counts ys over exposures ns (requests a day for the
-// 502s, 1 for bursts a day) for a trend in their rate: a log-linear
-// Poisson regression, log E[y] = log n + a + b·day, its likelihood ratio
-// against b = 0 scaled by the overdispersion (the Pearson statistic over
-// its degrees of freedom, never under 1) and read against F(1, days−2).
-// Unlike a rank test on the shares, it uses the hundreds of thousands of
-// requests behind each day, so four days that double each day are a
-// trend; the overdispersion makes days that jump about (one bad day) weak
-// evidence. A rise carried by one day alone (gone when that day is left
-// out) is not called one.
-func trendOf(ys, ns []float64) Trend {
-	t := Trend{Days: len(ys), Ratio: halvesRatio(ys, ns)}
+// trendOf tests daily counts for a trend: bad answers out of requests
+// (binomial, when trials are given) or events a day (Poisson, exposure 1
+// each). The model is a regression on the day, logistic for a share,
+// log-linear for a count, its likelihood ratio against no trend scaled by
+// the overdispersion (the Pearson statistic over its degrees of freedom,
+// never under 1) and read against F(1, days−2). Unlike a rank test on the
+// shares, it uses the hundreds of thousands of requests behind each day,
+// so four days that rise clearly are a trend; the logistic scale follows a
+// share that saturates towards 100 % as it rises; the overdispersion makes
+// days that jump about (one bad day) weak evidence. A rise carried by one
+// day alone (gone when that day is left out) is not called one.
+func trendOf(ys, ns []float64, m model) Trend {
+	t := Trend{Days: len(ys), Ratio: halvesRatio(ys, ns), Odds: m == binomial}
 	if len(ys) < minTrendDays {
 		t.Note = monotoneNote(ys, ns)
 		return t
 	}
-	b, p := poissonTrend(ys, ns)
+	b, p := regressionTrend(ys, ns, m)
 	t.P, t.Slope = p, math.Exp(b)
 	switch {
-	case p >= trendAlpha || !carriedByMany(ys, ns, b):
+	case p >= trendAlpha || !carriedByMany(ys, ns, b, m):
 		t.Verdict = "flat"
 	case b > 0:
 		t.Verdict = "growing"
@@ -60,44 +63,83 @@ func trendOf(ys, ns []float64) Trend {
 	return t
 }
 
-// poissonTrend fits the log-linear rate and returns the slope and the
-// p-value of the quasi-likelihood ratio test for it.
-func poissonTrend(ys, ns []float64) (slope, p float64) {
+// model is the regression's family.
+type model int
+
+const (
+	poisson  model = iota // counts over an exposure, log link
+	binomial              // successes out of trials, logit link
+)
+
+// mean is the fitted count of day i.
+func (m model) mean(n, a, b float64, i int) float64 {
+	eta := a + b*float64(i)
+	if m == binomial {
+		return n / (1 + math.Exp(-eta))
+	}
+	return n * math.Exp(eta)
+}
+
+// weight is the Fisher information of one day's linear predictor.
+func (m model) weight(n, mu float64) float64 {
+	if m == binomial {
+		return mu * (1 - mu/n)
+	}
+	return mu
+}
+
+// regressionTrend fits the model and returns the slope and the p-value
+// of the quasi-likelihood ratio test for it.
+func regressionTrend(ys, ns []float64, m model) (slope, p float64) {
 	k := len(ys)
+	a0, ok := flatStart(ys, ns, m)
+	if !ok {
+		return 0, 1
+	}
+	null := deviance(ys, ns, a0, 0, m)
+	a, b := fitTrend(ys, ns, a0, m)
+	full := deviance(ys, ns, a, b, m)
+	phi := max(1, pearson(ys, ns, a, b, m)/float64(k-2))
+	f := max(0, null-full) / phi
+	return b, fTail(f, float64(k-2))
+}
+
+// flatStart is the intercept of the model without a trend; ok is false
+// when the counts are all zero (or, for shares, all full), where there is
+// nothing to fit.
+func flatStart(ys, ns []float64, m model) (float64, bool) {
 	total, exposure := 0.0, 0.0
 	for i := range ys {
 		total += ys[i]
 		exposure += ns[i]
 	}
-	if total == 0 || exposure == 0 {
-		return 0, 1
+	if total == 0 || exposure == 0 || m == binomial && total >= exposure {
+		return 0, false
 	}
-	a0 := math.Log(total / exposure)
-	null := deviance(ys, ns, a0, 0)
-	a, b := fitLogLinear(ys, ns, a0)
-	full := deviance(ys, ns, a, b)
-	phi := max(1, pearson(ys, ns, a, b)/float64(k-2))
-	f := max(0, null-full) / phi
-	return b, fTail(f, float64(k-2))
+	if m == binomial {
+		return math.Log(total / (exposure - total)), true
+	}
+	return math.Log(total / exposure), true
 }
 
-// fitLogLinear maximises the Poisson likelihood of a + b·i by Newton's
-// method, from a0 and a flat slope. The slope is bounded: counts that
-// start from nothing push it to infinity, and the likelihood there is
-// what the bound gives to within any use.
-func fitLogLinear(ys, ns []float64, a0 float64) (a, b float64) {
+// fitTrend maximises the likelihood of a + b·i by Newton's method, from
+// a0 and a flat slope. The slope is bounded: counts that start from
+// nothing push it to infinity, and the likelihood there is what the bound
+// gives to within any use.
+func fitTrend(ys, ns []float64, a0 float64, m model) (a, b float64) {
 	const maxSlope = 20
 	a = a0
 	for range 100 {
 		var g0, g1, h00, h01, h11 float64
 		for i := range ys {
 			x := float64(i)
-			mu := ns[i] * math.Exp(a+b*x)
+			mu := m.mean(ns[i], a, b, i)
+			w := m.weight(ns[i], mu)
 			g0 += ys[i] - mu
 			g1 += (ys[i] - mu) * x
-			h00 += mu
-			h01 += mu * x
-			h11 += mu * x * x
+			h00 += w
+			h01 += w * x
+			h11 += w * x * x
 		}
 		det := h00*h11 - h01*h01
 		if det <= 0 {
@@ -113,26 +155,36 @@ func fitLogLinear(ys, ns []float64, a0 float64) (a, b float64) {
 	return a, b
 }
 
-// deviance is the Poisson deviance of the counts under a + b·i.
-func deviance(ys, ns []float64, a, b float64) float64 {
+// deviance is the model's deviance of the counts under a + b·i.
+func deviance(ys, ns []float64, a, b float64, m model) float64 {
 	d := 0.0
 	for i := range ys {
-		mu := ns[i] * math.Exp(a+b*float64(i))
-		if ys[i] > 0 {
-			d += 2 * (ys[i]*math.Log(ys[i]/mu) - (ys[i] - mu))
+		mu := m.mean(ns[i], a, b, i)
+		d += 2 * xlogxOver(ys[i], mu)
+		if m == binomial {
+			d += 2 * xlogxOver(ns[i]-ys[i], ns[i]-mu)
 		} else {
-			d += 2 * mu
+			d -= 2 * (ys[i] - mu)
 		}
 	}
 	return d
 }
 
+// xlogxOver is y·log(y/mu), 0 for y = 0.
+func xlogxOver(y, mu float64) float64 {
+	if y <= 0 {
+		return 0
+	}
+	return y * math.Log(y/max(mu, 1e-300))
+}
+
 // pearson is the Pearson statistic of the counts under a + b·i.
-func pearson(ys, ns []float64, a, b float64) float64 {
+func pearson(ys, ns []float64, a, b float64, m model) float64 {
 	x := 0.0
 	for i := range ys {
-		if mu := ns[i] * math.Exp(a+b*float64(i)); mu > 1e-12 {
-			x += (ys[i] - mu) * (ys[i] - mu) / mu
+		mu := m.mean(ns[i], a, b, i)
+		if v := m.weight(ns[i], mu); v > 1e-12 {
+			x += (ys[i] - mu) * (ys[i] - mu) / v
 		}
 	}
 	return x
@@ -141,7 +193,7 @@ func pearson(ys, ns []float64, a, b float64) float64 {
 // carriedByMany reports whether the fitted direction holds with any one
 // day left out, keeping at least a quarter of the slope: a trend that one
 // day makes alone is that day, not a trend.
-func carriedByMany(ys, ns []float64, b float64) bool {
+func carriedByMany(ys, ns []float64, b float64, m model) bool {
 	for skip := range ys {
 		var y, n []float64
 		for i := range ys {
@@ -149,18 +201,11 @@ func carriedByMany(ys, ns []float64, b float64) bool {
 				y, n = append(y, ys[i]), append(n, ns[i])
 			}
 		}
-		total := 0.0
-		for _, v := range y {
-			total += v
-		}
-		if total == 0 {
+		a0, ok := flatStart(y, n, m)
+		if !ok {
 			return false
 		}
-		sum := 0.0
-		for _, v := range n {
-			sum += v
-		}
-		if _, bb := fitLogLinear(y, n, math.Log(total/sum)); bb*b <= 0 || math.Abs(bb) < math.Abs(b)/4 {
+		if _, bb := fitTrend(y, n, a0, m); bb*b <= 0 || math.Abs(bb) < math.Abs(b)/4 {
 			return false
 		}
 	}

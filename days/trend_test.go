@@ -28,8 +28,15 @@ func TestTrendOnCounts(t *testing.T) {
 		{"three days rising", []float64{100, 200, 400}, req[:3], "", "rising every day; too few days to test"},
 		{"no 502 at all", []float64{0, 0, 0, 0}, req, "flat", ""},
 		{"bursts a day, two then more", []float64{2, 3, 5, 8, 11, 15}, []float64{1, 1, 1, 1, 1, 1}, "growing", ""},
+		// A share that saturates as it rises (the recorded days-rise: 19.5,
+		// 45.9, 67.2 and 75.2 %): on the logistic scale a straight rise.
+		{"a share rising towards saturation", []float64{60, 209, 508, 1014}, []float64{307, 455, 755, 1349}, "growing", ""},
 	} {
-		got := trendOf(tc.ys, tc.ns)
+		m := binomial
+		if tc.ns[0] == 1 {
+			m = poisson
+		}
+		got := trendOf(tc.ys, tc.ns, m)
 		if got.Verdict != tc.verdict || got.Note != tc.note {
 			t.Errorf("%s: %q %q (p = %.4f, ×%.2f a day); want %q %q", tc.name, got.Verdict, got.Note, got.P, got.Slope, tc.verdict, tc.note)
 		}

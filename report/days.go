@@ -49,7 +49,11 @@ func trendText(name string, t days.Trend) string {
 	case t.Verdict == "":
 		return fmt.Sprintf("%s: too few days (%d) to call a trend", name, t.Days)
 	}
-	return fmt.Sprintf("%s %s (%s, ×%.2f a day fitted; trend test p = %.3f over %d days)", name, t.Verdict, ratioText(t), t.Slope, t.P, t.Days)
+	per := fmt.Sprintf("×%.2f a day fitted", t.Slope)
+	if t.Odds {
+		per = fmt.Sprintf("odds ×%.2f a day fitted", t.Slope)
+	}
+	return fmt.Sprintf("%s %s (%s, %s; trend test p = %.3f over %d days)", name, t.Verdict, ratioText(t), per, t.P, t.Days)
 }
 
 // writeDays prints the Days section: the verdict, the change point and
