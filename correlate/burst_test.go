@@ -257,3 +257,52 @@ func TestQuietGroupOutageIsOneBurst(t *testing.T) {
 		t.Fatalf("%d bursts; want one of the quiet group's %d failures", len(bursts), len(outage))
 	}
 }
+
+// TestRefusalsInALuaBalancedGroup: a group this run has shown balanced by
+// Lua (a request sent to the 0.0.0.1 placeholder a minute before) whose
+// peer then refuses: the refusals are a stale endpoint first, not a dead
+// service to start (synthetic; issue 24).
+func TestRefusalsInALuaBalancedGroup(t *testing.T) {
+	c := New(Options{Gap: 5 * time.Second, Min502: 3})
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	rec := func(at time.Duration, addr string, status int) {
+		r := logparse.Record{Time: base.Add(at), Status: status, RequestTime: time.Millisecond, Client: []byte("192.0.2.9"),
+			Request: []byte("GET / HTTP/1.1"), UpstreamName: []byte("default-api-80"),
+			Attempts: []logparse.Attempt{{Addr: []byte(addr), Status: status, Connect: -1, Header: -1, Response: -1}}}
+		c.AddRecord(&r, Pos{Source: "access.log"})
+	}
+	for ms := time.Duration(0); ms < 3*time.Minute; ms += 100 * time.Millisecond {
+		switch {
+		case ms == 30*time.Second:
+			rec(ms, "0.0.0.1:80", 502) // the placeholder: Lua set no peer
+		case ms >= 2*time.Minute && ms < 2*time.Minute+5*time.Second:
+			ev := logparse.Event{Time: base.Add(ms), Level: logparse.LevelError, Category: logparse.CatConnectRefused,
+				Peer: "10.0.0.7:8080", Client: "192.0.2.9", Request: "GET / HTTP/1.1", Message: "connect() failed (111: Connection refused) while connecting to upstream"}
+			c.AddEvent(&ev, Pos{Source: "error.log"})
+			rec(ms, "10.0.0.7:8080", 502)
+		default:
+			rec(ms, "10.0.0.8:8080", 200)
+		}
+		if ms%time.Second == 0 {
+			c.Advance(time.Time{})
+		}
+	}
+	c.Flush()
+	snap := c.Snapshot()
+	bursts := snap.BadGatewayBursts()
+	if len(bursts) == 0 {
+		t.Fatal("no burst")
+	}
+	b := bursts[len(bursts)-1]
+	top := b.TopCause()
+	if top == nil || top.ID != "lua_balancer" {
+		t.Fatalf("top cause %+v; want lua_balancer (a stale endpoint)", top)
+	}
+	for _, c := range b.Causes {
+		for _, s := range c.Steps {
+			if strings.Contains(s.Change, "Start or fix") && c.Confidence >= top.Confidence {
+				t.Errorf("%s ranks with 'Start or fix' at %.2f", c.ID, c.Confidence)
+			}
+		}
+	}
+}

@@ -132,6 +132,10 @@ type groupState struct {
 	hours   map[int64]*hourBackground
 	curHour int64
 	cur     *hourBackground
+	// luaSeen: this run has shown the group balanced by Lua (a request
+	// sent to the 0.0.0.1 placeholder, a balancer error on its peers), so
+	// a peer of it that refuses is first a stale endpoint.
+	luaSeen bool
 }
 
 // roll closes second lastSec, folding it into the background, and starts sec.
@@ -242,6 +246,13 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	r.attempt50 += own500
 
 	kind, bad := kindOf(rec)
+	if rec.Status >= 500 && !g.luaSeen {
+		for i := range rec.Attempts {
+			if rec.Attempts[i].IsPlaceholder() {
+				g.luaSeen = true
+			}
+		}
+	}
 	var badTr *tracker
 	if bad {
 		key := trackerKey{root, kind}
@@ -362,6 +373,11 @@ func (c *Correlator) AddEvent(ev *logparse.Event, pos Pos) {
 	// oldest event is that old there is nothing to drop.
 	if c.events.n > 0 && c.events.oldest().ev.Time.Before(c.newest.Add(-eventLookback)) {
 		c.events.dropBefore(c.eventHorizon())
+	}
+	if ev.Category == logparse.CatLuaBalancer && ev.Peer != "" {
+		if g := c.byGroup[c.groups.rootOf(ev.Peer)]; g != nil {
+			g.luaSeen = true
+		}
 	}
 	c.events.push(storedEvent{ev: *ev, pos: pos})
 	if c.totals.Requests == 0 && ev.Category.UpstreamFault() && ev.Level >= logparse.LevelWarn {

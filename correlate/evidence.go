@@ -25,6 +25,9 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 	for cat := range t.catPeers {
 		ev.CatPeers[cat] = t.peersOf(cat)
 	}
+	if g := c.byGroup[t.root]; g != nil {
+		ev.LuaSeen = g.luaSeen
+	}
 	ev.Main = c.opts.Settings[""]
 	if u, ok := c.groups.config(t.root); ok {
 		ev.Conf = &u

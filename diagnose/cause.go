@@ -356,7 +356,7 @@ func (in ruleInput) crashed() (string, time.Time, bool) {
 
 // behindLuaBalancer reports a group whose peers a balancer_by_lua picks.
 func (in ruleInput) behindLuaBalancer() bool {
-	return in.conf().Balancer || in.cat(logparse.CatLuaBalancer) > 0 || in.ev.Placeholder > 0 || in.ev.Group == "upstream_balancer"
+	return in.conf().Balancer || in.cat(logparse.CatLuaBalancer) > 0 || in.ev.Placeholder > 0 || in.ev.Group == "upstream_balancer" || in.ev.LuaSeen
 }
 
 // errorLogSilent reports whether no upstream failure of the burst was

@@ -64,6 +64,9 @@ type Evidence struct {
 	// ConnectNew those that took a millisecond or more: new connections
 	// (a reused keep-alive connection connects in no time).
 	ConnectTimed, ConnectNew int
+	// LuaSeen: earlier in the same run the group showed a Lua balancer
+	// (the 0.0.0.1 placeholder, a balancer error on its peers).
+	LuaSeen bool
 	// ResolveNames are the host names that failed to resolve;
 	// HostNotAllowed those a Lua balancer handed set_current_peer, which
 	// takes addresses.

@@ -79,11 +79,24 @@ func luaBalancer(in ruleInput) (Cause, bool) {
 	steps = append(steps, step("Check the peer list the balancer reads (a health checker's state in lua_shared_dict, service discovery) for an empty pool at "+in.ev.Start.Format("15:04:05")+".", ""))
 	return Cause{
 		ID: CauseLuaBalancer, Confidence: score(0.5, 0.45, in.share(n)),
-		Summary: fmt.Sprintf("The Lua balancer of %s picked no usable peer during %s: %d balancer errors, %d requests sent to the 0.0.0.1 placeholder.",
-			in.ev.Group, in.window(), in.cat(logparse.CatLuaBalancer), in.ev.Placeholder),
+		Summary: fmt.Sprintf("The Lua balancer of %s picked no usable peer during %s: %s.",
+			in.ev.Group, in.window(), balancerCounts(in.cat(logparse.CatLuaBalancer), in.ev.Placeholder)),
 		Evidence: ev,
 		Steps:    steps,
 	}, true
+}
+
+// balancerCounts says what showed the balancer failing, leaving out what
+// did not happen.
+func balancerCounts(errors, placeholder int) string {
+	var parts []string
+	if errors > 0 {
+		parts = append(parts, words.Count(errors, "balancer error"))
+	}
+	if placeholder > 0 {
+		parts = append(parts, words.Count(placeholder, "request")+" sent to the 0.0.0.1 placeholder")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // hostNotAllowed: the balancer handed set_current_peer a host name, which
