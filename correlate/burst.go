@@ -204,6 +204,10 @@ type tracker struct {
 	curSec                  int64
 	curCount, peak          int
 	groupNamed, placeholder int
+	// badLog keeps each bad response's share of the counts (badLogFull:
+	// past maxBadLog), for a narrowed burst to count them again.
+	badLog     []badEntry
+	badLogFull bool
 	// From the access log's own timings, for when no error.log is given:
 	// bad attempts that never connected, and that connected but got no
 	// response header.
@@ -424,40 +428,83 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 	}
 	t.curCount++
 	t.peak = max(t.peak, t.curCount)
-	if len(t.methods) < 16 || t.methods[string(rec.Method)] > 0 {
-		t.methods[string(rec.Method)]++
-	}
 	t.impact.add(rec)
-	chain := chainOf(rec)
-	if len(t.chains) < maxChains || t.chains[chain] > 0 {
-		t.chains[chain]++
-	}
+	e := badEntry{sec: rec.Time.Unix(), chain: chainOf(rec), method: string(rec.Method)}
 	for i := range rec.Attempts {
 		a := &rec.Attempts[i]
 		if rec.Timed && a.Status == 502 && !a.IsGroupName() && !a.IsPlaceholder() {
 			switch {
 			case a.Connect < 0:
-				t.neverConnected++
+				e.neverConnected++
 			case a.Header < 0:
-				t.noHeader++
+				e.noHeader++
 			}
 		}
 		switch {
 		case a.IsGroupName():
-			t.groupNamed++
+			e.groupNamed++
 			continue
 		case a.IsPlaceholder():
-			t.placeholder++
+			e.placeholder++
 		}
 		if len(a.Addr) == 0 || string(a.Addr) == "-" {
 			continue
 		}
-		if len(t.peers) < maxPeerKeys || t.peers[string(a.Addr)] > 0 {
-			t.peers[string(a.Addr)]++
-		}
+		e.peers = append(e.peers, string(a.Addr))
+	}
+	t.count(&e)
+	if len(t.badLog) < maxBadLog {
+		t.badLog = append(t.badLog, e)
+	} else {
+		t.badLogFull = true
 	}
 	if len(t.samples) < t.maxSamples {
 		t.samples = append(t.samples, Sample{Source: pos.Source, Line: pos.Line, Text: logparse.CutBytes(rec.Line, logparse.MaxKeptText)})
+	}
+}
+
+// badEntry is what one bad response adds to the per-response counts
+// (chains, methods, peers, how its attempts failed), kept so that a burst
+// narrowed to its window counts again only the responses inside it.
+type badEntry struct {
+	sec                                               int64
+	chain, method                                     string
+	peers                                             []string
+	groupNamed, placeholder, neverConnected, noHeader int
+}
+
+// maxBadLog bounds the entries kept per candidate (some 8 MB): past it a
+// narrowed burst keeps the chains, methods and peers of the whole
+// candidate, whose edges the narrowing trimmed.
+const maxBadLog = 100_000
+
+// count adds a bad response's entry to the counts.
+func (t *tracker) count(e *badEntry) {
+	if len(t.methods) < 16 || t.methods[e.method] > 0 {
+		t.methods[e.method]++
+	}
+	if len(t.chains) < maxChains || t.chains[e.chain] > 0 {
+		t.chains[e.chain]++
+	}
+	for _, p := range e.peers {
+		if len(t.peers) < maxPeerKeys || t.peers[p] > 0 {
+			t.peers[p]++
+		}
+	}
+	t.groupNamed += e.groupNamed
+	t.placeholder += e.placeholder
+	t.neverConnected += e.neverConnected
+	t.noHeader += e.noHeader
+}
+
+// recount counts again the bad responses of the seconds [from, to] only.
+func (t *tracker) recount(from, to int64) {
+	t.methods, t.chains, t.peers = map[string]int{}, map[string]int{}, map[string]int{}
+	t.groupNamed, t.placeholder, t.neverConnected, t.noHeader = 0, 0, 0, 0
+	for i := range t.badLog {
+		if e := &t.badLog[i]; e.sec >= from && e.sec <= to {
+			t.count(e)
+		}
 	}
 }
 
@@ -490,7 +537,7 @@ func chainOf(rec *logparse.Record) string {
 // for the events that point at it.
 func (t *tracker) release() {
 	t.methods, t.chains, t.peers, t.resolveNames, t.keepaliveWhy, t.lines = nil, nil, nil, nil, nil, nil
-	t.hostNotAllowed = nil
+	t.hostNotAllowed, t.badLog = nil, nil
 	t.catPeers, t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = nil, nil, nil, nil
 	t.secs, t.samples, t.errSamples = nil, nil, nil
 	t.impact = impact{}
@@ -502,6 +549,9 @@ func (t *tracker) release() {
 // not make a refusal look like a crash.
 func (t *tracker) narrow(from, to time.Time) {
 	t.start, t.last = from, to
+	if !t.badLogFull {
+		t.recount(from.Unix(), to.Unix())
+	}
 	t.categories, t.preludeEvents = [logparse.NumCategories]int{}, [logparse.NumCategories]int{}
 	t.preludeFirst = [logparse.NumCategories]time.Time{}
 	t.catPeers = map[logparse.Category]map[string]int{}
@@ -619,6 +669,9 @@ func (t *tracker) merge(o *tracker) {
 		t.methods[k] += v
 	}
 	t.impact.merge(&o.impact)
+	if t.badLogFull = t.badLogFull || o.badLogFull || len(t.badLog)+len(o.badLog) > maxBadLog; !t.badLogFull {
+		t.badLog = append(t.badLog, o.badLog...)
+	}
 	for k, v := range o.chains {
 		t.chains[k] += v
 	}

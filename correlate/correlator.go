@@ -663,6 +663,11 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 			b.Joined = joined
 		}
 		tr.narrow(b.Start, b.End.Add(time.Second-1))
+		// The narrowing counted the window's chains, peers and methods
+		// again: the burst takes those, not the candidate's.
+		b.Chains, b.Peers = topCounts(tr.chains), topCounts(tr.peers)
+		b.GroupNamed, b.Placeholder = tr.groupNamed, tr.placeholder
+		b.Impact.Methods = tr.impact.counts(tr.methods).Methods
 	}
 	c.collectEvents(tr, &b)
 	b.Causes = c.explain(&b, tr)

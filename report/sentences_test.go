@@ -2,14 +2,19 @@ package report_test
 
 import (
 	"bufio"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/fixtures/fixturetest"
+	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/pipeline"
 )
 
 // TestResourceExhaustionFromItsFirstLine: in the recorded fd-exhaustion
@@ -168,4 +173,72 @@ func firstAnswerAfterLastRefusal(t *testing.T, dir string) string {
 	}
 	t.Fatalf("%s: no answer after %s", dir, last)
 	return ""
+}
+
+// TestCountsAddUp runs every recorded fixture, with its nginx.conf and as
+// logs alone (the format read from nginx.conf, the settings not), and
+// checks that the counts a burst shows side by side agree: its status
+// chains, methods and per-second counts add up to its bad responses, and
+// no more are joined than there are (issue 24: "153 of 329 answered 502"
+// beside "status chains: 502 (154)", counted before the burst was
+// narrowed to its window).
+func TestCountsAddUp(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(fixturetest.Dir("peer-refused"), "..", "*", "nginx.conf"))
+	if len(dirs) < 20 {
+		t.Fatalf("%d fixtures found", len(dirs))
+	}
+	for _, conf := range dirs {
+		dir := filepath.Dir(conf)
+		name := filepath.Base(dir)
+		for _, withConf := range []bool{true, false} {
+			snap := analyse(t, dir, withConf)
+			for _, b := range snap.Bursts {
+				if b.Kind != correlate.Kind502 && b.Kind != correlate.Kind504 {
+					continue
+				}
+				sum := func(cs []correlate.Count) int {
+					n := 0
+					for _, c := range cs {
+						n += c.N
+					}
+					return n
+				}
+				where := fmt.Sprintf("%s (nginx.conf %v) burst #%d", name, withConf, b.ID)
+				if got := sum(b.Chains); got != b.Bad() {
+					t.Errorf("%s: status chains add up to %d, %d bad responses", where, got, b.Bad())
+				}
+				if got := sum(b.Impact.Methods); len(b.Impact.Methods) > 0 && got != b.Bad() {
+					t.Errorf("%s: methods add up to %d, %d bad responses", where, got, b.Bad())
+				}
+				if b.Joined > b.Bad() || b.Bad() > b.Requests {
+					t.Errorf("%s: %d joined, %d bad, %d requests", where, b.Joined, b.Bad(), b.Requests)
+				}
+			}
+		}
+	}
+}
+
+// analyse runs a fixture as fixturetest.Analyse does, or as logs alone.
+func analyse(t *testing.T, dir string, withConf bool) pipeline.Snapshot {
+	t.Helper()
+	if withConf {
+		return fixturetest.Analyse(t, dir)
+	}
+	sets, err := input.Expand([]string{filepath.Join(dir, "access.log*"), filepath.Join(dir, "error.log*")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	format, err := conf.AccessFormat("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := pipeline.Run(context.Background(), pipeline.RunConfig{Sets: sets, Format: format})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
 }
