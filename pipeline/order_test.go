@@ -21,31 +21,9 @@ import (
 // is counted as out of order and in the totals (issue 12: it split a burst
 // or made half of it sporadic).
 func TestOneLineOutOfOrderChangesNoBurst(t *testing.T) {
-	dir := filepath.Join("..", "fixtures", "peer-refused")
-	acc, err := os.ReadFile(filepath.Join(dir, "access.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	format, _ := conf.AccessFormat("")
-	lines := strings.SplitAfter(string(acc), "\n")
-	run := func(text string) Snapshot {
-		p := filepath.Join(t.TempDir(), "access.log")
-		os.WriteFile(p, []byte(text), 0o644)
-		errs := filepath.Join(dir, "error.log")
-		snap, err := Run(context.Background(), RunConfig{
-			Sets:   []input.Set{{Base: p, Paths: []string{p}}, {Base: errs, Paths: []string{errs}}},
-			Format: format, Options: correlate.Options{Upstreams: conf.Upstreams},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return snap
-	}
-	before := run(string(acc))
+	acc, run := peerRefusedWithAccess(t)
+	lines := strings.SplitAfter(acc, "\n")
+	before := run(acc)
 	want := burstsOf(before)
 	if len(want) == 0 {
 		t.Fatal("the fixture has no burst")
@@ -72,6 +50,36 @@ func TestOneLineOutOfOrderChangesNoBurst(t *testing.T) {
 				t.Errorf("%s: %d requests in the totals, want %d", name, snap.Totals.Requests, len(lines)-1)
 			}
 		}
+	}
+}
+
+// peerRefusedWithAccess returns the recorded peer-refused incident's
+// access log and a function that analyses another text in its place, with
+// the incident's error.log and nginx.conf.
+func peerRefusedWithAccess(t *testing.T) (string, func(text string) Snapshot) {
+	t.Helper()
+	dir := filepath.Join("..", "fixtures", "peer-refused")
+	acc, err := os.ReadFile(filepath.Join(dir, "access.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	format, _ := conf.AccessFormat("")
+	return string(acc), func(text string) Snapshot {
+		p := filepath.Join(t.TempDir(), "access.log")
+		os.WriteFile(p, []byte(text), 0o644)
+		errs := filepath.Join(dir, "error.log")
+		snap, err := Run(context.Background(), RunConfig{
+			Sets:   []input.Set{{Base: p, Paths: []string{p}}, {Base: errs, Paths: []string{errs}}},
+			Format: format, Options: correlate.Options{Upstreams: conf.Upstreams},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snap
 	}
 }
 
@@ -102,32 +110,10 @@ func shiftLine(t *testing.T, line string, d time.Duration) string {
 // 150 502s in two, a year-9999 line made the timeline one bucket of
 // 1,048,576 s, 100 lines from 1970 became 502s of its first bucket).
 func TestRunsOutOfOrderChangeNoBurst(t *testing.T) {
-	dir := filepath.Join("..", "fixtures", "peer-refused")
-	acc, err := os.ReadFile(filepath.Join(dir, "access.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	format, _ := conf.AccessFormat("")
-	lines := strings.SplitAfter(string(acc), "\n")
+	acc, run := peerRefusedWithAccess(t)
+	lines := strings.SplitAfter(acc, "\n")
 	lines = lines[:len(lines)-1] // the file ends with a newline
-	run := func(text string) Snapshot {
-		p := filepath.Join(t.TempDir(), "access.log")
-		os.WriteFile(p, []byte(text), 0o644)
-		errs := filepath.Join(dir, "error.log")
-		snap, err := Run(context.Background(), RunConfig{
-			Sets:   []input.Set{{Base: p, Paths: []string{p}}, {Base: errs, Paths: []string{errs}}},
-			Format: format, Options: correlate.Options{Upstreams: conf.Upstreams},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return snap
-	}
-	before := run(string(acc))
+	before := run(acc)
 	want := burstsOf(before)
 	burst := before.BadGatewayBursts()[0]
 	// The first line inside the burst's window.

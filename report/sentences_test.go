@@ -152,14 +152,7 @@ func firstAnswerAfterLastRefusal(t *testing.T, dir string) string {
 			last = l[11:19]
 		}
 	}
-	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	format, err := conf.AccessFormat("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	format := fixtureFormat(t, dir)
 	acc, _ := os.ReadFile(filepath.Join(dir, "access.log"))
 	var rec logparse.Record
 	for _, l := range strings.Split(string(acc), "\n") {
@@ -228,6 +221,16 @@ func analyse(t *testing.T, dir string, withConf bool) pipeline.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
+	snap, err := pipeline.Run(context.Background(), pipeline.RunConfig{Sets: sets, Format: fixtureFormat(t, dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+// fixtureFormat is the access log_format of a fixture's nginx.conf.
+func fixtureFormat(t *testing.T, dir string) *logparse.Format {
+	t.Helper()
 	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
 	if err != nil {
 		t.Fatal(err)
@@ -236,9 +239,5 @@ func analyse(t *testing.T, dir string, withConf bool) pipeline.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := pipeline.Run(context.Background(), pipeline.RunConfig{Sets: sets, Format: format})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
+	return format
 }
