@@ -204,6 +204,9 @@ type tracker struct {
 	curSec                  int64
 	curCount, peak          int
 	groupNamed, placeholder int
+	// became is the ID of the burst this candidate became, 0 until then
+	// or when it was not one: its events are no other burst's lead-up.
+	became int
 	// badLog keeps each bad response's share of the counts (badLogFull:
 	// past maxBadLog), for a narrowed burst to count them again.
 	badLog     []badEntry

@@ -306,3 +306,60 @@ func TestRefusalsInALuaBalancedGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestLeadUpExcludesAnEarlierBurst: two episodes 12 s apart, each a
+// health checker turning the peer down and then "no live upstreams" 502s
+// (synthetic): the second burst's lead-up counts its own checker lines,
+// not the first episode's (issue 24).
+func TestLeadUpExcludesAnEarlierBurst(t *testing.T) {
+	c := New(Options{Gap: 5 * time.Second, Min502: 3})
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	episode := func(at time.Duration, lines int) {
+		for i := range lines {
+			ev := logparse.Event{Time: base.Add(at + time.Duration(i)*100*time.Millisecond), Level: logparse.LevelWarn, Category: logparse.CatHealthcheckDown,
+				Peer: "10.0.0.1:80", Message: "healthcheck: peer 10.0.0.1:80 is turned down after 1 failure(s)"}
+			c.AddEvent(&ev, Pos{Source: "error.log"})
+		}
+	}
+	rec := func(at time.Duration, status int, addr string) {
+		r := logparse.Record{Time: base.Add(at), Status: status, RequestTime: time.Millisecond, Client: []byte("192.0.2.9"),
+			Request: []byte("GET / HTTP/1.1"), UpstreamName: []byte("backend"),
+			Attempts: []logparse.Attempt{{Addr: []byte(addr), Status: status, Connect: -1, Header: -1, Response: -1}}}
+		c.AddRecord(&r, Pos{Source: "access.log"})
+	}
+	for ms := time.Duration(0); ms < 60*time.Second; ms += 100 * time.Millisecond {
+		switch {
+		case ms == 15*time.Second:
+			episode(ms, 3)
+		case ms == 27*time.Second:
+			episode(ms, 2)
+		}
+		inFirst := ms >= 16*time.Second && ms < 19*time.Second
+		inSecond := ms >= 28*time.Second && ms < 31*time.Second
+		if inFirst || inSecond {
+			rec(ms, 502, "backend")
+		} else {
+			rec(ms, 200, "10.0.0.1:80")
+		}
+		if ms%time.Second == 0 {
+			c.Advance(time.Time{})
+		}
+	}
+	c.Flush()
+	snap := c.Snapshot()
+	bursts := snap.BadGatewayBursts()
+	if len(bursts) != 2 {
+		t.Fatalf("%d bursts, want 2", len(bursts))
+	}
+	for i, want := range []string{"3× health checker lines", "2× health checker lines"} {
+		found := false
+		for _, cause := range bursts[i].Causes {
+			for _, e := range cause.Evidence {
+				found = found || strings.HasPrefix(e, want)
+			}
+		}
+		if !found {
+			t.Errorf("burst %d: no evidence %q: %+v", i+1, want, bursts[i].Causes)
+		}
+	}
+}

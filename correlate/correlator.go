@@ -643,6 +643,7 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 		return Burst{}, false
 	}
 	c.nextID++
+	tr.became = c.nextID
 	b := tr.burst(c.nextID, c.groups)
 	if lastBad := int(tr.last.Unix() - tr.base); !tr.overflow && tr.secs != nil && (w.from > 0 || w.to < lastBad) {
 		// The burst is the window the scan found; the bad responses
@@ -778,6 +779,9 @@ func (c *Correlator) collectEvents(tr *tracker, b *Burst) {
 			return true
 		}
 		if ev.Time.Before(tr.start.Add(-time.Second)) {
+			if se.burst != nil && se.burst != tr && se.burst.became > 0 {
+				return true // an earlier burst's own line, not this one's lead-up
+			}
 			tr.preludeEvents[ev.Category]++
 			tr.preludeFirst[ev.Category] = ev.Time // scanned newest first: the last one set is the first
 			return true
