@@ -327,11 +327,13 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	}
 	switch {
 	case b.GroupNamed > 0 && b.GroupNamed >= b.Bad()/2:
-		// nginx logs the group's name in $upstream_addr when it tried no
-		// peer: the few peers seen are the requests before that.
-		e.printf("  peers: none tried for %s (every peer marked down)", words.Count(b.GroupNamed, "request"))
+		// nginx logs the group's name in $upstream_addr when it found no
+		// live peer, after the peers it did try ("X, backend" for a 500
+		// retried): the peers listed may be those same requests' first
+		// attempts, so they are not "the rest".
+		e.printf("  peers: %s found no live peer (every peer marked down)", words.Count(b.GroupNamed, "request"))
 		if len(b.Peers) > 0 {
-			e.printf("; tried by the rest: %s", Clean(Histogram(top(b.Peers, 5))))
+			e.printf("; peers tried, before that or by other requests: %s", Clean(Histogram(top(b.Peers, 5))))
 		}
 		e.printf("\n")
 	case len(b.Peers) > 0:

@@ -585,8 +585,8 @@ func (m Model) detailContent() string {
 	}
 	section("Status chains", b.Chains)
 	if b.GroupNamed > 0 && b.GroupNamed >= b.Bad()/2 {
-		fmt.Fprintf(&s, "%s\n   none tried for %s: nginx had marked every peer down\n", m.styles.Bold.Render("Peers"), words.Count(b.GroupNamed, "request"))
-		section("Peers tried by the other requests", b.Peers)
+		fmt.Fprintf(&s, "%s\n   %s found no live peer: nginx had marked every peer down\n", m.styles.Bold.Render("Peers"), words.Count(b.GroupNamed, "request"))
+		section("Peers tried, before that or by other requests", b.Peers)
 	} else {
 		section("Peers", b.Peers)
 	}
