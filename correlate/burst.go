@@ -204,6 +204,7 @@ type tracker struct {
 	curSec                  int64
 	curCount, peak          int
 	groupNamed, placeholder int
+	example [logparse.NumCategories]diagnose.Example
 	// became is the ID of the burst this candidate became, 0 until then
 	// or when it was not one: its events are no other burst's lead-up.
 	became int
@@ -583,6 +584,11 @@ func (t *tracker) addWindowed(se *storedEvent) {
 func (t *tracker) addEvent(se *storedEvent) {
 	ev := &se.ev
 	t.categories[ev.Category]++
+	if t.example[ev.Category].Message == "" {
+		// The first line of each category, for the causes to quote (a bad
+		// header as nginx logged it, a real URL to try with curl).
+		t.example[ev.Category] = diagnose.Example{Message: logparse.CutText(ev.Message, 300), Upstream: logparse.CutText(ev.Upstream, 300)}
+	}
 	peers := t.catPeers[ev.Category]
 	if peers == nil {
 		peers = map[string]int{}

@@ -18,7 +18,7 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		NeverConnected: t.neverConnected, NoHeader: t.noHeader, Joined: t.joined,
 		Methods:     t.methods,
 		AbruptFirst: t.abruptPeerFirst, RefusedFirst: t.errnoPeerFirst, AbruptTimes: t.abruptTimes,
-		RefusedLast: t.errnoPeerLast, BackAt: t.backAt,
+		RefusedLast: t.errnoPeerLast, BackAt: t.backAt, Examples: t.example,
 		ConnectTimed: b.ConnectTimed, ConnectNew: b.ConnectNew, AbruptSending: t.abruptSending,
 		ResolveNames: topCounts(t.resolveNames), HostNotAllowed: topCounts(t.hostNotAllowed), KeepaliveWhy: topCounts(t.keepaliveWhy), URLs: b.Impact.URLs, AllFindings: c.opts.Findings,
 	}

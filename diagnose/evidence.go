@@ -64,6 +64,9 @@ type Evidence struct {
 	// ConnectNew those that took a millisecond or more: new connections
 	// (a reused keep-alive connection connects in no time).
 	ConnectTimed, ConnectNew int
+	// Examples holds the first error line of each category: its message
+	// and upstream URL, for a cause to quote.
+	Examples [logparse.NumCategories]Example
 	// LuaSeen: earlier in the same run the group showed a Lua balancer
 	// (the 0.0.0.1 placeholder, a balancer error on its peers).
 	LuaSeen bool
@@ -125,4 +128,10 @@ func TopCounts(m map[string]int) []Count {
 		return out[i].Key < out[j].Key
 	})
 	return out
+}
+
+// Example is what one error line said: its message and the upstream URL
+// nginx was requesting.
+type Example struct {
+	Message, Upstream string
 }

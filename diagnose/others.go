@@ -24,22 +24,41 @@ func badUpstreamResponse(in ruleInput) (Cause, bool) {
 		if known && buf.Written() {
 			now = buf.Value + " at " + buf.At
 		}
-		probe := "/PATH"
-		if len(in.ev.URLs) > 0 {
-			probe = in.ev.URLs[0].Key
-		}
-		steps = append(steps, step(fmt.Sprintf("Raise proxy_buffer_size (now %s) above the size of %s's largest response header, with proxy_buffers to match. The log does not say how large the header was: measure it, \"curl -s -o /dev/null -D - http://PEER%s | wc -c\", or trim the headers (often large cookies or tracing data).", now, peers, probe), buf.At))
+		steps = append(steps, step(fmt.Sprintf("Raise proxy_buffer_size (now %s) above the size of %s's largest response header, with proxy_buffers to match. The log does not say how large the header was: measure it, \"curl -s -o /dev/null -D - %s | wc -c\", or trim the headers (often large cookies or tracing data).", now, peers, probeURL(in, logparse.CatTooBigHeader)), buf.At))
 	}
+	ev := []string{fmt.Sprintf("%d× upstream sent too big header, %d× upstream sent invalid header", big, inv)}
 	if inv > 0 {
-		steps = append(steps, step(fmt.Sprintf("Fix %s's responses: a valid status line, header names without spaces or control bytes (\"curl -v\" to it directly shows what it sends; a wrong protocol, such as HTTP to an HTTPS port, gives this too).", peers), ""))
+		// nginx quotes the start of the header it refused.
+		if msg := in.ev.Examples[logparse.CatInvalidHeader].Message; strings.Contains(msg, ": \"") {
+			ev = append(ev, "as the error line shows it: "+msg)
+		}
+		steps = append(steps, step(fmt.Sprintf("Fix %s's responses: a valid status line, header names without spaces or control bytes (\"curl -v %s\" shows what it sends; a wrong protocol, such as HTTP to an HTTPS port, gives this too).", peers, probeURL(in, logparse.CatInvalidHeader)), ""))
 	}
 	return Cause{
 		ID: CauseBadUpstreamResponse, Confidence: score(0.5, 0.45, in.share(big+inv)),
 		Summary: fmt.Sprintf("%s sent responses nginx could not accept during %s: %d× header too big for proxy_buffer_size, %d× invalid header.",
 			peers, in.window(), big, inv),
-		Evidence: []string{fmt.Sprintf("%d× upstream sent too big header, %d× upstream sent invalid header", big, inv)},
+		Evidence: ev,
 		Steps:    steps,
 	}, true
+}
+
+// probeURL is a URL to ask the peer directly: the one the first error
+// line of the category names, else the peer with the burst's most hit
+// path, else placeholders.
+func probeURL(in ruleInput, cat logparse.Category) string {
+	if u := in.ev.Examples[cat].Upstream; strings.HasPrefix(u, "http") && !strings.ContainsAny(u, "'\" ") {
+		return "'" + u + "'"
+	}
+	path := "/PATH"
+	if len(in.ev.URLs) > 0 && !strings.Contains(in.ev.URLs[0].Key, "*") {
+		path = in.ev.URLs[0].Key
+	}
+	peer := "PEER"
+	if ps := in.peers(cat); len(ps) == 1 {
+		peer = ps[0]
+	}
+	return "http://" + peer + path
 }
 
 // resourceExhaustion: nginx ran out of connections or file descriptors.
