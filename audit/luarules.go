@@ -174,9 +174,10 @@ var HealthcheckThresholds = &Rule{
 
 // HealthcheckShmSize: the checker keeps its state in a shared dict.
 var HealthcheckShmSize = &Rule{
-	ID: "healthcheck-shm-size", Severity: Note, Title: "small shared dict for the health checker",
-	Why: "The checker keeps each peer's state and its version in the lua_shared_dict it names. When that dict fills (other code writing to it too), " +
-		"nginx evicts its least recently used keys and the checker loses peer state: down marks forgotten or stale. A dict of its own, with room to spare, avoids it.",
+	ID: "healthcheck-shm-size", Severity: Note, Title: "the health checker's shared dict shared with other code",
+	Why: "The checker keeps each peer's state and its version in the lua_shared_dict it names. When other code writes to that dict too and fills it, " +
+		"nginx evicts its least recently used keys and the checker loses peer state: down marks forgotten or stale. A dict of its own avoids it; " +
+		"the checker alone needs little room (a few keys per peer), so its size by itself is no risk.",
 	Source: "https://github.com/openresty/lua-nginx-module#lua_shared_dict",
 	Run: func(p *Pass) {
 		dicts := map[string]Location{}
@@ -188,6 +189,14 @@ var HealthcheckShmSize = &Rule{
 				}
 			}
 		}
+		checkers := map[string]int{}
+		for _, src := range p.Conf.Lua {
+			for _, c := range spawnCheckers(src) {
+				if shm, ok := c.fields["shm"]; ok {
+					checkers[shm.text]++
+				}
+			}
+		}
 		for _, src := range p.Conf.Lua {
 			for _, c := range spawnCheckers(src) {
 				shm, ok := c.fields["shm"]
@@ -195,14 +204,53 @@ var HealthcheckShmSize = &Rule{
 					continue
 				}
 				loc, known := dicts[shm.text]
-				if known && sizes[shm.text] < 5<<20 {
-					p.About(p.Conf.upstreamNamed(c.fields["upstream"].text)).Report(loc, fmt.Sprintf("lua_shared_dict %s, the health checker's state, is %s: small if anything else writes to it.", shm.text, formatSize(sizes[shm.text])),
-						[]string{fmt.Sprintf("Give the checker a dict of its own and room to spare (\"lua_shared_dict %s 5m;\" at %s).", shm.text, loc)},
-						Location{File: src.File, Line: c.line, What: "spawn_checker"})
+				if !known {
+					continue
 				}
+				other, where := sharedDictUsers(p.Conf.Lua, shm.text)
+				switch {
+				case checkers[shm.text] > 1:
+					where = fmt.Sprintf("%d checkers", checkers[shm.text])
+				case other == 0:
+					continue // the checker's own dict
+				}
+				p.About(p.Conf.upstreamNamed(c.fields["upstream"].text)).Report(loc, fmt.Sprintf("lua_shared_dict %s (%s), the health checker's state, is written by other code too (%s): when it fills, nginx evicts keys and the checker loses peer state.", shm.text, formatSize(sizes[shm.text]), where),
+					[]string{fmt.Sprintf("Give the checker a dict of its own (\"lua_shared_dict %s_hc 1m;\" and shm = \"%s_hc\"), or move the other code's keys out of %s.", shm.text, shm.text, shm.text)},
+					Location{File: src.File, Line: c.line, What: "spawn_checker"})
 			}
 		}
 	},
+}
+
+// sharedDictUsers counts the places Lua code reaches the shared dict name
+// (ngx.shared.NAME, ngx.shared["NAME"]) and names the first.
+func sharedDictUsers(sources []LuaSource, name string) (int, string) {
+	n, first := 0, ""
+	for _, src := range sources {
+		for _, pat := range []string{"ngx.shared." + name, `ngx.shared["` + name + `"]`, "ngx.shared['" + name + "']"} {
+			for i := 0; ; {
+				j := strings.Index(src.Code[i:], pat)
+				if j < 0 {
+					break
+				}
+				end := i + j + len(pat)
+				if pat[len(pat)-1] != ']' && end < len(src.Code) && isLuaIdent(src.Code[end]) {
+					i = end // ngx.shared.NAMEother
+					continue
+				}
+				if n == 0 {
+					first = fmt.Sprintf("%s:%d", src.File, src.Line+strings.Count(src.Code[:i+j], "\n"))
+				}
+				n++
+				i = end
+			}
+		}
+	}
+	return n, first
+}
+
+func isLuaIdent(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 type luaValue struct {
