@@ -204,7 +204,7 @@ type tracker struct {
 	curSec                  int64
 	curCount, peak          int
 	groupNamed, placeholder int
-	example [logparse.NumCategories]diagnose.Example
+	example                 [logparse.NumCategories]diagnose.Example
 	// became is the ID of the burst this candidate became, 0 until then
 	// or when it was not one: its events are no other burst's lead-up.
 	became int
