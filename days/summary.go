@@ -13,6 +13,9 @@ type Span struct {
 	Start, End time.Time
 	Group      string
 	Bad        int
+	// Cause is the burst's top cause, Peer the peer its error lines name
+	// most ("" when none), for the change reading to follow.
+	Cause, Peer string
 }
 
 // Summary is the per-day view of an input of several days.
@@ -115,7 +118,42 @@ func Summarize(days []Day, bursts []Span, groupOf map[string]string, dropped int
 	s.Trend = trendOf(bad, requests, binomial)
 	s.BurstTrend = trendOf(perDay, ones, poisson)
 	s.Change = changeOf(s.Days)
+	if c := s.Change; c != nil && c.Ratio > 1 && !c.churnShown {
+		if r := burstsReading(bursts, c.Date); r != "" {
+			c.Reading = r
+		}
+	}
 	return s
+}
+
+// burstsReading says what the bursts from the change day on were, when
+// most of them (four in five) share a cause and a peer: a peer refusing
+// more each day is a peer to look at, not a log field to add.
+func burstsReading(bursts []Span, from string) string {
+	type key struct{ cause, peer string }
+	n := 0
+	count := map[key]int{}
+	for _, b := range bursts {
+		if b.Start.Format("2006-01-02") >= from && b.Cause != "" {
+			n++
+			count[key{b.Cause, b.Peer}]++
+		}
+	}
+	for k, c := range count {
+		if n >= 2 && 5*c >= 4*n && k.peer != "" {
+			what := map[string]string{
+				"peer_refused":     "refused connections (nothing listening)",
+				"backend_crash":    "crashed and refused connections",
+				"backend_hangup":   "closed connections without answering",
+				"upstream_timeout": "did not answer in time",
+			}[k.cause]
+			if what == "" {
+				what = "failed (" + k.cause + ")"
+			}
+			return fmt.Sprintf("%d of the %d bursts since %s are %s: %s %s in each, more often as the days go on. Find out why in its own log, its restarts and deploys, rather than in nginx's settings.", c, n, from, k.cause, k.peer, what)
+		}
+	}
+	return ""
 }
 
 // minRequests is the traffic a day needs to count in the trend: a day cut
@@ -152,6 +190,9 @@ type Change struct {
 	// regimes; Reading says what it points at.
 	Changed []string
 	Reading string
+	// churnShown: the access log showed connection churn (errno 99, new
+	// connections), which the reading then names.
+	churnShown bool
 }
 
 // changeAlpha is the change point's false-alarm rate over all the splits
@@ -220,7 +261,7 @@ func changeOf(ds []DaySummary) *Change {
 		c.AfterMin, c.AfterMax = min(c.AfterMin, d.Bursts), max(c.AfterMax, d.Bursts)
 	}
 	c.BurstsBefore = float64(bursts) / float64(at)
-	c.Changed, c.Reading = whatChanged(ds[:at], ds[at:], c.Ratio > 1)
+	c.Changed, c.Reading, c.churnShown = whatChanged(ds[:at], ds[at:], c.Ratio > 1)
 	return c
 }
 
@@ -267,7 +308,7 @@ func span(lo, hi int) string {
 func pct(x float64) string { return fmt.Sprintf("%.3f%%", 100*x) }
 
 // whatChanged compares the two regimes on what the access log records.
-func whatChanged(before, after []DaySummary, worse bool) ([]string, string) {
+func whatChanged(before, after []DaySummary, worse bool) ([]string, string, bool) {
 	var out []string
 	agg := func(ds []DaySummary) (req, timed, fresh, addr99 int, connect, header time.Duration, headerN int) {
 		for _, d := range ds {
@@ -326,7 +367,7 @@ func whatChanged(before, after []DaySummary, worse bool) ([]string, string) {
 			reading = "The load is much the same, so the growth is not load. " + reading
 		}
 	}
-	return out, reading
+	return out, reading, (fresh || ports) && worse
 }
 
 // churnReading names connection churn from what showed it: new

@@ -28,7 +28,14 @@ type Snapshot struct {
 func (s Snapshot) DaySummary() *days.Summary {
 	var spans []days.Span
 	for _, b := range s.BadGatewayBursts() {
-		spans = append(spans, days.Span{Start: b.Start, End: b.End, Group: b.Group, Bad: b.BadGateway})
+		sp := days.Span{Start: b.Start, End: b.End, Group: b.Group, Bad: b.BadGateway}
+		if c := b.TopCause(); c != nil {
+			sp.Cause = c.ID
+		}
+		if len(b.Peers) > 0 {
+			sp.Peer = b.Peers[0].Key
+		}
+		spans = append(spans, sp)
 	}
 	return days.Summarize(s.Days, spans, s.PeerGroups, s.DaysDropped)
 }

@@ -74,3 +74,36 @@ func TestDaysSectionAndCSV(t *testing.T) {
 		t.Errorf("JSON days %+v", j)
 	}
 }
+
+// TestDaysReadingFollowsTheBursts: the same synthetic week, but the bursts
+// after the change are refusals of one peer: the reading names that peer
+// and its refusals, not a log field to add (issue 24: "log
+// $upstream_connect_time" for a peer refusing more each day).
+func TestDaysReadingFollowsTheBursts(t *testing.T) {
+	c := days.NewCounter()
+	start := time.Date(2017, 11, 13, 0, 0, 0, 0, time.UTC)
+	var spans []days.Span
+	for d := range 14 {
+		day := start.AddDate(0, 0, d)
+		for i := range 2000 {
+			status := 200
+			if d >= 7 && i < 10*(d-6) {
+				status = 502
+			}
+			rec := logparse.Record{Time: day.Add(time.Duration(i) * 40 * time.Second), Status: status,
+				Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: status, Connect: -1, Header: -1, Response: -1}}}
+			c.AddRecord(&rec)
+		}
+		if d >= 7 {
+			spans = append(spans, days.Span{Start: day.Add(time.Hour), End: day.Add(time.Hour + 10*time.Second), Group: "10.0.0.1:80", Bad: 10,
+				Cause: "peer_refused", Peer: "10.0.0.1:80"})
+		}
+	}
+	s := days.Summarize(c.Days(), spans, nil, 0)
+	if s == nil || s.Change == nil {
+		t.Fatalf("no change found: %+v", s)
+	}
+	if r := s.Change.Reading; !strings.Contains(r, "peer_refused") || !strings.Contains(r, "10.0.0.1:80 refused connections") || strings.Contains(r, "$upstream_connect_time") {
+		t.Errorf("reading: %s", r)
+	}
+}
