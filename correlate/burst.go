@@ -104,11 +104,15 @@ type Burst struct {
 	Joined      int // bad responses joined to an error.log line
 	// ErrorLines counts the upstream-fault entries of an error-log burst
 	// (KindErrorLog), which has no requests.
-	ErrorLines   int
-	Impact       Impact // who was hit
-	Causes       []diagnose.Cause
-	Samples      []Sample
-	ErrorSamples []Sample
+	ErrorLines int
+	Impact     Impact // who was hit
+	// GroupInferred: no upstream block names the group (no nginx.conf, or
+	// not in it), so it is what the logs tie together, one peer when no
+	// request tried two: peers beside it that served are not counted.
+	GroupInferred bool
+	Causes        []diagnose.Cause
+	Samples       []Sample
+	ErrorSamples  []Sample
 	// Lines are the raw lines behind the burst, in time order (lines.go);
 	// LinesDropped says the memory bound took them from an old burst.
 	Lines        []Line

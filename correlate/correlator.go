@@ -545,6 +545,13 @@ func (c *Correlator) mergeTrackers(gone, root string) {
 	}
 }
 
+// groupInferred reports whether no upstream block (nor a proxy_pass to
+// the address) names the group: it is what the logs tie together.
+func (c *Correlator) groupInferred(root string) bool {
+	_, configured := c.groups.config(root)
+	return !configured && c.opts.Settings[root] == nil
+}
+
 // Clock is the log time the watermark follows: the newest access record's,
 // or the newest error line's when no access record came.
 func (c *Correlator) Clock() time.Time {
@@ -645,6 +652,7 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 	c.nextID++
 	tr.became = c.nextID
 	b := tr.burst(c.nextID, c.groups)
+	b.GroupInferred = c.groupInferred(tr.root)
 	if lastBad := int(tr.last.Unix() - tr.base); !tr.overflow && tr.secs != nil && (w.from > 0 || w.to < lastBad) {
 		// The burst is the window the scan found; the bad responses
 		// around it that the quiet gap chained to it are sporadic.
@@ -811,6 +819,7 @@ func (c *Correlator) Snapshot() Snapshot {
 		}
 		b := tr.burst(0, c.groups)
 		b.Open = true
+		b.GroupInferred = c.groupInferred(tr.root)
 		b.Categories = tr.categoryCounts()
 		b.ErrorSamples = tr.errorSamples()
 		b.Causes = c.explain(&b, tr)

@@ -99,6 +99,7 @@ type jsonBurst struct {
 	End                string             `json:"end"`
 	DurationS          float64            `json:"duration_s"`
 	Upstream           string             `json:"upstream"`
+	UpstreamInferred   bool               `json:"upstream_inferred"`
 	Requests           int                `json:"requests"`
 	BadGateway         int                `json:"bad_gateway"`
 	GatewayTimeout     int                `json:"gateway_timeout"`
@@ -304,7 +305,7 @@ func escapeC1(b []byte) []byte {
 }
 
 func toJSONBurst(b correlate.Burst) jsonBurst {
-	jb := jsonBurst{
+	jb := jsonBurst{UpstreamInferred: b.GroupInferred,
 		ID: b.ID, Start: Timestamp(b.Start), End: Timestamp(b.End), DurationS: b.Duration().Seconds(),
 		Upstream: b.Group, Requests: b.Requests, BadGateway: b.BadGateway, GatewayTimeout: b.GatewayTimeout,
 		Other5xx: b.Other5xx, Share502: round3(b.Share()), Peak502PerS: b.Peak,

@@ -323,6 +323,9 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	} else {
 		e.printf("  %d of %d requests answered %s (%.1f%%), peak %d/s; 502: %d, 504: %d, other 5xx: %d\n",
 			b.Bad(), b.Requests, label, 100*b.Share(), b.Peak, b.BadGateway, b.GatewayTimeout, b.Other5xx)
+		if b.GroupInferred {
+			e.printf("  (counted over the requests to %s: no upstream block names its group, so peers beside it that served meanwhile are not in the count)\n", Clean(b.Group))
+		}
 		e.printf("  attempts per request: %.2f; status chains: %s\n", b.AttemptsPerRequest(), Clean(Histogram(top(b.Chains, 5))))
 	}
 	switch {
