@@ -14,6 +14,12 @@ import (
 // daysSummary builds a summary of synthetic days: a week of no 502s, then a
 // week of more every day.
 func daysSummary(t *testing.T) *days.Summary {
+	return growingWeek(t, "=cmd|10.0.0.1:80", "", "")
+}
+
+// growingWeek is daysSummary's week with requests to addr and bursts of
+// the given cause and peer.
+func growingWeek(t *testing.T, addr, cause, peer string) *days.Summary {
 	c := days.NewCounter()
 	start := time.Date(2017, 11, 13, 0, 0, 0, 0, time.UTC)
 	var spans []days.Span
@@ -25,11 +31,11 @@ func daysSummary(t *testing.T) *days.Summary {
 				status = 502
 			}
 			rec := logparse.Record{Time: day.Add(time.Duration(i) * 40 * time.Second), Status: status,
-				Attempts: []logparse.Attempt{{Addr: []byte("=cmd|10.0.0.1:80"), Status: status, Connect: -1, Header: -1, Response: -1}}}
+				Attempts: []logparse.Attempt{{Addr: []byte(addr), Status: status, Connect: -1, Header: -1, Response: -1}}}
 			c.AddRecord(&rec)
 		}
 		if d >= 7 {
-			spans = append(spans, days.Span{Start: day.Add(time.Hour), End: day.Add(time.Hour + 10*time.Second), Group: "=cmd|10.0.0.1:80", Bad: 10})
+			spans = append(spans, days.Span{Start: day.Add(time.Hour), End: day.Add(time.Hour + 10*time.Second), Group: addr, Bad: 10, Cause: cause, Peer: peer})
 		}
 	}
 	s := days.Summarize(c.Days(), spans, nil, 0)
@@ -80,27 +86,8 @@ func TestDaysSectionAndCSV(t *testing.T) {
 // and its refusals, not a log field to add (issue 24: "log
 // $upstream_connect_time" for a peer refusing more each day).
 func TestDaysReadingFollowsTheBursts(t *testing.T) {
-	c := days.NewCounter()
-	start := time.Date(2017, 11, 13, 0, 0, 0, 0, time.UTC)
-	var spans []days.Span
-	for d := range 14 {
-		day := start.AddDate(0, 0, d)
-		for i := range 2000 {
-			status := 200
-			if d >= 7 && i < 10*(d-6) {
-				status = 502
-			}
-			rec := logparse.Record{Time: day.Add(time.Duration(i) * 40 * time.Second), Status: status,
-				Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: status, Connect: -1, Header: -1, Response: -1}}}
-			c.AddRecord(&rec)
-		}
-		if d >= 7 {
-			spans = append(spans, days.Span{Start: day.Add(time.Hour), End: day.Add(time.Hour + 10*time.Second), Group: "10.0.0.1:80", Bad: 10,
-				Cause: "peer_refused", Peer: "10.0.0.1:80"})
-		}
-	}
-	s := days.Summarize(c.Days(), spans, nil, 0)
-	if s == nil || s.Change == nil {
+	s := growingWeek(t, "10.0.0.1:80", "peer_refused", "10.0.0.1:80")
+	if s.Change == nil {
 		t.Fatalf("no change found: %+v", s)
 	}
 	if r := s.Change.Reading; !strings.Contains(r, "peer_refused") || !strings.Contains(r, "10.0.0.1:80 refused connections") || strings.Contains(r, "$upstream_connect_time") {
