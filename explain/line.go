@@ -94,6 +94,7 @@ func ErrorLine(ev *logparse.Event) Advice {
 			Cause:   "backend_hangup",
 			Fixes: []string{
 				"Look at the backend's own log at that moment: a worker killed or restarted (OOM, max requests), a request it rejects, a proxy in front of it with a shorter timeout.",
+				"If connections to the same peer are refused seconds later, the process crashed and came back (cause backend_crash): one line cannot show that, a burst of them can.",
 				"With upstream keepalive, a backend idle timeout shorter than nginx's keepalive_timeout closes reused connections: set nginx's below the backend's (its own idle-timeout setting says what it is).",
 			},
 		}

@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/explain"
 	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
@@ -240,4 +242,37 @@ func fixtureFormat(t *testing.T, dir string) *logparse.Format {
 		t.Fatal(err)
 	}
 	return format
+}
+
+// TestExplainAgreesWithAnalyze: every error line behind a burst of every
+// recorded fixture, given to explain alone, names a cause that analyze
+// lists for the burst, or names the burst's top cause among its readings
+// (issue 24: one source of meanings, so the two cannot drift).
+func TestExplainAgreesWithAnalyze(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(fixturetest.Dir("peer-refused"), "..", "*", "nginx.conf"))
+	for _, conf := range dirs {
+		dir := filepath.Dir(conf)
+		snap := fixturetest.Analyse(t, dir)
+		for _, b := range snap.Bursts {
+			top := b.TopCause()
+			if top == nil {
+				continue
+			}
+			listed := map[string]bool{}
+			for _, c := range b.Causes {
+				listed[c.ID] = true
+			}
+			for _, l := range b.Lines {
+				var ev logparse.Event
+				if !l.Error || logparse.ParseErrorLine([]byte(l.Text), time.UTC, &ev) != nil {
+					continue
+				}
+				a := explain.ErrorLine(&ev)
+				text := a.Meaning + " " + strings.Join(a.Fixes, " ")
+				if a.Cause != "" && !listed[a.Cause] && !strings.Contains(text, top.ID) {
+					t.Errorf("%s burst #%d: explain says %s for %q; analyze lists %v", filepath.Base(dir), b.ID, a.Cause, l.Text, b.Causes[0].ID)
+				}
+			}
+		}
+	}
 }
