@@ -651,18 +651,27 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 	}
 	c.nextID++
 	tr.became = c.nextID
-	b := tr.burst(c.nextID, c.groups)
-	b.GroupInferred = c.groupInferred(tr.root)
-	if lastBad := int(tr.last.Unix() - tr.base); !tr.overflow && tr.secs != nil && (w.from > 0 || w.to < lastBad) {
-		// The burst is the window the scan found; the bad responses
-		// around it that the quiet gap chained to it are sporadic.
+	// The burst is the window the scan found; the bad responses around it
+	// that the quiet gap chained to it are sporadic. The tracker is
+	// narrowed to the window first, so that what it counts per bad
+	// response (chains, peers, methods) is the window's.
+	start, end := tr.start, tr.last
+	lastBad := int(tr.last.Unix() - tr.base)
+	narrowed := !tr.overflow && tr.secs != nil && (w.from > 0 || w.to < lastBad)
+	if narrowed {
 		base := time.Unix(tr.base, 0).In(tr.start.Location())
 		if w.from > 0 {
-			b.Start = base.Add(time.Duration(w.from) * time.Second)
+			start = base.Add(time.Duration(w.from) * time.Second)
 		}
 		if w.to < lastBad {
-			b.End = base.Add(time.Duration(w.to) * time.Second)
+			end = base.Add(time.Duration(w.to) * time.Second)
 		}
+		tr.narrow(start, end.Add(time.Second-1))
+	}
+	b := tr.burst(c.nextID, c.groups)
+	b.Start, b.End = start, end
+	b.GroupInferred = c.groupInferred(tr.root)
+	if narrowed {
 		if tr.kind == KindErrorLog {
 			b.ErrorLines = w.bad
 		} else {
@@ -671,12 +680,6 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 			b.ConnectTimed, b.ConnectNew = c.connTimed, c.connNew
 			b.Joined = joined
 		}
-		tr.narrow(b.Start, b.End.Add(time.Second-1))
-		// The narrowing counted the window's chains, peers and methods
-		// again: the burst takes those, not the candidate's.
-		b.Chains, b.Peers = topCounts(tr.chains), topCounts(tr.peers)
-		b.GroupNamed, b.Placeholder = tr.groupNamed, tr.placeholder
-		b.Impact.Methods = tr.impact.counts(tr.methods).Methods
 	}
 	c.collectEvents(tr, &b)
 	b.Causes = c.explain(&b, tr)
