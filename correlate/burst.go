@@ -212,10 +212,9 @@ type tracker struct {
 	// became is the ID of the burst this candidate became, 0 until then
 	// or when it was not one: its events are no other burst's lead-up.
 	became int
-	// badLog keeps each bad response's share of the counts (badLogFull:
-	// past maxBadLog), for a narrowed burst to count them again.
-	badLog     []badEntry
-	badLogFull bool
+	// badLog keeps each bad response's share of the counts, for a
+	// narrowed burst to count them again (badlog.go).
+	badLog badLog
 	// From the access log's own timings, for when no error.log is given:
 	// bad attempts that never connected, and that connected but got no
 	// response header.
@@ -437,83 +436,45 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 	t.curCount++
 	t.peak = max(t.peak, t.curCount)
 	t.impact.add(rec)
-	e := badEntry{sec: rec.Time.Unix(), chain: chainOf(rec), method: string(rec.Method)}
+	l := &t.badLog
+	e := badEntry{sec: rec.Time.Unix(), chain: l.intern(chainOf(rec)), method: l.internBytes(rec.Method), peerOff: uint32(len(l.peers))}
 	for i := range rec.Attempts {
 		a := &rec.Attempts[i]
 		if rec.Timed && a.Status == 502 && !a.IsGroupName() && !a.IsPlaceholder() {
 			switch {
 			case a.Connect < 0:
-				e.neverConnected++
+				e.neverConnected = inc(e.neverConnected)
 			case a.Header < 0:
-				e.noHeader++
+				e.noHeader = inc(e.noHeader)
 			}
 		}
 		switch {
 		case a.IsGroupName():
-			e.groupNamed++
+			e.groupNamed = inc(e.groupNamed)
 			continue
 		case a.IsPlaceholder():
-			e.placeholder++
+			e.placeholder = inc(e.placeholder)
 		}
-		if len(a.Addr) == 0 || string(a.Addr) == "-" {
+		if len(a.Addr) == 0 || string(a.Addr) == "-" || e.peerN == 255 {
 			continue
 		}
-		e.peers = append(e.peers, string(a.Addr))
+		l.peers = append(l.peers, l.internBytes(a.Addr))
+		e.peerN++
 	}
 	t.count(&e)
-	if len(t.badLog) < maxBadLog {
-		t.badLog = append(t.badLog, e)
-	} else {
-		t.badLogFull = true
-	}
+	l.keep(e)
 	if len(t.samples) < t.maxSamples {
 		t.samples = append(t.samples, Sample{Source: pos.Source, Line: pos.Line, Text: logparse.CutBytes(rec.Line, logparse.MaxKeptText)})
 	}
 }
 
-// badEntry is what one bad response adds to the per-response counts
-// (chains, methods, peers, how its attempts failed), kept so that a burst
-// narrowed to its window counts again only the responses inside it.
-type badEntry struct {
-	sec                                               int64
-	chain, method                                     string
-	peers                                             []string
-	groupNamed, placeholder, neverConnected, noHeader int
-}
-
-// maxBadLog bounds the entries kept per candidate (some 8 MB): past it a
-// narrowed burst keeps the chains, methods and peers of the whole
-// candidate, whose edges the narrowing trimmed.
-const maxBadLog = 100_000
-
-// count adds a bad response's entry to the counts.
-func (t *tracker) count(e *badEntry) {
-	if len(t.methods) < 16 || t.methods[e.method] > 0 {
-		t.methods[e.method]++
+// inc adds one to a per-response count, which never needs more than a
+// byte.
+func inc(n uint8) uint8 {
+	if n < 255 {
+		n++
 	}
-	if len(t.chains) < maxChains || t.chains[e.chain] > 0 {
-		t.chains[e.chain]++
-	}
-	for _, p := range e.peers {
-		if len(t.peers) < maxPeerKeys || t.peers[p] > 0 {
-			t.peers[p]++
-		}
-	}
-	t.groupNamed += e.groupNamed
-	t.placeholder += e.placeholder
-	t.neverConnected += e.neverConnected
-	t.noHeader += e.noHeader
-}
-
-// recount counts again the bad responses of the seconds [from, to] only.
-func (t *tracker) recount(from, to int64) {
-	t.methods, t.chains, t.peers = map[string]int{}, map[string]int{}, map[string]int{}
-	t.groupNamed, t.placeholder, t.neverConnected, t.noHeader = 0, 0, 0, 0
-	for i := range t.badLog {
-		if e := &t.badLog[i]; e.sec >= from && e.sec <= to {
-			t.count(e)
-		}
-	}
+	return n
 }
 
 // chainOf renders the request's upstream statuses the way nginx logs them,
@@ -545,7 +506,7 @@ func chainOf(rec *logparse.Record) string {
 // for the events that point at it.
 func (t *tracker) release() {
 	t.methods, t.chains, t.peers, t.resolveNames, t.keepaliveWhy, t.lines = nil, nil, nil, nil, nil, nil
-	t.hostNotAllowed, t.badLog = nil, nil
+	t.hostNotAllowed, t.badLog = nil, badLog{}
 	t.catPeers, t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = nil, nil, nil, nil
 	t.secs, t.samples, t.errSamples = nil, nil, nil
 	t.impact = impact{}
@@ -557,7 +518,7 @@ func (t *tracker) release() {
 // not make a refusal look like a crash.
 func (t *tracker) narrow(from, to time.Time) {
 	t.start, t.last = from, to
-	if !t.badLogFull {
+	if !t.badLog.full {
 		t.recount(from.Unix(), to.Unix())
 	}
 	t.categories, t.preludeEvents = [logparse.NumCategories]int{}, [logparse.NumCategories]int{}
@@ -682,9 +643,7 @@ func (t *tracker) merge(o *tracker) {
 		t.methods[k] += v
 	}
 	t.impact.merge(&o.impact)
-	if t.badLogFull = t.badLogFull || o.badLogFull || len(t.badLog)+len(o.badLog) > maxBadLog; !t.badLogFull {
-		t.badLog = append(t.badLog, o.badLog...)
-	}
+	t.badLog.merge(&o.badLog)
 	for k, v := range o.chains {
 		t.chains[k] += v
 	}
