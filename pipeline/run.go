@@ -393,11 +393,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 		last, orphan = nil, false
 		if p.format == nil {
 			c.malformed++
-			reason := "no access-log format: pass --format or --nginx-conf"
-			if p.errorLog {
-				reason = foreignInErrorLog
-			}
-			p.stats.sample(rl.source, rl.num, reason, line)
+			p.stats.sample(rl.source, rl.num, p.unparsed("no access-log format: pass --format or --nginx-conf"), line)
 			continue
 		}
 		if len(pb.recs) == cap(pb.recs) {
@@ -409,11 +405,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 		if err := p.access.Parse(line, rec); err != nil {
 			pb.recs = pb.recs[:len(pb.recs)-1]
 			c.malformed++
-			reason := err.Error()
-			if p.errorLog {
-				reason = foreignInErrorLog
-			}
-			p.stats.sample(rl.source, rl.num, reason, line)
+			p.stats.sample(rl.source, rl.num, p.unparsed(err.Error()), line)
 			continue
 		}
 		c.access++
@@ -426,9 +418,15 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 	return pb
 }
 
-// foreignInErrorLog is the reason given for a line of an error log that
-// is neither an nginx entry, a continuation of one, nor an access line.
-const foreignInErrorLog = "not an nginx error.log entry (foreign text in an error log: counted, not analysed)"
+// unparsed is the reason shown for a line no parser read: in an error log
+// it is foreign text (neither an entry, a continuation, nor an access
+// line), whatever the access parser said of it.
+func (p *parser) unparsed(why string) string {
+	if p.errorLog {
+		return "not an nginx error.log entry (foreign text in an error log: counted, not analysed)"
+	}
+	return why
+}
 
 // stampTime turns a wrapper's time into the line's: a zoneless syslog
 // clock is read in the error log's zone, in the latest year that does not
