@@ -96,6 +96,7 @@ func resourceExhaustion(in ruleInput) (Cause, bool) {
 	ev := []string{fmt.Sprintf("%d× worker_connections, %d× errno 24", wc, fd)}
 	earlier := in.ev.Prelude[logparse.CatWorkerConnections] + in.ev.Prelude[logparse.CatTooManyFiles]
 	if earlier > 0 {
+		ev[0] += " in the seconds of the failed requests"
 		first := in.ev.Start
 		for _, cat := range []logparse.Category{logparse.CatWorkerConnections, logparse.CatTooManyFiles} {
 			if t := in.ev.PreludeFirst[cat]; in.ev.Prelude[cat] > 0 && t.Before(first) {
