@@ -546,8 +546,13 @@ func (c *Correlator) mergeTrackers(gone, root string) {
 }
 
 // groupInferred reports whether no upstream block (nor a proxy_pass to
-// the address) names the group: it is what the logs tie together.
+// the address) names the group: it is what the logs tie together. The
+// requests that tried no upstream ("-") are all counted, whatever nginx.conf
+// says.
 func (c *Correlator) groupInferred(root string) bool {
+	if root == "-" || root == "" {
+		return false
+	}
 	_, configured := c.groups.config(root)
 	return !configured && c.opts.Settings[root] == nil
 }

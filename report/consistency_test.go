@@ -1,0 +1,247 @@
+package report_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/fixtures/fixturetest"
+	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/pipeline"
+)
+
+// TestPaneIsTheGroundTruth runs every recorded fixture with its nginx.conf
+// and as logs alone and holds each burst's numbers to the raw lines its
+// pane shows (issue 24: "each number in evidence must equal what the raw
+// lines show"). Where the pane holds every line behind the burst, the
+// lines read again here give the bad responses, their status chains,
+// methods, clients, the requests that logged the group's name, and the
+// error.log categories; and every "N× …" of a cause's evidence that names
+// error.log categories equals the pane's lines of those categories, the
+// lead-up's included.
+func TestPaneIsTheGroundTruth(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(fixturetest.Dir("peer-refused"), "..", "*", "nginx.conf"))
+	checked := 0
+	for _, conf := range dirs {
+		dir := filepath.Dir(conf)
+		format := fixtureFormat(t, dir)
+		for _, withConf := range []bool{true, false} {
+			snap := analyse(t, dir, withConf)
+			for _, b := range snap.Bursts {
+				if b.Kind != correlate.Kind502 && b.Kind != correlate.Kind504 {
+					continue
+				}
+				where := fmt.Sprintf("%s (nginx.conf %v) burst #%d", filepath.Base(dir), withConf, b.ID)
+				if b.LinesDropped || len(b.Lines) >= 500 {
+					// The pane holds part: the files, read again, are the
+					// raw lines, those of the burst's peers kept.
+					b.Lines = rawLines(t, &snap, &b)
+				}
+				checked++
+				for _, e := range paneDisagrees(format, &b) {
+					t.Errorf("%s: %s", where, e)
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d bursts checked", checked)
+	}
+}
+
+// rawLines reads the burst's lines again from the files: its bad
+// responses and the upstream errors from a second before the first to a
+// second after the last, of its group's peers (or of no peer).
+func rawLines(t *testing.T, snap *pipeline.Snapshot, b *correlate.Burst) []correlate.Line {
+	t.Helper()
+	all, err := snap.Sources.LinesBetween(context.Background(), b.Start.Add(-time.Second), b.End.Add(time.Second+time.Nanosecond), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []correlate.Line
+	for _, l := range all {
+		if l.Peer != "" && l.Peer != "-" && snap.PeerGroups[l.Peer] != b.Group || !l.Error && (l.Status != 502 && l.Status != 504 || l.Time.Before(b.Start) || l.Time.After(b.End)) {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// paneDisagrees lists the burst's numbers that its raw lines contradict.
+func paneDisagrees(format *logparse.Format, b *correlate.Burst) []string {
+	var errs []string
+	chains, methods, cats := map[string]int{}, map[string]int{}, map[string]int{}
+	inWindow := map[string]int{}
+	clients := map[string]bool{}
+	bad, named := 0, 0
+	status := 502
+	if b.Kind == correlate.Kind504 {
+		status = 504
+	}
+	var rec logparse.Record
+	for _, l := range b.Lines {
+		if l.Error {
+			cats[l.Category]++
+			if !l.Time.Before(b.Start.Add(-time.Second)) {
+				inWindow[l.Category]++
+			}
+			continue
+		}
+		if l.Status != status {
+			errs = append(errs, fmt.Sprintf("pane holds a %d: %s", l.Status, l.Text))
+			continue
+		}
+		if err := format.Parse([]byte(l.Text), &rec); err != nil {
+			errs = append(errs, fmt.Sprintf("pane line does not parse: %v", err))
+			continue
+		}
+		bad++
+		chains[chainText(&rec)]++
+		methods[string(rec.Method)]++
+		clients[string(rec.Client)] = true
+		if n := len(rec.Attempts); n > 0 && string(rec.Attempts[n-1].Addr) == b.Group && !strings.Contains(b.Group, ":") {
+			named++
+		}
+	}
+	if bad != b.Bad() {
+		errs = append(errs, fmt.Sprintf("%d bad responses, the pane shows %d", b.Bad(), bad))
+	}
+	if got := countsMap(b.Chains); !sameCounts(got, chains) {
+		errs = append(errs, fmt.Sprintf("status chains %v, the pane's lines %v", got, chains))
+	}
+	if got := countsMap(b.Impact.Methods); len(got) > 0 && !sameCounts(got, methods) {
+		errs = append(errs, fmt.Sprintf("methods %v, the pane's lines %v", got, methods))
+	}
+	if !b.Impact.ClientsMore && b.Impact.Clients != len(clients) {
+		errs = append(errs, fmt.Sprintf("%d clients, the pane's lines %d", b.Impact.Clients, len(clients)))
+	}
+	if b.GroupNamed != named {
+		errs = append(errs, fmt.Sprintf("%d logged the group name, the pane's lines %d", b.GroupNamed, named))
+	}
+	if got := countsMap(b.Categories); !sameCounts(got, inWindow) {
+		errs = append(errs, fmt.Sprintf("error.log categories %v, the pane's lines from a second before the first bad response %v", got, inWindow))
+	}
+	for _, c := range b.Causes {
+		for _, text := range append([]string{c.Summary}, c.Evidence...) {
+			for _, claim := range evidenceCounts(text) {
+				if got := sumOf(cats, claim.cats); got != claim.n {
+					errs = append(errs, fmt.Sprintf("%s says %d× %v, the pane's lines %d: %q", c.ID, claim.n, claim.cats, got, text))
+				}
+			}
+		}
+	}
+	return errs
+}
+
+type countClaim struct {
+	n    int
+	cats []string
+}
+
+// evidencePhrases maps the texts after "N×" in causes (diagnose's
+// evidence) to the error.log categories they count. A phrase not listed
+// counts something else (attempts, requests) and is not checked here.
+var evidencePhrases = []struct {
+	re   *regexp.Regexp
+	cats []string
+}{
+	{regexp.MustCompile(`^"no live upstreams"`), []string{"no_live_upstreams"}},
+	{regexp.MustCompile(`^"upstream server temporarily disabled"`), []string{"peer_disabled"}},
+	{regexp.MustCompile(`^(connection refused|connect\(\) failed \(111)`), []string{"connect_refused"}},
+	{regexp.MustCompile(`^(premature_close|conn_reset|broken_pipe|connect_refused|read_timeout|connect_timeout|send_timeout)\b`), nil},
+	{regexp.MustCompile(`^connect timeout`), []string{"connect_timeout"}},
+	{regexp.MustCompile(`^send timeout`), []string{"send_timeout"}},
+	{regexp.MustCompile(`^read timeout`), []string{"read_timeout"}},
+	{regexp.MustCompile(`^upstream sent too big header|^header too big`), []string{"too_big_header"}},
+	{regexp.MustCompile(`^(upstream sent )?invalid header`), []string{"invalid_header"}},
+	{regexp.MustCompile(`^could not be resolved`), []string{"resolver"}},
+	{regexp.MustCompile(`^lua balancer errors`), []string{"lua_balancer"}},
+	{regexp.MustCompile(`^"failed to set keepalive"|^failed to set keepalive`), []string{"keepalive_failure"}},
+	{regexp.MustCompile(`^worker_connections`), []string{"worker_connections"}},
+	{regexp.MustCompile(`^(errno 24|too many open files)`), []string{"too_many_files"}},
+	{regexp.MustCompile(`^health checker lines`), []string{"healthcheck_down", "healthcheck_up"}},
+}
+
+var countRe = regexp.MustCompile(`(\d+)× `)
+
+// evidenceCounts reads the "N× phrase" claims of one sentence.
+func evidenceCounts(text string) []countClaim {
+	var out []countClaim
+	for _, m := range countRe.FindAllStringSubmatchIndex(text, -1) {
+		n, _ := strconv.Atoi(text[m[2]:m[3]])
+		rest := text[m[1]:]
+		for _, p := range evidencePhrases {
+			loc := p.re.FindStringIndex(rest)
+			if loc == nil {
+				continue
+			}
+			cats := p.cats
+			if cats == nil {
+				cats = []string{rest[loc[0]:loc[1]]}
+			}
+			out = append(out, countClaim{n, cats})
+			break
+		}
+	}
+	return out
+}
+
+func sumOf(m map[string]int, keys []string) int {
+	n := 0
+	for _, k := range keys {
+		n += m[k]
+	}
+	return n
+}
+
+func countsMap(cs []correlate.Count) map[string]int {
+	m := map[string]int{}
+	for _, c := range cs {
+		m[c.Key] += c.N
+	}
+	return m
+}
+
+func sameCounts(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// chainText writes a record's $upstream_status chain as the burst's
+// status chains do: statuses joined by ", " (" : " after an internal
+// redirect), "-" for an attempt without one.
+func chainText(rec *logparse.Record) string {
+	if len(rec.Attempts) == 0 {
+		return "-"
+	}
+	var b strings.Builder
+	for i, a := range rec.Attempts {
+		if i > 0 {
+			if a.AfterRedirect {
+				b.WriteString(" : ")
+			} else {
+				b.WriteString(", ")
+			}
+		}
+		if a.Status == 0 {
+			b.WriteString("-")
+		} else {
+			b.WriteString(strconv.Itoa(a.Status))
+		}
+	}
+	return b.String()
+}
