@@ -3,6 +3,7 @@ package report_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -245,3 +246,91 @@ func chainText(rec *logparse.Record) string {
 	}
 	return b.String()
 }
+
+// TestCitedSettingsAreInForce: every setting a cause cites with its place
+// in nginx.conf ("proxy_read_timeout 1s at nginx.conf:41", "now 64 at
+// nginx.conf:2") is written on that line, every place cited exists, a
+// default is cited ("60s unless nginx.conf sets it") only where
+// nginx.conf does not set the directive, and a run on logs alone cites
+// no place (issue 24: "each setting cited must be the one in force").
+func TestCitedSettingsAreInForce(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(fixturetest.Dir("peer-refused"), "..", "*", "nginx.conf"))
+	cites := 0
+	for _, conf := range dirs {
+		dir := filepath.Dir(conf)
+		data, err := os.ReadFile(conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(data), "\n")
+		for _, withConf := range []bool{true, false} {
+			snap := analyse(t, dir, withConf)
+			for _, b := range snap.Bursts {
+				for _, c := range b.Causes {
+					texts := append([]string{c.Summary}, c.Evidence...)
+					for _, s := range c.Steps {
+						texts = append(texts, s.Change+" ("+s.At+")")
+					}
+					where := fmt.Sprintf("%s (nginx.conf %v) burst #%d %s", filepath.Base(dir), withConf, b.ID, c.ID)
+					for _, text := range texts {
+						for _, m := range citeRe.FindAllStringSubmatch(text, -1) {
+							cites++
+							if !withConf {
+								t.Errorf("%s: cites nginx.conf from the logs alone: %q", where, text)
+								continue
+							}
+							n, _ := strconv.Atoi(m[4])
+							if m[3] != conf || n < 1 || n > len(lines) || strings.TrimSpace(lines[n-1]) == "" {
+								t.Errorf("%s: cites %s:%s, not a line of %s: %q", where, m[3], m[4], conf, text)
+								continue
+							}
+							if m[1] != "" && !citesLine(m[1], text, lines[n-1]) {
+								t.Errorf("%s: cites %q at line %d, which reads %q", where, m[1], n, lines[n-1])
+							}
+							for _, p := range serverParamRe.FindAllStringSubmatch(text, -1) {
+								want := map[string]string{"max_fails": "1", "fail_timeout": "10s"}[p[1]]
+								if w := regexp.MustCompile(p[1] + `=(\w+)`).FindStringSubmatch(lines[n-1]); w != nil {
+									want = w[1]
+								}
+								if p[2] != want {
+									t.Errorf("%s: says %s=%s, line %d in force: %s=%s: %q", where, p[1], p[2], n, p[1], want, text)
+								}
+							}
+						}
+						for _, m := range defaultRe.FindAllStringSubmatch(text, -1) {
+							if withConf && regexp.MustCompile(`(?m)^\s*`+m[1]+`\s`).Match(data) {
+								t.Errorf("%s: cites the default of %s, which nginx.conf sets: %q", where, m[1], text)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if cites < 20 {
+		t.Fatalf("only %d places cited", cites)
+	}
+}
+
+// citeRe finds a place in nginx.conf a cause cites, with the text before
+// it when it reads "… at PATH:LINE" (a setting and its value), or a bare
+// "(PATH:LINE)".
+var citeRe = regexp.MustCompile(`(?:([^()]*) at |\()(\S*?)?(\S*nginx\.conf):(\d+)`)
+
+// citesLine reports whether the text before " at PATH:LINE" ends with the
+// directive and values written on that line, or with "now VALUES" for a
+// directive the sentence names.
+func citesLine(before, sentence, line string) bool {
+	words := strings.Fields(strings.TrimSuffix(strings.TrimSpace(line), ";"))
+	if len(words) < 2 {
+		return false
+	}
+	return strings.HasSuffix(before, strings.Join(words, " ")) ||
+		strings.HasSuffix(before, "now "+strings.Join(words[1:], " ")) && strings.Contains(sentence, words[0])
+}
+
+// serverParamRe finds a server line's parameter a sentence quotes; where
+// the cited line does not set it, nginx's default is in force.
+var serverParamRe = regexp.MustCompile(`\b(max_fails|fail_timeout)=(\w+)`)
+
+var defaultRe = regexp.MustCompile(`([a-z_]+) \([^()]*unless nginx\.conf sets it\)`)
