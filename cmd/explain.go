@@ -13,7 +13,6 @@ import (
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
 	"github.com/badgw/badgw/report"
-	"github.com/badgw/badgw/words"
 )
 
 // explainOptions are "badgw explain"'s inputs.
@@ -211,96 +210,19 @@ func explainRecord(w *cleanWriter, rec *logparse.Record) {
 		w.printf("  request     %s\n", rec.Request)
 	}
 	w.printf("  status      %d\n", rec.Status)
-	tried := triedAttempts(rec)
+	tried := explain.Tried(rec)
 	if len(tried) == 0 {
 		w.printf("  upstream    none tried ($upstream_addr is empty or -): nginx answered itself\n")
 	}
 	for i, a := range tried {
-		w.printf("  attempt %d   %s answered %s, connect %s, header %s\n", i+1, orDash(string(a.Addr)), statusText(a.Status),
+		w.printf("  attempt %d   %s answered %s, connect %s, header %s\n", i+1, orDash(string(a.Addr)), explain.StatusText(a.Status),
 			seconds(a.Connect), seconds(a.Header))
 	}
-	w.printf("  means       %s\n", recordMeaning(rec))
-}
-
-// triedAttempts are the record's upstream attempts, without the "-" that
-// stands for none (a request nginx or Lua answered itself).
-func triedAttempts(rec *logparse.Record) []logparse.Attempt {
-	var out []logparse.Attempt
-	for _, a := range rec.Attempts {
-		if len(a.Addr) > 0 && string(a.Addr) != "-" {
-			out = append(out, a)
-		}
+	a := explain.AccessLine(rec)
+	w.printf("  means       %s\n", a.Meaning)
+	if a.Cause != "" {
+		w.printf("  a burst of such lines: cause %s\n", a.Cause)
 	}
-	return out
-}
-
-// failedBefore describes the attempts before the last that failed, and
-// whether one was retried on the same peer; "" when none failed.
-func failedBefore(tried []logparse.Attempt) (string, bool) {
-	var parts []string
-	same := false
-	for i, a := range tried[:len(tried)-1] {
-		if a.Status != 0 && a.Status < 500 && a.Status != 9 {
-			continue
-		}
-		what := "answered " + statusText(a.Status)
-		switch {
-		case a.Status == 0 || a.Status == 502 && a.Header < 0:
-			what = "failed before a response header (502: refused, closed or reset; the error.log line says which)"
-		case a.Status == 9:
-			what = "sent no HTTP status line (009)"
-		}
-		parts = append(parts, fmt.Sprintf("%s %s", a.Addr, what))
-		if string(tried[i+1].Addr) == string(a.Addr) {
-			same = true
-		}
-	}
-	return strings.Join(parts, "; "), same
-}
-
-func recordMeaning(rec *logparse.Record) string {
-	tried := triedAttempts(rec)
-	switch rec.Status {
-	case 502:
-		if len(tried) == 0 {
-			return "nginx answered 502 Bad Gateway; log $upstream_addr, $upstream_status and the upstream timings to see which peer failed and how, and give badgw the error.log of the same second."
-		}
-		last := tried[len(tried)-1]
-		switch {
-		case last.IsGroupName() && len(tried) > 1:
-			before, _ := failedBefore(tried)
-			return fmt.Sprintf("%s; nginx went on to the next peer of %s and found none live: every peer was marked down (\"no live upstreams\", $upstream_addr ends with the group's name), so it answered 502. Failures such as the first, counted against max_fails, are what marked the peers down.", before, last.Addr)
-		case last.IsGroupName():
-			return fmt.Sprintf("nginx answered 502 without trying any peer: $upstream_addr holds the group's name (%s), so every peer was marked down (\"no live upstreams\").", last.Addr)
-		case last.IsPlaceholder():
-			return "The Lua balancer set no peer: nginx tried the 0.0.0.1 placeholder."
-		case rec.Timed && last.Connect < 0:
-			return fmt.Sprintf("nginx never connected to %s (no $upstream_connect_time): refused, unreachable or no port left; the error.log line of that second says which.", last.Addr)
-		case rec.Timed && last.Header < 0:
-			return fmt.Sprintf("nginx connected to %s but got no response header: the peer closed or reset the connection, or sent something that is not HTTP.", last.Addr)
-		}
-		return fmt.Sprintf("nginx answered 502 Bad Gateway after %s: the error.log line of that second says why.", words.Count(len(rec.Attempts), "upstream attempt"))
-	case 504:
-		return "nginx answered 504 Gateway Timeout: the upstream did not connect or answer in time (a timeout, not a 502)."
-	case 499:
-		return "The client closed the connection before nginx answered (499)."
-	}
-	if rec.Status >= 500 && len(tried) == 0 {
-		return fmt.Sprintf("A %d that nginx (or Lua code in it) answered itself: no upstream was tried; its error.log line says why.", rec.Status)
-	}
-	if rec.Status >= 500 {
-		return fmt.Sprintf("A %d: the upstream's own error, passed on.", rec.Status)
-	}
-	if len(tried) > 1 {
-		if before, same := failedBefore(tried); before != "" {
-			msg := fmt.Sprintf("A %d after a retry: %s, and nginx tried again, so the client saw no failure but the status hides one.", rec.Status, before)
-			if same {
-				msg += " The failed attempt was retried on the same peer: the signature of the keep-alive race (nginx reused a connection the peer had just closed, and retried on a new one)."
-			}
-			return msg
-		}
-	}
-	return fmt.Sprintf("A %d: not a gateway failure.", rec.Status)
 }
 
 func orDash(s string) string {
@@ -308,18 +230,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func statusText(s int) string {
-	switch s {
-	case 0:
-		return "-"
-	case 9:
-		// nginx's $upstream_status for an answer without a status line
-		// (read as HTTP/0.9).
-		return "009 (no HTTP status line)"
-	}
-	return fmt.Sprint(s)
 }
 
 func seconds(d time.Duration) string {

@@ -276,3 +276,43 @@ func TestExplainAgreesWithAnalyze(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainAgreesWithAnalyzeOnAccessLines: every 502 and 504 behind a
+// burst of every recorded fixture, read with the fixture's log_format and
+// given to explain alone, names no cause that analyze does not list for
+// the burst, and never says no peer was tried beside an attempt it lists
+// (issue 24: explain tested line by line against analyze).
+func TestExplainAgreesWithAnalyzeOnAccessLines(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(fixturetest.Dir("peer-refused"), "..", "*", "nginx.conf"))
+	named := 0
+	for _, conf := range dirs {
+		dir := filepath.Dir(conf)
+		format := fixtureFormat(t, dir)
+		snap := fixturetest.Analyse(t, dir)
+		var rec logparse.Record
+		for _, b := range snap.Bursts {
+			listed := map[string]bool{}
+			for _, c := range b.Causes {
+				listed[c.ID] = true
+			}
+			for _, l := range b.Lines {
+				if l.Error || l.Status != 502 && l.Status != 504 || format.Parse([]byte(l.Text), &rec) != nil {
+					continue
+				}
+				a := explain.AccessLine(&rec)
+				if a.Cause != "" {
+					named++
+					if !listed[a.Cause] {
+						t.Errorf("%s burst #%d: explain says %s for %q; analyze lists %v", filepath.Base(dir), b.ID, a.Cause, l.Text, b.Causes)
+					}
+				}
+				if len(explain.Tried(&rec)) > 0 && strings.Contains(a.Meaning, "without an upstream attempt") {
+					t.Errorf("%s: %q beside its attempts: %s", filepath.Base(dir), a.Meaning, l.Text)
+				}
+			}
+		}
+	}
+	if named < 100 {
+		t.Fatalf("explain named a cause for only %d lines", named)
+	}
+}
