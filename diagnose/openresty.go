@@ -101,22 +101,40 @@ func balancerCounts(errors, placeholder int) string {
 
 // hostNotAllowed: the balancer handed set_current_peer a host name, which
 // it refuses: it takes an IP address ("no host allowed"), so the request
-// has no peer and the Lua code ends it (ingress-nginx answers 500).
+// has no peer and the Lua code ends it (ingress-nginx answers 500). The
+// names are listed without their ports, which are not what failed, and the
+// fix points at the Lua line that logged the error, where the call is.
 func hostNotAllowed(in ruleInput, n int) (Cause, bool) {
 	var names []string
+	seen := map[string]bool{}
 	total := 0
 	for _, c := range in.ev.HostNotAllowed {
-		names = append(names, c.Key)
+		host := c.Key
+		if i := strings.LastIndexByte(host, ':'); i > 0 && !strings.Contains(host[i:], "]") {
+			host = host[:i]
+		}
+		if !seen[host] {
+			seen[host] = true
+			names = append(names, host)
+		}
 		total += c.N
 	}
 	list := strings.Join(names, ", ")
+	who := "A Lua balancer"
+	if !strings.HasPrefix(in.ev.Group, "(") {
+		who = "The Lua balancer of " + in.ev.Group
+	}
+	where := ""
+	if src := logparse.LuaSource(in.ev.Examples[logparse.CatLuaBalancer].Message); src != "" {
+		where = fmt.Sprintf(" (the call is near %s, the Lua line that logged the error)", src)
+	}
 	return Cause{
 		ID: CauseLuaBalancer, Confidence: score(0.5, 0.45, in.share(max(n, total))),
-		Summary: fmt.Sprintf("The Lua balancer of %s handed set_current_peer a host name (%s) during %s, which it refuses: it takes an IP address (\"no host allowed\"), so %s had no peer and the Lua code ended them.",
-			in.ev.Group, list, in.window(), words.Count(in.ev.Bad, "request")),
+		Summary: fmt.Sprintf("%s handed set_current_peer a host name (%s) during %s, which it refuses: it takes an IP address (\"no host allowed\"), so %s had no peer and the Lua code ended them.",
+			who, list, in.window(), words.Count(in.ev.Bad, "request")),
 		Evidence: []string{fmt.Sprintf("%d× \"error while setting current upstream peer …: no host allowed\" for %s", total, list)},
 		Steps: []Step{
-			step(fmt.Sprintf("Resolve %s before the balancer runs and hand set_current_peer the address: a resolver in the Lua code (lua-resty-dns in init_worker or the access phase, its answers cached), or a peer list that holds addresses in the first place.", list), ""),
+			step(fmt.Sprintf("Resolve %s before the balancer runs and hand set_current_peer the address%s: a resolver in the Lua code (lua-resty-dns in init_worker or the access phase, its answers cached), or a peer list that holds addresses in the first place.", list, where), ""),
 		},
 	}, true
 }

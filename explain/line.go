@@ -166,7 +166,7 @@ func ErrorLine(ev *logparse.Event) Advice {
 			return Advice{
 				Meaning: fmt.Sprintf("The Lua balancer handed set_current_peer a host name (%s), which it refuses: it takes an IP address (\"no host allowed\"), so the request had no peer and the Lua code ended it.", name),
 				Cause:   "lua_balancer",
-				Fixes:   []string{fmt.Sprintf("Resolve %s before the balancer runs and pass set_current_peer the address: a resolver in the Lua code (lua-resty-dns, its answers cached), or a peer list that holds addresses in the first place.", name)},
+				Fixes:   []string{fmt.Sprintf("Resolve %s before the balancer runs and pass set_current_peer the address%s: a resolver in the Lua code (lua-resty-dns, its answers cached), or a peer list that holds addresses in the first place.", name, luaCallNear(ev.Message))},
 			}
 		}
 		return Advice{
@@ -224,4 +224,13 @@ func phaseOr(ev *logparse.Event, def string) string {
 		return strings.TrimSpace(ev.Phase)
 	}
 	return def
+}
+
+// luaCallNear points at the Lua line that logged the message, where the
+// failing call is; "" when the message does not say.
+func luaCallNear(msg string) string {
+	if src := logparse.LuaSource(msg); src != "" {
+		return " (the call is near " + src + ", the Lua line that logged the error)"
+	}
+	return ""
 }

@@ -328,3 +328,17 @@ func TestHostNotAllowed(t *testing.T) {
 		t.Errorf("another message gave %q", got)
 	}
 }
+
+func TestLuaSource(t *testing.T) {
+	for msg, want := range map[string]string{
+		"[lua] balancer.lua:352: balance(): error while setting current upstream peer x:80: no host allowed":       "balancer.lua:352",
+		"[lua] balancer_by_lua(nginx.conf:30):11: error while setting current upstream peer x:80: no host allowed": "balancer_by_lua(nginx.conf:30):11",
+		"[lua] some words: not a place":                  "",
+		"no live upstreams while connecting to upstream": "",
+		"[lua] healthcheck.lua:: x":                      "",
+	} {
+		if got := LuaSource(msg); got != want {
+			t.Errorf("LuaSource(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}

@@ -43,3 +43,23 @@ func HostNotAllowed(msg string) string {
 	}
 	return ""
 }
+
+// LuaSource returns where Lua code logged a message, as lua-nginx-module
+// writes it after "[lua] ": a file and line ("balancer.lua:352") or an
+// inline block and its line ("balancer_by_lua(nginx.conf:30):11"); ""
+// when the message does not say.
+func LuaSource(msg string) string {
+	_, rest, ok := strings.Cut(msg, "[lua] ")
+	if !ok {
+		return ""
+	}
+	end := strings.Index(rest, ": ")
+	if end <= 0 || strings.ContainsAny(rest[:end], " \t") {
+		return ""
+	}
+	src := rest[:end]
+	if i := strings.LastIndexByte(src, ':'); i < 0 || i == len(src)-1 || strings.Trim(src[i+1:], "0123456789") != "" {
+		return ""
+	}
+	return src
+}
