@@ -130,6 +130,17 @@ func paneDisagrees(format *logparse.Format, b *correlate.Burst) []string {
 		errs = append(errs, fmt.Sprintf("error.log categories %v, the pane's lines from a second before the first bad response %v", got, inWindow))
 	}
 	for _, c := range b.Causes {
+		texts := append([]string{c.Summary}, c.Evidence...)
+		for _, s := range c.Steps {
+			texts = append(texts, s.Change)
+		}
+		for _, text := range texts {
+			for _, r := range contradictions {
+				if strings.Contains(text, r.says) && sumOf(cats, r.unlessNone) > 0 {
+					errs = append(errs, fmt.Sprintf("%s says %q beside %d× %v in the pane: %q", c.ID, r.says, sumOf(cats, r.unlessNone), r.unlessNone, text))
+				}
+			}
+		}
 		for _, text := range append([]string{c.Summary}, c.Evidence...) {
 			for _, claim := range evidenceCounts(text) {
 				if got := sumOf(cats, claim.cats); got != claim.n {
@@ -139,6 +150,19 @@ func paneDisagrees(format *logparse.Format, b *correlate.Burst) []string {
 		}
 	}
 	return errs
+}
+
+// contradictions are sentences that the pane's lines of some categories
+// make untrue (issue 24: "nothing was refused" beside its own "N×
+// connection refused"; fail_timeout for peers a health checker marked).
+var contradictions = []struct {
+	says       string
+	unlessNone []string
+}{
+	{"no connection was refused", []string{"connect_refused"}},
+	{"nothing was refused", []string{"connect_refused"}},
+	{"return after fail_timeout", []string{"healthcheck_down", "healthcheck_up"}},
+	{"never retries a POST", []string{"connect_refused", "connect_timeout", "no_live_upstreams", "premature_close", "conn_reset", "read_timeout"}},
 }
 
 type countClaim struct {
