@@ -247,6 +247,7 @@ type tracker struct {
 	abruptPeerFirst       map[string]time.Time   // first premature close/reset per peer
 	abruptTimes           map[string][]time.Time // the first few of them per peer
 	samples, errSamples   []Sample
+	sampleTimes           []time.Time // of samples, for narrowing them
 	impact                impact
 	rescan                bool // collect every event of the window again (narrow)
 	errorLines            int  // KindErrorLog: upstream-fault entries counted
@@ -465,7 +466,31 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 	l.keep(e)
 	if len(t.samples) < t.maxSamples {
 		t.samples = append(t.samples, Sample{Source: pos.Source, Line: pos.Line, Text: logparse.CutBytes(rec.Line, logparse.MaxKeptText)})
+		t.sampleTimes = append(t.sampleTimes, rec.Time)
 	}
+}
+
+// narrowSamples keeps the samples of [from, to] and tops them up from the
+// window's kept lines, so that a narrowed burst shows none of the bad
+// responses the narrowing left out. Call after narrowLines.
+func (t *tracker) narrowSamples(from, to time.Time) {
+	kept, times := t.samples[:0], t.sampleTimes[:0]
+	have := map[Pos]bool{}
+	for i, s := range t.samples {
+		if at := t.sampleTimes[i]; !at.Before(from) && !at.After(to) {
+			kept, times = append(kept, s), append(times, at)
+			have[Pos{Source: s.Source, Line: s.Line}] = true
+		}
+	}
+	for _, l := range t.lines {
+		if len(kept) >= t.maxSamples {
+			break
+		}
+		if !l.Error && !have[Pos{Source: l.Source, Line: l.Num}] {
+			kept, times = append(kept, Sample{Source: l.Source, Line: l.Num, Text: l.Text}), append(times, l.Time)
+		}
+	}
+	t.samples, t.sampleTimes = kept, times
 }
 
 // inc adds one to a per-response count, which never needs more than a
@@ -508,7 +533,7 @@ func (t *tracker) release() {
 	t.methods, t.chains, t.peers, t.resolveNames, t.keepaliveWhy, t.lines = nil, nil, nil, nil, nil, nil
 	t.hostNotAllowed, t.badLog = nil, badLog{}
 	t.catPeers, t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = nil, nil, nil, nil
-	t.secs, t.samples, t.errSamples = nil, nil, nil
+	t.secs, t.samples, t.sampleTimes, t.errSamples = nil, nil, nil, nil
 	t.impact = impact{}
 }
 
@@ -527,6 +552,7 @@ func (t *tracker) narrow(from, to time.Time) {
 	t.resolveNames, t.keepaliveWhy, t.abruptSending = nil, nil, 0
 	t.hostNotAllowed = nil
 	t.narrowLines(from, to)
+	t.narrowSamples(from, to)
 	t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = map[string]time.Time{}, map[string]time.Time{}, nil
 	t.errnoPeerLast, t.backAt = nil, nil
 	t.errSamples = nil
@@ -655,9 +681,10 @@ func (t *tracker) merge(o *tracker) {
 	}
 	t.preludeFailures.attempts5xx += o.preludeFailures.attempts5xx
 	t.preludeFailures.attempts500 += o.preludeFailures.attempts500
-	for _, s := range o.samples {
+	for i, s := range o.samples {
 		if len(t.samples) < t.maxSamples {
 			t.samples = append(t.samples, s)
+			t.sampleTimes = append(t.sampleTimes, o.sampleTimes[i])
 		}
 	}
 }

@@ -111,6 +111,11 @@ func paneDisagrees(format *logparse.Format, b *correlate.Burst) []string {
 			named++
 		}
 	}
+	for _, smp := range b.Samples {
+		if format.Parse([]byte(smp.Text), &rec) == nil && (rec.Time.Before(b.Start) || rec.Time.After(b.End.Add(time.Second))) {
+			errs = append(errs, fmt.Sprintf("a sample from outside the burst: %s:%d at %s", smp.Source, smp.Line, rec.Time.Format("15:04:05")))
+		}
+	}
 	if bad != b.Bad() {
 		errs = append(errs, fmt.Sprintf("%d bad responses, the pane shows %d", b.Bad(), bad))
 	}
@@ -142,6 +147,13 @@ func paneDisagrees(format *logparse.Format, b *correlate.Burst) []string {
 			}
 		}
 		for _, text := range append([]string{c.Summary}, c.Evidence...) {
+			for _, m := range shareRe.FindAllStringSubmatch(text, -1) {
+				n, _ := strconv.Atoi(m[1])
+				of, _ := strconv.Atoi(m[2])
+				if n != b.Bad() || of != b.Requests || m[3] != fmt.Sprintf("%.1f", 100*float64(n)/float64(of)) {
+					errs = append(errs, fmt.Sprintf("%s says %s of %s (%s%%), the burst %d of %d: %q", c.ID, m[1], m[2], m[3], b.Bad(), b.Requests, text))
+				}
+			}
 			for _, claim := range evidenceCounts(text) {
 				if got := sumOf(cats, claim.cats); got != claim.n {
 					errs = append(errs, fmt.Sprintf("%s says %d× %v, the pane's lines %d: %q", c.ID, claim.n, claim.cats, got, text))
@@ -164,6 +176,10 @@ var contradictions = []struct {
 	{"return after fail_timeout", []string{"healthcheck_down", "healthcheck_up"}},
 	{"never retries a POST", []string{"connect_refused", "connect_timeout", "no_live_upstreams", "premature_close", "conn_reset", "read_timeout"}},
 }
+
+// shareRe finds "N of M requests failed (P%)": the burst's bad responses
+// among its requests, as the header counts them.
+var shareRe = regexp.MustCompile(`(\d+) of (\d+) requests (?:failed|answered 50[24]) \((\d+\.\d)%\)`)
 
 type countClaim struct {
 	n    int
