@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -55,35 +56,38 @@ func describeAll(bs []Burst, base time.Time) string {
 }
 
 // TestCoarsenInPlace: merging neighbours in place gives each wider bucket
-// the sum of the two it covers, whether the series starts on an even
-// bucket or an odd one.
+// the sum of those it covers, wherever in a wider bucket the series
+// starts, at every step of the ladder.
 func TestCoarsenInPlace(t *testing.T) {
 	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	for _, startSec := range []int{0, 1} {
-		for _, n := range []int{1, 2, 5, 8} {
-			s := Series{Start: base.Add(time.Duration(startSec) * time.Second), Width: time.Second}
-			for i := range n {
-				var b Bucket
-				b[ClassOK], b[Class502] = int32(i+1), int32(10*(i+1))
-				s.Buckets = append(s.Buckets, b)
-			}
-			want := map[int64][NumClasses]int32{}
-			for i, b := range s.Buckets {
-				at := s.Start.Add(time.Duration(i) * time.Second).Truncate(2 * time.Second).Unix()
-				w := want[at]
-				for c := range b {
-					w[c] += b[c]
+	for _, width := range BucketWidths[:4] {
+		wider := widerWidth(width)
+		for startStep := range int(wider / width) {
+			for _, n := range []int{1, 2, 5, 8, 23} {
+				s := Series{Start: base.Add(time.Duration(startStep) * width), Width: width}
+				for i := range n {
+					var b Bucket
+					b[ClassOK], b[Class502] = int32(i+1), int32(10*(i+1))
+					s.Buckets = append(s.Buckets, b)
 				}
-				want[at] = w
-			}
-			s.coarsen()
-			if s.Width != 2*time.Second || len(s.Buckets) != len(want) {
-				t.Fatalf("start +%ds, %d buckets: coarsened to %d of %s, want %d", startSec, n, len(s.Buckets), s.Width, len(want))
-			}
-			for j, b := range s.Buckets {
-				at := s.Start.Add(time.Duration(j) * s.Width).Unix()
-				if [NumClasses]int32(b) != want[at] {
-					t.Errorf("start +%ds, %d buckets: bucket %d = %v, want %v", startSec, n, j, b, want[at])
+				want := map[int64][NumClasses]int32{}
+				for i, b := range s.Buckets {
+					at := s.Start.Add(time.Duration(i) * width).Truncate(wider).Unix()
+					w := want[at]
+					for c := range b {
+						w[c] += b[c]
+					}
+					want[at] = w
+				}
+				s.coarsen()
+				if s.Width != wider || len(s.Buckets) != len(want) {
+					t.Fatalf("%s, start +%d, %d buckets: coarsened to %d of %s, want %d of %s", width, startStep, n, len(s.Buckets), s.Width, len(want), wider)
+				}
+				for j, b := range s.Buckets {
+					at := s.Start.Add(time.Duration(j) * s.Width).Unix()
+					if [NumClasses]int32(b) != want[at] {
+						t.Errorf("%s, start +%d, %d buckets: bucket %d = %v, want %v", width, startStep, n, j, b, want[at])
+					}
 				}
 			}
 		}
@@ -98,7 +102,7 @@ func TestSeriesCoarsens(t *testing.T) {
 		s.Add(base.Add(time.Duration(i)*time.Second), Class502)
 		total++
 	}
-	if len(s.Buckets) > maxBuckets || s.Width != 4*time.Second {
+	if len(s.Buckets) > maxBuckets || s.Width != 5*time.Second {
 		t.Errorf("%d buckets of %s", len(s.Buckets), s.Width)
 	}
 	n := 0
@@ -360,6 +364,48 @@ func TestLeadUpExcludesAnEarlierBurst(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("burst %d: no evidence %q: %+v", i+1, want, bursts[i].Causes)
+		}
+	}
+}
+
+// TestSeriesBucketsHoldTheirOwnTimes is the timeline's property: for
+// inputs of many spans, in order and not, each bucket holds exactly the
+// requests whose time falls in it, at the series' own width and at every
+// wider width of the ladder (issue 25: a day's minute of requests counted
+// in the quarter-hour before it, from 64 s buckets shown 900 s wide).
+func TestSeriesBucketsHoldTheirOwnTimes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 4))
+	base := time.Date(2017, 11, 13, 10, 0, 1, 0, time.UTC)
+	for _, span := range []time.Duration{time.Minute, 5 * time.Hour, 8 * 24 * time.Hour, 400 * 24 * time.Hour} {
+		for _, ordered := range []bool{true, false} {
+			var s Series
+			var times []time.Time
+			for i := range 20000 {
+				at := base.Add(time.Duration(rng.Int64N(int64(span))))
+				if ordered {
+					at = base.Add(span * time.Duration(i) / 20000)
+				}
+				times = append(times, at)
+				s.Add(at, Class502)
+			}
+			for _, w := range BucketWidths {
+				if w < s.Width {
+					continue
+				}
+				got, want := map[int64]int{}, map[int64]int{}
+				for i, b := range s.Buckets {
+					got[s.Start.Add(time.Duration(i)*s.Width).Truncate(w).Unix()] += int(b[Class502])
+				}
+				for _, at := range times {
+					want[at.Truncate(w).Unix()]++
+				}
+				for k, n := range want {
+					if got[k] != n {
+						t.Errorf("span %s ordered %v, series %s shown %s: bucket %s holds %d, its lines %d", span, ordered, s.Width, w, time.Unix(k, 0).UTC().Format(time.DateTime), got[k], n)
+						break
+					}
+				}
+			}
 		}
 	}
 }

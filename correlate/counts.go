@@ -39,8 +39,29 @@ func ClassOf(status int) Class {
 }
 
 // maxBuckets bounds a series: four hours at one-second resolution, after
-// which buckets double in width so any span fits in fixed memory.
+// which buckets widen along BucketWidths so any span fits in fixed memory.
 const maxBuckets = 4 * 3600
+
+// BucketWidths is the ladder a series' bucket width climbs, each width a
+// multiple of the one before and a divisor of a day, so a series can be
+// shown at any wider width of the ladder with every request in the bucket
+// its time falls in. (Doubling gave 64 s buckets that straddled a 900 s
+// column and put a minute's requests in the quarter-hour before it.)
+var BucketWidths = []time.Duration{
+	time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second,
+	time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour,
+	3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
+}
+
+// widerWidth is the next width of the ladder; past its end, twice w.
+func widerWidth(w time.Duration) time.Duration {
+	for _, v := range BucketWidths {
+		if v > w {
+			return v
+		}
+	}
+	return 2 * w
+}
 
 // Bucket holds the requests per class in one time bucket.
 type Bucket [NumClasses]int32
@@ -71,15 +92,19 @@ func (s *Series) Add(t time.Time, cl Class) {
 	// Start and Width are whole seconds, so whole seconds find the bucket.
 	start := s.Start.Unix()
 	if sec < start {
-		// Out-of-order input from another file: grow to the left, within
-		// the bound; older than that is counted in the first bucket.
-		k := int((s.Start.Sub(t) + s.Width - 1) / s.Width)
-		if len(s.Buckets)+k <= maxBuckets {
-			s.Buckets = append(make([]Bucket, k, k+len(s.Buckets)), s.Buckets...)
-			s.Start = s.Start.Add(-time.Duration(k) * s.Width)
-			start = s.Start.Unix()
-			s.lastSec = 0
+		// Out-of-order input from another file: grow to the left, widening
+		// the buckets when the bound requires it.
+		for {
+			k := int((s.Start.Sub(t) + s.Width - 1) / s.Width)
+			if len(s.Buckets)+k <= maxBuckets {
+				s.Buckets = append(make([]Bucket, k, k+len(s.Buckets)), s.Buckets...)
+				s.Start = s.Start.Add(-time.Duration(k) * s.Width)
+				break
+			}
+			s.coarsen()
 		}
+		start = s.Start.Unix()
+		s.lastSec = 0
 	}
 	i := int((sec - start) / int64(s.Width/time.Second))
 	if i < 0 {
@@ -100,17 +125,20 @@ func (s *Series) Add(t time.Time, cl Class) {
 	s.lastSec, s.lastIdx = sec, i
 }
 
-// coarsen doubles the bucket width, merging neighbours in place: bucket j
-// of the wider series takes old buckets 2j-off and 2j+1-off, never before
-// j, so each is read before it is written over. (A new array each time
-// was an eighth of all a day's allocation, for two dozen series.)
+// coarsen widens the buckets to the next width of the ladder, merging
+// neighbours in place: bucket j of the wider series takes old buckets
+// r·j-off … r·j+r-1-off (r the ratio of the widths), never one before j
+// once j > 0, so each is read before it is written over. (A new array each
+// time was an eighth of all a day's allocation, for two dozen series.)
 func (s *Series) coarsen() {
-	start := s.Start.Truncate(2 * s.Width)
+	wider := widerWidth(s.Width)
+	r := int(wider / s.Width)
+	start := s.Start.Truncate(wider)
 	off := int(s.Start.Sub(start) / s.Width)
-	n := (len(s.Buckets) + off + 1) / 2
+	n := (len(s.Buckets) + off + r - 1) / r
 	for j := range n {
 		var merged Bucket
-		for i := 2*j - off; i <= 2*j+1-off; i++ {
+		for i := r*j - off; i <= r*j+r-1-off; i++ {
 			if i >= 0 && i < len(s.Buckets) {
 				for c := range merged {
 					merged[c] += s.Buckets[i][c]
@@ -120,7 +148,7 @@ func (s *Series) coarsen() {
 		s.Buckets[j] = merged
 	}
 	clear(s.Buckets[n:])
-	s.Start, s.Width, s.Buckets = start, 2*s.Width, s.Buckets[:n]
+	s.Start, s.Width, s.Buckets = start, wider, s.Buckets[:n]
 	s.lastSec = 0
 }
 

@@ -9,11 +9,10 @@ import (
 	"github.com/badgw/badgw/correlate"
 )
 
-// Zooms are the bucket widths offered, finest first.
-var Zooms = []time.Duration{
-	time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second,
-	time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour,
-}
+// Zooms are the bucket widths offered, finest first: the series' own
+// ladder, so that every zoom at or above a series' width is a whole
+// number of its buckets.
+var Zooms = correlate.BucketWidths
 
 // Bucket is one column of a timeline.
 type Bucket struct {
