@@ -113,9 +113,12 @@ type Burst struct {
 	Causes        []diagnose.Cause
 	Samples       []Sample
 	ErrorSamples  []Sample
-	// Lines are the raw lines behind the burst, in time order (lines.go);
-	// LinesDropped says the memory bound took them from an old burst.
+	// Lines are the raw lines behind the burst, in time order (lines.go),
+	// the first maxBurstLines of LinesBehind: its bad responses and the
+	// upstream errors of its window. LinesDropped says the memory bound
+	// took them from an old burst.
 	Lines        []Line
+	LinesBehind  int
 	LinesDropped bool
 	Open         bool
 }

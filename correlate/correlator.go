@@ -808,6 +808,7 @@ func (c *Correlator) collectEvents(tr *tracker, b *Burst) {
 	b.Categories = tr.categoryCounts()
 	b.ErrorSamples = tr.errorSamples()
 	b.Lines = tr.sortedLines()
+	b.LinesBehind = tr.linesBehind(b)
 }
 
 // Snapshot returns a copy of the analysis so far, safe to hand to another
@@ -830,6 +831,7 @@ func (c *Correlator) Snapshot() Snapshot {
 		b.GroupInferred = c.groupInferred(tr.root)
 		b.Categories = tr.categoryCounts()
 		b.ErrorSamples = tr.errorSamples()
+		b.LinesBehind = tr.linesBehind(&b)
 		b.Causes = c.explain(&b, tr)
 		open = append(open, b)
 	}

@@ -70,6 +70,21 @@ func (t *tracker) keepEvent(se *storedEvent) {
 	}
 }
 
+// linesBehind counts the raw lines behind the burst, kept or not: its bad
+// responses (an error-log burst has none) and its window's upstream errors.
+func (t *tracker) linesBehind(b *Burst) int {
+	n := 0
+	if b.Kind != KindErrorLog {
+		n = b.Bad()
+	}
+	for c, k := range t.categories {
+		if logparse.Category(c).UpstreamFault() {
+			n += k
+		}
+	}
+	return n
+}
+
 // narrowLines keeps the access lines of [from, to] and drops the error
 // lines, which collectEvents gathers again for the narrowed window.
 func (t *tracker) narrowLines(from, to time.Time) {

@@ -39,10 +39,16 @@ func TestPaneIsTheGroundTruth(t *testing.T) {
 					continue
 				}
 				where := fmt.Sprintf("%s (nginx.conf %v) burst #%d", filepath.Base(dir), withConf, b.ID)
+				if !b.LinesDropped && len(b.Lines) < 500 && len(b.Lines) != b.LinesBehind {
+					t.Errorf("%s: the pane holds every line, %d, but the burst says %d are behind it", where, len(b.Lines), b.LinesBehind)
+				}
 				if b.LinesDropped || len(b.Lines) >= 500 {
 					// The pane holds part: the files, read again, are the
 					// raw lines, those of the burst's peers kept.
 					b.Lines = rawLines(t, &snap, &b)
+					if len(b.Lines) != b.LinesBehind {
+						t.Errorf("%s: the files hold %d lines behind the burst, it says %d", where, len(b.Lines), b.LinesBehind)
+					}
 				}
 				checked++
 				for _, e := range paneDisagrees(format, &b) {

@@ -160,26 +160,44 @@ func readAgain(src *pipeline.Sources, from, to time.Time, limit int) tea.Cmd {
 	}
 }
 
-// openDroppedBurst opens the pane on a burst whose lines were dropped to
-// bound memory, reading its window again from the files.
-func (m Model) openDroppedBurst(b correlate.Burst) (Model, tea.Cmd) {
+// openBurstFromFiles opens the pane on a burst whose kept lines are not
+// all of those behind it (the memory bound dropped them, or it kept the
+// first maxBurstLines), reading its window again from the files. A pipe
+// cannot be read again: the pane then shows what was kept and says so.
+func (m Model) openBurstFromFiles(b correlate.Burst) (Model, tea.Cmd) {
 	m.bucket = bucketPane{}
 	m.state, m.lineSel = stateLines, 0
 	src := m.snap.Sources
 	if !src.Rereadable() {
-		return m, nil // the pane says the lines were dropped
+		return m, nil
 	}
-	from, to := b.Start, b.End.Add(time.Second)
-	m.bucket = bucketPane{on: true, from: from, to: to, loading: true, burst: &b}
+	from, to := b.Start.Add(-time.Second), b.End.Add(2*time.Second)
+	// The kept lines stand in until the files are read.
+	m.bucket = bucketPane{on: true, from: from, to: to, loading: true, burst: &b, lines: b.Lines}
 	// Other groups may fail in the same seconds: read more, keep the
 	// burst's own.
-	return m, readAgain(src, from, to, 8*maxBucketLines)
+	return m, readAgain(src, from, to, 4*maxBurstReread)
 }
 
-// ofBurst reports whether a line read again concerns b's group: its peer
-// is the group's name (no live upstreams) or one of the burst's peers.
-func ofBurst(b *correlate.Burst, l correlate.Line) bool {
-	return l.Peer == b.Group || slices.ContainsFunc(b.Peers, func(c correlate.Count) bool { return c.Key == l.Peer })
+// maxBurstReread bounds the lines of one burst read again from the files
+// (some 6 MB of lines).
+const maxBurstReread = 20000
+
+// ofBurst reports whether a line read again is one of those behind b: an
+// upstream error of its window from its group's peers (or naming none),
+// or a bad response of its kind from its group in its seconds.
+func (m Model) ofBurst(b *correlate.Burst, l correlate.Line) bool {
+	group := l.Peer == b.Group || m.snap.PeerGroups[l.Peer] == b.Group ||
+		slices.ContainsFunc(b.Peers, func(c correlate.Count) bool { return c.Key == l.Peer })
+	if l.Error {
+		return group || l.Peer == ""
+	}
+	status := 502
+	if b.Kind == correlate.Kind504 {
+		status = 504
+	}
+	return (group || l.Peer == "" || l.Peer == "-") && l.Status == status &&
+		!l.Time.Before(b.Start) && l.Time.Before(b.End.Add(time.Second))
 }
 
 // rereadTimeout bounds reading a bucket's lines again.
@@ -194,7 +212,7 @@ func (m Model) gotBucketLines(msg bucketLinesMsg) Model {
 	if b := m.bucket.burst; b != nil {
 		var own []correlate.Line
 		for _, l := range msg.lines {
-			if ofBurst(b, l) && len(own) < maxBucketLines {
+			if m.ofBurst(b, l) && len(own) < maxBurstReread {
 				own = append(own, l)
 			}
 		}
@@ -245,20 +263,26 @@ func (m Model) linesKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 func (m Model) linesView() string {
 	shown := m.shownLines()
 	var s strings.Builder
-	var title string
+	var title, partial string
 	dropped := false
 	switch {
 	case m.bucket.burst != nil:
 		b := m.bucket.burst
-		title = fmt.Sprintf("Raw lines of burst %s on %s, read again from the files (kept lines were dropped to bound memory): %d of %d",
-			burstName(*b), clean(b.Group), len(shown), len(m.bucket.lines))
+		if m.bucket.loading {
+			title = fmt.Sprintf("Raw lines of burst %s on %s: %s", burstName(*b), clean(b.Group), shownOf(len(shown), len(m.bucket.lines), b.LinesBehind))
+		} else {
+			title = fmt.Sprintf("Raw lines of burst %s on %s, read again from the files: %s", burstName(*b), clean(b.Group), shownOf(len(shown), len(m.bucket.lines), b.LinesBehind))
+		}
 	case m.bucket.on:
 		title = fmt.Sprintf("Raw lines of %s +%s (5xx answers and upstream errors): %d of %d",
 			m.bucket.from.Format("2006-01-02 15:04:05"), words.Duration(m.bucket.to.Sub(m.bucket.from)), len(shown), len(m.bucket.lines))
 	default:
 		b, _ := m.selectedBurst()
-		title = fmt.Sprintf("Raw lines of burst %s on %s: %d of %d", burstName(b), clean(b.Group), len(shown), len(b.Lines))
+		title = fmt.Sprintf("Raw lines of burst %s on %s: %s", burstName(b), clean(b.Group), shownOf(len(shown), len(b.Lines), b.LinesBehind))
 		dropped = b.LinesDropped
+		if !dropped && len(b.Lines) < b.LinesBehind {
+			partial = fmt.Sprintf("the first %d of the %d lines behind this burst were kept; a pipe cannot be read again for the rest", len(b.Lines), b.LinesBehind)
+		}
 	}
 	s.WriteString(m.styles.Bold.Render(truncate(title, m.width)) + "\n")
 	hint := "/ search: words, status:502 peer:… cat:… client:… log:error · enter: the line whole"
@@ -269,6 +293,8 @@ func (m Model) linesView() string {
 	switch {
 	case dropped:
 		s.WriteString(m.styles.Warn.Render("this burst's lines were dropped to bound memory; newer bursts keep theirs") + "\n")
+	case partial != "":
+		s.WriteString(m.styles.Warn.Render(truncate(partial, m.width)) + "\n")
 	case m.bucket.on && m.bucket.loading:
 		s.WriteString(m.styles.Dim.Render("reading the files again…") + "\n")
 	case m.bucket.on && m.bucket.note != "":
@@ -356,4 +382,15 @@ func absDur(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
+}
+
+// shownOf says how many lines the pane shows of how many it holds, and,
+// when it holds fewer than are behind the burst, that it holds the first
+// ones: "12 of 500 (the first 500 of 828)".
+func shownOf(shown, held, behind int) string {
+	out := fmt.Sprintf("%d of %d", shown, held)
+	if held < behind {
+		out += fmt.Sprintf(" (the first %d of %d)", held, behind)
+	}
+	return out
 }

@@ -354,8 +354,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m.openBucket()
 		}
 		m.selID = burstKey(vis[sel])
-		if vis[sel].LinesDropped {
-			return m.openDroppedBurst(vis[sel])
+		if b := vis[sel]; b.LinesDropped || len(b.Lines) < b.LinesBehind {
+			return m.openBurstFromFiles(b)
 		}
 		m.bucket = bucketPane{}
 		m.state, m.lineSel = stateLines, 0

@@ -451,7 +451,7 @@ func TestRawLines(t *testing.T) {
 	m, _ = m.Update(snapshotMsg{snap: snap})
 	m, _ = m.Update(keyMsg("r"))
 	view := m.View()
-	if !strings.Contains(view, fmt.Sprintf("Raw lines of burst #1 on example: %d of %d", len(b.Lines), len(b.Lines))) {
+	if !strings.Contains(view, fmt.Sprintf("Raw lines of burst #1 on example: %d of %d (the first %d of %d)", len(b.Lines), len(b.Lines), len(b.Lines), b.LinesBehind)) {
 		t.Fatalf("pane:\n%s", view)
 	}
 	search := func(q string) string {
@@ -609,5 +609,53 @@ func TestDroppedBurstLinesReadAgain(t *testing.T) {
 	m, cmd = open(piped)
 	if cmd != nil || !strings.Contains(m.View(), "dropped to bound memory") {
 		t.Errorf("from a pipe the pane should say the lines were dropped:\n%s", m.View())
+	}
+}
+
+// TestRawLinesReadTheRest: the demo's first burst has 828 lines behind it
+// and keeps the first 500. The pane says so ("the first 500 of 828"),
+// reads the rest from the files, and then holds every one: a search for
+// a second in the burst's middle finds its lines (issue 25: "500 of 500",
+// and "/02:23:30" gave "0 of 500"). From a pipe, the pane says the rest
+// cannot be read.
+func TestRawLinesReadTheRest(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
+	b := snap.BadGatewayBursts()[0]
+	if len(b.Lines) >= b.LinesBehind {
+		t.Fatalf("the burst keeps all %d of its %d lines: pick another", len(b.Lines), b.LinesBehind)
+	}
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	m, cmd := m.Update(keyMsg("r"))
+	if cmd == nil {
+		t.Fatal("the pane does not read the files")
+	}
+	m, _ = m.Update(cmd())
+	view := m.View()
+	want := fmt.Sprintf("read again from the files: %d of %d", b.LinesBehind, b.LinesBehind)
+	if !strings.Contains(view, want) {
+		t.Fatalf("want %q:\n%s", want, view)
+	}
+	m, _ = m.Update(keyMsg("/"))
+	for _, r := range "02:23:30" {
+		m, _ = m.Update(keyMsg(string(r)))
+	}
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	if view := m.View(); strings.Contains(view, ": 0 of ") || !strings.Contains(view, "02:23:30") {
+		t.Errorf("a second inside the burst finds nothing:\n%s", view)
+	}
+
+	piped := snap
+	piped.Sources = nil
+	var p tea.Model = New(Options{Plain: true})
+	p, _ = p.Update(tea.WindowSizeMsg{Width: 160, Height: 30})
+	p, _ = p.Update(snapshotMsg{snap: piped})
+	p, _ = p.Update(keyMsg("r"))
+	view = p.View()
+	for _, w := range []string{fmt.Sprintf("(the first %d of %d)", len(b.Lines), b.LinesBehind), "a pipe cannot be read again"} {
+		if !strings.Contains(view, w) {
+			t.Errorf("from a pipe, want %q:\n%s", w, view)
+		}
 	}
 }
