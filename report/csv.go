@@ -99,6 +99,15 @@ func Histogram(cs []correlate.Count) string {
 	return strings.Join(parts, "; ")
 }
 
+// EndClock writes the end of a span that Timestamp(start) begins: its
+// time of day, or its date and time when it ends on another day.
+func EndClock(start, end time.Time) string {
+	if end.Format(time.DateOnly) != start.Format(time.DateOnly) {
+		return end.Format("2006-01-02 15:04:05")
+	}
+	return end.Format("15:04:05")
+}
+
 // Timestamp renders t in RFC 3339 with its offset, with milliseconds only
 // when the log had sub-second precision.
 func Timestamp(t time.Time) string {

@@ -60,7 +60,7 @@ func WriteText(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 			ids[i] = fmt.Sprintf("#%d", id)
 		}
 		e.printf("\nSite-wide %s → %s: bursts %s on %s failed in the same seconds. When several upstream groups fail together, look first at nginx itself (worker_connections, open files) and the network to the backends, then at what the groups share.\n",
-			Timestamp(si.Start), si.End.Format("15:04:05"), strings.Join(ids, ", "), Clean(strings.Join(dedupeStrings(si.Groups), ", ")))
+			Timestamp(si.Start), EndClock(si.Start, si.End), strings.Join(ids, ", "), Clean(strings.Join(dedupeStrings(si.Groups), ", ")))
 	}
 	for _, b := range bursts {
 		e.printf("\n")
@@ -309,7 +309,7 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	if b.Open {
 		name = "(still open)" // numbered when it closes
 	}
-	e.printf("%s %s  %s → %s (%s)  upstream %s\n", title, name, Timestamp(b.Start), b.End.Format("15:04:05"),
+	e.printf("%s %s  %s → %s (%s)  upstream %s\n", title, name, Timestamp(b.Start), EndClock(b.Start, b.End),
 		words.Duration(b.Duration()), Clean(b.Group))
 	label := "502"
 	switch b.Kind {

@@ -317,7 +317,7 @@ func (m Model) linesView() string {
 		if i == sel {
 			marker = "▶ "
 		}
-		row := truncate(clean(fmt.Sprintf("%s%s %-16s %s", marker, l.Time.Format("15:04:05"), what, l.Text)), m.width)
+		row := truncate(clean(fmt.Sprintf("%s%s %-16s %s", marker, m.clock(l.Time), what, l.Text)), m.width)
 		if i == sel {
 			row = m.styles.Selected.Render(row)
 		}

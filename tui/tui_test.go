@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -657,5 +658,36 @@ func TestRawLinesReadTheRest(t *testing.T) {
 		if !strings.Contains(view, w) {
 			t.Errorf("from a pipe, want %q:\n%s", w, view)
 		}
+	}
+}
+
+// TestMultiDayViewsHaveDates: on an eight-day input every time the main
+// screen shows carries its date: the burst rows, the cursor's bucket and
+// the raw lines (issue 25: rows "1   10:00:40 22s", "4   10:00:40 1s" on
+// an eight-day input). A one-day input keeps the bare time of day.
+func TestMultiDayViewsHaveDates(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("days-churn"))
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	view := m.View()
+	first := snap.BadGatewayBursts()[0]
+	if want := "1    " + first.Start.Format("01-02 15:04:05"); !strings.Contains(view, want) {
+		t.Errorf("main screen lacks %q:\n%s", want, view)
+	}
+	dated := regexp.MustCompile(`\d\d-\d\d \d\d:\d\d:\d\d`)
+	if !regexp.MustCompile(`\d\d-\d\d \d\d:\d\d:\d\d \+\d`).MatchString(view) {
+		t.Errorf("the cursor line has no date:\n%s", view)
+	}
+	m, _ = m.Update(keyMsg("tab"))
+	m, _ = m.Update(keyMsg("r"))
+	if view := m.View(); !strings.Contains(view, "Raw lines") || !regexp.MustCompile(`▶ \d\d-\d\d \d\d:\d\d:\d\d`).MatchString(view) {
+		t.Errorf("raw lines have no date:\n%s", view)
+	}
+	var one tea.Model = New(Options{Plain: true})
+	one, _ = one.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	one, _ = one.Update(snapshotMsg{snap: fixturetest.Analyse(t, fixturetest.Dir("peer-refused"))})
+	if dated.MatchString(one.View()) {
+		t.Errorf("a one-day input shows dates:\n%s", one.View())
 	}
 }

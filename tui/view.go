@@ -355,7 +355,7 @@ func (m Model) cursorLine(s timeline.Series) string {
 	b := s.Buckets[m.cursor]
 	c := b.Counts
 	line := fmt.Sprintf("%s +%s  %d req  502:%d 504:%d 5xx:%d 4xx:%d 499:%d",
-		b.Start.Format("15:04:05"), words.Duration(s.Width), b.Total(), c[correlate.Class502], c[correlate.Class504], c[correlate.Class5xx],
+		m.clock(b.Start), words.Duration(s.Width), b.Total(), c[correlate.Class502], c[correlate.Class504], c[correlate.Class5xx],
 		c[correlate.Class4xx], c[correlate.Class499])
 	if b.InBurst {
 		line += fmt.Sprintf("  burst #%d", b.Burst)
@@ -379,8 +379,9 @@ func (m Model) burstTableView(width, height int) string {
 	sel := m.selected(vis)
 	inner := max(1, height-2)
 	var lines []string
-	upW := min(max(width-66, 10), 30)
-	head := fmt.Sprintf("  %-3s %-8s %-5s %-*s %5s %6s  %s", "#", "start", "dur", upW, "upstream", "bad", "share", "top cause")
+	clockW := len(m.clock(time.Time{}))
+	upW := min(max(width-67-(clockW-8), 10), 30)
+	head := fmt.Sprintf("  %-4s %-*s %-5s %-*s %5s %6s  %s", "#", clockW, "start", "dur", upW, "upstream", "bad", "share", "top cause")
 	lines = append(lines, m.styles.Bold.Render(truncate(head, width-4)))
 	if len(vis) == 0 {
 		msg := "no 502 burst yet"
@@ -407,7 +408,7 @@ func (m Model) burstTableView(width, height int) string {
 		if c := b.TopCause(); c != nil {
 			cause = fmt.Sprintf("%s %.0f%%", c.ID, 100*c.Confidence)
 		}
-		row := fmt.Sprintf("%-3s %-8s %-5s %-*s %5d %5.1f%%  %s%s", id, b.Start.Format("15:04:05"),
+		row := fmt.Sprintf("%-4s %-*s %-5s %-*s %5d %5.1f%%  %s%s", id, clockW, m.clock(b.Start),
 			shortDur(b.Duration()), upW, truncate(clean(b.Group), upW), b.Bad(), 100*b.Share(), cause, kind)
 		// A marker as well as reverse video: NO_COLOR terminals may show
 		// neither colour nor reverse.
@@ -455,7 +456,7 @@ func (m Model) statusView() string {
 		parts = append(parts, in.FormatLabel)
 	}
 	if m.opts.Live && !m.done && !m.snap.Newest.IsZero() {
-		newest := "newest " + m.snap.Newest.Format("15:04:05")
+		newest := "newest " + m.clock(m.snap.Newest)
 		// The lag behind the live edge, when the log's clock is this
 		// machine's (a log replayed from another day has no lag to show).
 		if lag := time.Since(m.snap.Newest).Round(time.Second); lag >= 0 && lag < time.Hour {
@@ -550,7 +551,7 @@ func (m Model) detailContent() string {
 		kind = "upstream error burst (error log only: counts are error lines)"
 	}
 	fmt.Fprintf(&s, "%s %s on %s\n", kind, burstName(b), clean(b.Group))
-	fmt.Fprintf(&s, "%s → %s (%s)\n", report.Timestamp(b.Start), b.End.Format("15:04:05"), shortDur(b.Duration()))
+	fmt.Fprintf(&s, "%s → %s (%s)\n", report.Timestamp(b.Start), report.EndClock(b.Start, b.End), shortDur(b.Duration()))
 	fmt.Fprintf(&s, "%d of %d requests bad (%.1f%%), peak %d/s · 502 %d · 504 %d · other 5xx %d\n",
 		b.Bad(), b.Requests, 100*b.Share(), b.Peak, b.BadGateway, b.GatewayTimeout, b.Other5xx)
 	fmt.Fprintf(&s, "attempts/request %.2f · joined to error.log %d of %d\n\n", b.AttemptsPerRequest(), b.Joined, b.Bad())
@@ -721,6 +722,17 @@ func axis(win []timeline.Bucket, cols int) string {
 		copy(line[at:], []rune(mid))
 	}
 	return string(line)
+}
+
+// clock writes a time of the input: the time of day, with the date in
+// front when the input spans more than one day (a row reading 10:00:40
+// on an eight-day input could be any of eight).
+func (m Model) clock(t time.Time) string {
+	o := m.snap.Overall
+	if len(o.Buckets) > 0 && o.Start.Format(time.DateOnly) != o.End().Add(-time.Nanosecond).In(o.Start.Location()).Format(time.DateOnly) {
+		return t.Format("01-02 15:04:05")
+	}
+	return t.Format("15:04:05")
 }
 
 // burstName names a burst the same way everywhere: "#3", or "open" while
