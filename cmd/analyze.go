@@ -55,12 +55,16 @@ func NewCmdAnalyze(io *IOStreams, runF func(context.Context, *AnalyzeOptions) er
 		Short: "Find 502 bursts in access and error logs and explain them",
 		Long: `Analyze nginx access and error logs: plain, .gz, .zst or .bz2 (detected from
 the content), globs, rotated sets (access.log.2.gz … access.log.1, access.log,
-read oldest first), or "-" for stdin. With no file and a piped stdin, stdin is
-read as it arrives, so "tail -F access.log error.log | badgw analyze" works.
+read oldest first), a directory (the logs in it whose names hold "access" or
+"error" and ".log", as in /var/log/nginx), or "-" for stdin. With no file and
+a piped stdin, stdin is read as it arrives, so "tail -F access.log error.log |
+badgw analyze" works. An input that cannot be read (a missing file, a glob
+that matches nothing) is named in the report and the rest is analysed; the
+run then exits 1.
 
 On a terminal badgw opens its interface; otherwise (or with --no-tui) it
 prints a report. --csv and --json write the bursts and the whole analysis.`,
-		Example: `  badgw analyze --nginx-conf /etc/nginx/nginx.conf /var/log/nginx/access.log* /var/log/nginx/error.log*
+		Example: `  badgw analyze --nginx-conf /etc/nginx/nginx.conf /var/log/nginx
   tail -F /var/log/nginx/access.log /var/log/nginx/error.log | badgw analyze --format main
   badgw analyze --no-tui --csv bursts.csv --json analysis.json access.log.2.gz access.log.1 error.log`,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -355,8 +359,11 @@ func (o *AnalyzeOptions) exit(snap pipeline.Snapshot, runErr, writeErr error) er
 		if errors.Is(runErr, logparse.ErrNoFormat) {
 			return &exitError{code: ExitUsage, err: fmt.Errorf("%w\npass --format, --nginx-conf, or see 'badgw formats'", runErr)}
 		}
-		return &exitError{code: ExitInput, err: fmt.Errorf("some input could not be read (everything else was analysed):\n  %s",
-			strings.ReplaceAll(runErr.Error(), "\n", "\n  "))}
+		what := "some input could not be read (everything else was analysed)"
+		if snap.Ingest.Totals().Lines == 0 {
+			what = "no input could be read"
+		}
+		return &exitError{code: ExitInput, err: fmt.Errorf("%s:\n  %s", what, strings.ReplaceAll(runErr.Error(), "\n", "\n  "))}
 	}
 	if !snap.Ingest.Complete() {
 		return &exitError{code: ExitInput, err: fmt.Errorf("interrupted before the end of input: the analysis covers the first %s only",

@@ -314,3 +314,31 @@ func TestTZShiftsErrorLog(t *testing.T) {
 		t.Errorf("with --tz +03:00 nothing should join:\n%.600s", wrong)
 	}
 }
+
+// TestUnreadableArgumentsAreNamed: a misspelt file beside a good one, a
+// glob that matches nothing and a directory without logs stop nothing:
+// the rest is analysed, each is named as unread in the report and on
+// stderr, and the run exits 1; with nothing readable it says so. A
+// directory stands for the nginx logs in it (issue 25: the whole run
+// stopped with nothing analysed).
+func TestUnreadableArgumentsAreNamed(t *testing.T) {
+	dir := filepath.Dir(fixture("peer-refused", "error.log"))
+	empty := t.TempDir()
+	code, out, errOut := run(t, nil, "analyze", "--no-tui", filepath.Join(dir, "acess.log"), filepath.Join(dir, "nothing*"), empty, filepath.Join(dir, "error.log"))
+	if code != ExitInput || !strings.Contains(errOut, "acess.log") || !strings.Contains(errOut, "nothing*: no file matches") ||
+		!strings.Contains(errOut, "no access or error log in it") || !strings.Contains(errOut, "everything else was analysed") {
+		t.Errorf("code %d, stderr %q", code, errOut)
+	}
+	if strings.Count(out, " unread ") != 3 || !strings.Contains(out, "Error-log-only burst #1") {
+		t.Errorf("report does not name the three unread inputs and analyse error.log:\n%s", out)
+	}
+	code, _, errOut = run(t, nil, "analyze", "--no-tui", filepath.Join(dir, "acess.log"))
+	if code != ExitInput || !strings.Contains(errOut, "no input could be read") {
+		t.Errorf("nothing readable: code %d, stderr %q", code, errOut)
+	}
+	code, fromDir, errOut := run(t, nil, "analyze", "--no-tui", dir)
+	_, fromFiles, _ := run(t, nil, "analyze", "--no-tui", filepath.Join(dir, "access.log"), filepath.Join(dir, "error.log"))
+	if code != ExitOK || !strings.Contains(fromDir, "Burst #1") || fromDir != fromFiles {
+		t.Errorf("a directory: code %d, stderr %q\n%s", code, errOut, fromDir)
+	}
+}

@@ -382,8 +382,12 @@ func TestExpandOrdersRotations(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("sets = %q\nwant %q", got, want)
 	}
-	if _, err := Expand([]string{filepath.Join(dir, "nothing*")}); err == nil {
-		t.Error("a glob matching nothing should be an error")
+	sets, err = Expand([]string{filepath.Join(dir, "nothing*"), dir, filepath.Join(dir, "missing.log")})
+	if err != nil || len(sets) != 4 || sets[0].Unread == nil || sets[3].Unread == nil {
+		t.Fatalf("unreadable arguments: %v, %+v", err, sets)
+	}
+	if sets[1].Unread != nil || len(sets[1].Paths) != 5 || len(sets[2].Paths) != 4 {
+		t.Errorf("the directory does not stand for its two families: %+v", sets[1:3])
 	}
 }
 

@@ -15,6 +15,10 @@ import (
 type Set struct {
 	Base  string   // the live file's name, e.g. "/var/log/nginx/access.log"
 	Paths []string // oldest first; "-" alone means stdin
+	// Unread says why an argument cannot be read (a missing file, a glob
+	// that matches nothing, a directory with no log in it); Paths then
+	// holds the argument alone, and the run reads the other sets.
+	Unread error
 }
 
 var (
@@ -38,9 +42,12 @@ func rotationKey(path string) (base string, kind int, n int64, stamp string) {
 	return p, 2, 0, ""
 }
 
-// Expand resolves arguments (files, globs, "-") into rotation sets, each
-// ordered oldest first. Sets keep the order in which their first member was
-// named. A glob that matches nothing is an error.
+// Expand resolves arguments (files, globs, directories, "-") into
+// rotation sets, each ordered oldest first. Sets keep the order in which
+// their first member was named. A directory stands for the nginx logs in
+// it (dirLogs). An argument that cannot be read is a set of its own with
+// Unread set, so that the rest is read and the run names what was not;
+// only a malformed glob is an error.
 func Expand(args []string) ([]Set, error) {
 	var sets []Set
 	index := map[string]int{}
@@ -57,36 +64,71 @@ func Expand(args []string) ([]Set, error) {
 				return nil, fmt.Errorf("bad glob %q: %w", arg, err)
 			}
 			if len(m) == 0 {
-				return nil, fmt.Errorf("%s: no file matches", arg)
+				sets = append(sets, Set{Base: arg, Paths: []string{arg}, Unread: fmt.Errorf("%s: no file matches", arg)})
+				continue
 			}
 			matches = m
 		}
-		for _, path := range matches {
+		for i := 0; i < len(matches); i++ {
+			path := matches[i]
 			if seen[path] {
 				continue
 			}
 			fi, err := os.Stat(path)
 			if err != nil {
-				return nil, err
+				sets = append(sets, Set{Base: path, Paths: []string{path}, Unread: err})
+				seen[path] = true
+				continue
 			}
 			if fi.IsDir() {
-				return nil, fmt.Errorf("%s: is a directory", path)
+				logs, err := dirLogs(path)
+				if err != nil || len(logs) == 0 {
+					if err == nil {
+						err = fmt.Errorf("%s: a directory with no access or error log in it (names with \"access\" or \"error\" and \".log\")", path)
+					}
+					sets = append(sets, Set{Base: path, Paths: []string{path}, Unread: err})
+					seen[path] = true
+					continue
+				}
+				matches = append(matches[:i+1], append(logs, matches[i+1:]...)...)
+				continue
 			}
 			seen[path] = true
 			base, _, _, _ := rotationKey(path)
-			i, ok := index[base]
+			at, ok := index[base]
 			if !ok {
-				i = len(sets)
-				index[base] = i
+				at = len(sets)
+				index[base] = at
 				sets = append(sets, Set{Base: base})
 			}
-			sets[i].Paths = append(sets[i].Paths, path)
+			sets[at].Paths = append(sets[at].Paths, path)
 		}
 	}
 	for i := range sets {
 		SortRotated(sets[i].Paths)
 	}
 	return sets, nil
+}
+
+// dirLogs lists the nginx logs in a directory, as /var/log/nginx holds
+// them: regular files, not hidden, whose names hold "access" or "error"
+// and ".log" (access.log, access.log.2.gz, api.error.log-20261120), so
+// that other programs' logs beside them are left alone.
+func dirLogs(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || !strings.Contains(name, ".log") ||
+			!strings.Contains(name, "access") && !strings.Contains(name, "error") {
+			continue
+		}
+		out = append(out, filepath.Join(dir, name))
+	}
+	return out, nil
 }
 
 // SortRotated orders the members of one rotation family oldest first.

@@ -221,6 +221,10 @@ func (s *setReader) run(ctx context.Context) {
 		}
 	}()
 	paths := s.set.Paths
+	if s.set.Unread != nil {
+		s.stats.fileError(s.stats.file(paths[0]), s.set.Unread)
+		return
+	}
 	for i, path := range paths {
 		if ctx.Err() != nil {
 			return
@@ -467,6 +471,9 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	for _, set := range cfg.Sets {
 		for _, p := range set.Paths {
 			stats.file(p) // list inputs in the order given, whatever finishes first
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && set.Unread == nil {
+				stats.sized(p, fi.Size())
+			}
 		}
 	}
 	interrupted := ctx
@@ -553,7 +560,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	stats.Zone = fmt.Sprintf("%s (%s)", zoneName(zone), zoneWhy)
 	sources := &Sources{zone: zone}
 	for i, set := range cfg.Sets {
-		if !isStdin[i] {
+		if !isStdin[i] && set.Unread == nil {
 			sources.sets = append(sources.sets, sourceSet{paths: set.Paths, format: formats[i]})
 		}
 	}

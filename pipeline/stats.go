@@ -38,11 +38,14 @@ type FileStats struct {
 	Controller int64
 	Samples    []MalformedLine
 	ReadError  string // what stopped this file early, if anything
+	Opened     bool   // the run opened it (an interrupted run may not have)
 }
 
 // Kind says what the file held: "access", "error", "mixed" or "empty".
 func (f *FileStats) Kind() string {
 	switch {
+	case f.Lines == 0 && (f.ReadError != "" || f.Consumed == 0 && f.Path != "-" && !f.Opened):
+		return "unread"
 	case f.Access > 0 && f.Errors > 0:
 		return "mixed"
 	case f.Access > 0:
@@ -97,10 +100,27 @@ func (s *IngestStats) Totals() FileStats {
 		t.Controller += f.Controller
 		t.Blank += f.Blank
 		t.Continued += f.Continued
-		t.Size += max(f.Size, 0)
+		switch {
+		case f.ReadError != "" && f.Lines == 0:
+			// Not read at all: no bytes to count on either side.
+		case f.Size < 0 || t.Size < 0:
+			t.Size = -1 // a pipe or FIFO: the share of bytes read is unknown
+		default:
+			t.Size += f.Size
+		}
 		t.Consumed += f.Consumed
 	}
 	return t
+}
+
+// sized records the size of a regular file before it is opened, so that
+// the share of bytes read counts the files not reached yet.
+func (s *IngestStats) sized(path string, size int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f := &s.Files[s.fileLocked(path)]; !f.Opened {
+		f.Size = size
+	}
 }
 
 // file returns the index of path's entry, creating it.
@@ -124,6 +144,7 @@ func (s *IngestStats) opened(i int, st *input.Stream) {
 	defer s.mu.Unlock()
 	s.Files[i].Compression = st.Compression.String()
 	s.Files[i].Size = st.Size
+	s.Files[i].Opened = true
 }
 
 func (s *IngestStats) progress(i int, consumed int64) {

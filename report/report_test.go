@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -271,5 +272,27 @@ func TestTextReportSmallThings(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestInterruptedFIFORun: a run interrupted while reading a FIFO (size
+// unknown) beside an error.log it never reached gives no share of bytes
+// and calls that error.log unread (issue 25: "covers the first 0 lines
+// (402% of the bytes)" and "empty 0 lines").
+func TestInterruptedFIFORun(t *testing.T) {
+	snap := pipeline.Snapshot{Ingest: pipeline.IngestStats{Interrupted: true, Files: []pipeline.FileStats{
+		{Path: "/run/access.fifo", Size: -1, Consumed: 4020, Lines: 10, Access: 10, Opened: true},
+		{Path: "/var/log/nginx/error.log", Size: 1000},
+	}}}
+	var out strings.Builder
+	if err := report.WriteText(&out, snap, report.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	if strings.Contains(text, "% of the bytes") || !strings.Contains(text, "covers the first 10 lines") {
+		t.Errorf("share of bytes of a FIFO run:\n%s", text)
+	}
+	if !regexp.MustCompile(`error\.log +unread +0 lines`).MatchString(text) {
+		t.Errorf("the error.log never reached is not called unread:\n%s", text)
 	}
 }

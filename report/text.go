@@ -155,9 +155,12 @@ func writeInputs(e *errWriter, snap pipeline.Snapshot) {
 	}
 	e.printf("  error.log zone: %s\n", in.Zone)
 	t := snap.Totals
-	if t.Requests > 0 {
+	switch {
+	case t.Requests > 0:
 		e.printf("  %d requests: %s\n", t.Requests, statusSummary(t))
-	} else {
+	case in.Totals().Lines == 0:
+		e.printf("  nothing was read: no line came from any input\n")
+	default:
 		e.printf("  no access-log lines: bursts below come from the error log alone (give the access log to count the 502s)\n")
 	}
 	if t.Events > 0 {
