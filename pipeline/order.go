@@ -130,12 +130,22 @@ func (st *orderState) startDisplaced(pb *parsedBatch, i int, next []*parsedBatch
 		}
 		return true
 	})
-	if after > run {
+	// Lines that follow later are the log going on, as after a quiet day
+	// in a rotated error log (its first day's 60 lines were taken for a
+	// pasted block when the next day had more); only a run ahead of its
+	// followers, or one further behind them than any silence a log keeps
+	// (a clock at 1970, a garbled year), is displaced.
+	if after > run && (other.Before(cur) || other.Sub(cur) > maxQuietGap) {
 		pb.items[i].at = other
 		return true
 	}
 	return false
 }
+
+// maxQuietGap is the longest a log may stay silent: a set's first lines
+// further behind the rest than this are out of order. A year: logs are
+// rotated and kept for weeks or months, so no set spans a longer silence.
+const maxQuietGap = 366 * 24 * time.Hour
 
 // beyond reports whether a is more than reorderWindow after b. It runs
 // four times a line: whole seconds decide all but the last two seconds
