@@ -243,12 +243,18 @@ func (m Model) linesKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	shown := m.shownLines()
 	k := m.keys
+	if sel, ok := k.page(msg, m.lineSel, len(shown), m.lineRows()); ok {
+		m.lineSel = sel
+		return m, nil
+	}
+	if col, ok := k.scroll(msg, m.lineCol, widestText(shown)); ok {
+		m.lineCol = col
+		return m, nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		m.lineSel = max(0, m.lineSel-1)
-	case key.Matches(msg, k.Down):
-		m.lineSel = min(max(0, len(shown)-1), m.lineSel+1)
 	case key.Matches(msg, k.Filter):
+		// A new search, as in less: the last one does not prefix it.
+		m.lineQuery.SetValue("")
 		m.lineEditing = true
 		m.lineQuery.Focus()
 	case key.Matches(msg, k.Enter):
@@ -285,7 +291,10 @@ func (m Model) linesView() string {
 		}
 	}
 	s.WriteString(m.styles.Bold.Render(truncate(title, m.width)) + "\n")
-	hint := "/ search: words, status:502 peer:… cat:… client:… log:error · enter: the line whole"
+	hint := "/ search: words, status:502 peer:… cat:… client:… log:error · enter: the line whole · ←/→ scroll"
+	if m.lineCol > 0 {
+		hint = fmt.Sprintf("from column %d (←/→ scroll) · ", m.lineCol+1) + hint
+	}
 	if m.lineEditing || m.lineQuery.Value() != "" {
 		hint = m.lineQuery.View()
 	}
@@ -304,7 +313,7 @@ func (m Model) linesView() string {
 	case m.bucket.on && len(m.bucket.lines) == 0:
 		s.WriteString(m.styles.Dim.Render("no 5xx answer or upstream error in this bucket") + "\n")
 	}
-	rows := max(1, m.height-5)
+	rows := m.lineRows()
 	sel := min(m.lineSel, max(0, len(shown)-1))
 	first := max(0, min(sel-rows/2, len(shown)-rows))
 	for i := first; i < len(shown) && i < first+rows; i++ {
@@ -317,7 +326,14 @@ func (m Model) linesView() string {
 		if i == sel {
 			marker = "▶ "
 		}
-		row := truncate(clean(fmt.Sprintf("%s%s %-16s %s", marker, m.clock(l.Time), what, l.Text)), m.width)
+		text := clean(l.Text)
+		if m.lineCol > 0 {
+			// Scrolled sideways: the text from that column, its cut start
+			// marked; the time and status stay put.
+			r := []rune(text)
+			text = "«" + string(r[min(m.lineCol, len(r)):])
+		}
+		row := truncate(fmt.Sprintf("%s%s %-16s %s", marker, m.clock(l.Time), what, text), m.width)
 		if i == sel {
 			row = m.styles.Selected.Render(row)
 		}
@@ -393,4 +409,17 @@ func shownOf(shown, held, behind int) string {
 		out += fmt.Sprintf(" (the first %d of %d)", held, behind)
 	}
 	return out
+}
+
+// lineRows is how many lines the raw-lines pane shows at once.
+func (m Model) lineRows() int { return max(1, m.height-5) }
+
+// widestText is the longest line's length in runes, the farthest the
+// pane scrolls sideways.
+func widestText(ls []correlate.Line) int {
+	w := 0
+	for _, l := range ls {
+		w = max(w, len([]rune(clean(l.Text))))
+	}
+	return w
 }

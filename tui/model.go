@@ -99,8 +99,12 @@ type Model struct {
 	lineQuery   textinput.Model
 	lineEditing bool
 	lineSel     int
+	lineCol     int // how far the raw lines are scrolled sideways
+	daySel      int // selected burst of the day view's day
 	// bucket is set while the pane shows the cursor's bucket.
 	bucket bucketPane
+	// detailFrom is the screen esc returns to from the detail.
+	detailFrom state
 }
 
 // New returns a model ready for snapshots.
@@ -196,7 +200,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.detail.Width, m.detail.Height = msg.Width-2, max(3, msg.Height-4)
+		m.detail.Width, m.detail.Height = msg.Width-2, max(3, msg.Height-5)
 		m.detail.SetContent(m.detailContent())
 		return m, nil
 	case snapshotMsg:
@@ -206,6 +210,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.gotBucketLines(msg), nil
 	case ingestDoneMsg:
 		m.done = true
+		if b, ok := m.selectedBurst(); ok && !m.opts.Live && m.follow {
+			// The file is read: the cursor starts on the burst the list
+			// selects, so the status line describes it, not the last second.
+			m.cursorTo(b.Start)
+		}
 		if o := msg.outcome; o.Err != nil {
 			if o.Fatal {
 				m.fatal = o.Err
@@ -296,16 +305,39 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case key.Matches(msg, k.Back):
-		switch m.state {
-		case stateLine:
+		switch {
+		case m.state == stateLine:
 			m.state = stateLines
+		case m.state == stateLines && m.lineQuery.Value() != "":
+			// Esc clears the search first, then leaves.
+			m.lineQuery.SetValue("")
+			m.lineSel = 0
+		case m.state == stateDetail && m.detailFrom == stateDays:
+			m.state, m.detailFrom = stateDays, stateMain
 		default:
+			if m.state == stateLines {
+				m.lineCol, m.lineSel = 0, 0
+			}
 			m.state = stateMain
 		}
 		return m, nil
 	}
 	switch m.state {
 	case stateDetail:
+		switch {
+		case key.Matches(msg, k.Top):
+			m.detail.GotoTop()
+			return m, nil
+		case key.Matches(msg, k.Bottom):
+			m.detail.GotoBottom()
+			return m, nil
+		case key.Matches(msg, k.PageDown):
+			m.detail.ViewDown()
+			return m, nil
+		case key.Matches(msg, k.PageUp):
+			m.detail.ViewUp()
+			return m, nil
+		}
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.Update(msg)
 		return m, cmd
@@ -315,11 +347,23 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.linesKey(msg)
 	case stateDays:
 		n := len(m.snap.Days)
+		bursts := m.dayBursts()
+		if sel, ok := k.page(msg, m.daySel, len(bursts), 5); ok {
+			m.daySel = sel
+			return m, nil
+		}
 		switch {
 		case key.Matches(msg, k.Left):
-			m.day = max(0, m.day-1)
+			m.day, m.daySel = max(0, m.day-1), 0
 		case key.Matches(msg, k.Right):
-			m.day = min(max(0, n-1), m.day+1)
+			m.day, m.daySel = min(max(0, n-1), m.day+1), 0
+		case key.Matches(msg, k.Enter):
+			if m.daySel < len(bursts) {
+				m.selID = burstKey(bursts[m.daySel])
+				m.state, m.detailFrom = stateDetail, stateDays
+				m.detail.SetContent(m.detailContent())
+				m.detail.GotoTop()
+			}
 		case key.Matches(msg, k.Days):
 			m.state = stateMain
 		}

@@ -691,3 +691,174 @@ func TestMultiDayViewsHaveDates(t *testing.T) {
 		t.Errorf("a one-day input shows dates:\n%s", one.View())
 	}
 }
+
+// TestDayViewOpensBursts: in the day view ↓ selects the day's bursts and
+// enter opens the selected one's detail; esc goes back to the days. At
+// 80×24 the view keeps its title, key hint and at least two bursts, and
+// wraps the verdicts at words (issue 25).
+func TestDayViewOpensBursts(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("days-churn"))
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	m, _ = m.Update(keyMsg("d"))
+	view := m.View()
+	if !strings.Contains(view, "Days  ←/→ day") || !strings.Contains(view, "esc back · ? all keys") || strings.Contains(view, "0 of 4 bursts shown") {
+		t.Errorf("day view at 80×24:\n%s", view)
+	}
+	for _, l := range strings.Split(view, "\n") {
+		if len([]rune(l)) > 80 {
+			t.Errorf("a line wider than the terminal: %q", l)
+		}
+	}
+	var day []correlate.Burst
+	last := snap.Days[len(snap.Days)-1].Date
+	for _, b := range snap.BadGatewayBursts() {
+		if b.Start.Format("2006-01-02") == last {
+			day = append(day, b)
+		}
+	}
+	m, _ = m.Update(keyMsg("j"))
+	m, _ = m.Update(keyMsg("j"))
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	if want := fmt.Sprintf("502 burst #%d on", day[2].ID); !strings.Contains(m.View(), want) {
+		t.Errorf("enter on the third burst of %s: want %q\n%s", last, want, m.View())
+	}
+	if !regexp.MustCompile(`(?m)^   · .*\n {5}\S`).MatchString(m.View()) {
+		t.Errorf("wrapped evidence loses its indent:\n%s", m.View())
+	}
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	if !strings.Contains(m.View(), "Days  ←/→ day") {
+		t.Errorf("esc from a day's burst does not go back to the days:\n%s", m.View())
+	}
+}
+
+// TestPagingKeys: the raw lines page with pgdn/space/^f/^d, pgup/^b/^u,
+// home/g and end/G and scroll sideways with ←/→; esc clears a search
+// before it leaves, and / starts a new one; the detail jumps to its end
+// with G/end and says when more is below; ? lists these keys (issue 25:
+// only j/k moved, a search stayed after esc and prefixed the next).
+func TestPagingKeys(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("peer-refused"))
+	b := snap.BadGatewayBursts()[0]
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 24})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	m, _ = m.Update(keyMsg("r"))
+	sel := func() int { return m.(Model).lineSel }
+	rows := m.(Model).lineRows()
+	for _, tc := range []struct {
+		key  tea.KeyMsg
+		want int
+	}{
+		{tea.KeyMsg{Type: tea.KeyPgDown}, rows},
+		{keyMsg(" "), 2 * rows},
+		{tea.KeyMsg{Type: tea.KeyCtrlB}, rows},
+		{tea.KeyMsg{Type: tea.KeyCtrlD}, rows + rows/2},
+		{tea.KeyMsg{Type: tea.KeyCtrlU}, rows},
+		{keyMsg("G"), len(b.Lines) - 1},
+		{keyMsg("g"), 0},
+		{tea.KeyMsg{Type: tea.KeyEnd}, len(b.Lines) - 1},
+		{tea.KeyMsg{Type: tea.KeyHome}, 0},
+		{tea.KeyMsg{Type: tea.KeyCtrlF}, rows},
+	} {
+		m, _ = m.Update(tc.key)
+		if sel() != tc.want {
+			t.Errorf("%s: line %d, want %d", tc.key, sel(), tc.want)
+		}
+	}
+	m, _ = m.Update(keyMsg("l"))
+	if view := m.View(); !strings.Contains(view, "from column 17") || !strings.Contains(view, "«") {
+		t.Errorf("→ does not scroll sideways:\n%s", view)
+	}
+	search := func(q string) {
+		m, _ = m.Update(keyMsg("/"))
+		for _, r := range q {
+			m, _ = m.Update(keyMsg(string(r)))
+		}
+		m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	}
+	search("refused")
+	search("GET")
+	if q := m.(Model).lineQuery.Value(); q != "GET" {
+		t.Errorf("a new search kept the last one: %q", q)
+	}
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	if m.(Model).state != stateLines || m.(Model).lineQuery.Value() != "" {
+		t.Errorf("esc with a search: state %v, search %q; want the pane, cleared", m.(Model).state, m.(Model).lineQuery.Value())
+	}
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	if m.(Model).state != stateMain {
+		t.Errorf("esc without a search does not leave the pane")
+	}
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	if view := m.View(); !strings.Contains(view, "↓ more below") {
+		t.Errorf("the detail does not say more is below:\n%s", view)
+	}
+	m, _ = m.Update(keyMsg("G"))
+	if view := m.View(); !strings.Contains(view, "(end)") {
+		t.Errorf("G does not reach the detail's end:\n%s", view)
+	}
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	m, _ = m.Update(keyMsg("?"))
+	view := m.View()
+	for _, want := range []string{"Keys", "page down", "half a page down", "scroll right", "esc clears it"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("help lacks %q:\n%s", want, view)
+		}
+	}
+}
+
+// TestScreensMultiDayAndLive: goldens at the four sizes for an eight-day
+// input (the main screen, the day view and help) and for a live run with
+// an open burst (peer-refused's burst as a live run shows it before it
+// closes: no number yet). Each screen fits the terminal and keeps its
+// first line, the title (issue 25: help lost its title at 80×24, the day
+// view its header, an open burst read "burst #0").
+func TestScreensMultiDayAndLive(t *testing.T) {
+	days := fixturetest.Analyse(t, fixturetest.Dir("days-churn"))
+	live := fixturetest.Analyse(t, fixturetest.Dir("peer-refused"))
+	for i := range live.Bursts {
+		live.Bursts[i].ID, live.Bursts[i].Open = 0, true
+	}
+	for _, size := range [][2]int{{60, 16}, {80, 24}, {120, 40}, {200, 60}} {
+		for _, tc := range []struct {
+			name  string
+			snap  pipeline.Snapshot
+			opts  Options
+			keys  []string
+			title string
+		}{
+			{"days-churn/main", days, Options{Plain: true}, nil, "badgw"},
+			{"days-churn/days", days, Options{Plain: true}, []string{"d"}, "Days"},
+			{"days-churn/help", days, Options{Plain: true}, []string{"?"}, "Keys"},
+			{"live/main", live, Options{Plain: true, Live: true}, []string{"tab"}, "badgw"},
+		} {
+			t.Run(fmt.Sprintf("%s/%dx%d", tc.name, size[0], size[1]), func(t *testing.T) {
+				var m tea.Model = New(tc.opts)
+				m, _ = m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+				m, _ = m.Update(snapshotMsg{snap: tc.snap})
+				if !tc.opts.Live {
+					m, _ = m.Update(ingestDoneMsg{})
+				}
+				for _, k := range tc.keys {
+					m, _ = m.Update(keyMsg(k))
+				}
+				view := m.View()
+				if w := lipgloss.Width(view); w > size[0] {
+					t.Errorf("screen is %d columns wide, terminal has %d", w, size[0])
+				}
+				if h := lipgloss.Height(view); h > size[1] {
+					t.Errorf("screen is %d lines high, terminal has %d", h, size[1])
+				}
+				if top := strings.SplitN(view, "\n", 3); !strings.Contains(strings.Join(top[:min(2, len(top))], "\n"), tc.title) {
+					t.Errorf("the first lines lack %q:\n%s", tc.title, view)
+				}
+				if strings.Contains(view, "burst #0") {
+					t.Errorf("an open burst is called #0:\n%s", view)
+				}
+				golden.RequireEqual(t, []byte(view))
+			})
+		}
+	}
+}

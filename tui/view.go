@@ -33,20 +33,32 @@ func (m Model) chartRows() int {
 	return 12
 }
 
-// View renders the screen for the current state.
+// View renders the screen for the current state, never taller than the
+// terminal: a terminal shows the last lines of a taller one, which would
+// cut off the header and the titles.
 func (m Model) View() string {
+	v := m.view()
+	if lines := strings.Split(v, "\n"); m.height > 1 && len(lines) > m.height {
+		// What does not fit is said, not silently cut.
+		more := m.styles.Dim.Render(truncate(fmt.Sprintf("… %d more lines: a taller terminal shows them", len(lines)-m.height+1), m.width))
+		v = strings.Join(append(lines[:m.height-1], more), "\n")
+	}
+	return v
+}
+
+func (m Model) view() string {
 	if m.fatal != nil {
 		return m.fatalView()
 	}
 	switch m.state {
 	case stateDetail:
-		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.detail.View(), m.helpLineView())
+		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.detail.View(), m.detailMark(), m.helpLineView())
 	case stateHelp:
 		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.helpView())
 	case stateErrors:
 		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.errorsView(), m.helpLineView())
 	case stateDays:
-		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.daysView(), m.helpLineView())
+		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.daysView(m.height-2), m.helpLineView())
 	case stateLines:
 		return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.linesView(), m.helpLineView())
 	case stateLine:
@@ -57,7 +69,10 @@ func (m Model) View() string {
 	// and its fix, then the chart.
 	tableNeed := max(len(m.visibleBursts())+3, 4)
 	top := lipgloss.JoinVertical(lipgloss.Left, m.headerView(), m.timelineView())
-	if m.height-lipgloss.Height(top)-lipgloss.Height(bottom)-tableNeed < 5 {
+	// The chart goes only when the terminal is too small for it beside
+	// three bursts and the top cause: more bursts scroll in the table
+	// (with many, the chart used to go at any size).
+	if m.height-lipgloss.Height(top)-lipgloss.Height(bottom)-min(tableNeed, 6) < 5 {
 		top = m.headerView()
 	}
 	rest := max(m.height-lipgloss.Height(top)-lipgloss.Height(bottom), 3)
@@ -219,14 +234,21 @@ func (m Model) timelineView() string {
 	if len(s.Buckets) == 0 {
 		return m.paneStyle(paneTimeline).Width(m.width - 2).Render("waiting for log lines…")
 	}
-	per := stretch(len(s.Buckets), m.timelineCols())
-	cols := m.timelineCols() / per
+	cols := m.timelineCols()
+	if m.lanesWanted() {
+		cols = max(10, cols-laneLabel) // room for the lanes' names
+	}
 	first := max(0, min(m.cursor-cols/2, len(s.Buckets)-cols))
 	if m.follow {
 		first = max(0, len(s.Buckets)-cols)
 	}
 	last := min(len(s.Buckets), first+cols)
 	win := s.Buckets[first:last]
+	widths := spread(len(win), cols)
+	total := 0
+	for _, w := range widths {
+		total += w
+	}
 	maxTotal := 0
 	for _, b := range win {
 		maxTotal = max(maxTotal, b.Total())
@@ -245,15 +267,15 @@ func (m Model) timelineView() string {
 			if first+i == m.cursor && m.focus == paneTimeline {
 				style = m.styles.Cursor
 			}
-			rows[r].WriteString(style.Render(strings.Repeat(glyph, per)))
+			rows[r].WriteString(style.Render(strings.Repeat(glyph, widths[i])))
 		}
 		switch {
 		case first+i == m.cursor:
-			marks.WriteString(m.styles.Cursor.Render(strings.Repeat("^", per)))
+			marks.WriteString(m.styles.Cursor.Render(strings.Repeat("^", widths[i])))
 		case b.InBurst:
-			marks.WriteString(m.styles.BurstMark.Render(strings.Repeat("▀", per)))
+			marks.WriteString(m.styles.BurstMark.Render(strings.Repeat("▀", widths[i])))
 		default:
-			marks.WriteString(strings.Repeat(" ", per))
+			marks.WriteString(strings.Repeat(" ", widths[i]))
 		}
 	}
 	label := func(r int) string {
@@ -270,27 +292,33 @@ func (m Model) timelineView() string {
 		b.WriteString(label(r) + rows[r].String() + "\n")
 	}
 	b.WriteString("       " + marks.String() + "\n")
-	b.WriteString("       " + axis(win, (last-first)*per) + "\n")
-	for _, lane := range m.groupLanes(s, first, last, per) {
+	b.WriteString("       " + axis(win, total) + "\n")
+	for _, lane := range m.groupLanes(s, first, last, widths) {
 		b.WriteString(lane + "\n")
 	}
 	b.WriteString(m.cursorLine(s))
 	return m.paneStyle(paneTimeline).Width(m.width - 2).Render(b.String())
 }
 
-// stretch is how many columns each bucket gets: one, unless the finest
-// buckets fill less than half of the columns, when up to four, so a short
-// input uses the width of a wide terminal. laneLabel columns stay free
-// for the group lanes' names.
-func stretch(buckets, cols int) int {
-	if buckets == 0 || buckets*2 > cols-laneLabel {
-		return 1
+// spread shares cols columns among the buckets shown, each one or more,
+// so that a short input fills a wide terminal (four columns a bucket at
+// most left half of a 200-column chart empty for a minute's input).
+func spread(buckets, cols int) []int {
+	w := make([]int, buckets)
+	for i := range w {
+		w[i] = max(1, (i+1)*cols/buckets-i*cols/buckets)
 	}
-	return max(1, min(4, (cols-laneLabel)/buckets))
+	return w
 }
 
 // laneLabel is the room kept for a group lane's name.
 const laneLabel = 20
+
+// lanesWanted reports whether the timeline shows a 502 lane per group:
+// there are several, and rows to spare.
+func (m Model) lanesWanted() bool {
+	return min(maxLanes, (m.height-28)/2) > 0 && len(m.snap.Groups) >= 2
+}
 
 // maxLanes is the most upstream groups given a 502 row of their own.
 const maxLanes = 4
@@ -298,9 +326,9 @@ const maxLanes = 4
 // groupLanes draws one row of 502s per upstream group, the groups with
 // most 502s first, when there are several groups and the terminal has
 // rows to spare (a lane per two rows above 28).
-func (m Model) groupLanes(s timeline.Series, first, last, per int) []string {
+func (m Model) groupLanes(s timeline.Series, first, last int, widths []int) []string {
 	n := min(maxLanes, (m.height-28)/2)
-	if n <= 0 || len(m.snap.Groups) < 2 || last <= first {
+	if !m.lanesWanted() || last <= first {
 		return nil
 	}
 	type lane struct {
@@ -336,12 +364,18 @@ func (m Model) groupLanes(s timeline.Series, first, last, per int) []string {
 			peak = max(peak, v)
 		}
 		var row strings.Builder
-		for _, v := range l.bad {
-			row.WriteString(m.styles.Bar502.Render(strings.Repeat(string(report.Spark(v, peak)), per)))
+		used := 0
+		for j, v := range l.bad {
+			w := 1
+			if j < len(widths) {
+				w = widths[j]
+			}
+			used += w
+			row.WriteString(m.styles.Bar502.Render(strings.Repeat(string(report.Spark(v, peak)), w)))
 		}
 		// The name goes after the row, where it has room, so the bars
 		// stay aligned with the chart above.
-		room := m.width - 4 - 7 - len(l.bad)*per - 2
+		room := m.width - 4 - 7 - used - 2
 		out = append(out, "   502 "+row.String()+"  "+truncate(clean(l.name), max(room, 4)))
 	}
 	return out
@@ -357,7 +391,10 @@ func (m Model) cursorLine(s timeline.Series) string {
 	line := fmt.Sprintf("%s +%s  %d req  502:%d 504:%d 5xx:%d 4xx:%d 499:%d",
 		m.clock(b.Start), words.Duration(s.Width), b.Total(), c[correlate.Class502], c[correlate.Class504], c[correlate.Class5xx],
 		c[correlate.Class4xx], c[correlate.Class499])
-	if b.InBurst {
+	switch {
+	case b.InBurst && b.Burst == 0:
+		line += "  open burst" // numbered when it closes
+	case b.InBurst:
 		line += fmt.Sprintf("  burst #%d", b.Burst)
 	}
 	// The legend goes when it does not fit whole (the help screen has it).
@@ -442,7 +479,15 @@ func truncate(s string, n int) string {
 func (m Model) statusView() string {
 	in := m.snap.Ingest
 	t := in.Totals()
-	parts := []string{words.Count(len(in.Files), "file"), words.Count(int(t.Lines), "line")}
+	files := 0
+	for _, f := range in.Files {
+		// stdin that carried tail -F output is not a file of its own: its
+		// lines are counted under the files its headers name.
+		if f.Path != "-" || f.Lines > 0 || len(in.Files) == 1 {
+			files++
+		}
+	}
+	parts := []string{words.Count(files, "file"), words.Count(int(t.Lines), "line")}
 	if !m.done && m.linesPerSec > 0 {
 		parts = append(parts, fmt.Sprintf("%.0f lines/s", m.linesPerSec))
 	}
@@ -505,12 +550,37 @@ func (m Model) helpLineView() string {
 
 func (m Model) helpView() string {
 	var b strings.Builder
-	b.WriteString("Keys\n\n")
-	for _, k := range m.keys.full() {
-		fmt.Fprintf(&b, "  %-10s %s\n", k.Help().Key, k.Help().Desc)
+	b.WriteString(m.styles.Bold.Render("Keys") + m.styles.Dim.Render("  (? or esc: back)") + "\n")
+	keyColumns(&b, m.keys.full(), m.width)
+	b.WriteString(m.styles.Bold.Render("In the raw lines, the detail and the day view's bursts") + "\n")
+	keyColumns(&b, append(m.keys.paging(), m.keys.ScrollLeft, m.keys.ScrollRight), m.width)
+	b.WriteString("raw lines: / searches (words, status:502 peer: cat: client: log:error; esc clears it, then leaves), enter shows a line whole; ←/→ scroll sideways. Days: ←/→ day, enter a burst's detail.\n")
+	b.WriteString("The timeline stacks each bucket's requests: █ 502, ▓ 504, ▒ other 5xx, ░ everything else; ▀ marks 502 bursts, ^ the cursor. On the timeline (tab) r shows the lines of the cursor's moment.")
+	return lipgloss.NewStyle().Width(max(20, m.width-1)).Render(b.String())
+}
+
+// keyColumns lists key bindings in as many columns as the width holds.
+func keyColumns(b *strings.Builder, keys []key.Binding, width int) {
+	const cell = 38
+	cols := max(1, (width-2)/cell)
+	rows := (len(keys) + cols - 1) / cols
+	for r := range rows {
+		line := " "
+		for c := range cols {
+			if i := c*rows + r; i < len(keys) {
+				line += fmt.Sprintf(" %-14s %-*s", keys[i].Help().Key, cell-16, keys[i].Help().Desc)
+			}
+		}
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	b.WriteString("\nThe timeline stacks each bucket's requests: █ 502, ▓ 504, ▒ other 5xx,\n░ everything else. ▀ marks 502 bursts, ^ the cursor. tab moves between the\nburst list and the timeline: there r shows the raw lines of the selected burst,\nhere those of the cursor's moment (5xx answers and upstream errors, read again\nfrom the files when older than the last 2,000). Press ? or esc to go back.")
-	return b.String()
+}
+
+// detailMark says whether the detail goes on below the screen.
+func (m Model) detailMark() string {
+	if m.detail.AtBottom() {
+		return m.styles.Dim.Render("(end)")
+	}
+	return m.styles.Dim.Render(fmt.Sprintf("↓ more below (%.0f%%) · space/pgdn page · G/end last", 100*m.detail.ScrollPercent()))
 }
 
 func (m Model) errorsView() string {
@@ -562,12 +632,12 @@ func (m Model) detailContent() string {
 			name = m.styles.Cause.Render(name)
 		}
 		s.WriteString(name + "\n")
-		s.WriteString(wrap.Render("   "+clean(c.Summary)) + "\n")
+		s.WriteString(hang("   ", clean(c.Summary), w) + "\n")
 		for _, ev := range c.Evidence {
-			s.WriteString(wrap.Render("   · "+clean(ev)) + "\n")
+			s.WriteString(hang("   · ", clean(ev), w) + "\n")
 		}
 		for j, st := range c.Steps {
-			s.WriteString(wrap.Render(fmt.Sprintf("   fix %d. %s", j+1, clean(st.Text()))) + "\n")
+			s.WriteString(hang(fmt.Sprintf("   fix %d. ", j+1), clean(st.Text()), w) + "\n")
 		}
 		s.WriteString("\n")
 	}
@@ -622,6 +692,23 @@ func (m Model) detailContent() string {
 	return wrap.Render(s.String())
 }
 
+// hang wraps text to width w after prefix, the lines after the first
+// indented under the text, so a wrapped item still reads as one.
+func hang(prefix, text string, w int) string {
+	pad := lipgloss.Width(prefix)
+	body := lipgloss.NewStyle().Width(max(10, w-pad)).Render(text)
+	lines := strings.Split(body, "\n")
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], " ")
+		if i == 0 {
+			lines[i] = prefix + lines[i]
+		} else {
+			lines[i] = strings.Repeat(" ", pad) + lines[i]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 // maxSampleText bounds a sample line in the detail view.
 const maxSampleText = 2000
 
@@ -639,28 +726,43 @@ func (m Model) fatalView() string {
 
 // daysView draws one bar per day (its 502 share), the verdicts, and the
 // bursts of the selected day.
-func (m Model) daysView() string {
+func (m Model) daysView(rows int) string {
 	s := m.snap.DaySummary()
-	var b strings.Builder
 	if s == nil {
-		b.WriteString(m.styles.Bold.Render("Days") + "\n\nThe input spans one day: there is no per-day view.\n")
-		return b.String()
+		return m.styles.Bold.Render("Days") + "\n\nThe input spans one day: there is no per-day view.\n"
 	}
-	b.WriteString(m.styles.Bold.Render("Days") + m.styles.Dim.Render("  ←/→ day · d or esc back") + "\n")
-	b.WriteString(clean(fmt.Sprintf("502 share: %s; bursts per day: %s", verdictText(s.Trend), verdictText(s.BurstTrend))) + "\n")
+	lines := func(text string) []string { return strings.Split(lipgloss.NewStyle().Width(max(20, m.width-2)).Render(text), "\n") }
+	head := []string{truncate(m.styles.Bold.Render("Days")+m.styles.Dim.Render("  ←/→ day · ↑/↓ burst · enter detail · d or esc back"), m.width)}
+	head = append(head, lines(clean(fmt.Sprintf("502 share: %s; bursts per day: %s", verdictText(s.Trend), verdictText(s.BurstTrend))))...)
+	var reading []string
 	if s.Change != nil {
-		b.WriteString(clean(s.Change.Describe()) + "\n")
+		head = append(head, lines(clean(s.Change.Describe()))...)
 		if s.Change.Reading != "" {
-			b.WriteString(lipgloss.NewStyle().Width(max(20, m.width-2)).Render(clean(s.Change.Reading)) + "\n")
+			reading = lines(clean(s.Change.Reading))
 		}
 	}
+	bursts := m.dayBursts()
+	// What a short terminal keeps: the title and verdicts, up to eight
+	// days, the selected day and three of its bursts; the change's reading
+	// gets what is left (its first lines), the days and bursts the rest.
+	dayRows := min(len(s.Days), max(3, rows-len(head)-len(reading)-2-min(len(bursts), 3)))
+	if spare := rows - len(head) - dayRows - 2 - min(len(bursts)+1, 4); len(reading) > spare {
+		if spare < 1 {
+			reading = nil
+		} else {
+			reading = append(reading[:spare-1], m.styles.Dim.Render("… (a taller terminal shows the whole reading; the report has it too)"))
+		}
+	}
+	out := append(head, reading...)
 	top := 0.0
 	for _, d := range s.Days {
 		top = max(top, d.Share)
 	}
 	barWidth := max(10, m.width-44)
 	day := min(m.day, len(s.Days)-1)
-	for i, d := range s.Days {
+	first := min(max(0, day-dayRows/2), len(s.Days)-dayRows)
+	for i, d := range s.Days[first : first+dayRows] {
+		i += first
 		n := 0
 		if top > 0 {
 			n = int(math.Round(d.Share / top * float64(barWidth)))
@@ -669,25 +771,63 @@ func (m Model) daysView() string {
 		if i == day {
 			marker = "▶ "
 		}
-		line := fmt.Sprintf("%s%s %7.3f%% %3d bursts %s", marker, d.Date, 100*d.Share, d.Bursts, strings.Repeat("█", n))
+		line := fmt.Sprintf("%s%s %7.3f%% %3d %-6s %s", marker, d.Date, 100*d.Share, d.Bursts, words.Noun(d.Bursts, "burst"), strings.Repeat("█", n))
 		if i == day {
 			line = m.styles.Selected.Render(line)
 		}
-		b.WriteString(line + "\n")
+		out = append(out, line)
 	}
 	sel := s.Days[day]
-	b.WriteString("\n" + m.styles.Bold.Render(fmt.Sprintf("%s: %d requests, %d 502s, %d 504s", sel.Date, sel.Requests, sel.S502, sel.S504)) + "\n")
-	for _, bu := range m.snap.BadGatewayBursts() {
-		if bu.Start.Format("2006-01-02") != sel.Date {
+	selLine := m.styles.Bold.Render(fmt.Sprintf("%s: %d requests, %d 502s, %d 504s", sel.Date, sel.Requests, sel.S502, sel.S504))
+	if dayRows < len(s.Days) {
+		selLine += m.styles.Dim.Render(fmt.Sprintf(" · days %d–%d of %d shown", first+1, first+dayRows, len(s.Days)))
+	}
+	out = append(out, "", truncate(selLine, m.width))
+	// The day's bursts take the rows left, scrolled to the selected one.
+	room := max(1, rows-len(out))
+	from := 0
+	if len(bursts) > room {
+		room = max(1, room-1) // a line says how many more
+		from = min(max(0, m.daySel-room/2), len(bursts)-room)
+	}
+	for i, bu := range bursts {
+		if i < from || i >= from+room {
 			continue
 		}
 		cause := ""
 		if c := bu.TopCause(); c != nil {
 			cause = c.ID
 		}
-		b.WriteString(clean(fmt.Sprintf("  #%d %s–%s %s %d×502 %s", bu.ID, bu.Start.Format("15:04:05"), bu.End.Format("15:04:05"), bu.Group, bu.BadGateway, cause)) + "\n")
+		marker := "  "
+		if i == m.daySel {
+			marker = "▶ "
+		}
+		line := truncate(clean(fmt.Sprintf("%s#%d %s–%s %s %d×502 %s", marker, bu.ID, bu.Start.Format("15:04:05"), bu.End.Format("15:04:05"), bu.Group, bu.BadGateway, cause)), m.width)
+		if i == m.daySel {
+			line = m.styles.Selected.Render(line)
+		}
+		out = append(out, line)
 	}
-	return b.String()
+	if len(bursts) > room {
+		out = append(out, m.styles.Dim.Render(fmt.Sprintf("  %d of %d bursts shown (↑/↓ for the others)", room, len(bursts))))
+	}
+	return strings.Join(out, "\n")
+}
+
+// dayBursts are the 502 bursts that start on the day view's day.
+func (m Model) dayBursts() []correlate.Burst {
+	s := m.snap.DaySummary()
+	if s == nil || len(s.Days) == 0 {
+		return nil
+	}
+	date := s.Days[min(m.day, len(s.Days)-1)].Date
+	var out []correlate.Burst
+	for _, bu := range m.snap.BadGatewayBursts() {
+		if bu.Start.Format("2006-01-02") == date {
+			out = append(out, bu)
+		}
+	}
+	return out
 }
 
 func verdictText(t days.Trend) string {
