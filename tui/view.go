@@ -731,7 +731,9 @@ func (m Model) daysView(rows int) string {
 	if s == nil {
 		return m.styles.Bold.Render("Days") + "\n\nThe input spans one day: there is no per-day view.\n"
 	}
-	lines := func(text string) []string { return strings.Split(lipgloss.NewStyle().Width(max(20, m.width-2)).Render(text), "\n") }
+	lines := func(text string) []string {
+		return strings.Split(lipgloss.NewStyle().Width(max(20, m.width-2)).Render(text), "\n")
+	}
 	head := []string{truncate(m.styles.Bold.Render("Days")+m.styles.Dim.Render("  ←/→ day · ↑/↓ burst · enter detail · d or esc back"), m.width)}
 	head = append(head, lines(clean(fmt.Sprintf("502 share: %s; bursts per day: %s", verdictText(s.Trend), verdictText(s.BurstTrend))))...)
 	var reading []string
