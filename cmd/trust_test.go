@@ -36,11 +36,20 @@ func TestRotatedSetWithNoFormatEndsAtOnce(t *testing.T) {
 }
 
 // TestWrongExplicitFormatFails: --format json on combined lines parsed
-// nothing and exited 0 with "0 bursts".
+// nothing and exited 0 with "0 bursts". The message names the file and
+// line a quoted line came from (a rotated set's oldest file, not the set's
+// name), and says which preset to use when one parses every line (issue
+// 25: "closest is "badgw", parsing 1000 of 1000 … fails on sample line 0
+// at <nil>", and "logparse:" in front).
 func TestWrongExplicitFormatFails(t *testing.T) {
 	code, out, errOut := run(t, nil, "analyze", "--format", "json", fixture("combined-format", "access.log"))
-	if code != ExitUsage || !strings.Contains(errOut, "does not describe the log") || !strings.Contains(errOut, "first fails on sample line 1") {
+	if code != ExitUsage || !strings.Contains(errOut, "does not describe the log") || !strings.Contains(errOut, "access.log:1 at column 1") ||
+		!strings.Contains(errOut, "use --format combined") || strings.Contains(errOut, "<nil>") || strings.Contains(errOut, "logparse:") {
 		t.Errorf("code %d, stderr %q\n%s", code, errOut, out)
+	}
+	code, _, errOut = run(t, nil, "analyze", "--format", "combined", fixture("days-churn", "access.log.5.gz"), fixture("days-churn", "access.log.4.gz"))
+	if code != ExitUsage || !strings.Contains(errOut, "access.log.5.gz:1 at column 1") {
+		t.Errorf("rotated set: code %d, stderr %q", code, errOut)
 	}
 }
 

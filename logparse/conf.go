@@ -12,11 +12,11 @@ import (
 // NAME [escape=MODE] STRING...
 func formatFromArgs(args []string) (*Format, error) {
 	if len(args) < 2 {
-		return nil, errors.New("logparse: log_format needs a name and a format string")
+		return nil, errors.New("log_format needs a name and a format string")
 	}
 	name, rest := args[0], args[1:]
 	if name == "" {
-		return nil, errors.New("logparse: log_format needs a non-empty name")
+		return nil, errors.New("log_format needs a non-empty name")
 	}
 	esc := EscapeDefault
 	if strings.HasPrefix(rest[0], "escape=") {
@@ -27,12 +27,12 @@ func formatFromArgs(args []string) (*Format, error) {
 		case "none":
 			esc = EscapeNone
 		default:
-			return nil, fmt.Errorf("logparse: log_format %s: unknown escape=%s (want default, json or none)", name, v)
+			return nil, fmt.Errorf("log_format %s: unknown escape=%s (want default, json or none)", name, v)
 		}
 		rest = rest[1:]
 	}
 	if len(rest) == 0 {
-		return nil, fmt.Errorf("logparse: log_format %s has no format string", name)
+		return nil, fmt.Errorf("log_format %s has no format string", name)
 	}
 	return NewFormat(name, strings.Join(rest, ""), esc)
 }
@@ -62,7 +62,7 @@ func parseFormatText(text string) (*Format, error) {
 			}
 		}
 		if len(ds) != 1 || ds[0].Args[0] != "log_format" {
-			return nil, errors.New("logparse: --format: expected one log_format directive")
+			return nil, errors.New("--format: expected one log_format directive")
 		}
 		return formatFromArgs(ds[0].Args[1:])
 	}
@@ -155,7 +155,7 @@ func (c *Config) AccessFormat(name string) (*Format, error) {
 	}
 	f, ok := c.Formats[name]
 	if !ok {
-		return nil, fmt.Errorf("logparse: no log_format named %q in the configuration", name)
+		return nil, fmt.Errorf("no log_format named %q in the configuration", name)
 	}
 	return f, nil
 }

@@ -7,9 +7,9 @@ import (
 
 // Sentinel errors wrapped by ParseError.
 var (
-	ErrNoMatch  = errors.New("logparse: line does not match the format")
-	ErrTrailing = errors.New("logparse: unexpected text after the last field")
-	ErrNotError = errors.New("logparse: not an error.log entry")
+	ErrNoMatch  = errors.New("line does not match the format")
+	ErrTrailing = errors.New("unexpected text after the last field")
+	ErrNotError = errors.New("not an error.log entry")
 )
 
 // ParseError locates a line that could not be parsed. Column is 1-based and

@@ -142,7 +142,7 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
-	return fmt.Sprintf("logparse: log_format at byte %d (%s): %s", e.Pos, excerpt(e.Spec, e.Pos), e.Msg)
+	return fmt.Sprintf("log_format at byte %d (%s): %s", e.Pos, excerpt(e.Spec, e.Pos), e.Msg)
 }
 
 func excerpt(s string, pos int) string {

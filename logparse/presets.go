@@ -165,7 +165,7 @@ func (d Detection) meanReach() float64 {
 
 // ErrNoFormat is returned by Detect when no candidate parses enough lines,
 // and by CheckFormat when the given format parses too few.
-var ErrNoFormat = errors.New("logparse: no known format fits the access log")
+var ErrNoFormat = errors.New("no known format fits the access log")
 
 // ErrFormatMismatch is returned by CheckFormat when the format the user gave
 // parses too few of the access log's lines; it wraps ErrNoFormat.
@@ -222,8 +222,10 @@ func rank(candidates []*Format, sample [][]byte) []Detection {
 // Detect tries each candidate on the sample lines (error-log lines among them
 // are skipped) and returns the best. It fails with ErrNoFormat, wrapped with
 // the closest candidate and where it first fails, when none reaches
-// DetectThreshold or parses all but a foreign line or two.
-func Detect(sample [][]byte, candidates []*Format) (Detection, error) {
+// DetectThreshold or parses all but a foreign line or two. names, when
+// given, says where each sample line came from ("access.log.5.gz:12"), for
+// the message.
+func Detect(sample [][]byte, candidates []*Format, names ...string) (Detection, error) {
 	if len(candidates) == 0 {
 		return Detection{}, ErrNoFormat
 	}
@@ -233,7 +235,7 @@ func Detect(sample [][]byte, candidates []*Format) (Detection, error) {
 		return best, fmt.Errorf("%w: the sample holds no access-log lines", ErrNoFormat)
 	}
 	if !best.fits() {
-		return best, fmt.Errorf("%w: %s", ErrNoFormat, nearMiss(best))
+		return best, fmt.Errorf("%w: %s", ErrNoFormat, nearMiss(best, names))
 	}
 	return best, nil
 }
@@ -241,32 +243,44 @@ func Detect(sample [][]byte, candidates []*Format) (Detection, error) {
 // CheckFormat tries the format the user gave on the sample. When it parses
 // less than MinExplicitShare of the access-looking lines it fails with
 // ErrFormatMismatch, saying where it fails and which candidate comes closest.
-func CheckFormat(f *Format, sample [][]byte, candidates []*Format) (Detection, error) {
+func CheckFormat(f *Format, sample [][]byte, candidates []*Format, names ...string) (Detection, error) {
 	d := try(f, sample)
 	if d.Sampled == 0 || d.Share() >= MinExplicitShare {
 		return d, nil
 	}
-	msg := fmt.Sprintf("%q parses %d of %d sample lines; it first fails on sample line %d at %s:\n  %s",
-		f.Name, d.Matched, d.Sampled, d.FirstFailureLine, where(d.FirstFailureErr), truncate(d.FirstFailure, 200))
+	msg := fmt.Sprintf("%q parses %d of %d sample lines; it first fails on %s at %s:\n  %s",
+		f.Name, d.Matched, d.Sampled, lineName(names, d.FirstFailureLine), where(d.FirstFailureErr), truncate(d.FirstFailure, 200))
 	if len(candidates) > 0 {
 		if best := rank(candidates, sample)[0]; best.Format.Spec != f.Spec {
-			msg += "\namong the presets, " + nearMiss(best)
+			msg += "\namong the presets, " + nearMiss(best, names)
 		}
 	}
 	return d, fmt.Errorf("%w: %s", ErrFormatMismatch, msg)
+}
+
+// lineName names sample line n (1-based): where it came from when names
+// says, else its place in the sample.
+func lineName(names []string, n int) string {
+	if n >= 1 && n <= len(names) {
+		return names[n-1]
+	}
+	return fmt.Sprintf("sample line %d", n)
 }
 
 // nearMiss describes the best candidate that still failed. When every
 // candidate fails before a quarter of its fields (a first field that takes
 // any word is no match) there is no near miss, and saying "closest is X"
 // would send the user after a wrong format.
-func nearMiss(best Detection) string {
+func nearMiss(best Detection, names []string) string {
+	if best.Matched == best.Sampled && best.Sampled > 0 {
+		return fmt.Sprintf("preset %q parses every one of the %d sample lines: use --format %s", best.Format.Name, best.Sampled, best.Format.Name)
+	}
 	if failed := best.Sampled - best.Matched; best.Matched == 0 && (failed == 0 || best.fieldsReached/float64(failed) < 0.25) {
 		return fmt.Sprintf("no preset comes close: each fails at the first field of every line; the first line is:\n  %s",
 			truncate(best.FirstFailure, 200))
 	}
-	return fmt.Sprintf("closest is %q, parsing %d of %d sample lines; it first fails on sample line %d at %s:\n  %s",
-		best.Format.Name, best.Matched, best.Sampled, best.FirstFailureLine, where(best.FirstFailureErr), truncate(best.FirstFailure, 200))
+	return fmt.Sprintf("closest is %q, parsing %d of %d sample lines; it first fails on %s at %s:\n  %s",
+		best.Format.Name, best.Matched, best.Sampled, lineName(names, best.FirstFailureLine), where(best.FirstFailureErr), truncate(best.FirstFailure, 200))
 }
 
 // where says at which column and field a parse failed, without the

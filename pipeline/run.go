@@ -511,6 +511,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	// batch of a pipe (which may hold a handful of lines for a long time).
 	firsts := make([][]*rawBatch, len(cfg.Sets))
 	samples := make([][][]byte, len(cfg.Sets))
+	sampleAt := make([][]string, len(cfg.Sets)) // file:line of each sample line
 	for i, ch := range raws {
 		n, size := 0, 0
 		for n < sampleLines && size < sampleBytes {
@@ -532,6 +533,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			for _, l := range b.lines {
 				if l.err == nil && !l.controller && n < sampleLines {
 					samples[i] = append(samples[i], b.arena[l.off:l.off+l.n])
+					sampleAt[i] = append(sampleAt[i], fmt.Sprintf("%s:%d", l.source, l.num))
 					n++
 				}
 			}
@@ -542,7 +544,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	}
 	// Every input is detected on its own: a syslog-wrapped error log, or
 	// access logs of two formats, must not spoil each other's detection.
-	formats, errorLogs, err := chooseFormats(cfg, samples, stats)
+	formats, errorLogs, err := chooseFormats(cfg, samples, sampleAt, stats)
 	if err != nil {
 		return Snapshot{}, err
 	}
@@ -848,7 +850,7 @@ func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []
 // is an error log, and errorLogs says so, so its other lines are counted
 // as foreign rather than stopping the run (an application writes into
 // nginx's error log through FastCGI's stderr, a person pastes a note).
-func chooseFormats(cfg RunConfig, samples [][][]byte, stats *IngestStats) (formats []*logparse.Format, errorLogs []bool, err error) {
+func chooseFormats(cfg RunConfig, samples [][][]byte, sampleAt [][]string, stats *IngestStats) (formats []*logparse.Format, errorLogs []bool, err error) {
 	cands := cfg.Candidates
 	if len(cands) == 0 {
 		cands = logparse.Candidates()
@@ -857,7 +859,13 @@ func chooseFormats(cfg RunConfig, samples [][][]byte, stats *IngestStats) (forma
 	errorLogs = make([]bool, len(samples))
 	var detections, labels []string
 	for i, raw := range samples {
-		sample := accessLooking(raw)
+		sample, kept := accessLookingAt(raw)
+		var names []string
+		if len(sampleAt[i]) == len(raw) {
+			for _, k := range kept {
+				names = append(names, sampleAt[i][k])
+			}
+		}
 		name := cfg.Sets[i].Base
 		switch {
 		case len(sample) == 0:
@@ -865,7 +873,7 @@ func chooseFormats(cfg RunConfig, samples [][][]byte, stats *IngestStats) (forma
 			errorLogs[i] = len(raw) > 0
 			continue
 		case cfg.Format != nil:
-			if _, err := logparse.CheckFormat(cfg.Format, sample, cands); err != nil {
+			if _, err := logparse.CheckFormat(cfg.Format, sample, cands, names...); err != nil {
 				if mostlyErrorEntries(raw, sample) {
 					formats[i], errorLogs[i] = cfg.Format, true
 					continue
@@ -874,7 +882,7 @@ func chooseFormats(cfg RunConfig, samples [][][]byte, stats *IngestStats) (forma
 			}
 			formats[i] = cfg.Format
 		default:
-			det, err := logparse.Detect(sample, cands)
+			det, err := logparse.Detect(sample, cands, names...)
 			if err != nil {
 				if mostlyErrorEntries(raw, sample) {
 					errorLogs[i] = true
@@ -941,9 +949,17 @@ func inSet(name string, sets int, err error) error {
 // accessLooking keeps the sample lines that may be access lines: not blank,
 // not error entries, not continuations of an error entry.
 func accessLooking(sample [][]byte) [][]byte {
+	out, _ := accessLookingAt(sample)
+	return out
+}
+
+// accessLookingAt is accessLooking with the index in sample of each line
+// kept, to name where a line came from.
+func accessLookingAt(sample [][]byte) ([][]byte, []int) {
 	var out [][]byte
+	var at []int
 	afterError := false
-	for _, l := range sample {
+	for i, l := range sample {
 		switch {
 		case len(bytes.TrimSpace(l)) == 0:
 		case logparse.IsErrorLine(l):
@@ -952,9 +968,10 @@ func accessLooking(sample [][]byte) [][]byte {
 		default:
 			afterError = false
 			out = append(out, l)
+			at = append(at, i)
 		}
 	}
-	return out
+	return out, at
 }
 
 // zoneFromSample takes the error log's zone from the access log's offset.
