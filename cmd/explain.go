@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -136,7 +137,29 @@ func explainLine(w *cleanWriter, n int, line string, format *logparse.Format) {
 		explainEvent(w, &ev, true)
 		return
 	}
+	if format != nil {
+		w.printf("Line %d: not an error.log entry, and the format given (%s) does not describe it%s: %s. %s\n", n, logparse.Label(format), wrapped, failsAt(format, body), presetFor(body))
+		return
+	}
 	w.printf("Line %d: not a line badgw can read%s. For an access line, pass its --format or --nginx-conf.\n", n, wrapped)
+}
+
+// failsAt says where a format first fails on a line.
+func failsAt(f *logparse.Format, line []byte) string {
+	var rec logparse.Record
+	var pe *logparse.ParseError
+	if err := f.Parse(line, &rec); errors.As(err, &pe) {
+		return fmt.Sprintf("it fails at column %d, %s", pe.Column, pe.Field)
+	}
+	return "it does not parse it"
+}
+
+// presetFor names the preset that parses a line, if one does.
+func presetFor(line []byte) string {
+	if det, err := logparse.Detect([][]byte{line}, logparse.Candidates()); err == nil {
+		return fmt.Sprintf("The preset %q parses it: --format %s.", det.Format.Name, det.Format.Name)
+	}
+	return "No preset parses it either: pass the log_format directive of the log it came from (--format 'log_format …' or --nginx-conf)."
 }
 
 // looksLikeFragment accepts a pasted piece of an error entry: it names an

@@ -112,3 +112,15 @@ func readFixture(t *testing.T, name, file string) string {
 	}
 	return string(data)
 }
+
+// TestExplainWithTheWrongFormat: a line that the --format given does not
+// describe is said to be so, with where it fails and the preset that
+// parses it (issue 25: "pass its --format" although one was given).
+func TestExplainWithTheWrongFormat(t *testing.T) {
+	line := strings.SplitN(readFixture(t, "peer-refused", "access.log"), "\n", 2)[0]
+	code, out, _ := run(t, nil, "explain", "--format", "main", line)
+	if code != ExitOK || !strings.Contains(out, "the format given (preset main) does not describe it") ||
+		!strings.Contains(out, "--format badgw") || strings.Contains(out, "pass its --format") {
+		t.Errorf("code %d:\n%s", code, out)
+	}
+}
