@@ -12,7 +12,7 @@ func Rules() []*Rule {
 	return []*Rule{
 		Syntax,
 		UpstreamNoKeepalive, KeepaliveNeedsHTTP11, KeepaliveConnectionClose,
-		NextUpstreamMarksDown, NextUpstreamUnbounded, NextUpstreamNonIdempotent,
+		NextUpstreamMarksDown, NextUpstreamUnbounded, NextUpstreamNonIdempotent, NextUpstreamOff, MaxFailsZero, WorkerFilesLow,
 		SinglePeerNoBackup, HostnameResolvedOnce, ProxyPassNeedsResolver,
 		UpstreamKeepaliveTimeout,
 		HealthcheckThresholds, HealthcheckShmSize, BalancerPathWithoutPeer, SetKeepaliveLeaks,

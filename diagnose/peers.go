@@ -149,15 +149,19 @@ func allPeersDown(in ruleInput) (Cause, bool) {
 		markedBy = "the health checker (see healthcheck_marked_down)"
 	}
 
-	// Hardening, each from the configuration when it is known.
+	// Hardening, each from the configuration when it is known. max_fails
+	// is no lever when a Lua balancer or a health checker did the marking.
 	rate := in.rate()
-	if in.hasConf() && len(in.conf().Servers) > 0 {
+	lever := !in.behindLuaBalancer() && in.cat(logparse.CatHealthcheckDown)+in.ev.Prelude[logparse.CatHealthcheckDown] == 0
+	switch {
+	case !lever:
+	case in.hasConf() && len(in.conf().Servers) > 0:
 		_, at, _ := in.server(in.conf().Servers[0].Addr)
 		steps = append(steps, harden(fmt.Sprintf("max_fails counts failures within fail_timeout (%s): at this burst's %.0f requests/s a handful of failures trips it within a second, so raising max_fails only helps against isolated errors; a shorter fail_timeout brings peers back sooner.", ftText, rate), at))
 		if _, backup, _ := in.livePeers(); backup == 0 {
 			steps = append(steps, harden("Add a \"server ADDR backup;\" line, which nginx uses while the others are down.", in.upstreamAt()))
 		}
-	} else {
+	default:
 		steps = append(steps, harden(fmt.Sprintf("max_fails counts failures within fail_timeout (%s): at this burst's %.0f requests/s a handful trips it within a second; a backup server gives nginx somewhere to go while the others are down.", ftText, rate), ""))
 	}
 	// nginx tries each peer of a request at most once, so with two peers
