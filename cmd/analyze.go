@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,9 @@ type AnalyzeOptions struct {
 
 	// Title names the run in the interface ("demo: ..." for badgw demo).
 	Title string
+	// ExportDir is where the interface's "e" writes its CSV: the working
+	// directory when empty.
+	ExportDir string
 }
 
 // NewCmdAnalyze builds "badgw analyze". runF replaces the run function in
@@ -411,7 +415,7 @@ func (o *AnalyzeOptions) runTUI(ctx context.Context, cfg pipeline.RunConfig, ex 
 		Title:     o.Title,
 		Live:      ex.live,
 		PipeInput: !o.IO.StdinTTY && ex.live,
-		ExportDir: ".",
+		ExportDir: cmp.Or(o.ExportDir, "."),
 		Plain:     os.Getenv("NO_COLOR") != "",
 	})
 	cancel()

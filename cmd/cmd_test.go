@@ -201,10 +201,29 @@ func TestLivePipe(t *testing.T) {
 	}
 }
 
+// TestDemoWithoutTerminal: the demo's report cites the incident's own
+// files ("nginx.conf:38"), not the temporary folder it was unpacked to,
+// which is gone when it ends (issue 25), and its exports land where the
+// user ran it.
 func TestDemoWithoutTerminal(t *testing.T) {
-	code, out, errOut := run(t, nil, "demo")
+	wd, _ := os.Getwd()
+	dir, err := filepath.Rel(wd, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := filepath.Join(dir, "demo-export.csv")
+	code, out, errOut := run(t, nil, "demo", "--csv", csv)
 	if code != ExitOK || !strings.Contains(out, "Burst #1") || !strings.Contains(out, "all_peers_down") {
 		t.Errorf("demo: code %d, %q\n%s", code, errOut, out)
+	}
+	if !strings.Contains(out, " at nginx.conf:38") || strings.Contains(out, "badgw-demo-") {
+		t.Errorf("demo cites a temporary path:\n%s", out)
+	}
+	if now, _ := os.Getwd(); now != wd {
+		t.Errorf("demo left the working directory at %s", now)
+	}
+	if _, err := os.Stat(csv); err != nil {
+		t.Errorf("the export is not where it was asked: %v", err)
 	}
 }
 

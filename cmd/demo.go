@@ -45,8 +45,25 @@ func runDemo(ctx context.Context, opts *AnalyzeOptions) error {
 	if err != nil {
 		return err
 	}
-	opts.NginxConf = filepath.Join(dir, "nginx.conf")
-	opts.Args = []string{filepath.Join(dir, "access.log*"), filepath.Join(dir, "error.log")}
+	// Run from the incident's own folder, so that what the demo cites reads
+	// "nginx.conf:38", not a temporary path that is gone when it ends;
+	// the exports go where the user asked, relative to where badgw started.
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	for _, p := range []*string{&opts.CSV, &opts.JSON, &opts.CSVDays} {
+		if *p != "" && *p != "-" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(wd, *p)
+		}
+	}
+	if err := os.Chdir(dir); err != nil {
+		return err
+	}
+	defer os.Chdir(wd)
+	opts.ExportDir = wd
+	opts.NginxConf = "nginx.conf"
+	opts.Args = []string{"access.log*", "error.log"}
 	opts.Title = "demo: " + fixtures.DemoScenario
 	return runAnalyze(ctx, opts)
 }
