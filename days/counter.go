@@ -45,7 +45,10 @@ type Day struct {
 // PeerDay is one peer's day ($upstream_addr's last entry, or the group
 // name nginx logs when no peer was live).
 type PeerDay struct {
-	Requests, S502 int
+	Requests, S502, S504 int
+	// ConnTimed and ConnNew count the attempts to the peer with a connect
+	// time, and those that opened a new connection, as Day does.
+	ConnTimed, ConnNew int
 }
 
 // Counter counts records and error events by day. It is not safe for
@@ -156,31 +159,41 @@ func (c *Counter) AddRecord(rec *logparse.Record) {
 	d.methods.bump(rec.Method)
 	d.hosts.bump(rec.Host)
 	d.schemes.bump(rec.Scheme)
+	last := len(rec.Attempts) - 1
 	for i := range rec.Attempts {
 		a := &rec.Attempts[i]
+		var p *PeerDay
+		if len(a.Addr) > 0 && a.Addr[0] != '-' {
+			if p = d.peers[string(a.Addr)]; p == nil && len(d.peers) < maxKeys {
+				p = &PeerDay{}
+				d.peers[string(a.Addr)] = p
+			}
+		}
 		if a.Connect >= 0 {
 			d.ConnTimed++
 			d.ConnectSum += a.Connect
 			if a.Connect > 0 {
 				d.ConnNew++
 			}
+			if p != nil {
+				p.ConnTimed++
+				if a.Connect > 0 {
+					p.ConnNew++
+				}
+			}
 		}
 		if a.Header >= 0 {
 			d.HeaderN++
 			d.HeaderSum += a.Header
 		}
-	}
-	if n := len(rec.Attempts); n > 0 && len(rec.Attempts[n-1].Addr) > 0 && rec.Attempts[n-1].Addr[0] != '-' {
-		addr := rec.Attempts[n-1].Addr
-		p := d.peers[string(addr)]
-		if p == nil && len(d.peers) < maxKeys {
-			p = &PeerDay{}
-			d.peers[string(addr)] = p
-		}
-		if p != nil {
+		if i == last && p != nil {
+			// The request's final status is the last peer's.
 			p.Requests++
-			if rec.Status == 502 {
+			switch rec.Status {
+			case 502:
 				p.S502++
+			case 504:
+				p.S504++
 			}
 		}
 	}

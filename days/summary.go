@@ -44,10 +44,16 @@ type DaySummary struct {
 
 // GroupDay is one upstream group's day.
 type GroupDay struct {
-	Group          string
-	Requests, S502 int
-	Bursts         int
+	Group                string
+	Requests, S502, S504 int
+	Bursts               int
+	BurstSeconds         float64
+	BurstBad             int // 502s inside the group's bursts
+	ConnTimed, ConnNew   int
 }
+
+// Sporadic502 counts the group's 502s outside its bursts.
+func (g GroupDay) Sporadic502() int { return max(0, g.S502-g.BurstBad) }
 
 // Summarize builds the summary from the counted days, the bursts, and the
 // group of each peer (peers without one are their own group). It returns
@@ -81,6 +87,9 @@ func Summarize(days []Day, bursts []Span, groupOf map[string]string, dropped int
 			}
 			gd.Requests += p.Requests
 			gd.S502 += p.S502
+			gd.S504 += p.S504
+			gd.ConnTimed += p.ConnTimed
+			gd.ConnNew += p.ConnNew
 		}
 	}
 	for _, b := range bursts {
@@ -92,11 +101,14 @@ func Summarize(days []Day, bursts []Span, groupOf map[string]string, dropped int
 		ds.Bursts++
 		ds.BurstSeconds += max(1, b.End.Sub(b.Start).Seconds())
 		ds.BurstBad += b.Bad
-		if gd := groups[i][b.Group]; gd != nil {
-			gd.Bursts++
-		} else {
-			groups[i][b.Group] = &GroupDay{Group: b.Group, Bursts: 1}
+		gd := groups[i][b.Group]
+		if gd == nil {
+			gd = &GroupDay{Group: b.Group}
+			groups[i][b.Group] = gd
 		}
+		gd.Bursts++
+		gd.BurstSeconds += max(1, b.End.Sub(b.Start).Seconds())
+		gd.BurstBad += b.Bad
 	}
 	for i := range s.Days {
 		ds := &s.Days[i]

@@ -205,7 +205,12 @@ func WriteDaysCSV(w io.Writer, s *days.Summary) error {
 				if g.Requests > 0 {
 					gs = float64(g.S502) / float64(g.Requests)
 				}
-				row := []string{d.Date, Cell(g.Group), strconv.Itoa(g.Requests), strconv.Itoa(g.S502), strconv.FormatFloat(gs, 'f', 5, 64), strconv.Itoa(g.Bursts), "", "", "", ""}
+				gshare := ""
+				if g.ConnTimed > 0 {
+					gshare = strconv.FormatFloat(float64(g.ConnNew)/float64(g.ConnTimed), 'f', 3, 64)
+				}
+				row := []string{d.Date, Cell(g.Group), strconv.Itoa(g.Requests), strconv.Itoa(g.S502), strconv.FormatFloat(gs, 'f', 5, 64), strconv.Itoa(g.Bursts),
+					strconv.FormatFloat(g.BurstSeconds, 'f', 0, 64), strconv.Itoa(g.Sporadic502()), strconv.Itoa(g.S504), gshare}
 				if err := cw.Write(row); err != nil {
 					return err
 				}

@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -102,5 +103,39 @@ func TestRecordedDays(t *testing.T) {
 	}
 	if strings.Contains(text.String(), "\nDays (") {
 		t.Errorf("a single-day input has a Days section:\n%s", text.String())
+	}
+}
+
+// TestDaysCSVGroupRowsAreWhole: on the recorded multi-day sets each group
+// row of --csv-days fills every column the all-groups row fills, and with
+// one group the two rows are equal (issue 25: four columns of each group
+// row were empty). new_connection_share is empty on both when
+// $upstream_connect_time is not logged.
+func TestDaysCSVGroupRowsAreWhole(t *testing.T) {
+	for _, name := range []string{"days-churn", "days-flat", "days-rise"} {
+		snap := fixturetest.Analyse(t, fixturetest.Dir(name))
+		var out bytes.Buffer
+		if err := report.WriteDaysCSV(&out, snap.DaySummary()); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&out).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []string
+		for _, r := range rows[1:] {
+			if r[1] == "*" {
+				all = r
+				continue
+			}
+			for i := 2; i < len(r); i++ {
+				if (r[i] == "") != (all[i] == "") {
+					t.Errorf("%s %s %s: column %s is %q, the all-groups row %q", name, r[0], r[1], rows[0][i], r[i], all[i])
+				}
+			}
+			if strings.Join(r[2:], ",") != strings.Join(all[2:], ",") {
+				t.Errorf("%s %s: one group, but its row %v differs from all groups' %v", name, r[0], r[2:], all[2:])
+			}
+		}
 	}
 }
