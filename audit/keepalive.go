@@ -13,7 +13,7 @@ var UpstreamNoKeepalive = &Rule{
 	ID: "upstream-no-keepalive", Severity: Warning, Title: "upstream without keepalive",
 	Why: "Without keepalive nginx opens a new TCP connection to the peer for every request and closes it after. " +
 		"Under load the closed connections pile up in TIME_WAIT, the ephemeral ports run out (connect() failed (99: Cannot assign requested address)) " +
-		"and the backend's accept queue overflows: 502s that grow with traffic, as when TLS moved to the edge in the seed report.",
+		"and the backend's accept queue overflows: 502s that grow with traffic, as in one reported incident where TLS termination moved to a load balancer in front of nginx and the 502 rate grew day by day.",
 	Source: docs + "ngx_http_upstream_module.html#keepalive",
 	Run: func(p *Pass) {
 		if p.Options.NginxVersion.AtLeast(keepaliveByDefault) {

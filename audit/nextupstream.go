@@ -14,7 +14,7 @@ var NextUpstreamMarksDown = &Rule{
 	Why: "The cases error, timeout and invalid_header always count as unsuccessful attempts; http_500, http_502, http_503, http_504 and http_429 count " +
 		"only when proxy_next_upstream lists them. Listed, an application's own 500s count towards max_fails: with max_fails=1 fail_timeout=10s (the defaults) " +
 		"one 500 takes a peer out for 10 s, and in a group of two or three peers one bad minute marks them all down: " +
-		"\"no live upstreams while connecting to upstream\" and 502 for every request, the seed report's incident.",
+		"\"no live upstreams while connecting to upstream\" and 502 for every request, the incident that badgw demo replays.",
 	Source: docs + "ngx_http_upstream_module.html#max_fails",
 	Run: func(p *Pass) {
 		for _, u := range p.Conf.Upstreams {
