@@ -295,6 +295,9 @@ func (m Model) linesView() string {
 	if m.lineCol > 0 {
 		hint = fmt.Sprintf("from column %d (←/→ scroll) · ", m.lineCol+1) + hint
 	}
+	if len(shown) > 0 {
+		hint = fmt.Sprintf("line %d · ", min(m.lineSel, len(shown)-1)+1) + hint
+	}
 	if m.lineEditing || m.lineQuery.Value() != "" {
 		hint = m.lineQuery.View()
 	}
