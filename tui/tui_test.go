@@ -862,3 +862,23 @@ func TestScreensMultiDayAndLive(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusCountsFilesAndCursorStart: stdin that carried tail -F output
+// of two files is not a third file (issue 25: "3 files"), and once a file
+// is read the cursor stands on the selected burst, not on the last second.
+func TestStatusCountsFilesAndCursorStart(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("peer-refused"))
+	snap.Ingest.Files = append([]pipeline.FileStats{{Path: "-"}}, snap.Ingest.Files...)
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	m, _ = m.Update(ingestDoneMsg{})
+	view := m.View()
+	if !strings.Contains(view, "2 files ·") {
+		t.Errorf("tail -F of two files is not 2 files:\n%s", view)
+	}
+	b := snap.BadGatewayBursts()[0]
+	if want := b.Start.Format("15:04:05") + " +"; !strings.Contains(view, want) || !strings.Contains(view, fmt.Sprintf("burst #%d", b.ID)) {
+		t.Errorf("the cursor is not on burst #%d at %s:\n%s", b.ID, want, view)
+	}
+}
