@@ -23,6 +23,10 @@ type badEntry struct {
 	peerOff                                           uint32
 	peerN                                             uint8
 	groupNamed, placeholder, neverConnected, noHeader uint8
+	// peer502 marks a response whose last attempt was a peer's 502;
+	// connected and headed, that the attempt has a connect time and a
+	// header time: the peer connected and answered.
+	peer502, connected, headed uint8
 }
 
 // maxBadLog bounds the entries kept per candidate (some 2.5 MB).
@@ -125,12 +129,16 @@ func (t *tracker) count(e *badEntry) {
 	t.placeholder += int(e.placeholder)
 	t.neverConnected += int(e.neverConnected)
 	t.noHeader += int(e.noHeader)
+	t.peer502 += int(e.peer502)
+	t.connected502 += int(e.connected)
+	t.headed502 += int(e.headed)
 }
 
 // recount counts again the bad responses of the seconds [from, to] only.
 func (t *tracker) recount(from, to int64) {
 	t.methods, t.chains, t.peers = map[string]int{}, map[string]int{}, map[string]int{}
 	t.groupNamed, t.placeholder, t.neverConnected, t.noHeader = 0, 0, 0, 0
+	t.peer502, t.connected502, t.headed502 = 0, 0, 0
 	for i := range t.badLog.entries {
 		if e := &t.badLog.entries[i]; e.sec >= from && e.sec <= to {
 			t.count(e)

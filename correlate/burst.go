@@ -222,15 +222,19 @@ type tracker struct {
 	// bad attempts that never connected, and that connected but got no
 	// response header.
 	neverConnected, noHeader int
-	joined                   int
-	methods                  map[string]int
-	chains                   map[string]int
-	peers                    map[string]int
-	categories               [logparse.NumCategories]int
-	catPeers                 map[logparse.Category]map[string]int
-	preludeEvents            [logparse.NumCategories]int
-	preludeFirst             [logparse.NumCategories]time.Time
-	preludeFailures          prelude
+	// peer502, connected502 and headed502 count the bad responses whose
+	// last attempt was a peer's 502, and of those the ones with a connect
+	// time and with a header time (badlog.go).
+	peer502, connected502, headed502 int
+	joined                           int
+	methods                          map[string]int
+	chains                           map[string]int
+	peers                            map[string]int
+	categories                       [logparse.NumCategories]int
+	catPeers                         map[logparse.Category]map[string]int
+	preludeEvents                    [logparse.NumCategories]int
+	preludeFirst                     [logparse.NumCategories]time.Time
+	preludeFailures                  prelude
 	// secs counts requests and bad responses per second from start, for
 	// the scan (see significance.go); overflow is set past maxScanSecs.
 	secs     []secCount
@@ -465,6 +469,17 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 		l.peers = append(l.peers, l.internBytes(a.Addr))
 		e.peerN++
 	}
+	if n := len(rec.Attempts); n > 0 {
+		if a := &rec.Attempts[n-1]; a.Status == 502 && !a.IsGroupName() && !a.IsPlaceholder() && len(a.Addr) > 0 && string(a.Addr) != "-" {
+			e.peer502 = 1
+			if a.Connect >= 0 {
+				e.connected = 1
+			}
+			if a.Header >= 0 {
+				e.headed = 1
+			}
+		}
+	}
 	t.count(&e)
 	l.keep(e)
 	if len(t.samples) < t.maxSamples {
@@ -663,6 +678,9 @@ func (t *tracker) merge(o *tracker) {
 	t.placeholder += o.placeholder
 	t.neverConnected += o.neverConnected
 	t.noHeader += o.noHeader
+	t.peer502 += o.peer502
+	t.connected502 += o.connected502
+	t.headed502 += o.headed502
 	t.joined += o.joined
 	t.abruptSending += o.abruptSending
 	for _, l := range o.lines {

@@ -43,6 +43,10 @@ type Options struct {
 	Settings map[string]*audit.Settings
 	// Findings are all of the audit's findings.
 	Findings []audit.Finding
+	// ErrorLogGiven says an error log is among the inputs (even an empty
+	// one): its silence about a 502 is then evidence that nginx did not
+	// make the 502 itself, since it logs every one it makes at level error.
+	ErrorLogGiven bool
 }
 
 func (o *Options) defaults() {

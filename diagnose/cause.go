@@ -58,6 +58,7 @@ const (
 	CauseResolverFailure     = "resolver_failure"
 	CauseConnectFailed       = "connect_failed"
 	CauseNoResponse          = "no_response"
+	CauseUpstreamAnswered502 = "upstream_answered_502"
 	CauseUnknown             = "unknown"
 )
 
@@ -86,7 +87,7 @@ var rules = []rule{
 	backendCrash, backendHangup, upstreamTimeout, badUpstreamResponse, luaBalancer,
 	healthcheckMarkedDown, keepalivePoolLeak,
 	resourceExhaustion, sslUpstream, socketUnavailable, resolverFailure,
-	connectFailed, noResponse,
+	connectFailed, noResponse, upstreamAnswered502,
 }
 
 // Explain runs the rules and returns the causes that apply, most likely

@@ -366,3 +366,32 @@ func ids(cs []Cause) []string {
 	}
 	return out
 }
+
+// TestUpstreamAnswered502: a peer's 502 that the given error log is silent
+// about is the application's own answer (synthetic evidence); without an
+// error log, or with an upstream error in the burst, it is not said, and a
+// silent error log given contradicts "never connected" and "no response".
+func TestUpstreamAnswered502(t *testing.T) {
+	in := ruleCase{bad: 40, requests: 100, attempts: 100, duration: 8 * time.Second, neverConnected: 40, noHeader: 40}.input()
+	in.ev.Peer502, in.ev.Connected502, in.ev.BadPeers = 40, 40, []Count{{Key: "10.0.0.2:80", N: 40}}
+	in.ev.ErrorLogGiven = true
+	c, ok := upstreamAnswered502(in)
+	if !ok || !strings.Contains(c.Summary, "10.0.0.2:80 (40) answered 502 itself to 40 of 100 requests (40.0%)") || !strings.Contains(text(c), "application's own log") {
+		t.Errorf("%v %q", ok, text(c))
+	}
+	if _, ok := connectFailed(in); ok {
+		t.Error("connect_failed beside a silent error log")
+	}
+	if _, ok := noResponse(in); ok {
+		t.Error("no_response beside a silent error log")
+	}
+	in.ev.ErrorLogGiven = false
+	if _, ok := upstreamAnswered502(in); ok {
+		t.Error("said without an error log")
+	}
+	in.ev.ErrorLogGiven = true
+	in.ev.Categories[logparse.CatConnReset] = 1
+	if _, ok := upstreamAnswered502(in); ok {
+		t.Error("said beside an upstream error")
+	}
+}

@@ -32,6 +32,8 @@ type Evidence struct {
 	Categories [logparse.NumCategories]int
 	// CatPeers are the peers that logged each category, busiest first.
 	CatPeers map[logparse.Category][]Count
+	// BadPeers are the peers the bad responses tried last, busiest first.
+	BadPeers []Count
 	// Prelude counts the error-log events in the seconds before the
 	// burst; Prelude500 and Prelude5xx the upstream 500s and 5xx answers
 	// there, which count as peer failures when proxy_next_upstream lists
@@ -48,8 +50,15 @@ type Evidence struct {
 	// attempts without a connect time, and connected ones without a
 	// header time.
 	NeverConnected, NoHeader int
-	Joined                   int
-	Methods                  map[string]int
+	// Peer502 counts the bad responses whose last attempt was a peer's
+	// 502 ($upstream_status 502 from an address); Connected502 and
+	// Headed502 those of them with a connect time and a header time.
+	Peer502, Connected502, Headed502 int
+	// ErrorLogGiven: an error log is among the inputs, so its silence
+	// about a 502 means something.
+	ErrorLogGiven bool
+	Joined        int
+	Methods       map[string]int
 	// AbruptFirst and RefusedFirst are each peer's first premature close
 	// or reset, and first refusal; AbruptTimes the first few closes.
 	AbruptFirst, RefusedFirst map[string]time.Time

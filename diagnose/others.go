@@ -203,10 +203,11 @@ func firstName(names []string) string {
 
 // connectFailed reads the access log alone: bad attempts whose
 // $upstream_connect_time is "-" never connected (refused, timed out or
-// unreachable). Only when the error log says nothing: score(0.35, 0.3,
-// share).
+// unreachable). Only without an error log: nginx logs each such failure
+// at level error, so a given one that is silent contradicts it.
+// score(0.35, 0.3, share).
 func connectFailed(in ruleInput) (Cause, bool) {
-	if in.ev.NeverConnected == 0 || !in.errorLogSilent() {
+	if in.ev.NeverConnected == 0 || !in.errorLogSilent() || in.ev.ErrorLogGiven {
 		return Cause{}, false
 	}
 	return Cause{
@@ -223,10 +224,10 @@ func connectFailed(in ruleInput) (Cause, bool) {
 
 // noResponse reads the access log alone: bad attempts that connected
 // but have no $upstream_header_time got no response header (the peer
-// closed or reset the connection). Only when the error log says nothing:
-// score(0.35, 0.3, share).
+// closed or reset the connection). Only without an error log, as
+// connectFailed. score(0.35, 0.3, share).
 func noResponse(in ruleInput) (Cause, bool) {
-	if in.ev.NoHeader == 0 || !in.errorLogSilent() {
+	if in.ev.NoHeader == 0 || !in.errorLogSilent() || in.ev.ErrorLogGiven {
 		return Cause{}, false
 	}
 	return Cause{

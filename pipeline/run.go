@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -547,6 +548,13 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	formats, errorLogs, err := chooseFormats(cfg, samples, sampleAt, stats)
 	if err != nil {
 		return Snapshot{}, err
+	}
+	for i, set := range cfg.Sets {
+		// An error log was given when a set reads as one, or is named as
+		// one and holds nothing yet (a quiet error log at level error).
+		if errorLogs[i] || set.Unread == nil && strings.Contains(filepath.Base(set.Base), "error") {
+			cfg.Options.ErrorLogGiven = true
+		}
 	}
 	var format *logparse.Format
 	var sample [][]byte

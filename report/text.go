@@ -351,7 +351,7 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	case len(b.Categories) > 0:
 		e.printf("  error.log: %s; %d of %d joined to their error line\n", Histogram(b.Categories), b.Joined, b.Bad())
 	default:
-		e.printf("  error.log: nothing matching (was the error log given?)\n")
+		e.printf("  error.log: no upstream error in the burst's seconds (nginx writes one for each 502 it makes itself; give the error log if it was not)\n")
 	}
 	writeImpact(e, b.Impact)
 	e.printf("  Likely causes:\n")
