@@ -23,21 +23,25 @@ func (s Setting) Written() bool { return s.At != "" }
 // findings about it. Values are those of the first location that proxies
 // to the group; Locations says how many there are.
 type Settings struct {
-	Upstream      *nginxconf.Upstream
-	Locations     int
-	NextUpstream  Setting // default "error timeout"
-	NextTries     Setting // proxy_next_upstream_tries, default "0" (no limit)
-	NextTimeout   Setting // proxy_next_upstream_timeout, default "0"
-	ConnectTime   Setting // proxy_connect_timeout, default "60s"
-	SendTime      Setting // proxy_send_timeout, default "60s"
-	ReadTime      Setting // proxy_read_timeout, default "60s"
-	BufferSize    Setting // proxy_buffer_size, default one memory page (4k or 8k)
-	HTTPVersion   Setting // proxy_http_version
-	Resolver      Setting // resolver, "" when none
-	KeepaliveTime Setting // the upstream's keepalive_timeout, default "60s"
-	FileLimit     Setting // worker_rlimit_nofile, "" (the system's limit) by default
-	WorkerConns   Setting // worker_connections, default "512"
-	Findings      []Finding
+	Upstream     *nginxconf.Upstream
+	Locations    int
+	NextUpstream Setting // default "error timeout"
+	NextTries    Setting // proxy_next_upstream_tries, default "0" (no limit)
+	NextTimeout  Setting // proxy_next_upstream_timeout, default "0"
+	ConnectTime  Setting // proxy_connect_timeout, default "60s"
+	SendTime     Setting // proxy_send_timeout, default "60s"
+	ReadTime     Setting // proxy_read_timeout, default "60s"
+	BufferSize   Setting // proxy_buffer_size, default one memory page (4k or 8k)
+	HTTPVersion  Setting // proxy_http_version
+	Resolver     Setting // resolver, "" when none
+	// TLS to the upstream: proxy_ssl_verify (default off), the trusted
+	// CA file, the name checked (default: the host in proxy_pass), SNI
+	// (default off) and the protocols offered.
+	SSLVerify, SSLTrusted, SSLName, SSLServerName, SSLProtocols Setting
+	KeepaliveTime                                               Setting // the upstream's keepalive_timeout, default "60s"
+	FileLimit                                                   Setting // worker_rlimit_nofile, "" (the system's limit) by default
+	WorkerConns                                                 Setting // worker_connections, default "512"
+	Findings                                                    []Finding
 }
 
 // proxyDefaults are nginx's defaults for the settings above
@@ -46,6 +50,8 @@ var proxyDefaults = map[string]string{
 	"proxy_next_upstream": "error timeout", "proxy_next_upstream_tries": "0", "proxy_next_upstream_timeout": "0",
 	"proxy_connect_timeout": "60s", "proxy_send_timeout": "60s", "proxy_read_timeout": "60s",
 	"proxy_buffer_size": "4k|8k", "proxy_http_version": "1.0", "resolver": "",
+	"proxy_ssl_verify": "off", "proxy_ssl_trusted_certificate": "", "proxy_ssl_name": "", "proxy_ssl_server_name": "off",
+	"proxy_ssl_protocols": "TLSv1.2 TLSv1.3",
 }
 
 // GroupSettings reads the settings of every upstream block, keyed by its
@@ -117,6 +123,8 @@ func proxySettings(conf *Conf, proxies []Proxy) *Settings {
 	s.NextUpstream, s.NextTries, s.NextTimeout = get("proxy_next_upstream"), get("proxy_next_upstream_tries"), get("proxy_next_upstream_timeout")
 	s.ConnectTime, s.SendTime, s.ReadTime = get("proxy_connect_timeout"), get("proxy_send_timeout"), get("proxy_read_timeout")
 	s.BufferSize, s.HTTPVersion, s.Resolver = get("proxy_buffer_size"), get("proxy_http_version"), get("resolver")
+	s.SSLVerify, s.SSLTrusted, s.SSLName = get("proxy_ssl_verify"), get("proxy_ssl_trusted_certificate"), get("proxy_ssl_name")
+	s.SSLServerName, s.SSLProtocols = get("proxy_ssl_server_name"), get("proxy_ssl_protocols")
 	s.FileLimit, s.WorkerConns = mainSetting(conf, "", "worker_rlimit_nofile", ""), mainSetting(conf, "events", "worker_connections", "512")
 	s.KeepaliveTime = Setting{Value: "60s"}
 	return s

@@ -245,6 +245,7 @@ type tracker struct {
 	reqClients, badClients clientPair
 	resolveNames           map[string]int       // the host names that failed to resolve
 	hostNotAllowed         map[string]int       // host names a Lua balancer handed set_current_peer
+	sslReasons             map[string]int       // why TLS to the upstream failed, "code:reason"
 	keepaliveWhy           map[string]int       // why set_keepalive failed ("unread data in buffer")
 	abruptSending          int                  // closes and resets while nginx sent the request
 	errnoPeerFirst         map[string]time.Time // first refused connect per peer
@@ -549,7 +550,7 @@ func chainOf(rec *logparse.Record) string {
 // for the events that point at it.
 func (t *tracker) release() {
 	t.methods, t.chains, t.peers, t.resolveNames, t.keepaliveWhy, t.lines = nil, nil, nil, nil, nil, nil
-	t.hostNotAllowed, t.badLog = nil, badLog{}
+	t.hostNotAllowed, t.sslReasons, t.badLog = nil, nil, badLog{}
 	t.catPeers, t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = nil, nil, nil, nil
 	t.secs, t.samples, t.sampleTimes, t.errSamples = nil, nil, nil, nil
 	t.impact = impact{}
@@ -568,7 +569,7 @@ func (t *tracker) narrow(from, to time.Time) {
 	t.preludeFirst = [logparse.NumCategories]time.Time{}
 	t.catPeers = map[logparse.Category]map[string]int{}
 	t.resolveNames, t.keepaliveWhy, t.abruptSending = nil, nil, 0
-	t.hostNotAllowed = nil
+	t.hostNotAllowed, t.sslReasons = nil, nil
 	t.narrowLines(from, to)
 	t.narrowSamples(from, to)
 	t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = map[string]time.Time{}, map[string]time.Time{}, nil
@@ -613,6 +614,16 @@ func (t *tracker) addEvent(se *storedEvent) {
 				t.keepaliveWhy = map[string]int{}
 			}
 			t.keepaliveWhy[why]++
+		}
+	case logparse.CatSSLUpstream:
+		if code, why, ok := logparse.SSLReason(ev.Message); ok {
+			key := strconv.Itoa(code) + ":" + why
+			if len(t.sslReasons) < maxPeerKeys || t.sslReasons[key] > 0 {
+				if t.sslReasons == nil {
+					t.sslReasons = map[string]int{}
+				}
+				t.sslReasons[key]++
+			}
 		}
 	case logparse.CatLuaBalancer:
 		if name := logparse.HostNotAllowed(ev.Message); name != "" && (len(t.hostNotAllowed) < maxPeerKeys || t.hostNotAllowed[name] > 0) {

@@ -21,7 +21,7 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		AbruptFirst: t.abruptPeerFirst, RefusedFirst: t.errnoPeerFirst, AbruptTimes: t.abruptTimes,
 		RefusedLast: t.errnoPeerLast, BackAt: t.backAt, Examples: t.example,
 		ConnectTimed: b.ConnectTimed, ConnectNew: b.ConnectNew, AbruptSending: t.abruptSending,
-		ResolveNames: topCounts(t.resolveNames), HostNotAllowed: topCounts(t.hostNotAllowed), KeepaliveWhy: topCounts(t.keepaliveWhy), URLs: b.Impact.URLs, AllFindings: c.opts.Findings,
+		ResolveNames: topCounts(t.resolveNames), HostNotAllowed: topCounts(t.hostNotAllowed), SSLReasons: topCounts(t.sslReasons), KeepaliveWhy: topCounts(t.keepaliveWhy), URLs: b.Impact.URLs, AllFindings: c.opts.Findings,
 	}
 	for cat := range t.catPeers {
 		ev.CatPeers[cat] = t.peersOf(cat)
@@ -42,6 +42,17 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 			if s := c.opts.Settings[p.Key]; s != nil && s.Locations > 0 && p.Key != "" {
 				ev.Settings = s
 				break
+			}
+		}
+	}
+	if ev.Settings == nil {
+		// An access log without $upstream_addr ties the burst to no peer;
+		// its error lines name them, and nginx.conf their upstream block.
+		for _, peers := range t.catPeers {
+			for peer := range peers {
+				if u, ok := c.groups.config(c.groups.rootOf(peer)); ok && peer != "" {
+					ev.Settings = c.opts.Settings[u.Name]
+				}
 			}
 		}
 	}

@@ -84,6 +84,9 @@ type Evidence struct {
 	// takes addresses.
 	ResolveNames   []Count
 	HostNotAllowed []Count
+	// SSLReasons says why TLS to the upstream failed, as "code:reason"
+	// (logparse.SSLReason), most first.
+	SSLReasons []Count
 	// KeepaliveWhy are the reasons set_keepalive gave for failing.
 	KeepaliveWhy []Count
 	// URLs are the burst's most hit URLs.

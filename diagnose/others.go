@@ -115,24 +115,6 @@ func resourceExhaustion(in ruleInput) (Cause, bool) {
 	}, true
 }
 
-// sslUpstream: TLS to the upstream failed. score(0.55, 0.4, share).
-func sslUpstream(in ruleInput) (Cause, bool) {
-	n := in.cat(logparse.CatSSLUpstream)
-	if n == 0 {
-		return Cause{}, false
-	}
-	peers := in.peerList(logparse.CatSSLUpstream)
-	return Cause{
-		ID: CauseSSLUpstream, Confidence: score(0.55, 0.4, in.share(n)),
-		Summary:  fmt.Sprintf("TLS towards %s failed during %s (%d handshake or certificate errors).", peers, in.window(), n),
-		Evidence: []string{fmt.Sprintf("%d× SSL errors while SSL handshaking to upstream", n)},
-		Steps: []Step{
-			step(fmt.Sprintf("See what %s offers: \"openssl s_client -connect PEER -servername NAME\" from nginx's host; the error line says whether the protocol, the certificate or the name failed.", peers), ""),
-			step("Match nginx to it: \"proxy_ssl_server_name on;\" (SNI), \"proxy_ssl_protocols TLSv1.2 TLSv1.3;\", and \"proxy_ssl_trusted_certificate\" when \"proxy_ssl_verify on;\".", ""),
-		},
-	}, true
-}
-
 // socketUnavailable: a unix-socket upstream (php-fpm's classic) was full,
 // missing or not permitted. score(0.55, 0.4, share).
 func socketUnavailable(in ruleInput) (Cause, bool) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/badgw/badgw/diagnose"
 	"github.com/badgw/badgw/logparse"
 )
 
@@ -140,10 +141,12 @@ func ErrorLine(ev *logparse.Event) Advice {
 			Fixes:   []string{"Check what the backend sends (curl -v to it directly); a wrong protocol (HTTP to an HTTPS or FastCGI port) gives this too."},
 		}
 	case logparse.CatSSLUpstream:
+		code, reason, _ := logparse.SSLReason(ev.Message)
+		what, lever := diagnose.TLSReading(code, reason)
 		return Advice{
-			Meaning: fmt.Sprintf("The TLS handshake with %s failed.", peer),
+			Meaning: fmt.Sprintf("TLS with %s failed: %s, so nginx answered 502.", peer, what),
 			Cause:   "ssl_upstream",
-			Fixes:   []string{"Check the upstream's certificate and protocols: proxy_ssl_server_name on (SNI), proxy_ssl_protocols, proxy_ssl_trusted_certificate."},
+			Fixes:   []string{lever},
 		}
 	case logparse.CatPeerDisabled:
 		return Advice{

@@ -342,3 +342,28 @@ func TestLuaSource(t *testing.T) {
 		}
 	}
 }
+
+// TestSSLReason: the reasons of the recorded tls-upstream fixture (Debian's
+// nginx 1.22 with OpenSSL 3.0), and a handshake failure as nginx writes
+// OpenSSL 3's error queue (ngx_ssl_error: "(SSL: error:…:reason)").
+func TestSSLReason(t *testing.T) {
+	for _, tc := range []struct {
+		msg    string
+		code   int
+		reason string
+	}{
+		{`upstream SSL certificate verify error: (10:certificate has expired) while SSL handshaking to upstream`, 10, "certificate has expired"},
+		{`upstream SSL certificate verify error: (21:unable to verify the first certificate) while SSL handshaking to upstream`, 21, "unable to verify the first certificate"},
+		{`upstream SSL certificate does not match "backend.badgw.test" while SSL handshaking to upstream`, -1, `does not match "backend.badgw.test"`},
+		{`SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking to upstream`, 0, "wrong version number"},
+		{`peer closed connection in SSL handshake while SSL handshaking to upstream`, 0, "peer closed connection in SSL handshake"},
+	} {
+		code, reason, ok := SSLReason(tc.msg)
+		if !ok || code != tc.code || reason != tc.reason {
+			t.Errorf("SSLReason(%q) = %d %q %v, want %d %q", tc.msg, code, reason, ok, tc.code, tc.reason)
+		}
+	}
+	if _, _, ok := SSLReason("connect() failed (111: Connection refused)"); ok {
+		t.Error("a refusal read as TLS")
+	}
+}

@@ -1,6 +1,9 @@
 package logparse
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // ResolveTarget returns the host name a resolver error is about, from
 // nginx's texts (ngx_http_upstream.c): "NAME could not be resolved (3: Host
@@ -62,4 +65,49 @@ func LuaSource(msg string) string {
 		return ""
 	}
 	return src
+}
+
+// SSLReason reads why TLS to an upstream failed, from nginx's texts
+// (ngx_http_upstream.c, ngx_event_openssl.c): the verify code and
+// OpenSSL's text of "upstream SSL certificate verify error: (10:certificate
+// has expired)"; code -1 and "does not match \"NAME\"" for "upstream SSL
+// certificate does not match \"NAME\""; code 0 and the last part of
+// OpenSSL's error for a handshake that failed ("SSL_do_handshake() failed
+// (SSL: error:0A00010B:SSL routines::wrong version number)" gives "wrong
+// version number"), or the message itself for the others ("peer closed
+// connection in SSL handshake"). ok is false for a message that is not
+// about TLS.
+func SSLReason(msg string) (code int, reason string, ok bool) {
+	if _, rest, found := strings.Cut(msg, "upstream SSL certificate verify error: ("); found {
+		if n, text, found := strings.Cut(rest, ":"); found {
+			if end := strings.LastIndex(text, ")"); end >= 0 {
+				text = text[:end]
+			}
+			fmt.Sscan(n, &code)
+			return code, text, true
+		}
+	}
+	if i := strings.Index(msg, "upstream SSL certificate does not match "); i >= 0 {
+		rest := msg[i+len("upstream SSL certificate does not match "):]
+		if j := strings.Index(rest, " while "); j >= 0 {
+			rest = rest[:j]
+		}
+		return -1, "does not match " + rest, true
+	}
+	if _, rest, found := strings.Cut(msg, "(SSL: "); found {
+		if end := strings.Index(rest, ")"); end >= 0 {
+			rest = rest[:end]
+		}
+		if j := strings.LastIndex(rest, ":"); j >= 0 {
+			rest = rest[j+1:]
+		}
+		return 0, strings.TrimSpace(rest), rest != ""
+	}
+	if strings.Contains(msg, "SSL") {
+		if j := strings.Index(msg, " while "); j >= 0 {
+			msg = msg[:j]
+		}
+		return 0, strings.TrimSpace(msg), true
+	}
+	return 0, "", false
 }
