@@ -27,7 +27,13 @@ type badEntry struct {
 	// connected and headed, that the attempt has a connect time and a
 	// header time: the peer connected and answered.
 	peer502, connected, headed uint8
+	// responseCs is the last attempt's $upstream_response_time in
+	// hundredths of a second, noResponseTime when not logged.
+	responseCs uint16
 }
+
+// noResponseTime marks a bad response without an upstream response time.
+const noResponseTime = 1<<16 - 1
 
 // maxBadLog bounds the entries kept per candidate (some 2.5 MB).
 const maxBadLog = 100_000
@@ -132,6 +138,13 @@ func (t *tracker) count(e *badEntry) {
 	t.peer502 += int(e.peer502)
 	t.connected502 += int(e.connected)
 	t.headed502 += int(e.headed)
+	if e.responseCs != noResponseTime {
+		if t.responseTimed == 0 || e.responseCs < t.responseMin {
+			t.responseMin = e.responseCs
+		}
+		t.responseMax = max(t.responseMax, e.responseCs)
+		t.responseTimed++
+	}
 }
 
 // recount counts again the bad responses of the seconds [from, to] only.
@@ -139,6 +152,7 @@ func (t *tracker) recount(from, to int64) {
 	t.methods, t.chains, t.peers = map[string]int{}, map[string]int{}, map[string]int{}
 	t.groupNamed, t.placeholder, t.neverConnected, t.noHeader = 0, 0, 0, 0
 	t.peer502, t.connected502, t.headed502 = 0, 0, 0
+	t.responseTimed, t.responseMin, t.responseMax = 0, 0, 0
 	for i := range t.badLog.entries {
 		if e := &t.badLog.entries[i]; e.sec >= from && e.sec <= to {
 			t.count(e)

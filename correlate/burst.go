@@ -226,15 +226,20 @@ type tracker struct {
 	// last attempt was a peer's 502, and of those the ones with a connect
 	// time and with a header time (badlog.go).
 	peer502, connected502, headed502 int
-	joined                           int
-	methods                          map[string]int
-	chains                           map[string]int
-	peers                            map[string]int
-	categories                       [logparse.NumCategories]int
-	catPeers                         map[logparse.Category]map[string]int
-	preludeEvents                    [logparse.NumCategories]int
-	preludeFirst                     [logparse.NumCategories]time.Time
-	preludeFailures                  prelude
+	// responseTimed counts the bad responses with an upstream response
+	// time, responseMin and responseMax its range in hundredths of a
+	// second (badlog.go).
+	responseTimed            int
+	responseMin, responseMax uint16
+	joined                   int
+	methods                  map[string]int
+	chains                   map[string]int
+	peers                    map[string]int
+	categories               [logparse.NumCategories]int
+	catPeers                 map[logparse.Category]map[string]int
+	preludeEvents            [logparse.NumCategories]int
+	preludeFirst             [logparse.NumCategories]time.Time
+	preludeFailures          prelude
 	// secs counts requests and bad responses per second from start, for
 	// the scan (see significance.go); overflow is set past maxScanSecs.
 	secs     []secCount
@@ -246,6 +251,8 @@ type tracker struct {
 	resolveNames           map[string]int       // the host names that failed to resolve
 	hostNotAllowed         map[string]int       // host names a Lua balancer handed set_current_peer
 	sslReasons             map[string]int       // why TLS to the upstream failed, "code:reason"
+	protocols              map[string]int       // the upstream URL's scheme in error lines: http, fastcgi, uwsgi, grpc …
+	socketErrnos           map[int]int          // errno of socket_unavailable lines: 11 (queue full) or 2 (no socket)
 	keepaliveWhy           map[string]int       // why set_keepalive failed ("unread data in buffer")
 	abruptSending          int                  // closes and resets while nginx sent the request
 	errnoPeerFirst         map[string]time.Time // first refused connect per peer
@@ -470,7 +477,11 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 		l.peers = append(l.peers, l.internBytes(a.Addr))
 		e.peerN++
 	}
+	e.responseCs = noResponseTime
 	if n := len(rec.Attempts); n > 0 {
+		if a := &rec.Attempts[n-1]; a.Response >= 0 {
+			e.responseCs = uint16(min(noResponseTime-1, a.Response/(10*time.Millisecond)))
+		}
 		if a := &rec.Attempts[n-1]; a.Status == 502 && !a.IsGroupName() && !a.IsPlaceholder() && len(a.Addr) > 0 && string(a.Addr) != "-" {
 			e.peer502 = 1
 			if a.Connect >= 0 {
@@ -551,6 +562,7 @@ func chainOf(rec *logparse.Record) string {
 func (t *tracker) release() {
 	t.methods, t.chains, t.peers, t.resolveNames, t.keepaliveWhy, t.lines = nil, nil, nil, nil, nil, nil
 	t.hostNotAllowed, t.sslReasons, t.badLog = nil, nil, badLog{}
+	t.protocols, t.socketErrnos = nil, nil
 	t.catPeers, t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = nil, nil, nil, nil
 	t.secs, t.samples, t.sampleTimes, t.errSamples = nil, nil, nil, nil
 	t.impact = impact{}
@@ -569,7 +581,7 @@ func (t *tracker) narrow(from, to time.Time) {
 	t.preludeFirst = [logparse.NumCategories]time.Time{}
 	t.catPeers = map[logparse.Category]map[string]int{}
 	t.resolveNames, t.keepaliveWhy, t.abruptSending = nil, nil, 0
-	t.hostNotAllowed, t.sslReasons = nil, nil
+	t.hostNotAllowed, t.sslReasons, t.protocols, t.socketErrnos = nil, nil, nil, nil
 	t.narrowLines(from, to)
 	t.narrowSamples(from, to)
 	t.errnoPeerFirst, t.abruptPeerFirst, t.abruptTimes = map[string]time.Time{}, map[string]time.Time{}, nil
@@ -599,6 +611,14 @@ func (t *tracker) addEvent(se *storedEvent) {
 		// header as nginx logged it, a real URL to try with curl).
 		t.example[ev.Category] = diagnose.Example{Message: logparse.CutText(ev.Message, 300), Upstream: logparse.CutText(ev.Upstream, 300)}
 	}
+	if scheme, _, ok := strings.Cut(ev.Upstream, "://"); ok && ev.Category.UpstreamFault() && len(scheme) < 12 {
+		if t.protocols == nil {
+			t.protocols = map[string]int{}
+		}
+		if len(t.protocols) < 8 || t.protocols[scheme] > 0 {
+			t.protocols[scheme]++
+		}
+	}
 	peers := t.catPeers[ev.Category]
 	if peers == nil {
 		peers = map[string]int{}
@@ -615,6 +635,11 @@ func (t *tracker) addEvent(se *storedEvent) {
 			}
 			t.keepaliveWhy[why]++
 		}
+	case logparse.CatSocketUnavailable:
+		if t.socketErrnos == nil {
+			t.socketErrnos = map[int]int{}
+		}
+		t.socketErrnos[ev.LinuxErrno()]++
 	case logparse.CatSSLUpstream:
 		if code, why, ok := logparse.SSLReason(ev.Message); ok {
 			key := strconv.Itoa(code) + ":" + why
@@ -692,6 +717,13 @@ func (t *tracker) merge(o *tracker) {
 	t.peer502 += o.peer502
 	t.connected502 += o.connected502
 	t.headed502 += o.headed502
+	if o.responseTimed > 0 {
+		if t.responseTimed == 0 || o.responseMin < t.responseMin {
+			t.responseMin = o.responseMin
+		}
+		t.responseMax = max(t.responseMax, o.responseMax)
+		t.responseTimed += o.responseTimed
+	}
 	t.joined += o.joined
 	t.abruptSending += o.abruptSending
 	for _, l := range o.lines {

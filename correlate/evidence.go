@@ -1,6 +1,8 @@
 package correlate
 
 import (
+	"time"
+
 	"github.com/badgw/badgw/diagnose"
 	"github.com/badgw/badgw/logparse"
 )
@@ -16,6 +18,8 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		Prelude: t.preludeEvents, PreludeFirst: t.preludeFirst, Prelude500: t.preludeFailures.attempts500, Prelude5xx: t.preludeFailures.attempts5xx,
 		GroupNamed: t.groupNamed, Placeholder: t.placeholder,
 		NeverConnected: t.neverConnected, NoHeader: t.noHeader, Joined: b.Joined,
+		ResponseTimed: t.responseTimed, ResponseMin: time.Duration(t.responseMin) * 10 * time.Millisecond, ResponseMax: time.Duration(t.responseMax) * 10 * time.Millisecond,
+		Protocols: topCounts(t.protocols), SocketErrnos: t.socketErrnos,
 		Peer502: t.peer502, Connected502: t.connected502, Headed502: t.headed502, ErrorLogGiven: c.opts.ErrorLogGiven || c.totals.Events > 0,
 		Methods:     t.methods,
 		AbruptFirst: t.abruptPeerFirst, RefusedFirst: t.errnoPeerFirst, AbruptTimes: t.abruptTimes,

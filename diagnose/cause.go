@@ -59,6 +59,7 @@ const (
 	CauseConnectFailed       = "connect_failed"
 	CauseNoResponse          = "no_response"
 	CauseUpstreamAnswered502 = "upstream_answered_502"
+	CauseFastCGITimeLimit    = "fastcgi_time_limit"
 	CauseUnknown             = "unknown"
 )
 
@@ -87,7 +88,7 @@ var rules = []rule{
 	backendCrash, backendHangup, upstreamTimeout, badUpstreamResponse, luaBalancer,
 	healthcheckMarkedDown, keepalivePoolLeak,
 	resourceExhaustion, sslUpstream, socketUnavailable, resolverFailure,
-	connectFailed, noResponse, upstreamAnswered502,
+	connectFailed, noResponse, upstreamAnswered502, fastcgiTimeLimit,
 }
 
 // Explain runs the rules and returns the causes that apply, most likely

@@ -54,6 +54,17 @@ type Evidence struct {
 	// 502 ($upstream_status 502 from an address); Connected502 and
 	// Headed502 those of them with a connect time and a header time.
 	Peer502, Connected502, Headed502 int
+	// ResponseTimed counts the bad responses with an upstream response
+	// time; ResponseMin and ResponseMax are their range.
+	ResponseTimed            int
+	ResponseMin, ResponseMax time.Duration
+	// Protocols are the schemes of the error lines' upstream URLs
+	// (http, https, fastcgi, uwsgi, scgi, grpc, …), most first.
+	Protocols []Count
+	// SocketErrnos counts the socket_unavailable lines by errno (Linux
+	// numbers): 11, every worker busy and the listen queue full; 2, no
+	// socket file.
+	SocketErrnos map[int]int
 	// ErrorLogGiven: an error log is among the inputs, so its silence
 	// about a 502 means something.
 	ErrorLogGiven bool

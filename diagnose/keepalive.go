@@ -52,6 +52,9 @@ func (in ruleInput) nearPeers() bool {
 // 90 % or more of the timed attempts score 0.35, + 0.1 when nginx.conf
 // shows no keepalive. A missing keepalive directive alone is no evidence.
 func noKeepalive(in ruleInput) (Cause, bool) {
+	if in.notHTTP() {
+		return Cause{}, false
+	}
 	addr := 0
 	for _, p := range in.ev.CatPeers[logparse.CatAddrUnavailable] {
 		if !strings.HasPrefix(p.Key, "[") {
@@ -133,7 +136,7 @@ func keepaliveLocationSteps(in ruleInput) []Step {
 // times show a new connection for nearly every attempt.
 func keepaliveRace(in ruleInput) (Cause, bool) {
 	ab := in.abrupt()
-	if ab == 0 || !in.ev.FailsRequests || in.keepaliveOff() {
+	if ab == 0 || !in.ev.FailsRequests || in.keepaliveOff() || in.notHTTP() {
 		return Cause{}, false
 	}
 	conf := 0.35

@@ -115,25 +115,59 @@ func resourceExhaustion(in ruleInput) (Cause, bool) {
 	}, true
 }
 
-// socketUnavailable: a unix-socket upstream (php-fpm's classic) was full,
-// missing or not permitted. score(0.55, 0.4, share).
+// socketUnavailable: a unix-socket upstream (php-fpm's classic) could not
+// be connected to, and errno says why: 11, every worker busy and the
+// listen queue full; 2, no socket file: the service is not running (a
+// graceful stop removes it); 13, nginx may not open it. Each has its own
+// fix. score(0.55, 0.4, share).
 func socketUnavailable(in ruleInput) (Cause, bool) {
 	su, pd := in.cat(logparse.CatSocketUnavailable), in.cat(logparse.CatPermissionDenied)
 	if su+pd == 0 {
 		return Cause{}, false
 	}
 	sock := in.peerList(logparse.CatSocketUnavailable, logparse.CatPermissionDenied)
+	full, missing := in.ev.SocketErrnos[11], in.ev.SocketErrnos[2]
+	path := "PATH"
+	if ps := in.peers(logparse.CatSocketUnavailable, logparse.CatPermissionDenied); len(ps) > 0 {
+		path = strings.TrimPrefix(ps[0], "unix:")
+	}
 	var steps []Step
-	if su > 0 {
-		steps = append(steps, step(fmt.Sprintf("Check that the service behind %s runs and that nginx's path matches its listen path; for php-fpm a full socket means all children are busy: raise pm.max_children and listen.backlog.", sock), ""))
+	var parts, ev []string
+	if full > 0 {
+		parts = append(parts, fmt.Sprintf("%d× its listen queue full (errno 11: every worker busy)", full))
+		ev = append(ev, fmt.Sprintf("%d× connect() to the socket failed (11: Resource temporarily unavailable)", full))
+	}
+	if missing > 0 {
+		parts = append(parts, fmt.Sprintf("%d× no socket file (errno 2: the service is not running)", missing))
+		ev = append(ev, fmt.Sprintf("%d× connect() to the socket failed (2: No such file or directory)", missing))
+	}
+	if other := su - full - missing; other > 0 {
+		// Lines whose errno was not told apart (a synthetic or foreign
+		// text): both readings stay open.
+		parts = append(parts, fmt.Sprintf("%d× unavailable (a full listen queue, errno 11, or no socket file, errno 2)", other))
+		ev = append(ev, fmt.Sprintf("%d× errno 11/2 on a unix: upstream", other))
+		full += other
+		missing += other
+	}
+	if pd > 0 {
+		parts = append(parts, fmt.Sprintf("%d× permission denied (errno 13)", pd))
+		ev = append(ev, fmt.Sprintf("%d× errno 13", pd))
+	}
+	switch {
+	case missing > 0 && full > 0 && missing == full:
+		steps = append(steps, step(fmt.Sprintf("Check that the service behind %s runs and listens on that path (\"ss -lxp | grep %s\"); if it does, every worker was busy: find what holds them (php-fpm's slowlog) and size the pool, pm.max_children and listen.backlog.", sock, path), ""))
+	case missing > full:
+		steps = append(steps, step(fmt.Sprintf("The service behind %s is not running (or listens elsewhere): start it and find why it stopped (\"systemctl status\" of php-fpm or the service, its log); \"ss -lxp | grep %s\" shows whether anything listens on that path, which must be the one fastcgi_pass (or proxy_pass) names.", sock, path), ""))
+	case full > 0:
+		steps = append(steps, step(fmt.Sprintf("Every worker behind %s was busy: find what holds them (php-fpm's slowlog, request_slowlog_timeout; its status page's active processes), a slow script or a slow dependency, and fix that; then size the pool for the load: pm.max_children (memory allowing), and listen.backlog with net.core.somaxconn for short peaks.", sock), ""))
 	}
 	if pd > 0 {
 		steps = append(steps, step("Give nginx's user access to the socket (php-fpm: listen.owner, listen.group, listen.mode); SELinux denials show in the audit log.", ""))
 	}
 	return Cause{
 		ID: CauseSocketUnavailable, Confidence: score(0.55, 0.4, in.share(su+pd)),
-		Summary:  fmt.Sprintf("The unix socket %s was unusable during %s: %d× unavailable (full backlog or missing), %d× permission denied.", sock, in.window(), su, pd),
-		Evidence: []string{fmt.Sprintf("%d× errno 11/2 on a unix: upstream, %d× errno 13", su, pd)},
+		Summary:  fmt.Sprintf("nginx could not connect to the unix socket %s during %s: %s.", sock, in.window(), strings.Join(parts, ", ")),
+		Evidence: ev,
 		Steps:    steps,
 	}, true
 }

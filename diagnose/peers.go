@@ -270,7 +270,13 @@ func peerRefused(in ruleInput) (Cause, bool) {
 		}
 		from, to := in.ev.RefusedFirst[p], in.ev.RefusedLast[p]
 		ev = append(ev, fmt.Sprintf("%s refused from %s to %s and answered again at %s", p, from.Format("15:04:05"), to.Format("15:04:05"), back.Format("15:04:05")))
-		steps = append(steps, step(fmt.Sprintf("%s answered again at %s after refusing for %s: the service was restarted, or restarted itself. Find why it stopped in its own log and the service manager's (a crash, an OOM kill, a deploy without draining); if restarts are expected, take the peer out of rotation before them.", p, back.Format("15:04:05"), words.Duration(max(time.Second, to.Sub(from)+time.Second))), ""))
+		stopped := "Find why it stopped in its own log and the service manager's (a crash, an OOM kill, a deploy without draining)"
+		if strings.HasPrefix(p, "unix:") {
+			// A refused unix socket is a file left behind by a service
+			// that was killed: a graceful stop removes it (errno 2).
+			stopped = fmt.Sprintf("The socket file was there with nothing listening on it (\"ss -lxp | grep %s\" lists what listens): the service was killed (an OOM kill, SIGKILL) rather than stopped, which removes it. Find why in its own log, the service manager's and the kernel's (dmesg)", strings.TrimPrefix(p, "unix:"))
+		}
+		steps = append(steps, step(fmt.Sprintf("%s answered again at %s after refusing for %s: the service was restarted, or restarted itself. %s; if restarts are expected, take the peer out of rotation before them.", p, back.Format("15:04:05"), words.Duration(max(time.Second, to.Sub(from)+time.Second)), stopped), ""))
 	}
 	what := in.peerList(logparse.CatConnectRefused)
 	if len(gone) > 0 {
@@ -278,7 +284,11 @@ func peerRefused(in ruleInput) (Cause, bool) {
 		if len(gone) < len(peers) {
 			down = strings.Join(gone, ", ")
 		}
-		steps = append(steps, step(fmt.Sprintf("Start or fix the service on %s: nothing listened on that address (check with \"ss -ltnp\" on its host), then find why it stopped (its own log, the service manager's restarts).", down), ""))
+		if strings.HasPrefix(down, "unix:") {
+			steps = append(steps, step(fmt.Sprintf("Start the service behind %s: the socket file is there but nothing listens on it, as when the service was killed (SIGKILL, an OOM kill) and left it behind (\"ss -lxp | grep %s\" lists the listening unix sockets), then find why it died (its own log, the service manager's, dmesg).", down, strings.TrimPrefix(down, "unix:")), ""))
+		} else {
+			steps = append(steps, step(fmt.Sprintf("Start or fix the service on %s: nothing listened on that address (check with \"ss -ltnp\" on its host), then find why it stopped (its own log, the service manager's restarts).", down), ""))
+		}
 	}
 	if len(absent) > 0 {
 		ev = append(ev, fmt.Sprintf("%s not among the server lines of upstream %s in nginx.conf", strings.Join(absent, ", "), in.ev.Group))
@@ -369,8 +379,8 @@ func backendHangup(in ruleInput) (Cause, bool) {
 	}
 	return Cause{
 		ID: CauseBackendHangup, Confidence: conf,
-		Summary: fmt.Sprintf("%s accepted connections and closed or reset them without answering during %s: %d of %d requests failed (%.1f%%)%s.",
-			peers, in.window(), in.ev.Bad, in.ev.Requests, 100*in.ev.Share(), refusedClause(in.cat(logparse.CatConnectRefused))),
+		Summary: fmt.Sprintf("%s accepted connections and closed or reset them without answering during %s: %s cut off that way, among %d bad responses (%d of %d requests failed, %.1f%%)%s.",
+			peers, in.window(), words.Count(ab, "connection"), in.ev.Bad, in.ev.Bad, in.ev.Requests, 100*in.ev.Share(), refusedClause(in.cat(logparse.CatConnectRefused))),
 		Evidence: []string{
 			fmt.Sprintf("%d× premature_close, %d× conn_reset, %d× broken_pipe", in.cat(logparse.CatPrematureClose), in.cat(logparse.CatConnReset), pipe),
 			fmt.Sprintf("%d× connection refused", in.cat(logparse.CatConnectRefused)),

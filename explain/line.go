@@ -41,6 +41,15 @@ func ErrorLine(ev *logparse.Event) Advice {
 			},
 		}
 	case logparse.CatConnectRefused:
+		if sock, ok := strings.CutPrefix(peer, "unix:"); ok {
+			return Advice{
+				Meaning: fmt.Sprintf("nginx could not connect: the socket file %s is there but nothing listens on it (connection refused), as when the service was killed and left it behind.", sock),
+				Cause:   "peer_refused",
+				Fixes: []string{
+					fmt.Sprintf("Start the service behind %s (\"ss -lxp | grep %s\" lists what listens on it) and find why it died: its log, the service manager's, dmesg for an OOM kill.", peer, sock),
+				},
+			}
+		}
 		return Advice{
 			Meaning: fmt.Sprintf("nginx could not connect: nothing is listening on %s (connection refused).", peer),
 			Cause:   "peer_refused",
@@ -202,10 +211,17 @@ func ErrorLine(ev *logparse.Event) Advice {
 			Fixes:   []string{"With SELinux: setsebool -P httpd_can_network_connect 1. For a unix socket: its owner and mode must let nginx's user connect (listen.owner/listen.mode for php-fpm)."},
 		}
 	case logparse.CatSocketUnavailable:
+		if ev.LinuxErrno() == 2 {
+			return Advice{
+				Meaning: fmt.Sprintf("The unix socket %s does not exist: the service behind it is not running (a graceful stop removes its socket), or listens on another path.", peer),
+				Cause:   "socket_unavailable",
+				Fixes:   []string{fmt.Sprintf("Start the service and find why it stopped; \"ss -lxp | grep %s\" shows what listens, and the path must be the one fastcgi_pass (or proxy_pass) names.", strings.TrimPrefix(peer, "unix:"))},
+			}
+		}
 		return Advice{
-			Meaning: fmt.Sprintf("The unix socket %s was missing or its backlog full (every worker of the pool busy).", peer),
+			Meaning: fmt.Sprintf("The listen queue of the unix socket %s was full (errno 11): every worker of the pool was busy.", peer),
 			Cause:   "socket_unavailable",
-			Fixes:   []string{"For php-fpm: check the pool runs and the socket path matches; raise pm.max_children and listen.backlog when workers are all busy."},
+			Fixes:   []string{"Find what holds the workers (php-fpm's slowlog, its status page), then size the pool: pm.max_children, and listen.backlog with net.core.somaxconn."},
 		}
 	case logparse.CatResolver:
 		return Advice{

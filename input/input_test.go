@@ -561,3 +561,15 @@ func TestZstdWindowBounded(t *testing.T) {
 		t.Errorf("8 MiB window: lines %q, err %v; want hello", lines, err)
 	}
 }
+
+// TestTimestampBeforeTabSeparatedLine: kubectl --timestamps in front of a
+// tab-separated access line whose $upstream_addr is a unix socket (a
+// slash before the line's first space) keeps the whole line: no token of
+// it is an aws log group or stream (recorded php-fpm-down line).
+func TestTimestampBeforeTabSeparatedLine(t *testing.T) {
+	line := "2026-12-04T21:10:42+00:00\t200\t127.0.0.1\tunix:/run/php/php-fpm.sock\t200\thttp\tGET /api/items/293 HTTP/1.1\t0.001\t0.001\t50"
+	u := Unwrap([]byte("2026-12-04T21:10:42.000000000Z " + line))
+	if string(u.Payload) != line {
+		t.Errorf("payload %q", u.Payload)
+	}
+}

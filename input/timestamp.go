@@ -41,7 +41,10 @@ func unwrapTimestamp(b []byte) (wrapped, bool) {
 	// aws logs tail: one or two "group/stream" tokens before the line.
 	for range 2 {
 		sp := bytes.IndexByte(rest, ' ')
-		if sp <= 0 || bytes.IndexByte(rest[:sp], '/') < 0 || looksLikeLogStart(rest) {
+		// A log group or stream name has no tab: a token with one is a
+		// tab-separated log line whose first space comes late (a unix:
+		// socket's path in $upstream_addr holds the slash).
+		if sp <= 0 || bytes.IndexByte(rest[:sp], '/') < 0 || bytes.IndexByte(rest[:sp], '\t') >= 0 || looksLikeLogStart(rest) {
 			break
 		}
 		rest = rest[sp+1:]

@@ -46,6 +46,11 @@ var otherErrnos = map[int]int{
 }
 
 // canonicalErrno returns the event's system error as Linux numbers it.
+// LinuxErrno is the entry's errno as Linux numbers it (the BSDs', macOS's
+// and Windows' read by their texts): 11 for "Resource temporarily
+// unavailable" whatever the system called it.
+func (ev *Event) LinuxErrno() int { return canonicalErrno(ev) }
+
 func canonicalErrno(ev *Event) int {
 	if ev.Errno == 0 {
 		return 0
