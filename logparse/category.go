@@ -106,6 +106,26 @@ func Classify(ev *Event) Category {
 		// out, when connecting to …", "read timed out"): Lua code's own
 		// connections to Redis, MySQL or an HTTP backend.
 		return CatLuaSocket
+	case has("[healthchecks]") || has("[healthcheck]"):
+		// Kong's and APISIX's health checkers (lua-resty-healthcheck),
+		// before the Lua balancer rule, whose "balancer" their lines
+		// carry: a target or balancer turned healthy is a recovery, a
+		// probe round or a success is no failure, the rest (a failed
+		// probe, "changed to UNHEALTHY", a target turned false) is.
+		switch {
+		case has("changed to HEALTHY"), has("from 'false' to 'true'"):
+			return CatHealthcheckUp
+		case has("healthy SUCCESS increment"), has("checking healthy targets"), has("checking unhealthy targets"), has("(currently healthy)"), has("(currently unhealthy)"):
+			return CatOther
+		}
+		return CatHealthcheckDown
+	case has("healthy SUCCESS increment"):
+		// The same checker's success, pasted without its prefix.
+		return CatOther
+	case has("failed to set upstream: no valid upstream node"), has("failed to pick server"):
+		// APISIX's balancer found no node to send the request to (its
+		// service discovery holds none, or none is healthy).
+		return CatLuaBalancer
 	case isLuaBalancer(m, ev):
 		// A Lua balancer that failed to resolve its target (Kong's
 		// "DNS resolution failed", "failed the initial dns/balancer

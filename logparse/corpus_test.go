@@ -15,7 +15,7 @@ import (
 // TestPublicCorpus measures the error lines people posted publicly (the
 // testdata corpora, source beside each): unwrapped as badgw unwraps them,
 // each must parse and get its category. It logs the figures per category
-// and per wrapper, and fails below 98 %.
+// and per wrapper, and fails below 99 %.
 func TestPublicCorpus(t *testing.T) {
 	type result struct{ ok, all int }
 	byCat, byWrapper := map[string]*result{}, map[string]*result{}
@@ -97,8 +97,8 @@ func TestPublicCorpus(t *testing.T) {
 	report("wrapper", byWrapper)
 	t.Logf("%d lines read as fragments (no dated nginx prefix: they join nothing)", fragments)
 	t.Logf("%d of %d lines right (%.1f%%) from %d sources", right, total, 100*float64(right)/float64(total), len(sources))
-	if float64(right) < 0.98*float64(total) {
-		t.Errorf("%d of %d right: under 98%%", right, total)
+	if float64(right) < 0.99*float64(total) {
+		t.Errorf("%d of %d right: under 99%%", right, total)
 	}
 }
 
