@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/badgw/badgw/logparse"
@@ -16,6 +17,18 @@ func (in ruleInput) protocol() string {
 		return ""
 	}
 	return in.ev.Protocols[0].Key
+}
+
+// directive names a proxy directive as the peers' module spells it:
+// "read_timeout" is proxy_read_timeout for HTTP, fastcgi_read_timeout,
+// uwsgi_read_timeout, scgi_read_timeout or grpc_read_timeout for the
+// others.
+func (in ruleInput) directive(suffix string) string {
+	switch p := strings.TrimSuffix(in.protocol(), "s"); p {
+	case "fastcgi", "uwsgi", "scgi", "grpc", "memcached":
+		return p + "_" + suffix
+	}
+	return "proxy_" + suffix
 }
 
 // notHTTP reports whether the peers speak FastCGI, uwsgi, SCGI or

@@ -279,6 +279,9 @@ func peerRefused(in ruleInput) (Cause, bool) {
 		steps = append(steps, step(fmt.Sprintf("%s answered again at %s after refusing for %s: the service was restarted, or restarted itself. %s; if restarts are expected, take the peer out of rotation before them.", p, back.Format("15:04:05"), words.Duration(max(time.Second, to.Sub(from)+time.Second)), stopped), ""))
 	}
 	what := in.peerList(logparse.CatConnectRefused)
+	if strings.HasPrefix(in.protocol(), "grpc") {
+		ev = append(ev, "the peers speak gRPC: their clients saw nginx's 502 as status 14 (UNAVAILABLE)")
+	}
 	if len(gone) > 0 {
 		down := what
 		if len(gone) < len(peers) {

@@ -51,26 +51,26 @@ func upstreamTimeout(in ruleInput) (Cause, bool) {
 		summary = fmt.Sprintf("%s answered %d requests with 504 during %s; the error log given has no timeout lines for them.", in.ev.Group, in.ev.GatewayTimeout, in.window())
 		steps = append(steps, step("Give badgw the error.log of the same period: its timeout lines name the phase (connecting, sending the request, reading the response), and the fix depends on it.", ""))
 	case connect >= send && connect >= read:
-		limit := get(func(s *audit.Settings) audit.Setting { return s.ConnectTime }, "proxy_connect_timeout", "60s")
+		limit := get(func(s *audit.Settings) audit.Setting { return s.ConnectTime }, in.directive("connect_timeout"), "60s")
 		summary = fmt.Sprintf("%s did not accept connections within %s during %s: %d connect timeouts (%s). The peer stopped accepting: its listen queue was full (on Linux a full queue drops the SYNs, which shows as connect timeouts, not refusals), or packets to it were dropped.",
 			peers, limit, in.window(), connect, status)
 		steps = append(steps, step(fmt.Sprintf("On %s's host, look at its listen queue: \"ss -ltn\" shows Recv-Q at Send-Q when the queue is full. A service that stopped calling accept() (hung, all workers busy) needs fixing first; a queue that is merely too small needs a larger listen backlog and net.core.somaxconn.", peers), ""))
 		if live, _, known := in.livePeers(); !known || live > 1 {
-			steps = append(steps, harden("Keep proxy_connect_timeout short (a few seconds) so that \"proxy_next_upstream timeout\" moves a request to another peer quickly.", at(func(s *audit.Settings) audit.Setting { return s.ConnectTime })))
+			steps = append(steps, harden(fmt.Sprintf("Keep %s short (a few seconds) so that \"%s timeout\" moves a request to another peer quickly.", in.directive("connect_timeout"), in.directive("next_upstream")), at(func(s *audit.Settings) audit.Setting { return s.ConnectTime })))
 		}
 	case send >= read:
-		limit := get(func(s *audit.Settings) audit.Setting { return s.SendTime }, "proxy_send_timeout", "60s")
+		limit := get(func(s *audit.Settings) audit.Setting { return s.SendTime }, in.directive("send_timeout"), "60s")
 		posts := in.ev.Methods["POST"] + in.ev.Methods["PUT"] + in.ev.Methods["PATCH"]
 		summary = fmt.Sprintf("%s stopped reading the requests nginx was sending it: %d send timeouts after %s during %s (%s); %d of the %d failed requests were POST/PUT/PATCH with a body.",
 			peers, send, limit, in.window(), status, posts, in.ev.Bad)
 		steps = append(steps, step(fmt.Sprintf("Find why %s stops reading request bodies: busy or blocked workers, a stalled disk it writes uploads to, a limit it enforces by not reading. Its own log at %s says which.", peers, in.ev.Start.Format("15:04:05")), ""),
-			harden("Raise proxy_send_timeout only if the backend legitimately reads that slowly.", at(func(s *audit.Settings) audit.Setting { return s.SendTime })))
+			harden(fmt.Sprintf("Raise %s only if the backend legitimately reads that slowly.", in.directive("send_timeout")), at(func(s *audit.Settings) audit.Setting { return s.SendTime })))
 	default:
-		limit := get(func(s *audit.Settings) audit.Setting { return s.ReadTime }, "proxy_read_timeout", "60s")
+		limit := get(func(s *audit.Settings) audit.Setting { return s.ReadTime }, in.directive("read_timeout"), "60s")
 		summary = fmt.Sprintf("%s accepted the requests but sent no response within %s during %s: %d read timeouts (%s).",
 			peers, limit, in.window(), read, status)
 		steps = append(steps, step(fmt.Sprintf("Find what made %s slow at %s: its own latency metrics, its database, long pauses (GC).", peers, in.ev.Start.Format("15:04:05")), ""),
-			harden("Raise proxy_read_timeout only if such slowness is legitimate (a report, an export).", at(func(s *audit.Settings) audit.Setting { return s.ReadTime })))
+			harden(fmt.Sprintf("Raise %s only if such slowness is legitimate (a report, an export).", in.directive("read_timeout")), at(func(s *audit.Settings) audit.Setting { return s.ReadTime })))
 	}
 	if urls := topURLs(in.ev.URLs, 3); urls != "" {
 		ev = append(ev, "most affected URLs: "+urls)
