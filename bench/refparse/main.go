@@ -3,9 +3,10 @@
 // goroutines, with nothing else (no correlation, no error log, no report).
 // badgw's whole analysis is measured against it.
 //
-//	go run ./bench/refparse FILE     (or - for stdin)
+//	go run ./bench/refparse [-workers N] FILE     (or - for stdin)
 //
-// One goroutine reads 1 MiB blocks cut at a line end; two parse them:
+// One goroutine reads 1 MiB blocks cut at a line end; N (2 by default)
+// parse them:
 // split the 10 fields, the time (cached per second), the status, the
 // upstream status chain, the request and upstream times, the bytes, and
 // per-second counts of requests and 502s.
@@ -13,6 +14,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -29,13 +31,15 @@ type counts struct {
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: refparse FILE|-")
+	workers := flag.Int("workers", 2, "parsing goroutines")
+	flag.Parse()
+	if flag.NArg() != 1 || *workers < 1 {
+		fmt.Fprintln(os.Stderr, "usage: refparse [-workers N] FILE|-")
 		os.Exit(2)
 	}
 	in := os.Stdin
-	if os.Args[1] != "-" {
-		f, err := os.Open(os.Args[1])
+	if flag.Arg(0) != "-" {
+		f, err := os.Open(flag.Arg(0))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -46,7 +50,7 @@ func main() {
 	blocks := make(chan []byte, 4)
 	results := make(chan counts)
 	var wg sync.WaitGroup
-	for range 2 {
+	for range *workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
