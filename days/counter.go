@@ -227,3 +227,82 @@ func (c *Counter) Days() []Day {
 	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
 	return out
 }
+
+// Merge sums the days of several counters (one per input, counted where
+// each input's lines are put in order) into the days one counter would
+// have counted, oldest first, with the records past maxDays added to
+// dropped. The sums are exact: every field is a count or a total.
+func Merge(sets [][]Day, dropped int) ([]Day, int) {
+	byDate := map[string]*Day{}
+	for _, set := range sets {
+		for _, d := range set {
+			m := byDate[d.Date]
+			if m == nil {
+				cp := d
+				cp.Peers, cp.Methods, cp.Hosts, cp.Schemes = map[string]*PeerDay{}, map[string]int{}, map[string]int{}, map[string]int{}
+				cp.Requests, cp.S502, cp.S504, cp.Hourly = 0, 0, 0, [24]int{}
+				cp.ConnTimed, cp.ConnNew, cp.ConnectSum, cp.HeaderSum, cp.HeaderN = 0, 0, 0, 0, 0
+				cp.Categories, cp.AddrUnavailable = [logparse.NumCategories]int{}, 0
+				m = &cp
+				byDate[d.Date] = m
+			}
+			m.add(&d)
+		}
+	}
+	out := make([]Day, 0, len(byDate))
+	for _, d := range byDate {
+		out = append(out, *d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
+	if len(out) > maxDays {
+		for _, d := range out[maxDays:] {
+			dropped += d.Requests
+			for _, n := range d.Categories {
+				dropped += n
+			}
+		}
+		out = out[:maxDays]
+	}
+	return out, dropped
+}
+
+// add sums o into d, its maps within maxKeys.
+func (d *Day) add(o *Day) {
+	d.Requests += o.Requests
+	d.S502 += o.S502
+	d.S504 += o.S504
+	for i := range d.Hourly {
+		d.Hourly[i] += o.Hourly[i]
+	}
+	d.ConnTimed += o.ConnTimed
+	d.ConnNew += o.ConnNew
+	d.ConnectSum += o.ConnectSum
+	d.HeaderSum += o.HeaderSum
+	d.HeaderN += o.HeaderN
+	for k, p := range o.Peers {
+		m := d.Peers[k]
+		if m == nil {
+			if len(d.Peers) >= maxKeys {
+				continue
+			}
+			m = &PeerDay{}
+			d.Peers[k] = m
+		}
+		m.Requests += p.Requests
+		m.S502 += p.S502
+		m.S504 += p.S504
+		m.ConnTimed += p.ConnTimed
+		m.ConnNew += p.ConnNew
+	}
+	for _, h := range []struct{ to, from map[string]int }{{d.Methods, o.Methods}, {d.Hosts, o.Hosts}, {d.Schemes, o.Schemes}} {
+		for k, n := range h.from {
+			if _, ok := h.to[k]; ok || len(h.to) < maxKeys {
+				h.to[k] += n
+			}
+		}
+	}
+	for i := range d.Categories {
+		d.Categories[i] += o.Categories[i]
+	}
+	d.AddrUnavailable += o.AddrUnavailable
+}

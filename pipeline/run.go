@@ -576,11 +576,13 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	}
 
 	parsed := make([]chan *parsedBatch, len(cfg.Sets))
+	perDay := make([]*setDays, len(cfg.Sets))
 	for i := range cfg.Sets {
 		parsed[i] = make(chan *parsedBatch, 2)
+		perDay[i] = &setDays{c: days.NewCounter()}
 		wg.Add(1)
 		format, errorLog := formats[i], errorLogs[i]
-		go parseSet(ctx, &wg, isStdin[i], firsts[i], raws[i], parsed[i], func() *parser {
+		go parseSet(ctx, &wg, isStdin[i], firsts[i], raws[i], parsed[i], perDay[i].count, func() *parser {
 			p := &parser{format: format, errorLog: errorLog, zone: zone, stats: stats}
 			if format != nil {
 				p.access = format.NewParser()
@@ -596,10 +598,10 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		cfg.Options.Slack = time.Nanosecond
 	}
 	c := correlate.New(cfg.Options)
-	perDay := days.NewCounter()
 	var recent recentLines
 	snap := func() Snapshot {
-		s := Snapshot{Snapshot: c.Snapshot(), Ingest: stats.clone(), Days: perDay.Days(), DaysDropped: perDay.Dropped,
+		daysSeen, dropped := mergeDays(perDay)
+		s := Snapshot{Snapshot: c.Snapshot(), Ingest: stats.clone(), Days: daysSeen, DaysDropped: dropped,
 			Recent: recent.lines(), RecentAll: !recent.dropped, Sources: sources}
 		s.Ingest.Elapsed = time.Since(started)
 		return s
@@ -649,14 +651,12 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		case ref.event:
 			ev := &pb.events[ref.idx]
 			c.AddEvent(ev, ref.pos)
-			perDay.AddEvent(ev)
 			if ev.Category.UpstreamFault() {
 				recent.add(correlate.EventLine(ev, ref.pos))
 			}
 		default:
 			rec := &pb.recs[ref.idx]
 			c.AddRecord(rec, ref.pos)
-			perDay.AddRecord(rec)
 			if rec.Status >= 500 {
 				recent.add(correlate.RecordLine(rec, ref.pos))
 			}
@@ -760,10 +760,47 @@ const (
 // back in order before the correlator sees them.
 var parseWorkers = max(1, min(runtime.GOMAXPROCS(0), 4))
 
+// setDays counts one input's lines by day as its batches leave in order,
+// outliers classified, on that input's goroutine rather than the
+// correlator's: the days are sums, so the sets' counters merge exactly
+// (days.Merge), and the one goroutine every line crosses does less.
+type setDays struct {
+	mu sync.Mutex // count runs on the set's goroutine, Days on the snapshot's
+	c  *days.Counter
+}
+
+func (s *setDays) count(b *parsedBatch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, it := range b.items {
+		switch {
+		case it.outlier || it.untimed:
+			// In the totals only, as the correlator counts them.
+		case it.event:
+			s.c.AddEvent(&b.events[it.idx])
+		default:
+			s.c.AddRecord(&b.recs[it.idx])
+		}
+	}
+}
+
+// mergeDays is the days of every set together.
+func mergeDays(sets []*setDays) ([]days.Day, int) {
+	var all [][]days.Day
+	dropped := 0
+	for _, s := range sets {
+		s.mu.Lock()
+		all = append(all, s.c.Days())
+		dropped += s.c.Dropped
+		s.mu.Unlock()
+	}
+	return days.Merge(all, dropped)
+}
+
 // parseSet parses a set's raw batches (firsts, then the rest of in) on
 // parseWorkers goroutines and sends them to out in their original order.
 // It marks running done when it and every goroutine it started have ended.
-func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []*rawBatch, in <-chan *rawBatch, out chan<- *parsedBatch, newParser func() *parser) {
+func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []*rawBatch, in <-chan *rawBatch, out chan<- *parsedBatch, count func(*parsedBatch), newParser func() *parser) {
 	defer running.Done()
 	defer close(out)
 	work := make(chan *rawBatch, parseWorkers)
@@ -810,6 +847,7 @@ func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []
 	var held []*parsedBatch
 	emit := func(b *parsedBatch, next []*parsedBatch, final bool) bool {
 		order.classify(b, next, final)
+		count(b)
 		select {
 		case out <- b:
 			return true
