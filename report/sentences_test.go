@@ -231,18 +231,7 @@ func analyse(t *testing.T, dir string, withConf bool) pipeline.Snapshot {
 }
 
 // fixtureFormat is the access log_format of a fixture's nginx.conf.
-func fixtureFormat(t *testing.T, dir string) *logparse.Format {
-	t.Helper()
-	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	format, err := conf.AccessFormat("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return format
-}
+func fixtureFormat(t *testing.T, dir string) *logparse.Format { return fixturetest.Format(t, dir) }
 
 // TestExplainAgreesWithAnalyze: every error line behind a burst of every
 // recorded fixture, given to explain alone, names a cause that analyze

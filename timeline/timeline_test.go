@@ -51,14 +51,7 @@ func TestBucketsHoldTheirLines(t *testing.T) {
 // log_format of its nginx.conf.
 func accessTimes(t *testing.T, dir string) []time.Time {
 	t.Helper()
-	conf, err := logparse.ReadConfig(filepath.Join(dir, "nginx.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	format, err := conf.AccessFormat("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	format := fixturetest.Format(t, dir)
 	sets, err := input.Expand([]string{filepath.Join(dir, "access.log*")})
 	if err != nil {
 		t.Fatal(err)
