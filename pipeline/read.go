@@ -1,0 +1,164 @@
+package pipeline
+
+// Reading: one goroutine per input set reads its files in order (the
+// compressed ones inflated ahead), cutting their lines into raw batches.
+
+import (
+	"context"
+	"io"
+	"runtime"
+
+	"github.com/badgw/badgw/input"
+)
+
+// setReader reads one rotation set, file after file, into raw batches.
+type setReader struct {
+	set    input.Set
+	stats  *IngestStats
+	out    chan *rawBatch
+	follow bool // stdin: flush whenever the pipe would block
+	stdin  io.Reader
+	seq    int
+}
+
+// prefetchChunk and prefetchDepth bound what each file decompressed ahead
+// holds: 4 MiB.
+const (
+	prefetchChunk = 1 << 20
+	prefetchDepth = 4
+)
+
+// prefetchFiles is how many files of a rotation set are decompressed ahead
+// of the one being read: half the cores, the parsers have the rest.
+func prefetchFiles() int { return max(1, runtime.GOMAXPROCS(0)/2) }
+
+// source is an opened file: a stream, decompressed ahead or not.
+type source interface {
+	io.Reader
+	Consumed() int64
+	Close() error
+}
+
+// openedFile is a file opened ahead of its turn.
+type openedFile struct {
+	st  *input.Stream
+	src source
+	err error
+}
+
+// openAhead opens path and, when it is compressed, starts decompressing
+// it in the background.
+func openAhead(path string) *openedFile {
+	st, err := input.Open(path)
+	if err != nil {
+		return &openedFile{err: err}
+	}
+	if st.Compression == input.Plain {
+		return &openedFile{st: st, src: st}
+	}
+	return &openedFile{st: st, src: input.Prefetch(st, prefetchChunk, prefetchDepth)}
+}
+
+func (s *setReader) run(ctx context.Context) {
+	defer close(s.out)
+	ahead := map[int]*openedFile{}
+	defer func() {
+		for _, f := range ahead {
+			if f.src != nil {
+				f.src.Close()
+			}
+		}
+	}()
+	paths := s.set.Paths
+	if s.set.Unread != nil {
+		s.stats.fileError(s.stats.file(paths[0]), s.set.Unread)
+		return
+	}
+	for i, path := range paths {
+		if ctx.Err() != nil {
+			return
+		}
+		if path != "-" {
+			for j := i + 1; j <= i+prefetchFiles() && j < len(paths); j++ {
+				if ahead[j] == nil && paths[j] != "-" {
+					ahead[j] = openAhead(paths[j])
+				}
+			}
+		}
+		f := ahead[i]
+		delete(ahead, i)
+		s.readFile(ctx, path, f)
+	}
+}
+
+func (s *setReader) readFile(ctx context.Context, path string, f *openedFile) {
+	fi := s.stats.file(path)
+	if f == nil {
+		var st *input.Stream
+		var err error
+		if path == "-" {
+			st, err = input.NewStream("-", s.stdin, -1)
+		} else {
+			st, err = input.Open(path)
+		}
+		f = &openedFile{st: st, src: st, err: err}
+	}
+	if f.err != nil {
+		s.stats.fileError(fi, f.err)
+		return
+	}
+	st := f.src
+	defer st.Close()
+	s.stats.opened(fi, f.st)
+	r := input.NewReader(st, path)
+	b := newRawBatch()
+	flush := func() bool {
+		if len(b.lines) == 0 {
+			return true
+		}
+		s.stats.progress(fi, st.Consumed())
+		b.seq = s.seq
+		s.seq++
+		select {
+		case s.out <- b:
+		case <-ctx.Done():
+			return false
+		}
+		b = newRawBatch()
+		return true
+	}
+	afterError := false // the last line sent belongs to an error entry
+	for r.Next() {
+		l := r.Line()
+		full := len(b.lines) >= batchLines || len(b.arena) >= batchBytes
+		// A traceback stays in its entry's batch unless it is huge, so the
+		// parser can attach it; past that its lines are only counted.
+		if full && !(len(l.Bytes) > 0 && isContinuation(l.Bytes) && len(b.arena) < 4*batchBytes) {
+			b.afterError, afterError = afterError, endsInErrorEntry(b, afterError)
+			if !flush() {
+				return
+			}
+		}
+		b.lines = append(b.lines, rawLine{off: len(b.arena), n: len(l.Bytes), source: l.Source, num: l.Num, err: l.Err,
+			stampKind: l.StampKind, controller: l.Controller})
+		b.arena = append(b.arena, l.Bytes...)
+		if l.Stamp != nil {
+			rl := &b.lines[len(b.lines)-1]
+			rl.stampOff, rl.stampN = len(b.arena), len(l.Stamp)
+			b.arena = append(b.arena, l.Stamp...)
+		}
+		if s.follow && r.Buffered() == 0 {
+			b.afterError, afterError = afterError, endsInErrorEntry(b, afterError)
+			if !flush() {
+				return
+			}
+		}
+	}
+	b.afterError = afterError
+	flush()
+	putRaw(b)
+	s.stats.progress(fi, st.Consumed())
+	if err := r.Err(); err != nil {
+		s.stats.fileError(fi, err)
+	}
+}
