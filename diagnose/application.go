@@ -30,7 +30,7 @@ func upstreamAnswered502(in ruleInput) (Cause, bool) {
 	default:
 		conf *= 0.85 // only the silence says so
 	}
-	ev = append([]string{fmt.Sprintf("%s with $upstream_status 502 from a peer and no line in the error log given, which nginx writes at level error for each 502 it makes itself", words.Count(n, "response"))}, ev...)
+	ev = append([]string{fmt.Sprintf("%s with $upstream_status 502 from a peer and no line in the error log given, which nginx writes at level error for each 502 it makes itself (unless error_log is set above error: crit, alert, emerg)", words.Count(n, "response"))}, ev...)
 	peers := peersOf(in.ev.BadPeers)
 	return Cause{
 		ID: CauseUpstreamAnswered502, Confidence: conf,

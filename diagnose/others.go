@@ -138,7 +138,7 @@ func socketUnavailable(in ruleInput) (Cause, bool) {
 		ev = append(ev, fmt.Sprintf("%d× connect() to the socket failed (11: Resource temporarily unavailable)", full))
 	}
 	if missing > 0 {
-		parts = append(parts, fmt.Sprintf("%d× no socket file (errno 2: the service is not running)", missing))
+		parts = append(parts, fmt.Sprintf("%d× no socket file (errno 2: the service is not running, or listens on another path)", missing))
 		ev = append(ev, fmt.Sprintf("%d× connect() to the socket failed (2: No such file or directory)", missing))
 	}
 	if other := su - full - missing; other > 0 {
