@@ -15,17 +15,7 @@ tmp=${TMPDIR:-/tmp}
 dir="$tmp/badgw-rotated-$per_day"
 bin="$tmp/badgw-bench"
 go build -o "$bin" ./cmd/badgw
-if [ ! -s "$dir/access.log.1.gz" ]; then
-  rm -rf "$dir"
-  go run ./bench/genday -out "$dir" -days 8 -requests "$per_day" > /dev/null
-  # One file per day, oldest the highest number.
-  awk -v dir="$dir" '{ day = substr($0, index($0, "[") + 1, 11); if (day != last) { n++; last = day } print > (dir "/day." n) }' "$dir/access.log"
-  for n in $(seq 8); do
-    mv "$dir/day.$n" "$dir/access.log.$((9 - n))"
-    pigz -f "$dir/access.log.$((9 - n))"
-  done
-  rm "$dir/access.log"
-fi
+bash bench/rotated-set.sh "$dir" "$per_day"
 du -ch "$dir"/access.log.*.gz | tail -1
 pigz -dc "$dir"/access.log.*.gz | wc -c | awk '{printf "%.0f MB uncompressed\n", $1 / 1e6}'
 

@@ -30,16 +30,7 @@ if [ ! -s "$log" ] || [ ! -s "$errlog" ]; then
   go run ./bench/genlog -lines "$lines" -error-log "$errlog" > "$log"
 fi
 [ -s "$log.gz" ] || pigz -c "$log" > "$log.gz"
-if [ ! -s "$rot/access.log.1.gz" ]; then
-  rm -rf "$rot"
-  go run ./bench/genday -out "$rot" -days 8 -requests "$((lines / 8))" > /dev/null
-  awk -v dir="$rot" '{ day = substr($0, index($0, "[") + 1, 11); if (day != last) { n++; last = day } print > (dir "/day." n) }' "$rot/access.log"
-  for n in $(seq 8); do
-    mv "$rot/day.$n" "$rot/access.log.$((9 - n))"
-    pigz -f "$rot/access.log.$((9 - n))"
-  done
-  rm "$rot/access.log"
-fi
+bash bench/rotated-set.sh "$rot" "$((lines / 8))"
 export BADGW_FORMAT="log_format main '\$time_iso8601\t\$status\t\$remote_addr\t\$upstream_addr\t\$upstream_status\t\$scheme\t\$request\t\$request_time\t\$upstream_response_time\t\$body_bytes_sent';"
 cat "$log" "$errlog" "$log.gz" "$rot"/access.log.*.gz > /dev/null
 

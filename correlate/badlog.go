@@ -23,14 +23,21 @@ type badEntry struct {
 	peerOff                                           uint32
 	peerN                                             uint8
 	groupNamed, placeholder, neverConnected, noHeader uint8
-	// peer502 marks a response whose last attempt was a peer's 502;
-	// connected and headed, that the attempt has a connect time and a
-	// header time: the peer connected and answered.
-	peer502, connected, headed uint8
+	// last holds lastPeer502, lastConnected and lastHeaded: the last
+	// attempt was a peer's 502, with a connect time, with a header time
+	// (one byte, so an entry stays 24 bytes).
+	last uint8
 	// responseCs is the last attempt's $upstream_response_time in
 	// hundredths of a second, noResponseTime when not logged.
 	responseCs uint16
 }
+
+// Bits of badEntry.last.
+const (
+	lastPeer502 = 1 << iota
+	lastConnected
+	lastHeaded
+)
 
 // noResponseTime marks a bad response without an upstream response time.
 const noResponseTime = 1<<16 - 1
@@ -135,9 +142,15 @@ func (t *tracker) count(e *badEntry) {
 	t.placeholder += int(e.placeholder)
 	t.neverConnected += int(e.neverConnected)
 	t.noHeader += int(e.noHeader)
-	t.peer502 += int(e.peer502)
-	t.connected502 += int(e.connected)
-	t.headed502 += int(e.headed)
+	if e.last&lastPeer502 != 0 {
+		t.peer502++
+	}
+	if e.last&lastConnected != 0 {
+		t.connected502++
+	}
+	if e.last&lastHeaded != 0 {
+		t.headed502++
+	}
 	if e.responseCs != noResponseTime {
 		if t.responseTimed == 0 || e.responseCs < t.responseMin {
 			t.responseMin = e.responseCs

@@ -483,12 +483,12 @@ func (t *tracker) addBad(rec *logparse.Record, pos Pos, joined int) {
 			e.responseCs = uint16(min(noResponseTime-1, a.Response/(10*time.Millisecond)))
 		}
 		if a := &rec.Attempts[n-1]; a.Status == 502 && !a.IsGroupName() && !a.IsPlaceholder() && len(a.Addr) > 0 && string(a.Addr) != "-" {
-			e.peer502 = 1
+			e.last = lastPeer502
 			if a.Connect >= 0 {
-				e.connected = 1
+				e.last |= lastConnected
 			}
 			if a.Header >= 0 {
-				e.headed = 1
+				e.last |= lastHeaded
 			}
 		}
 	}

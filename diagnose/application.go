@@ -34,8 +34,8 @@ func upstreamAnswered502(in ruleInput) (Cause, bool) {
 	peers := peersOf(in.ev.BadPeers)
 	return Cause{
 		ID: CauseUpstreamAnswered502, Confidence: conf,
-		Summary: fmt.Sprintf("%s answered 502 itself to %d of %d requests (%.1f%%) during %s, and nginx passed the answers on: no connection failed.",
-			peers, n, in.ev.Requests, 100*float64(n)/float64(max(1, in.ev.Requests)), in.window()),
+		Summary: fmt.Sprintf("%s answered 502 itself to %d of the %d requests to %s (%.1f%%) during %s, and nginx passed the answers on: no connection failed.",
+			peers, n, in.ev.Requests, in.ev.Group, 100*float64(n)/float64(max(1, in.ev.Requests)), in.window()),
 		Evidence: ev,
 		Steps: []Step{
 			step(fmt.Sprintf("Find why it answered 502 in the application's own log on %s at %s: it is a gateway of its own (the service it calls failed) or maps an error to 502. nginx's side is fine; changing its timeouts or keep-alive does not help.", peerNames(in.ev.BadPeers), in.ev.Start.Format("15:04:05")), ""),

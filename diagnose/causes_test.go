@@ -376,7 +376,7 @@ func TestUpstreamAnswered502(t *testing.T) {
 	in.ev.Peer502, in.ev.Connected502, in.ev.BadPeers = 40, 40, []Count{{Key: "10.0.0.2:80", N: 40}}
 	in.ev.ErrorLogGiven = true
 	c, ok := upstreamAnswered502(in)
-	if !ok || !strings.Contains(c.Summary, "10.0.0.2:80 (40) answered 502 itself to 40 of 100 requests (40.0%)") || !strings.Contains(text(c), "application's own log") {
+	if !ok || !strings.Contains(c.Summary, "10.0.0.2:80 (40) answered 502 itself to 40 of the 100 requests to example (40.0%)") || !strings.Contains(text(c), "application's own log") {
 		t.Errorf("%v %q", ok, text(c))
 	}
 	if _, ok := connectFailed(in); ok {
