@@ -140,3 +140,25 @@ func TestFewDays(t *testing.T) {
 		t.Errorf("a verdict from three days: %+v", s.Trend)
 	}
 }
+
+// TestEquallyBusyGroupsInNameOrder: round robin gives peers the same
+// count; the day's groups are then listed by name, the same on every run
+// (they came in map order and the JSON of one input changed from run to
+// run).
+func TestEquallyBusyGroupsInNameOrder(t *testing.T) {
+	peers := map[string]*PeerDay{}
+	for _, p := range []string{"10.1.0.3:8080", "10.1.0.1:8080", "10.1.0.4:8080", "10.1.0.2:8080"} {
+		peers[p] = &PeerDay{Requests: 100}
+	}
+	day := []Day{{Date: "2017-11-13", Requests: 400, Peers: peers}, {Date: "2017-11-14", Requests: 400, Peers: peers}}
+	for range 20 {
+		s := Summarize(day, nil, nil, 0)
+		var got []string
+		for _, g := range s.Days[0].Groups {
+			got = append(got, g.Group)
+		}
+		if want := "10.1.0.1:8080 10.1.0.2:8080 10.1.0.3:8080 10.1.0.4:8080"; strings.Join(got, " ") != want {
+			t.Fatalf("groups %v, want %s", got, want)
+		}
+	}
+}

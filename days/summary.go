@@ -116,7 +116,12 @@ func Summarize(days []Day, bursts []Span, groupOf map[string]string, dropped int
 		for _, gd := range groups[i] {
 			ds.Groups = append(ds.Groups, *gd)
 		}
-		sort.Slice(ds.Groups, func(a, b int) bool { return ds.Groups[a].Requests > ds.Groups[b].Requests })
+		// Busiest first; equally busy groups (round robin gives peers the
+		// same count) by name, so every run prints them in one order.
+		sort.Slice(ds.Groups, func(a, b int) bool {
+			ga, gb := &ds.Groups[a], &ds.Groups[b]
+			return ga.Requests > gb.Requests || (ga.Requests == gb.Requests && ga.Group < gb.Group)
+		})
 	}
 	var bad, requests, perDay, ones []float64
 	for _, ds := range s.Days {

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Checks that a change leaves every report as it was: builds badgw at REV
+# (default HEAD) and from the working tree, runs both on every recorded
+# fixture (with its nginx.conf), on the generated inputs of bench/scale.sh
+# (a synthetic day with its error.log, the same as one .gz, a rotated set of
+# 8 .gz) and on a four-day synthetic set, and compares the text report, the
+# JSON, the bursts CSV and the days CSV byte for byte. Prints each input
+# with "same" or the first lines that differ; exits 1 if any differs.
+#
+#   bench/sameoutput.sh [REV] [LINES]    (defaults: HEAD, 2000000 lines)
+#
+# Generated inputs are written into $TMPDIR and never committed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rev=${1:-HEAD}
+lines=${2:-2000000}
+tmp=${TMPDIR:-/tmp}
+work=$(mktemp -d "$tmp/badgw-same.XXXXXX")
+trap 'git worktree remove --force "$work/old-src" 2>/dev/null || true; rm -rf "$work"' EXIT
+git worktree add --detach -q "$work/old-src" "$rev"
+(cd "$work/old-src" && go build -o "$work/old" ./cmd/badgw)
+go build -o "$work/new" ./cmd/badgw
+
+log="$tmp/badgw-bench-$lines.log"
+errlog="$tmp/badgw-bench-$lines.error.log"
+rot="$tmp/badgw-scale-rotated-$((lines / 8))"
+days="$tmp/badgw-same-days"
+if [ ! -s "$log" ] || [ ! -s "$errlog" ]; then
+  go run ./bench/genlog -lines "$lines" -error-log "$errlog" > "$log"
+fi
+[ -s "$log.gz" ] || pigz -c "$log" > "$log.gz"
+bash bench/rotated-set.sh "$rot" "$((lines / 8))"
+[ -s "$days/access.log" ] || go run ./bench/genday -out "$days" -days 4 -requests 200000 > /dev/null
+tab="log_format main '\$time_iso8601\t\$status\t\$remote_addr\t\$upstream_addr\t\$upstream_status\t\$scheme\t\$request\t\$request_time\t\$upstream_response_time\t\$body_bytes_sent';"
+
+failed=0
+# compare NAME ARGS...: both builds' outputs for "analyze --no-tui ARGS".
+compare() {
+  local name=$1 differs=0
+  shift
+  for b in old new; do
+    mkdir -p "$work/$b.out"
+    "$work/$b" analyze --no-tui --json "$work/$b.out/json" --csv "$work/$b.out/csv" \
+      --csv-days "$work/$b.out/days" "$@" > "$work/$b.out/text" 2> "$work/$b.out/stderr" || true
+  done
+  for f in text json csv days stderr; do
+    if ! cmp -s "$work/old.out/$f" "$work/new.out/$f"; then
+      [ $differs = 1 ] || echo "$name: differs"
+      differs=1
+      diff "$work/old.out/$f" "$work/new.out/$f" | head -5 | sed "s|^|  $f: |"
+    fi
+  done
+  [ $differs = 1 ] && failed=1 || echo "$name: same"
+  rm -rf "$work/old.out" "$work/new.out"
+}
+
+for dir in fixtures/*/; do
+  name=$(basename "$dir")
+  [ -s "$dir/nginx.conf" ] || continue
+  mapfile -t logs < <(ls "$dir" | grep -E '^(access|error)\.log' | sed "s|^|$dir|")
+  [ ${#logs[@]} -gt 0 ] || continue
+  compare "fixture $name" --nginx-conf "$dir/nginx.conf" "${logs[@]}"
+done
+compare "generated day ($lines lines) + error.log" --format "$tab" "$log" "$errlog"
+compare "generated day as .gz" --format "$tab" "$log.gz"
+compare "rotated set of 8 .gz" "$rot"/access.log.*.gz
+compare "four synthetic days" --nginx-conf "$days/nginx.conf" "$days/access.log" "$days/error.log"
+exit $failed
