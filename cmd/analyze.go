@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/badgw/badgw/audit"
 	"github.com/badgw/badgw/correlate"
@@ -73,14 +74,8 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
   badgw analyze --no-tui --csv bursts.csv --json analysis.json access.log.2.gz access.log.1 error.log`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Args = args
-			if opts.Min502 < 1 {
-				return flagErrorf("--min-502 must be at least 1")
-			}
-			if opts.Gap < time.Second {
-				return flagErrorf("--gap must be at least 1s")
-			}
-			if opts.FalseBursts <= 0 || opts.FalseBursts > 100 {
-				return flagErrorf("--false-bursts-per-day must be above 0 and at most 100")
+			if err := opts.checkAnalysisFlags(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(c.Context(), opts)
@@ -89,13 +84,7 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&opts.Format, "format", "", "access-log format: a preset (see 'badgw formats'), a log_format directive, or the format string")
-	f.StringVar(&opts.NginxConf, "nginx-conf", "", "read log_format, access_log and upstream blocks from this nginx.conf (includes followed)")
-	f.StringVar(&opts.FormatName, "format-name", "", "with --nginx-conf: the log_format to use instead of the one access_log names")
-	f.StringVar(&opts.TZ, "tz", "", "zone of error.log times, e.g. Europe/Berlin or +01:00 (default: the access log's offset)")
-	f.DurationVar(&opts.Gap, "gap", 5*time.Second, "quiet time that ends a burst")
-	f.IntVar(&opts.Min502, "min-502", 3, "fewest 502s that make a burst")
-	f.Float64Var(&opts.FalseBursts, "false-bursts-per-day", 0.1, "sensitivity: how many bursts a day of only sporadic 502s may show (lower is stricter)")
+	opts.addAnalysisFlags(f)
 	f.StringVar(&opts.CSV, "csv", "", "write the bursts as CSV to this file (- for stdout)")
 	f.StringVar(&opts.CSVDays, "csv-days", "", "write one CSV row per day and upstream group to this file (- for stdout), for inputs of several days")
 	f.StringVar(&opts.JSON, "json", "", "write the whole analysis as JSON to this file (- for stdout)")
@@ -103,6 +92,32 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 	f.BoolVar(&opts.NoTUI, "no-tui", false, "print a report even on a terminal")
 	f.BoolVar(&opts.FailOnBurst, "fail-on-burst", false, "exit with status 3 when a 502 burst is found")
 	return c
+}
+
+// addAnalysisFlags adds the flags of the analysis itself, which analyze
+// and watch share: the format, nginx.conf, the zone and the burst test.
+func (o *AnalyzeOptions) addAnalysisFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.Format, "format", "", "access-log format: a preset (see 'badgw formats'), a log_format directive, or the format string")
+	f.StringVar(&o.NginxConf, "nginx-conf", "", "read log_format, access_log and upstream blocks from this nginx.conf (includes followed)")
+	f.StringVar(&o.FormatName, "format-name", "", "with --nginx-conf: the log_format to use instead of the one access_log names")
+	f.StringVar(&o.TZ, "tz", "", "zone of error.log times, e.g. Europe/Berlin or +01:00 (default: the access log's offset)")
+	f.DurationVar(&o.Gap, "gap", 5*time.Second, "quiet time that ends a burst")
+	f.IntVar(&o.Min502, "min-502", 3, "fewest 502s that make a burst")
+	f.Float64Var(&o.FalseBursts, "false-bursts-per-day", 0.1, "sensitivity: how many bursts a day of only sporadic 502s may show (lower is stricter)")
+}
+
+// checkAnalysisFlags checks the values addAnalysisFlags reads.
+func (o *AnalyzeOptions) checkAnalysisFlags() error {
+	if o.Min502 < 1 {
+		return flagErrorf("--min-502 must be at least 1")
+	}
+	if o.Gap < time.Second {
+		return flagErrorf("--gap must be at least 1s")
+	}
+	if o.FalseBursts <= 0 || o.FalseBursts > 100 {
+		return flagErrorf("--false-bursts-per-day must be above 0 and at most 100")
+	}
+	return nil
 }
 
 // parseZone reads --tz: an IANA name or a fixed offset like +01:00.
@@ -167,53 +182,22 @@ func (o *AnalyzeOptions) checkOutputs() (outputs, error) {
 
 // runConfig turns options into the pipeline's configuration.
 func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, outputs, error) {
-	var cfg pipeline.RunConfig
 	args := o.Args
 	if len(args) == 0 {
 		if o.IO.StdinTTY {
-			return cfg, outputs{}, flagErrorf("no log given: name files or pipe a log into badgw analyze")
+			return pipeline.RunConfig{}, outputs{}, flagErrorf("no log given: name files or pipe a log into badgw analyze")
 		}
 		args = []string{"-"}
 	}
 	for _, a := range args {
 		if a == "-" && o.IO.StdinTTY {
-			return cfg, outputs{}, flagErrorf("\"-\" reads stdin, which is this terminal: pipe a log into badgw analyze, or name files")
+			return pipeline.RunConfig{}, outputs{}, flagErrorf("\"-\" reads stdin, which is this terminal: pipe a log into badgw analyze, or name files")
 		}
 	}
-	if o.Format != "" {
-		f, err := logparse.ParseFormat(o.Format)
-		if err != nil {
-			return cfg, outputs{}, &FlagError{Err: fmt.Errorf("--format: %w", err)}
-		}
-		cfg.Format = f
-	}
-	if o.NginxConf != "" {
-		// A configuration that cannot be read is a bad argument, as it is
-		// for "badgw check": exit 2 before any log is read.
-		conf, err := logparse.ReadConfig(o.NginxConf)
-		if err != nil {
-			return cfg, outputs{}, &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
-		}
-		cfg.Options.Upstreams = conf.Upstreams
-		if cfg.Options.Settings, cfg.Options.Findings, err = audit.ForAnalysis(o.NginxConf, audit.Options{}); err != nil {
-			return cfg, outputs{}, &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
-		}
-		if cfg.Format == nil {
-			f, err := conf.AccessFormat(o.FormatName)
-			if err != nil {
-				return cfg, outputs{}, &FlagError{Err: err}
-			}
-			cfg.Format = f
-		}
-	} else if o.FormatName != "" {
-		return cfg, outputs{}, flagErrorf("--format-name needs --nginx-conf")
-	}
-	zone, err := parseZone(o.TZ)
+	cfg, err := o.analysisConfig()
 	if err != nil {
-		return cfg, outputs{}, &FlagError{Err: err}
+		return cfg, outputs{}, err
 	}
-	cfg.Zone = zone
-	cfg.Options.Gap, cfg.Options.Min502, cfg.Options.FalseBurstsPerDay = o.Gap, o.Min502, o.FalseBursts
 	// Outputs, then files: usage errors first, and a typo in an export
 	// path fails before an hour of logs is read.
 	outs, err := o.checkOutputs()
@@ -227,6 +211,47 @@ func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, outputs, error) {
 	cfg.Sets = sets
 	cfg.Stdin = o.IO.In
 	return cfg, outs, nil
+}
+
+// analysisConfig is the configuration without inputs: the format, the
+// nginx.conf read, the zone and the burst test's options.
+func (o *AnalyzeOptions) analysisConfig() (pipeline.RunConfig, error) {
+	var cfg pipeline.RunConfig
+	if o.Format != "" {
+		f, err := logparse.ParseFormat(o.Format)
+		if err != nil {
+			return cfg, &FlagError{Err: fmt.Errorf("--format: %w", err)}
+		}
+		cfg.Format = f
+	}
+	if o.NginxConf != "" {
+		// A configuration that cannot be read is a bad argument, as it is
+		// for "badgw check": exit 2 before any log is read.
+		conf, err := logparse.ReadConfig(o.NginxConf)
+		if err != nil {
+			return cfg, &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
+		}
+		cfg.Options.Upstreams = conf.Upstreams
+		if cfg.Options.Settings, cfg.Options.Findings, err = audit.ForAnalysis(o.NginxConf, audit.Options{}); err != nil {
+			return cfg, &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
+		}
+		if cfg.Format == nil {
+			f, err := conf.AccessFormat(o.FormatName)
+			if err != nil {
+				return cfg, &FlagError{Err: err}
+			}
+			cfg.Format = f
+		}
+	} else if o.FormatName != "" {
+		return cfg, flagErrorf("--format-name needs --nginx-conf")
+	}
+	zone, err := parseZone(o.TZ)
+	if err != nil {
+		return cfg, &FlagError{Err: err}
+	}
+	cfg.Zone = zone
+	cfg.Options.Gap, cfg.Options.Min502, cfg.Options.FalseBurstsPerDay = o.Gap, o.Min502, o.FalseBursts
+	return cfg, nil
 }
 
 func (o *AnalyzeOptions) follow(cfg pipeline.RunConfig) bool {

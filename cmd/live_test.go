@@ -26,13 +26,7 @@ func TestLiveJoinThroughTailEqualsOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal("tail (coreutils) is needed: ", err)
 	}
-	fx := "no-live-upstreams"
-	conf := fixture(fx, "nginx.conf")
-	var acc []string
-	for _, name := range []string{"access.log.2.gz", "access.log.1", "access.log"} {
-		acc = append(acc, readLines(t, fixture(fx, name))...)
-	}
-	errs := readLines(t, fixture(fx, "error.log"))
+	conf, acc, errs := recordedIncident(t)
 
 	dir := t.TempDir()
 	accPath, errPath := filepath.Join(dir, "access.log"), filepath.Join(dir, "error.log")
@@ -58,22 +52,7 @@ func TestLiveJoinThroughTailEqualsOffline(t *testing.T) {
 	// then the error lines of the same second.
 	af, _ := os.OpenFile(accPath, os.O_WRONLY|os.O_APPEND, 0)
 	ef, _ := os.OpenFile(errPath, os.O_WRONLY|os.O_APPEND, 0)
-	ai, ei := 0, 0
-	for ai < len(acc) || ei < len(errs) {
-		sec := ""
-		if ai < len(acc) {
-			sec = accessSecond(acc[ai])
-		}
-		for ai < len(acc) && accessSecond(acc[ai]) == sec {
-			af.WriteString(acc[ai])
-			ai++
-		}
-		for ei < len(errs) && (ai == len(acc) || errorSecond(errs[ei]) <= sec) {
-			ef.WriteString(errs[ei])
-			ei++
-		}
-		time.Sleep(15 * time.Millisecond)
-	}
+	replayBySecond(acc, errs, func(l string) { af.WriteString(l) }, func(l string) { ef.WriteString(l) }, func(int) {})
 	af.Close()
 	ef.Close()
 	time.Sleep(time.Second)
@@ -92,6 +71,40 @@ func TestLiveJoinThroughTailEqualsOffline(t *testing.T) {
 	offline := joins(t, offOut)
 	if len(live) == 0 || strings.Join(live, ";") != strings.Join(offline, ";") {
 		t.Errorf("joins live %v, offline %v", live, offline)
+	}
+}
+
+// recordedIncident is the no-live-upstreams fixture's nginx.conf, its
+// access lines (the rotated set in order) and its error lines.
+func recordedIncident(t *testing.T) (conf string, acc, errs []string) {
+	t.Helper()
+	fx := "no-live-upstreams"
+	for _, name := range []string{"access.log.2.gz", "access.log.1", "access.log"} {
+		acc = append(acc, readLines(t, fixture(fx, name))...)
+	}
+	return fixture(fx, "nginx.conf"), acc, readLines(t, fixture(fx, "error.log"))
+}
+
+// replayBySecond writes the lines of each log second as nginx would (the
+// access lines, then the error lines of the same second), 15 ms apart,
+// calling between after each with the number of access lines written.
+func replayBySecond(acc, errs []string, access, errorLog func(string), between func(int)) {
+	ai, ei := 0, 0
+	for ai < len(acc) || ei < len(errs) {
+		sec := ""
+		if ai < len(acc) {
+			sec = accessSecond(acc[ai])
+		}
+		for ai < len(acc) && accessSecond(acc[ai]) == sec {
+			access(acc[ai])
+			ai++
+		}
+		for ei < len(errs) && (ai == len(acc) || errorSecond(errs[ei]) <= sec) {
+			errorLog(errs[ei])
+			ei++
+		}
+		between(ai)
+		time.Sleep(15 * time.Millisecond)
 	}
 }
 

@@ -47,7 +47,7 @@ the likely root causes with the evidence and the nginx directives to change.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &FlagError{Err: err}
 	})
-	root.AddCommand(NewCmdAnalyze(io, nil), NewCmdCheck(io), NewCmdDemo(io), NewCmdExplain(io), NewCmdFormats(io), NewCmdVersion(io))
+	root.AddCommand(NewCmdAnalyze(io, nil), NewCmdCheck(io), NewCmdDemo(io), NewCmdExplain(io), NewCmdFormats(io), NewCmdVersion(io), NewCmdWatch(io))
 	return root
 }
 

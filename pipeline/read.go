@@ -18,7 +18,10 @@ type setReader struct {
 	out    chan *rawBatch
 	follow bool // stdin: flush whenever the pipe would block
 	stdin  io.Reader
-	seq    int
+	// followed: the set's one path is read from stdin, a followed file's
+	// reader, rather than opened.
+	followed bool
+	seq      int
 }
 
 // prefetchChunk and prefetchDepth bound what each file decompressed ahead
@@ -78,7 +81,7 @@ func (s *setReader) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if path != "-" {
+		if path != "-" && !s.followed {
 			for j := i + 1; j <= i+prefetchFiles() && j < len(paths); j++ {
 				if ahead[j] == nil && paths[j] != "-" {
 					ahead[j] = openAhead(paths[j])
@@ -96,8 +99,8 @@ func (s *setReader) readFile(ctx context.Context, path string, f *openedFile) {
 	if f == nil {
 		var st *input.Stream
 		var err error
-		if path == "-" {
-			st, err = input.NewStream("-", s.stdin, -1)
+		if path == "-" || s.followed {
+			st, err = input.NewStream(path, s.stdin, -1)
 		} else {
 			st, err = input.Open(path)
 		}

@@ -26,6 +26,10 @@ type RunConfig struct {
 	Sets []input.Set
 	// Stdin is read for the path "-"; os.Stdin when nil.
 	Stdin io.Reader
+	// Followed are the paths whose lines come from a reader as they are
+	// written (badgw watch's followed files), read like a pipe; each must
+	// be a set of its own. Their readers end the run by returning io.EOF.
+	Followed map[string]io.Reader
 	// Format parses access lines; nil means detect it from the first lines
 	// among Candidates (the presets when empty).
 	Format     *logparse.Format
@@ -80,14 +84,20 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	}()
 	raws := make([]chan *rawBatch, len(cfg.Sets))
 	isStdin := make([]bool, len(cfg.Sets))
+	followed := make([]bool, len(cfg.Sets))
 	for i, set := range cfg.Sets {
-		isStdin[i] = len(set.Paths) == 1 && set.Paths[0] == "-"
+		_, followed[i] = cfg.Followed[set.Paths[0]]
+		followed[i] = followed[i] && len(set.Paths) == 1
+		isStdin[i] = len(set.Paths) == 1 && set.Paths[0] == "-" || followed[i]
 		follow = follow || isStdin[i]
 	}
 	stats.Follow = follow
 	for i, set := range cfg.Sets {
 		raws[i] = make(chan *rawBatch, 2)
 		sr := &setReader{set: set, stats: stats, out: raws[i], follow: isStdin[i], stdin: cfg.Stdin}
+		if followed[i] {
+			sr.stdin, sr.followed = cfg.Followed[set.Paths[0]], true
+		}
 		if sr.stdin == nil {
 			sr.stdin = os.Stdin
 		}
@@ -103,11 +113,19 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	sampleAt := make([][]string, len(cfg.Sets)) // file:line of each sample line
 	for i, ch := range raws {
 		n, size := 0, 0
+		// A followed file may stay quiet for hours (an error log at level
+		// error): its first lines are waited for a moment only, and lines
+		// that come later are read with the format chosen from the others.
+		var quiet <-chan time.Time
+		if followed[i] {
+			quiet = time.After(followedSampleWait)
+		}
 		for n < sampleLines && size < sampleBytes {
 			var b *rawBatch
 			var ok bool
 			select {
 			case b, ok = <-ch:
+			case <-quiet:
 			case <-ctx.Done():
 				// Stopped before a format was even chosen: nothing was
 				// analysed, which the report must say, not "0 bursts".
@@ -328,9 +346,10 @@ type heldBatch struct {
 // 200 ms of 20,000 lines a second several times over), and how long a
 // quiet pipe must be before log time follows the wall clock.
 const (
-	joinHold       = 200 * time.Millisecond
-	maxHeldBatches = 128
-	maxHeldBytes   = 8 << 20
-	liveIdle       = 200 * time.Millisecond
-	liveTick       = 50 * time.Millisecond
+	followedSampleWait = time.Second
+	joinHold           = 200 * time.Millisecond
+	maxHeldBatches     = 128
+	maxHeldBytes       = 8 << 20
+	liveIdle           = 200 * time.Millisecond
+	liveTick           = 50 * time.Millisecond
 )

@@ -344,3 +344,14 @@ func round5(f float64) float64 {
 func round3(f float64) float64 {
 	return float64(int64(f*1000+0.5)) / 1000
 }
+
+// WriteBurstJSON writes one burst as a line of JSON, with the fields of a
+// burst in WriteJSON's document: what badgw watch gives --on-burst.
+func WriteBurstJSON(w io.Writer, b correlate.Burst) error {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(toJSONBurst(b)); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeC1(buf.Bytes()))
+	return err
+}
