@@ -123,7 +123,11 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	hooks.close()
 	writeErr := report.WriteSummary(o.IO.Out, snap, report.TextOptions{})
 	for _, f := range files {
-		if st := f.Stats(); st.Truncations > 0 {
+		st := f.Stats()
+		if st.Missing {
+			fmt.Fprintf(o.IO.ErrOut, "badgw: %s did not exist when watch stopped (a file that appears is read from its start)\n", report.Clean(f.Name()))
+		}
+		if st.Truncations > 0 {
 			fmt.Fprintf(o.IO.ErrOut, "badgw: %s was truncated %d× while followed (copytruncate): lines written between the copy and the truncation may be missing\n",
 				report.Clean(f.Name()), st.Truncations)
 		}

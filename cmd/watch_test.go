@@ -123,3 +123,18 @@ func TestWatchAcrossARotationAndARestart(t *testing.T) {
 		t.Errorf("the restart read lines again:\n%s", out.String())
 	}
 }
+
+// TestWatchNamesAMissingFile: a path with no file is waited for, not an
+// error, and watch says so when it stops.
+func TestWatchNamesAMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	streams, _, _, errOut := TestStreams()
+	ctx, stop := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer stop()
+	if code := Execute(ctx, streams, []string{"watch", "--format", "main", "--poll", "20ms", path}); code != ExitOK {
+		t.Fatalf("code %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "access.log did not exist when watch stopped") {
+		t.Errorf("stderr: %s", errOut.String())
+	}
+}
