@@ -86,8 +86,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	isStdin := make([]bool, len(cfg.Sets))
 	followed := make([]bool, len(cfg.Sets))
 	for i, set := range cfg.Sets {
-		_, followed[i] = cfg.Followed[set.Paths[0]]
-		followed[i] = followed[i] && len(set.Paths) == 1
+		followed[i] = len(set.Paths) == 1 && cfg.Followed[set.Paths[0]] != nil
 		isStdin[i] = len(set.Paths) == 1 && set.Paths[0] == "-" || followed[i]
 		follow = follow || isStdin[i]
 	}
@@ -125,7 +124,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			var ok bool
 			select {
 			case b, ok = <-ch:
-			case <-quiet:
+			case <-quiet: // ok stays false: the sample ends here
 			case <-ctx.Done():
 				// Stopped before a format was even chosen: nothing was
 				// analysed, which the report must say, not "0 bursts".
