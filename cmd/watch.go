@@ -81,8 +81,17 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		}
 	}
 	var state follow.State
+	var stateOut *report.Output
+	if o.State == "-" {
+		return flagErrorf("--state needs a file: it is read back when watch starts again")
+	}
 	if o.State != "" {
+		// Checked now: a state file that cannot be written must not be
+		// found out when watch stops, weeks later.
 		var err error
+		if stateOut, err = report.CheckOutput(o.State); err != nil {
+			return &FlagError{Err: fmt.Errorf("--state: %w", err)}
+		}
 		if state, err = follow.LoadState(o.State); err != nil {
 			return &exitError{code: ExitUsage, err: fmt.Errorf("--state: %w", err)}
 		}
@@ -132,8 +141,8 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 				report.Clean(f.Name()), st.Truncations)
 		}
 	}
-	if o.State != "" {
-		if err := follow.SaveState(o.State, files); err != nil {
+	if stateOut != nil {
+		if err := stateOut.Write(o.IO.Out, func(w io.Writer) error { return follow.WriteState(w, files) }); err != nil {
 			writeErr = errors.Join(writeErr, fmt.Errorf("--state: %w", err))
 		}
 	}

@@ -80,9 +80,11 @@ type File struct {
 	f     *os.File
 	pos   Position
 	stats Stats
-	// pending holds bytes read past the last newline: a line still being
-	// written.
+	// pending holds the bytes read and not yet handed out from head on:
+	// whole lines, and after them a line still being written. take moves
+	// head; fill moves what is left to the front before it reads more.
 	pending []byte
+	head    int
 	buf     []byte
 	// rotatedAt is when the path was first seen naming another file while
 	// the open one was at its end; the open one is kept until it has been
@@ -215,9 +217,10 @@ func (fl *File) Read(p []byte) (int, error) {
 func (fl *File) take(p []byte) int {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
-	end := bytes.LastIndexByte(fl.pending, '\n') + 1
-	if end == 0 && len(fl.pending) >= maxPending {
-		end = len(fl.pending) // a huge line goes out in pieces
+	held := fl.pending[fl.head:]
+	end := bytes.LastIndexByte(held, '\n') + 1
+	if end == 0 && len(held) >= maxPending {
+		end = len(held) // a huge line goes out in pieces
 	}
 	if end == 0 {
 		return 0
@@ -226,14 +229,14 @@ func (fl *File) take(p []byte) int {
 	// than p: the line reader joins the pieces).
 	n := end
 	if n > len(p) {
-		if k := bytes.LastIndexByte(fl.pending[:len(p)], '\n') + 1; k > 0 {
+		if k := bytes.LastIndexByte(held[:len(p)], '\n') + 1; k > 0 {
 			n = k
 		} else {
 			n = len(p)
 		}
 	}
-	copy(p, fl.pending[:n])
-	fl.pending = append(fl.pending[:0], fl.pending[n:]...)
+	copy(p, held[:n])
+	fl.head += n
 	fl.stats.Bytes += int64(n)
 	fl.pos.Offset += int64(n)
 	return n
@@ -244,6 +247,10 @@ func (fl *File) take(p []byte) int {
 func (fl *File) fill() (bool, error) {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
+	if fl.head > 0 {
+		fl.pending = append(fl.pending[:0], fl.pending[fl.head:]...)
+		fl.head = 0
+	}
 	if len(fl.pending) >= maxPending {
 		return false, nil // take hands it out first
 	}
@@ -253,8 +260,13 @@ func (fl *File) fill() (bool, error) {
 			fl.stats.Missing = true
 			return false, nil
 		}
-		// The path appeared (or came back): its lines from the start.
-		return true, fl.use(f, id, 0)
+		// The path appeared, came back, or names the file that replaced
+		// the one just read to its end: its lines from the start. The old
+		// file's last bytes, still pending, go out before them.
+		fl.f = f
+		fl.pos = Position{Path: fl.path, Dev: id.Dev, Inode: id.Inode, Offset: -int64(len(fl.pending))}
+		fl.stats.Missing = false
+		return true, nil
 	}
 	n, err := fl.f.Read(fl.buf[:min(len(fl.buf), maxPending-len(fl.pending))])
 	if n > 0 {
@@ -289,16 +301,12 @@ func (fl *File) fill() (bool, error) {
 		fl.f = nil
 		fl.endLine()
 		fl.stats.Rotations++
-		f, nid, err := openID(fl.path)
-		if err != nil {
-			return true, nil // gone again before it could be opened: polled
-		}
-		return true, fl.useAfter(f, nid)
+		return true, nil // the next fill opens the new file
 	case cur.Size() < read:
 		// The same file, shorter: copytruncate. What was written between
 		// logrotate's copy and its truncation is lost to us.
 		fl.stats.Truncations++
-		fl.pending = fl.pending[:0]
+		fl.pending, fl.head = fl.pending[:0], 0
 		if _, err := fl.f.Seek(0, io.SeekStart); err != nil {
 			return false, err
 		}
@@ -306,15 +314,6 @@ func (fl *File) fill() (bool, error) {
 		return true, nil
 	}
 	return false, nil
-}
-
-// useAfter switches to the file now at the path, keeping the offset count
-// of what is pending from the old one at zero for the new.
-func (fl *File) useAfter(f *os.File, id Position) error {
-	fl.f = f
-	pending := int64(len(fl.pending))
-	fl.pos = Position{Path: fl.path, Dev: id.Dev, Inode: id.Inode, Offset: -pending}
-	return nil
 }
 
 // endLine ends a file's last line if nginx did not (a file cut mid-line),

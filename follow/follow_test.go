@@ -2,6 +2,7 @@ package follow
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -198,7 +199,11 @@ func TestResumeAcrossARotation(t *testing.T) {
 	f, r := follow(t, ctx, path, fast)
 	r.expect(t, lines(0, 3)...)
 	stop()
-	if err := SaveState(state, []*File{f}); err != nil {
+	var saved bytes.Buffer
+	if err := WriteState(&saved, []*File{f}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(state, saved.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 )
 
 // State is what a state file holds: each followed file's position.
@@ -53,9 +52,10 @@ func (st State) Of(path string) *Position {
 	return nil
 }
 
-// SaveState writes the files' positions to path atomically: a crash while
-// writing leaves the previous state.
-func SaveState(path string, files []*File) error {
+// WriteState writes the files' positions as a state file holds them; the
+// caller writes it atomically, so a crash while writing leaves the
+// previous state.
+func WriteState(w io.Writer, files []*File) error {
 	var st State
 	for _, f := range files {
 		st.Files = append(st.Files, f.Position())
@@ -64,23 +64,6 @@ func SaveState(path string, files []*File) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	_, err = w.Write(append(data, '\n'))
+	return err
 }
