@@ -121,6 +121,13 @@ type Burst struct {
 	LinesBehind  int
 	LinesDropped bool
 	Open         bool
+	// Serial names the candidate the burst grew from, the same in every
+	// snapshot while it is open and in the burst it closes as, so that
+	// what follows a live run (alerts) can tell one burst from the next.
+	Serial uint64
+	// Significant says the burst test passes: always for a closed burst;
+	// for an open one, on what it has seen so far.
+	Significant bool
 }
 
 // Bad is the number of bad responses of the burst's kind.
@@ -193,6 +200,7 @@ const (
 
 // tracker accumulates one open burst.
 type tracker struct {
+	serial      uint64
 	kind        Kind
 	root        string
 	start, last time.Time
@@ -756,7 +764,7 @@ func (t *tracker) merge(o *tracker) {
 // burst renders the tracker as a Burst (causes are added by the caller).
 func (t *tracker) burst(id int, g *groups) Burst {
 	return Burst{
-		ID: id, Kind: t.kind, Group: g.label(t.root), Start: t.start, End: t.last,
+		ID: id, Serial: t.serial, Kind: t.kind, Group: g.label(t.root), Start: t.start, End: t.last,
 		Requests: t.win.requests, BadGateway: t.win.s502, GatewayTimeout: t.win.s504, Other5xx: t.win.s5xx,
 		Peak: t.peak, Attempts: t.win.attempts, ConnectTimed: t.win.connTimed, ConnectNew: t.win.connNew,
 		Chains: topCounts(t.chains), Peers: topCounts(t.peers),

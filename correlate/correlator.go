@@ -104,6 +104,10 @@ type Correlator struct {
 	byGroup map[string]*groupState
 	byPeer  map[string]*Series // what each peer answered, per attempt
 	totals  Totals
+	// eventCounts counts error.log events per group and category;
+	// serials numbers the candidates (Burst.Serial).
+	eventCounts map[string]*[logparse.NumCategories]int
+	serials     uint64
 }
 
 // peerEntry caches a peer's group, the group's state and the peer's series.
@@ -140,6 +144,7 @@ type groupState struct {
 	// sent to the 0.0.0.1 placeholder, a balancer error on its peers), so
 	// a peer of it that refuses is first a stale endpoint.
 	luaSeen bool
+	counts  requestCounts
 }
 
 // roll closes second lastSec, folding it into the background, and starts sec.
@@ -178,7 +183,17 @@ func New(opts Options) *Correlator {
 		byPeer:    map[string]*Series{},
 		events:    newEventRing(1<<16, 16<<20),
 		totals:    newTotals(),
+
+		eventCounts: map[string]*[logparse.NumCategories]int{},
 	}
+}
+
+// newTracker starts a candidate with the next serial.
+func (c *Correlator) newTracker(kind Kind, root string, t time.Time) *tracker {
+	c.serials++
+	tr := newTracker(kind, root, t, c.opts.MaxSamples)
+	tr.serial = c.serials
+	return tr
 }
 
 func (c *Correlator) group(root string) *groupState {
@@ -208,6 +223,7 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 		c.newestRecord = t
 	}
 	root, g, peer := c.resolve(rec)
+	g.counts.add(rec)
 	cl := ClassOf(rec.Status)
 	c.overall.Add(t, cl)
 	g.series.Add(t, cl)
@@ -271,7 +287,7 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 			tr = nil
 		}
 		if tr == nil {
-			tr = newTracker(kind, root, t, c.opts.MaxSamples)
+			tr = c.newTracker(kind, root, t)
 			// What came before the burst, without the request that opens
 			// it (its own 502 is no failure "before").
 			tr.preludeFailures = g.recentFailures(sec)
@@ -288,7 +304,11 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 		}
 	}
 	if badTr != nil {
-		badTr.addBad(rec, pos, c.join(rec, badTr))
+		joined := c.join(rec, badTr)
+		if joined > 0 && rec.Status == 502 {
+			c.totals.Joined502++
+		}
+		badTr.addBad(rec, pos, joined)
 	}
 }
 
@@ -367,6 +387,7 @@ func (c *Correlator) CountOutOfOrderEvent(ev *logparse.Event) {
 // AddEvent accounts one error.log event.
 func (c *Correlator) AddEvent(ev *logparse.Event, pos Pos) {
 	c.totals.addEvent(ev)
+	c.countEvent(ev)
 	if ev.Time.After(c.newest) {
 		c.newest = ev.Time
 	}
@@ -427,7 +448,7 @@ func (c *Correlator) addErrorLogOnly(se *storedEvent) {
 		tr = nil
 	}
 	if tr == nil {
-		tr = newTracker(KindErrorLog, root, se.ev.Time, c.opts.MaxSamples)
+		tr = c.newTracker(KindErrorLog, root, se.ev.Time)
 		c.open[key] = tr
 	}
 	if bg := c.errBackground(root); bg.first.IsZero() {
@@ -680,6 +701,7 @@ func (c *Correlator) finish(tr *tracker) (Burst, bool) {
 	b := tr.burst(c.nextID, c.groups)
 	b.Start, b.End = start, end
 	b.GroupInferred = c.groupInferred(tr.root)
+	b.Significant = true
 	if narrowed {
 		if tr.kind == KindErrorLog {
 			b.ErrorLines = w.bad
@@ -832,6 +854,9 @@ func (c *Correlator) Snapshot() Snapshot {
 		}
 		b := tr.burst(0, c.groups)
 		b.Open = true
+		if tr.kind != KindErrorLog || c.totals.Requests == 0 {
+			_, b.Significant = c.burstWindow(tr)
+		}
 		b.GroupInferred = c.groupInferred(tr.root)
 		b.Categories = tr.categoryCounts()
 		b.ErrorSamples = tr.errorSamples()
@@ -852,5 +877,6 @@ func (c *Correlator) Snapshot() Snapshot {
 	sort.Slice(s.Peers, func(i, j int) bool { return s.Peers[i].Group < s.Peers[j].Group })
 	s.Background = c.backgrounds(c.newest.Location())
 	s.SiteWide = siteIncidents(s.Bursts)
+	s.Counts = c.groupCounts()
 	return s
 }

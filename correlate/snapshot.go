@@ -22,6 +22,9 @@ type Snapshot struct {
 	// PeerGroups maps each peer (and group name) seen to its group's
 	// label, as bursts name it.
 	PeerGroups map[string]string
+	// Counts is each group's requests by status and attempts, and its
+	// error.log events by category, since the run began.
+	Counts []GroupCounts
 }
 
 // GroupSeries is one upstream group's (or peer's) requests over time.

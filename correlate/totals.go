@@ -20,6 +20,8 @@ type Totals struct {
 	PeerCategories map[string]map[logparse.Category]int
 	// Sporadic502 counts 502s that formed no burst.
 	Sporadic502 int
+	// Joined502 counts the 502s joined to an error.log line.
+	Joined502   int
 	Hidden      Hidden
 	First, Last time.Time
 }

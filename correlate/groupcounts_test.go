@@ -1,0 +1,137 @@
+package correlate
+
+import (
+	"testing"
+	"time"
+
+	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/nginxconf"
+)
+
+// TestOpenBurstIsFollowedBySerial: an open candidate keeps its serial in
+// every snapshot and closes as a burst with the same one; it turns
+// significant once its 502s pass the burst test, not before; the next
+// candidate of the group gets another serial.
+func TestOpenBurstIsFollowedBySerial(t *testing.T) {
+	c := New(Options{Gap: 5 * time.Second, Min502: 3})
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	add := func(sec, status int) {
+		rec := logparse.Record{Time: base.Add(time.Duration(sec) * time.Second), Status: status, RequestTime: -1,
+			Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: status, Connect: -1, Header: -1, Response: -1}}}
+		c.AddRecord(&rec, Pos{Source: "t", Line: int64(sec)})
+	}
+	open := func() []Burst {
+		var out []Burst
+		for _, b := range c.Snapshot().Bursts {
+			if b.Open {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	for s := range 60 {
+		add(s, 200)
+	}
+	add(60, 502)
+	add(60, 200)
+	if o := open(); len(o) != 0 {
+		t.Fatalf("one 502 shows as an open burst: %+v", o)
+	}
+	var serial uint64
+	significantAt := -1
+	for s := 61; s < 70; s++ {
+		add(s, 502)
+		o := open()
+		if s < 62 {
+			if len(o) != 0 {
+				t.Fatalf("second %d: open below --min-502", s)
+			}
+			continue
+		}
+		if len(o) != 1 {
+			t.Fatalf("second %d: %d open bursts", s, len(o))
+		}
+		if serial == 0 {
+			serial = o[0].Serial
+		} else if o[0].Serial != serial {
+			t.Fatalf("second %d: serial %d, was %d", s, o[0].Serial, serial)
+		}
+		if o[0].Significant && significantAt < 0 {
+			significantAt = s
+		}
+	}
+	if significantAt < 0 {
+		t.Errorf("significant from second %d; want after a few 502s", significantAt)
+	}
+	for s := 70; s < 80; s++ {
+		add(s, 200)
+	}
+	closed := c.Advance(time.Time{})
+	if len(closed) != 1 || closed[0].Serial != serial || !closed[0].Significant {
+		t.Fatalf("closed %+v, want the serial %d", closed, serial)
+	}
+	for s := 80; s < 90; s++ {
+		add(s, 502)
+	}
+	if o := open(); len(o) != 1 || o[0].Serial == serial {
+		t.Errorf("the next candidate: %+v", o)
+	}
+}
+
+// TestGroupCounts: requests by group, final status and attempts, and
+// error.log events by their peer's group, add up to what was fed.
+func TestGroupCounts(t *testing.T) {
+	c := New(Options{Upstreams: []nginxconf.Upstream{{Name: "api", Servers: []nginxconf.UpstreamServer{{Addr: "10.0.0.1:80"}, {Addr: "10.0.0.2:80"}}}}})
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	attempt := func(addr string, st int) logparse.Attempt {
+		return logparse.Attempt{Addr: []byte(addr), Status: st, Connect: -1, Header: -1, Response: -1}
+	}
+	recs := []logparse.Record{
+		{Status: 200, Attempts: []logparse.Attempt{attempt("10.0.0.1:80", 200)}},
+		{Status: 200, Attempts: []logparse.Attempt{attempt("10.0.0.1:80", 502), attempt("10.0.0.2:80", 200)}},
+		{Status: 502, Attempts: []logparse.Attempt{attempt("10.0.0.2:80", 502)}},
+		{Status: 404},
+	}
+	for i := range recs {
+		recs[i].Time, recs[i].RequestTime = at, -1
+		c.AddRecord(&recs[i], Pos{})
+	}
+	c.AddEvent(&logparse.Event{Time: at, Category: logparse.CatConnectRefused, Peer: "10.0.0.2:80", Level: logparse.LevelError}, Pos{})
+	c.AddEvent(&logparse.Event{Time: at, Category: logparse.CatOther, Level: logparse.LevelError}, Pos{})
+	got := map[string]GroupCounts{}
+	for _, gc := range c.Snapshot().Counts {
+		got[gc.Group] = gc
+	}
+	api := got["api"]
+	if len(api.Status) != 2 || api.Status[0] != (StatusCount{200, 2}) || api.Status[1] != (StatusCount{502, 1}) {
+		t.Errorf("api statuses %+v", api.Status)
+	}
+	if api.Attempts != [MaxAttemptsCounted + 1]int{0, 2, 1, 0, 0} {
+		t.Errorf("api attempts %v", api.Attempts)
+	}
+	if api.Categories[logparse.CatConnectRefused] != 1 {
+		t.Errorf("api refusals %d", api.Categories[logparse.CatConnectRefused])
+	}
+	if none := got["(no upstream tried)"]; none.Attempts[0] != 1 || none.Status[0] != (StatusCount{404, 1}) {
+		t.Errorf("no upstream tried: %+v", none)
+	}
+	if peerless := got[""]; peerless.Categories[logparse.CatOther] != 1 {
+		t.Errorf("events naming no peer: %+v", peerless)
+	}
+}
+
+// TestStatusesPastTheBoundCountAsOther: arbitrary codes cannot grow a
+// group's counters past maxStatusesCounted.
+func TestStatusesPastTheBoundCountAsOther(t *testing.T) {
+	var r requestCounts
+	for st := 100; st < 200; st++ {
+		r.add(&logparse.Record{Status: st})
+	}
+	total := 0
+	for _, s := range r.status {
+		total += s.N
+	}
+	if len(r.status) != maxStatusesCounted+1 || total != 100 {
+		t.Errorf("%d statuses counting %d", len(r.status), total)
+	}
+}
