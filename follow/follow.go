@@ -50,6 +50,9 @@ type Stats struct {
 	Rotations   int   // renames seen (a new inode at the path)
 	Truncations int   // copytruncate or a truncation: lines may have been lost
 	Missing     bool  // the path names no file right now
+	// Behind is how many bytes of the open file are not yet handed out:
+	// how far the reader trails the live edge.
+	Behind int64
 }
 
 // Options tune a File.
@@ -171,7 +174,11 @@ func (fl *File) Position() Position {
 func (fl *File) Stats() Stats {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
-	return fl.stats
+	st := fl.stats
+	if fl.f != nil {
+		st.Behind = max(0, size(fl.f)-max(0, fl.pos.Offset))
+	}
+	return st
 }
 
 // Name is the followed path.
