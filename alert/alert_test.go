@@ -58,13 +58,13 @@ func TestTrackerLifecycle(t *testing.T) {
 	}
 	closed := burst(1, 20, "all_peers_down", "a", "b")
 	closed.Open = false
-	ns := tr.Closed(closed, now, false)
+	ns := tr.Closed(closed, now, Ended)
 	if kinds(ns) != "resolve" || ns[0].Seq != 4 || ns[0].Burst.BadGateway != 20 {
 		t.Errorf("closing: %q seq %d", kinds(ns), ns[0].Seq)
 	}
 	short := burst(3, 9, "peer_refused", "d")
 	short.Open = false
-	if got := kinds(tr.Closed(short, now, false)); got != "open resolve" {
+	if got := kinds(tr.Closed(short, now, Ended)); got != "open resolve" {
 		t.Errorf("a burst closed before any snapshot: %q", got)
 	}
 	ns = tr.Stop(now)
@@ -129,7 +129,7 @@ func TestWebhookRetriesInOrder(t *testing.T) {
 	d.Send(tr.Observe([]correlate.Burst{burst(1, 131, "all_peers_down", "a")}, now))
 	closed := burst(1, 140, "all_peers_down", "a")
 	closed.Open = false
-	d.Send(tr.Closed(closed, now, false))
+	d.Send(tr.Closed(closed, now, Ended))
 	d.Close(5 * time.Second)
 	var got []string
 	ids := map[string]bool{}
@@ -251,7 +251,7 @@ func TestAlertmanagerPosts(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	closed := burst(1, 6, "all_peers_down", "10.0.0.1:80")
 	closed.Open = false
-	d.Send(tr.Closed(closed, time.Now(), true))
+	d.Send(tr.Closed(closed, time.Now(), Stopped))
 	d.Close(5 * time.Second)
 	mu.Lock()
 	defer mu.Unlock()
@@ -277,5 +277,33 @@ func TestAlertmanagerPosts(t *testing.T) {
 	last := posts[len(posts)-1]
 	if len(last) != 1 || last[0].EndsAt.After(time.Now()) || last[0].Annotations["stopped"] == "" {
 		t.Errorf("resolve: %+v", last)
+	}
+}
+
+// TestReloadCarriesTheAlert: a burst closed by a reload keeps its alert
+// when the next analysis shows it again, and resolves once Carry passes
+// without it.
+func TestReloadCarriesTheAlert(t *testing.T) {
+	tr := NewTracker("r")
+	tr.Carry = time.Minute
+	now := time.Now()
+	tr.Observe([]correlate.Burst{burst(1, 5, "peer_refused", "a")}, now)
+	b := burst(1, 6, "peer_refused", "a")
+	b.Open = false
+	if ns := tr.Closed(b, now, Reloaded); len(ns) != 0 {
+		t.Fatalf("a reload told %q", kinds(ns))
+	}
+	ns := tr.Observe([]correlate.Burst{burst(7, 50, "peer_refused", "a")}, now.Add(time.Second))
+	if kinds(ns) != "updatesize" || ns[0].Key != "r-1" {
+		t.Errorf("after the reload: %q key %s", kinds(ns), ns[0].Key)
+	}
+	b = burst(7, 50, "peer_refused", "a")
+	b.Open = false
+	tr.Closed(b, now, Reloaded)
+	if ns := tr.Observe(nil, now.Add(30*time.Second)); len(ns) != 0 {
+		t.Errorf("resolved within Carry: %q", kinds(ns))
+	}
+	if ns := tr.Observe(nil, now.Add(2*time.Minute)); kinds(ns) != "resolve" || ns[0].Stopped {
+		t.Errorf("past Carry: %q", kinds(ns))
 	}
 }

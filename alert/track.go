@@ -12,9 +12,29 @@ import (
 // It is used from the analysis goroutine only.
 type Tracker struct {
 	active map[uint64]*tracked
-	run    string // distinguishes the keys of one process's runs
-	runs   int
+	// held are the alerts of bursts a reload closed, by group, until the
+	// new analysis shows the burst again or Carry passes.
+	held  map[string]heldAlert
+	Carry time.Duration
+	run   string // distinguishes the keys of one process's runs
+	runs  int
 }
+
+type heldAlert struct {
+	a     *tracked
+	until time.Time
+}
+
+// How is why a burst closed.
+type How int
+
+// Ended: the quiet gap passed. Stopped: badgw is stopping. Reloaded: a
+// reload restarts the analysis, and the burst may go on in the next one.
+const (
+	Ended How = iota
+	Stopped
+	Reloaded
+)
 
 type tracked struct {
 	key          string
@@ -28,7 +48,7 @@ type tracked struct {
 // NewTracker returns a Tracker with nothing active. run prefixes every
 // key, so that two processes (or a restart) never share a key.
 func NewTracker(run string) *Tracker {
-	return &Tracker{active: map[uint64]*tracked{}, run: run}
+	return &Tracker{active: map[uint64]*tracked{}, held: map[string]heldAlert{}, Carry: time.Minute, run: run}
 }
 
 // maxPeersCompared is how many of a burst's busiest peers make its
@@ -60,6 +80,14 @@ func sizeClass(b correlate.Burst) int { return len(strconv.Itoa(b.BadGateway)) }
 // closed any more (the candidate ended without being a burst) resolves.
 func (t *Tracker) Observe(bursts []correlate.Burst, now time.Time) []Notice {
 	var out []Notice
+	for g, h := range t.held {
+		if now.After(h.until) {
+			delete(t.held, g)
+			n := h.a.note(Resolve, h.a.last, now, nil, "")
+			n.Reason = endedReason
+			out = append(out, n)
+		}
+	}
 	seen := map[uint64]bool{}
 	for _, b := range bursts {
 		if !b.Open || b.Kind != correlate.Kind502 {
@@ -67,6 +95,12 @@ func (t *Tracker) Observe(bursts []correlate.Burst, now time.Time) []Notice {
 		}
 		seen[b.Serial] = true
 		a := t.active[b.Serial]
+		if h, ok := t.held[b.Group]; a == nil && ok && b.Significant {
+			// The burst a reload closed goes on: same alert.
+			delete(t.held, b.Group)
+			a = h.a
+			t.active[b.Serial] = a
+		}
 		if a == nil {
 			if !b.Significant {
 				continue
@@ -108,7 +142,7 @@ func (t *Tracker) Observe(bursts []correlate.Burst, now time.Time) []Notice {
 // Closed takes a burst as it closes: its alert resolves, carrying the
 // burst's final figures. A 502 burst that closed before any snapshot saw
 // it pass the test opens and resolves at once, so every burst is told.
-func (t *Tracker) Closed(b correlate.Burst, now time.Time, stopped bool) []Notice {
+func (t *Tracker) Closed(b correlate.Burst, now time.Time, how How) []Notice {
 	if b.Kind != correlate.Kind502 {
 		return nil
 	}
@@ -120,14 +154,24 @@ func (t *Tracker) Closed(b correlate.Burst, now time.Time, stopped bool) []Notic
 		out = append(out, a.note(Open, b, now, nil, ""))
 	}
 	delete(t.active, b.Serial)
+	if how == Reloaded {
+		a.cause, a.peers, a.size, a.last = Cause(b), peerSet(b), sizeClass(b), b
+		t.held[b.Group] = heldAlert{a: a, until: now.Add(t.Carry)}
+		return out
+	}
 	n := a.note(Resolve, b, now, nil, "")
-	n.Stopped = stopped
-	n.Reason = "no 502 for the quiet gap after the last one"
-	if stopped {
-		n.Reason = "badgw stopped; the failures may go on unwatched"
+	n.Stopped = how == Stopped
+	n.Reason = endedReason
+	if n.Stopped {
+		n.Reason = stoppedReason
 	}
 	return append(out, n)
 }
+
+const (
+	endedReason   = "no 502 for the quiet gap after the last one"
+	stoppedReason = "badgw stopped; the failures may go on unwatched"
+)
 
 func (a *tracked) note(k Kind, b correlate.Burst, now time.Time, changed []string, prevCause string) Notice {
 	if k != Refresh {
@@ -141,12 +185,18 @@ func (a *tracked) note(k Kind, b correlate.Burst, now time.Time, changed []strin
 // it no longer watches must not stay firing.
 func (t *Tracker) Stop(now time.Time) []Notice {
 	var out []Notice
+	stop := func(a *tracked) {
+		n := a.note(Resolve, a.last, now, nil, "")
+		n.Stopped, n.Reason = true, stoppedReason
+		out = append(out, n)
+	}
 	for serial, a := range t.active {
 		delete(t.active, serial)
-		n := a.note(Resolve, a.last, now, nil, "")
-		n.Stopped = true
-		n.Reason = "badgw stopped; the failures may go on unwatched"
-		out = append(out, n)
+		stop(a)
+	}
+	for g, h := range t.held {
+		delete(t.held, g)
+		stop(h.a)
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/badgw/badgw/memlimit"
@@ -45,12 +46,29 @@ func flagErrorf(format string, a ...any) error {
 // exit code. The signals that end a run are caught for the whole run, so
 // it always finishes its exports and removes its temporary files.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP ends a run too, except where a command (watch) takes it to
+	// reload.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			if reload := onHangup.Load(); reload != nil {
+				(*reload)()
+			} else {
+				stop()
+			}
+		}
+	}()
 	defer memlimit.Start()()
 	defer startProfile()()
 	return Execute(ctx, SystemStreams(), os.Args[1:])
 }
+
+// onHangup is what SIGHUP does while a command has set it.
+var onHangup atomic.Pointer[func()]
 
 // Execute runs the command line args and maps errors to exit codes.
 func Execute(ctx context.Context, io *IOStreams, args []string) int {

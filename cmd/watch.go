@@ -1,32 +1,44 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
-	"os/exec"
+	"sync"
+	"sync/atomic"
+	"text/template"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/badgw/badgw/alert"
 	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/follow"
 	"github.com/badgw/badgw/input"
+	"github.com/badgw/badgw/metrics"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
 )
 
-// WatchOptions are the watch command's inputs: analyze's, and how the
-// files are followed.
+// WatchOptions are the watch command's inputs: analyze's, how the files
+// are followed, and where alerts and metrics go.
 type WatchOptions struct {
 	AnalyzeOptions
 	State     string
 	FromStart bool
-	OnBurst   string
 	Poll      time.Duration
+
+	OnBurst         string
+	Alertmanager    string
+	Webhook         string
+	WebhookTemplate string
+	AlertHost       string
+	AlertRate       float64
+	AlertResend     time.Duration
+	MetricsAddr     string
 }
 
 // NewCmdWatch builds "badgw watch".
@@ -34,20 +46,31 @@ func NewCmdWatch(io *IOStreams) *cobra.Command {
 	opts := &WatchOptions{AnalyzeOptions: AnalyzeOptions{IO: io, NoTUI: true}}
 	c := &cobra.Command{
 		Use:   "watch FILE...",
-		Short: "Follow nginx's logs unattended and report each 502 burst",
+		Short: "Follow nginx's logs unattended, alert on 502 bursts and export metrics",
 		Long: `Follow nginx's access and error logs as they are written, without an
 interface, for as long as it runs: files are followed by name and inode as
 logrotate leaves them (after a rename the old file is read to its end, then the
 new one; a copytruncate is counted as a possible loss), and a file that appears
-later is read from its start. Each burst is printed as it closes; --on-burst runs
-a command with the 502 burst's JSON on its stdin.
+later is read from its start. Each burst is printed as it closes.
 
-With --state FILE the position of every file is saved when watch stops (SIGTERM,
-SIGINT or SIGHUP) and resumed when it starts: no line is read twice or skipped,
-even when the files were rotated in between. Without a saved position a file is
-read from its end (--from-start: from its start).`,
-		Example: `  badgw watch --nginx-conf /etc/nginx/nginx.conf --state /var/lib/badgw/state /var/log/nginx/access.log /var/log/nginx/error.log
-  badgw watch --format main --on-burst 'logger -t badgw' access.log error.log`,
+Alerts: as soon as a 502 burst passes the burst test, when its top cause,
+busiest peers or size change, and when it ends, to an Alertmanager
+(--alertmanager), a webhook (--webhook, JSON or --webhook-template text) and a
+command (--on-burst: the burst's JSON on stdin, BADGW_EVENT in its
+environment). Receivers retry with backoff under a rate limit; one that fails
+never holds the analysis.
+
+Metrics: --metrics-addr serves /metrics (Prometheus), /healthz and /readyz.
+
+With --state FILE the position of every file is saved when watch stops (SIGTERM
+or SIGINT) and resumed when it starts: no line is read twice or skipped, even
+when the files were rotated in between. Without a saved position a file is read
+from its end (--from-start: from its start). SIGHUP reads nginx.conf again and
+reopens the files where they were; bursts under way keep their alerts.`,
+		Example: `  badgw watch --nginx-conf /etc/nginx/nginx.conf --state /var/lib/badgw/state \
+      --alertmanager http://127.0.0.1:9093 --metrics-addr 127.0.0.1:9502 \
+      /var/log/nginx/access.log /var/log/nginx/error.log
+  badgw watch --format main --on-burst 'logger -t badgw-$BADGW_EVENT' access.log error.log`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return flagErrorf("name the access and error logs to follow")
@@ -59,6 +82,12 @@ read from its end (--from-start: from its start).`,
 			if opts.Poll < 10*time.Millisecond {
 				return flagErrorf("--poll must be at least 10ms")
 			}
+			if opts.AlertResend < time.Second {
+				return flagErrorf("--alert-resend must be at least 1s")
+			}
+			if opts.AlertRate < 0 {
+				return flagErrorf("--alert-rate cannot be negative")
+			}
 			return runWatch(c.Context(), opts)
 		},
 	}
@@ -66,10 +95,24 @@ read from its end (--from-start: from its start).`,
 	opts.addAnalysisFlags(f)
 	f.StringVar(&opts.State, "state", "", "save the files' positions here when stopping, and resume from them")
 	f.BoolVar(&opts.FromStart, "from-start", false, "read a file without a saved position from its start, not its end")
-	f.StringVar(&opts.OnBurst, "on-burst", "", "run this command (through sh -c) for each 502 burst as it closes, its JSON on stdin")
 	f.DurationVar(&opts.Poll, "poll", 250*time.Millisecond, "how often an idle file is checked for new lines and rotation")
+	f.StringVar(&opts.OnBurst, "on-burst", "", "run this command (sh -c) as each 502 burst opens, changes and ends: its JSON on stdin, BADGW_EVENT=open|update|resolve")
+	f.StringVar(&opts.Alertmanager, "alertmanager", "", "post alerts to this Alertmanager (its base URL; API v2)")
+	f.StringVar(&opts.Webhook, "webhook", "", "post each alert notice to this URL as JSON")
+	f.StringVar(&opts.WebhookTemplate, "webhook-template", "", "post the output of this Go text/template file as {\"text\": …} instead (Slack-compatible)")
+	f.StringVar(&opts.AlertHost, "alert-host", "", "the host label of alerts (default: this machine's name)")
+	f.Float64Var(&opts.AlertRate, "alert-rate", alert.DefaultLimit.PerMinute, "notices a minute to each webhook or command at most, on average (0: no limit)")
+	f.DurationVar(&opts.AlertResend, "alert-resend", alert.DefaultResend, "how often active alerts are posted to Alertmanager again")
+	f.StringVar(&opts.MetricsAddr, "metrics-addr", "", "serve /metrics, /healthz and /readyz on this address (e.g. 127.0.0.1:9502)")
 	return c
 }
+
+// maxTemplate bounds --webhook-template's file.
+const maxTemplate = 64 << 10
+
+// dispatchGrace is how long a stopping watch waits for its receivers to
+// deliver the last notices (the resolves among them).
+const dispatchGrace = 10 * time.Second
 
 func runWatch(ctx context.Context, o *WatchOptions) error {
 	for _, a := range o.Args {
@@ -96,55 +139,84 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 			return &exitError{code: ExitUsage, err: fmt.Errorf("--state: %w", err)}
 		}
 	}
-	// The files are followed until a signal ends ctx; the analysis then
-	// takes every line they handed out before it stops, so the positions
-	// saved are those of lines analysed.
-	var files []*follow.File
-	defer func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}()
 	cfg, err := o.analysisConfig()
 	if err != nil {
 		return err
 	}
-	cfg.Followed = map[string]io.Reader{}
-	for _, a := range o.Args {
-		f, err := follow.Open(ctx, a, follow.Options{Poll: o.Poll, FromStart: o.FromStart, Resume: state.Of(a)})
+	receivers, err := o.receivers()
+	if err != nil {
+		return err
+	}
+	w := &watcher{o: o, resume: state.Of, cfg: cfg}
+	w.dispatch = alert.NewDispatcher(o.IO.ErrOut, receivers...)
+	host := o.host()
+	w.tracker = alert.NewTracker(fmt.Sprintf("%s-%d", host, time.Now().Unix()))
+	w.tracker.Carry = 2 * o.Gap
+	w.exporter = metrics.New()
+	w.exporter.Inputs = w.inputs
+	w.exporter.Receivers = w.dispatch.Stats
+	if o.MetricsAddr != "" {
+		srv, err := w.exporter.Listen(o.MetricsAddr)
 		if err != nil {
-			return &exitError{code: ExitInput, err: err}
+			w.dispatch.Close(0)
+			return &FlagError{Err: fmt.Errorf("--metrics-addr: %w", err)}
 		}
-		files = append(files, f)
-		cfg.Followed[a] = f
-		cfg.Sets = append(cfg.Sets, input.Set{Base: a, Paths: []string{a}})
+		defer srv.Close()
 	}
-	hooks := newHookRunner(o.OnBurst, o.IO.ErrOut)
-	cfg.OnBurst = func(b correlate.Burst) {
-		if err := report.WriteBurst(o.IO.Out, b); err == nil {
-			fmt.Fprintln(o.IO.Out)
-		}
-		if b.Kind == correlate.Kind502 {
-			hooks.send(b)
+
+	// SIGHUP ends the current run as a stop does, but the files are opened
+	// again where they were and nginx.conf is read again.
+	reload := make(chan struct{}, 1)
+	hangup := func() {
+		select {
+		case reload <- struct{}{}:
+		default:
 		}
 	}
-	snap, runErr := pipeline.Run(context.WithoutCancel(ctx), cfg)
-	hooks.close()
+	onHangup.Store(&hangup)
+	defer onHangup.Store(nil)
+
+	var snap pipeline.Snapshot
+	var runErr error
+	for {
+		var reloading bool
+		snap, runErr, reloading = w.run(ctx, reload)
+		if w.files == nil {
+			// A file could not be opened at all: nothing was watched.
+			w.dispatch.Close(0)
+			return &exitError{code: ExitInput, err: runErr}
+		}
+		if !reloading || ctx.Err() != nil {
+			break
+		}
+	}
+	w.exporter.Stop()
+	w.dispatch.Close(dispatchGrace)
 	writeErr := report.WriteSummary(o.IO.Out, snap, report.TextOptions{})
-	for _, f := range files {
+	for _, f := range w.files {
 		st := f.Stats()
 		if st.Missing {
 			fmt.Fprintf(o.IO.ErrOut, "badgw: %s did not exist when watch stopped (a file that appears is read from its start)\n", report.Clean(f.Name()))
 		}
-		if st.Truncations > 0 {
+	}
+	for _, in := range w.inputs() {
+		if in.Truncations > 0 {
 			fmt.Fprintf(o.IO.ErrOut, "badgw: %s was truncated %d× while followed (copytruncate): lines written between the copy and the truncation may be missing\n",
-				report.Clean(f.Name()), st.Truncations)
+				report.Clean(in.Path), in.Truncations)
+		}
+	}
+	for _, st := range w.dispatch.Stats() {
+		if st.Failed+st.Dropped > 0 {
+			fmt.Fprintf(o.IO.ErrOut, "badgw: alert receiver %s: %d delivered, %d failed, %d dropped\n", st.Receiver, st.Sent, st.Failed, st.Dropped)
 		}
 	}
 	if stateOut != nil {
-		if err := stateOut.Write(o.IO.Out, func(w io.Writer) error { return follow.WriteState(w, files) }); err != nil {
+		if err := stateOut.Write(o.IO.Out, func(wr io.Writer) error { return follow.WriteState(wr, w.files) }); err != nil {
 			writeErr = errors.Join(writeErr, fmt.Errorf("--state: %w", err))
 		}
+	}
+	for _, f := range w.files {
+		f.Close()
 	}
 	if writeErr != nil {
 		return &exitError{code: ExitInput, err: writeErr}
@@ -155,64 +227,195 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	return nil
 }
 
-// hookTimeout bounds one --on-burst command, and hookQueue the bursts
-// waiting for it: the commands run on their own goroutine, so a slow or
-// hung one never holds the analysis; a burst that finds the queue full is
-// reported as dropped.
-const (
-	hookTimeout = 30 * time.Second
-	hookQueue   = 64
-)
+// watcher is one watch: its followed files, alerts and metrics, across the
+// runs that reloads start.
+type watcher struct {
+	o        *WatchOptions
+	cfg      pipeline.RunConfig // the analysis as nginx.conf last read gave it
+	resume   func(string) *follow.Position
+	files    []*follow.File
+	dispatch *alert.Dispatcher
+	tracker  *alert.Tracker
+	exporter *metrics.Exporter
 
-// hookRunner runs --on-burst for each burst in turn.
-type hookRunner struct {
-	command string
-	errOut  io.Writer
-	queue   chan correlate.Burst
-	done    chan struct{}
+	mu sync.Mutex
+	// truncations counts copytruncates in the files of runs before this
+	// one, so the metric never goes back at a reload.
+	truncations map[string]int
 }
 
-func newHookRunner(command string, errOut io.Writer) *hookRunner {
-	h := &hookRunner{command: command, errOut: errOut, queue: make(chan correlate.Burst, hookQueue), done: make(chan struct{})}
+// run analyses until ctx ends or a reload is asked for; it reports which.
+func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Snapshot, error, bool) {
+	o := w.o
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	var reloading atomic.Bool
 	go func() {
-		defer close(h.done)
-		for b := range h.queue {
-			if err := runHook(h.command, b); err != nil {
-				fmt.Fprintf(h.errOut, "badgw: --on-burst for the burst of %s at %s: %s\n", report.Clean(b.Group), b.Start.Format(time.RFC3339), report.CleanText(err.Error()))
-			}
+		select {
+		case <-reload:
+			reloading.Store(true)
+			stopRun()
+		case <-runCtx.Done():
 		}
 	}()
-	return h
+	// A reload reads nginx.conf again (keeping what it had if the file is
+	// now broken) and resumes the files where they stood.
+	if w.files != nil {
+		switch cfg, err := o.analysisConfig(); {
+		case err != nil:
+			fmt.Fprintf(o.IO.ErrOut, "badgw: SIGHUP: %s; the configuration read before stays in force; the files reopened where they were\n", report.CleanText(err.Error()))
+		case o.NginxConf != "":
+			w.cfg = cfg
+			fmt.Fprintf(o.IO.ErrOut, "badgw: SIGHUP: %s read again; the files reopened where they were\n", report.Clean(o.NginxConf))
+		default:
+			w.cfg = cfg
+			fmt.Fprintf(o.IO.ErrOut, "badgw: SIGHUP: the files reopened where they were\n")
+		}
+		positions := map[string]follow.Position{}
+		w.mu.Lock()
+		if w.truncations == nil {
+			w.truncations = map[string]int{}
+		}
+		for _, f := range w.files {
+			positions[f.Name()] = f.Position()
+			w.truncations[f.Name()] += f.Stats().Truncations
+			f.Close()
+		}
+		w.files = nil
+		w.mu.Unlock()
+		w.resume = func(p string) *follow.Position {
+			if pos, ok := positions[p]; ok {
+				return &pos
+			}
+			return nil
+		}
+		w.exporter.Restart()
+	}
+	cfg := w.cfg
+	cfg.Followed = map[string]io.Reader{}
+	var files []*follow.File
+	for _, a := range o.Args {
+		f, err := follow.Open(runCtx, a, follow.Options{Poll: o.Poll, FromStart: o.FromStart, Resume: w.resume(a)})
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			return pipeline.Snapshot{}, err, false
+		}
+		files = append(files, f)
+		cfg.Followed[a] = f
+		cfg.Sets = append(cfg.Sets, input.Set{Base: a, Paths: []string{a}})
+	}
+	w.mu.Lock()
+	w.files = files
+	w.mu.Unlock()
+
+	how := func() alert.How {
+		switch {
+		case reloading.Load():
+			return alert.Reloaded
+		case ctx.Err() != nil:
+			return alert.Stopped
+		}
+		return alert.Ended
+	}
+	cfg.OnBurst = func(b correlate.Burst) {
+		if err := report.WriteBurst(o.IO.Out, b); err == nil {
+			fmt.Fprintln(o.IO.Out)
+		}
+		w.dispatch.Send(w.tracker.Closed(b, time.Now(), how()))
+	}
+	cfg.Every = publishEvery
+	cfg.Publish = func(s pipeline.Snapshot) {
+		w.exporter.Publish(s)
+		if how() == alert.Stopped {
+			w.dispatch.Send(w.tracker.Stop(time.Now()))
+		} else {
+			w.dispatch.Send(w.tracker.Observe(s.Bursts, time.Now()))
+		}
+	}
+	snap, err := pipeline.Run(context.WithoutCancel(runCtx), cfg)
+	return snap, err, reloading.Load() && ctx.Err() == nil
 }
 
-func (h *hookRunner) send(b correlate.Burst) {
-	if h.command == "" {
-		return
+// publishEvery is how often a watch looks at the analysis for alerts and
+// metrics: with the follower's poll and the pipeline's wait for late error
+// lines, an alert goes out within a second of its burst passing the test.
+const publishEvery = 250 * time.Millisecond
+
+// inputs is each followed file's counts for the metrics.
+func (w *watcher) inputs() []metrics.Input {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []metrics.Input
+	for _, f := range w.files {
+		st := f.Stats()
+		out = append(out, metrics.Input{Path: f.Name(), Truncations: st.Truncations + w.truncations[f.Name()], Behind: st.Behind})
 	}
-	select {
-	case h.queue <- b:
-	default:
-		fmt.Fprintf(h.errOut, "badgw: --on-burst: %d bursts already wait for the command; the burst of %s at %s is not passed to it\n",
-			hookQueue, report.Clean(b.Group), b.Start.Format(time.RFC3339))
-	}
+	return out
 }
 
-// close waits for the bursts already queued.
-func (h *hookRunner) close() {
-	close(h.queue)
-	<-h.done
+// host is the alerts' host label.
+func (o *WatchOptions) host() string {
+	if o.AlertHost != "" {
+		return o.AlertHost
+	}
+	if h, err := os.Hostname(); err == nil {
+		return h
+	}
+	return "unknown"
 }
 
-// runHook runs the --on-burst command with the burst's JSON on stdin.
-func runHook(command string, b correlate.Burst) error {
-	var in bytes.Buffer
-	if err := report.WriteBurstJSON(&in, b); err != nil {
-		return err
+// receivers builds the alert receivers the flags ask for.
+func (o *WatchOptions) receivers() ([]alert.Receiver, error) {
+	limit := alert.Limit{PerMinute: o.AlertRate, Burst: alert.DefaultLimit.Burst}
+	var rs []alert.Receiver
+	for _, u := range []struct{ flag, url string }{{"--alertmanager", o.Alertmanager}, {"--webhook", o.Webhook}} {
+		if u.url == "" {
+			continue
+		}
+		if p, err := url.Parse(u.url); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return nil, flagErrorf("%s needs an http:// or https:// URL, not %q", u.flag, report.Clean(u.url))
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), hookTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "sh", "-c", command)
-	cmd.Stdin = &in
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	return cmd.Run()
+	if o.Alertmanager != "" {
+		rs = append(rs, alert.NewAlertmanager(o.Alertmanager, o.host(), o.AlertResend, alert.DefaultBackoff, o.IO.ErrOut))
+	}
+	if o.WebhookTemplate != "" && o.Webhook == "" {
+		return nil, flagErrorf("--webhook-template needs --webhook")
+	}
+	if o.Webhook != "" {
+		var tmpl *template.Template
+		if o.WebhookTemplate != "" {
+			text, err := readBounded(o.WebhookTemplate, maxTemplate)
+			if err != nil {
+				return nil, &FlagError{Err: fmt.Errorf("--webhook-template: %w", err)}
+			}
+			if tmpl, err = alert.ParseTemplate(string(text)); err != nil {
+				return nil, &FlagError{Err: fmt.Errorf("--webhook-template: %w", err)}
+			}
+		}
+		rs = append(rs, alert.NewWebhook(o.Webhook, o.host(), tmpl, alert.DefaultBackoff, limit, o.IO.ErrOut))
+	}
+	if o.OnBurst != "" {
+		rs = append(rs, alert.NewCommand(o.OnBurst, os.Stderr, alert.DefaultBackoff, limit, o.IO.ErrOut))
+	}
+	return rs, nil
+}
+
+// readBounded reads a small file whole, refusing one past limit bytes.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is over %d KiB", path, limit>>10)
+	}
+	return b, nil
 }

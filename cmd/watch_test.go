@@ -38,7 +38,7 @@ func TestWatchAcrossARotationAndARestart(t *testing.T) {
 		done := make(chan int, 1)
 		go func() {
 			done <- Execute(ctx, streams, []string{"watch", "--nginx-conf", conf, "--poll", "20ms", "--state", state, "--from-start",
-				"--on-burst", "cat >> " + hooks, accPath, errPath})
+				"--on-burst", `if [ "$BADGW_EVENT" = resolve ]; then cat >> ` + hooks + `; else cat > /dev/null; fi`, accPath, errPath})
 		}()
 		return done, out
 	}
