@@ -4,6 +4,7 @@ package pipeline
 
 import (
 	"context"
+	"reflect"
 	"time"
 )
 
@@ -18,16 +19,33 @@ const (
 
 // merger interleaves the sets' batches by time, oldest item first. Each set
 // is in order already (nginx appends), so holding one batch per set is
-// enough: a k-way merge with bounded memory.
+// enough: a k-way merge with bounded memory. A live set (a pipe, a followed
+// file) may stay quiet for hours, as an error log does: the merge takes
+// the others' items without waiting for it, and the run's hold of live
+// records for their error lines (joinHold) keeps the joins.
 type merger struct {
 	chans []chan *parsedBatch
+	live  []bool
 	cur   []*parsedBatch
 	pos   []int
 	done  []bool
 }
 
-func newMerger(chans []chan *parsedBatch) *merger {
-	return &merger{chans: chans, cur: make([]*parsedBatch, len(chans)), pos: make([]int, len(chans)), done: make([]bool, len(chans))}
+func newMerger(chans []chan *parsedBatch, live []bool) *merger {
+	return &merger{chans: chans, live: live, cur: make([]*parsedBatch, len(chans)), pos: make([]int, len(chans)), done: make([]bool, len(chans))}
+}
+
+// take makes b set s's current batch, or marks s done when its channel
+// closed.
+func (m *merger) take(s int, b *parsedBatch, ok bool) {
+	switch {
+	case !ok:
+		m.done[s] = true
+	case len(b.items) > 0:
+		m.cur[s], m.pos[s] = b, 0
+	default:
+		b.release()
+	}
 }
 
 // step returns the next item, or stepIdle when tick fired while waiting
@@ -35,15 +53,18 @@ func newMerger(chans []chan *parsedBatch) *merger {
 func (m *merger) step(ctx context.Context, tick <-chan time.Time) (*parsedBatch, int, stepStatus) {
 	for s := range m.chans {
 		for !m.done[s] && m.cur[s] == nil {
+			if m.live[s] {
+				select {
+				case b, ok := <-m.chans[s]:
+					m.take(s, b, ok)
+					continue
+				default:
+				}
+				break // quiet for now: merged without it
+			}
 			select {
 			case b, ok := <-m.chans[s]:
-				if !ok {
-					m.done[s] = true
-				} else if len(b.items) > 0 {
-					m.cur[s], m.pos[s] = b, 0
-				} else {
-					b.release()
-				}
+				m.take(s, b, ok)
 			case <-tick:
 				return nil, 0, stepIdle
 			case <-ctx.Done():
@@ -65,7 +86,7 @@ func (m *merger) step(ctx context.Context, tick <-chan time.Time) (*parsedBatch,
 		}
 	}
 	if best < 0 {
-		return nil, 0, stepDone
+		return m.waitLive(ctx, tick)
 	}
 	b, i := m.cur[best], m.pos[best]
 	m.pos[best]++
@@ -73,4 +94,36 @@ func (m *merger) step(ctx context.Context, tick <-chan time.Time) (*parsedBatch,
 		m.cur[best] = nil
 	}
 	return b, i, stepItem
+}
+
+// waitLive waits for the first batch of any live set when all are quiet
+// (the only sets left), the tick, or the end of ctx.
+func (m *merger) waitLive(ctx context.Context, tick <-chan time.Time) (*parsedBatch, int, stepStatus) {
+	cases := []reflect.SelectCase{
+		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())},
+		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(tick)},
+	}
+	var sets []int
+	for s := range m.chans {
+		if !m.done[s] {
+			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(m.chans[s])})
+			sets = append(sets, s)
+		}
+	}
+	if len(sets) == 0 {
+		return nil, 0, stepDone
+	}
+	i, v, ok := reflect.Select(cases)
+	switch i {
+	case 0:
+		return nil, 0, stepCancelled
+	case 1:
+		return nil, 0, stepIdle
+	}
+	var b *parsedBatch
+	if ok {
+		b = v.Interface().(*parsedBatch)
+	}
+	m.take(sets[i-2], b, ok)
+	return m.step(ctx, tick)
 }

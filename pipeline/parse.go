@@ -6,8 +6,10 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/badgw/badgw/correlate"
@@ -24,7 +26,36 @@ type parser struct {
 	errorLog bool
 	access   *logparse.Parser
 	zone     *time.Location
-	stats    *IngestStats
+	// learn, when set, replaces zone by the offset of the first access
+	// record any set parses (learnedZone).
+	learn *learnedZone
+	stats *IngestStats
+}
+
+// learnedZone is the zone of error.log times in a live run that started
+// before any access line came (badgw watch on quiet logs, from their end):
+// the offset of the first access record parsed, in whichever set. Error
+// lines before it are read in the local zone, which is nginx's own when
+// badgw runs beside it.
+type learnedZone struct {
+	loc   atomic.Pointer[time.Location]
+	stats *IngestStats
+}
+
+func (z *learnedZone) learn(loc *time.Location) {
+	if z.loc.Load() == nil && z.loc.CompareAndSwap(nil, loc) {
+		z.stats.setZone(fmt.Sprintf("%s (offset of the access log's times, from its first line; before it the local zone)", zoneName(loc)))
+	}
+}
+
+// errorZone is the zone error.log times are read in.
+func (p *parser) errorZone() *time.Location {
+	if p.learn != nil {
+		if loc := p.learn.loc.Load(); loc != nil {
+			return loc
+		}
+	}
+	return p.zone
 }
 
 func (p *parser) parse(rb *rawBatch) *parsedBatch {
@@ -72,7 +103,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 				pb.events = pb.events[:len(pb.events)+1]
 			}
 			ev := &pb.events[len(pb.events)-1]
-			if err := logparse.ParseErrorLine(line, p.zone, ev); err != nil {
+			if err := logparse.ParseErrorLine(line, p.errorZone(), ev); err != nil {
 				pb.events = pb.events[:len(pb.events)-1]
 				c.malformed++
 				p.stats.sample(rl.source, rl.num, err.Error(), line)
@@ -118,6 +149,9 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 		if rec.Time.IsZero() && rl.stampN > 0 {
 			rec.Time = p.stampTime(rb, rl)
 		}
+		if p.learn != nil && !rec.Time.IsZero() {
+			p.learn.learn(rec.Time.Location())
+		}
 		pb.items = append(pb.items, itemRef{idx: len(pb.recs) - 1, pos: pos, untimed: rec.Time.IsZero(), at: rec.Time})
 	}
 	p.stats.count(counts)
@@ -149,7 +183,7 @@ func (p *parser) stampTime(rb *rawBatch, rl rawLine) time.Time {
 	if year == 0 {
 		year = time.Now().Year()
 	}
-	t := time.Date(year, s.Month(), s.Day(), s.Hour(), s.Minute(), s.Second(), s.Nanosecond(), p.zone)
+	t := time.Date(year, s.Month(), s.Day(), s.Hour(), s.Minute(), s.Second(), s.Nanosecond(), p.errorZone())
 	if s.Year() == 0 && t.After(time.Now().Add(24*time.Hour)) {
 		t = t.AddDate(-1, 0, 0)
 	}

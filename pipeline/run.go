@@ -169,8 +169,12 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		}
 	}
 	zone, zoneWhy := cfg.Zone, "--tz"
+	var learn *learnedZone
 	if zone == nil {
 		zone, zoneWhy = zoneFromSample(sample, format)
+		if follow && len(sample) == 0 {
+			learn = &learnedZone{stats: stats}
+		}
 	}
 	stats.Zone = fmt.Sprintf("%s (%s)", zoneName(zone), zoneWhy)
 	sources := &Sources{zone: zone}
@@ -188,7 +192,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		wg.Add(1)
 		format, errorLog := formats[i], errorLogs[i]
 		go parseSet(ctx, &wg, isStdin[i], firsts[i], raws[i], parsed[i], perDay[i].count, func() *parser {
-			p := &parser{format: format, errorLog: errorLog, zone: zone, stats: stats}
+			p := &parser{format: format, errorLog: errorLog, zone: zone, learn: learn, stats: stats}
 			if format != nil {
 				p.access = format.NewParser()
 			}
@@ -225,7 +229,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			lastPublish = time.Now()
 		}
 	}
-	m := newMerger(parsed)
+	m := newMerger(parsed, isStdin)
 	var tick <-chan time.Time
 	if follow {
 		t := time.NewTicker(liveTick)

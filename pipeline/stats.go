@@ -160,6 +160,12 @@ func (s *IngestStats) fileError(i int, err error) {
 	s.errs = append(s.errs, err)
 }
 
+func (s *IngestStats) setZone(z string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Zone = z
+}
+
 func (s *IngestStats) setFormat(path, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
