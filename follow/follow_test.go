@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -259,5 +260,111 @@ func TestBadStateFile(t *testing.T) {
 	}
 	if st, err := LoadState(filepath.Join(t.TempDir(), "none")); err != nil || len(st.Files) != 0 {
 		t.Errorf("missing state: %+v, %v", st, err)
+	}
+}
+
+// TestRotationWhileLinesArrive: a writer appends a line every
+// millisecond, as nginx does, while logrotate moves the file in each of
+// its ways: rename and create, with delaycompress (the old file stays
+// beside) or without (it is compressed and removed at once, while nginx
+// still writes into it until it reopens its logs), the file deleted and
+// recreated by nginx's reopen, and copytruncate. Every line is read once,
+// in order; only copytruncate may lose lines, those written between the
+// last read and the truncation, and it is counted.
+func TestRotationWhileLinesArrive(t *testing.T) {
+	const before, between, after = 200, 50, 250
+	cases := []struct {
+		name    string
+		rotate  func(path string) error // logrotate's part
+		reopen  bool                    // nginx reopens its log afterwards
+		mayLose bool
+	}{
+		{"create, delaycompress", func(p string) error {
+			return errors.Join(os.Rename(p, p+".1"), os.WriteFile(p, nil, 0o644))
+		}, true, false},
+		{"create, compress at once", func(p string) error {
+			if err := errors.Join(os.Rename(p, p+".1"), os.WriteFile(p, nil, 0o644)); err != nil {
+				return err
+			}
+			b, err := os.ReadFile(p + ".1")
+			if err != nil {
+				return err
+			}
+			// The bytes do not matter: the renamed file goes.
+			return errors.Join(os.WriteFile(p+".1.gz", b, 0o644), os.Remove(p+".1"))
+		}, true, false},
+		{"deleted, recreated by the reopen", os.Remove, true, false},
+		{"copytruncate", func(p string) error {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return errors.Join(os.WriteFile(p+".1", b, 0o644), os.Truncate(p, 0))
+		}, false, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "access.log")
+			w := create(t, path)
+			f, r := follow(t, t.Context(), path, fast)
+			write := func(from, to int) {
+				for i := from; i < to; i++ {
+					fmt.Fprintf(w, "line %d\n", i)
+					time.Sleep(time.Millisecond)
+				}
+			}
+			go func() {
+				write(0, before)
+				if err := c.rotate(path); err != nil {
+					t.Error(err)
+					return
+				}
+				write(before, before+between) // into the old file, until the reopen
+				if c.reopen {
+					nw, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					defer nw.Close()
+					w = nw
+				}
+				write(before+between, before+between+after)
+			}()
+			last := -1
+			var lost []int
+			deadline := time.After(10 * time.Second)
+			for last < before+between+after-1 {
+				select {
+				case l := <-r.lines:
+					var n int
+					if _, err := fmt.Sscanf(l, "line %d", &n); err != nil {
+						t.Fatalf("read %q", l)
+					}
+					if n <= last {
+						t.Fatalf("line %d read again (after %d)", n, last)
+					}
+					for m := last + 1; m < n; m++ {
+						lost = append(lost, m)
+					}
+					last = n
+				case <-deadline:
+					t.Fatalf("stuck after line %d; stats %+v", last, f.Stats())
+				}
+			}
+			st := f.Stats()
+			switch {
+			case !c.mayLose && len(lost) > 0:
+				t.Errorf("lost %d lines (%d…%d); stats %+v", len(lost), lost[0], lost[len(lost)-1], st)
+			case c.mayLose && st.Truncations != 1:
+				t.Errorf("copytruncate counted %d times", st.Truncations)
+			case c.mayLose && len(lost) > 0 && lost[len(lost)-1] >= before:
+				t.Errorf("lost lines after the truncation: %v", lost)
+			}
+			if c.reopen && st.Rotations != 1 {
+				t.Errorf("rotations %d", st.Rotations)
+			}
+			t.Logf("%s: %d lines read, %d lost, stats %+v", c.name, before+between+after-len(lost), len(lost), st)
+		})
 	}
 }
