@@ -328,13 +328,17 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 	cfg.Every = publishEvery
 	cfg.Publish = func(s pipeline.Snapshot) {
 		w.exporter.Publish(s)
-		if how() == alert.Stopped {
-			w.dispatch.Send(w.tracker.Stop(time.Now()))
-		} else {
+		// Stopping, the bursts close as the run ends (Closed, with
+		// "badgw stopped"), and the tracker's Stop resolves the rest
+		// after it.
+		if how() != alert.Stopped {
 			w.dispatch.Send(w.tracker.Observe(s.Bursts, time.Now()))
 		}
 	}
 	snap, err := pipeline.Run(context.WithoutCancel(runCtx), cfg)
+	if how() == alert.Stopped {
+		w.dispatch.Send(w.tracker.Stop(time.Now()))
+	}
 	return snap, err, reloading.Load() && ctx.Err() == nil
 }
 

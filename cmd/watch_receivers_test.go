@@ -463,3 +463,62 @@ func TestWatchReloadsOnSIGHUP(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchStopResolvesOpenAlerts: stopped in the middle of a burst,
+// watch resolves its alert saying that badgw stopped, once.
+func TestWatchStopResolvesOpenAlerts(t *testing.T) {
+	conf, acc, errs := recordedIncident(t)
+	dir := t.TempDir()
+	hook := &webhookLog{}
+	hookSrv := httptest.NewServer(hook)
+	defer hookSrv.Close()
+	accPath, errPath := filepath.Join(dir, "access.log"), filepath.Join(dir, "error.log")
+	os.WriteFile(accPath, nil, 0o644)
+	os.WriteFile(errPath, nil, 0o644)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	streams, _, _, errOut := TestStreams()
+	done := make(chan int, 1)
+	go func() {
+		done <- Execute(ctx, streams, []string{"watch", "--nginx-conf", conf, "--poll", "20ms", "--from-start",
+			"--webhook", hookSrv.URL, accPath, errPath})
+	}()
+	// Up to the middle of the first burst (02:23:23–02:23:33).
+	var part []string
+	for _, l := range acc {
+		if accessSecond(l) > "02:23:28" {
+			break
+		}
+		part = append(part, l)
+	}
+	af, _ := os.OpenFile(accPath, os.O_WRONLY|os.O_APPEND, 0)
+	ef, _ := os.OpenFile(errPath, os.O_WRONLY|os.O_APPEND, 0)
+	replayBySecond(part, errs[:0], func(l string) { af.WriteString(l) }, func(string) {}, func(int) {})
+	af.Close()
+	ef.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	opened := func() bool {
+		hook.mu.Lock()
+		defer hook.mu.Unlock()
+		return len(hook.bodies) > 0
+	}
+	for !opened() && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("watch: code %d\n%s", code, errOut.String())
+	}
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	var seq []string
+	for _, b := range hook.bodies {
+		seq = append(seq, string(b.Event))
+	}
+	if strings.Join(seq, " ") != "open resolve" {
+		t.Fatalf("notices %q", seq)
+	}
+	if r := hook.bodies[1]; !r.Stopped || !strings.Contains(r.Reason, "badgw stopped") || r.ID == hook.bodies[0].ID {
+		t.Errorf("the resolve: %+v", r)
+	}
+}
