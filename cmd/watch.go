@@ -51,7 +51,8 @@ func NewCmdWatch(io *IOStreams) *cobra.Command {
 interface, for as long as it runs: files are followed by name and inode as
 logrotate leaves them (after a rename the old file is read to its end, then the
 new one; a copytruncate is counted as a possible loss), and a file that appears
-later is read from its start. Each burst is printed as it closes.
+later is read from its start. "badgw watch -" reads a pipe instead (tail -F of
+both logs, kubectl logs -f) until it ends. Each burst is printed as it closes.
 
 Alerts: as soon as a 502 burst passes the burst test, when its top cause,
 busiest peers or size change, and when it ends, to an Alertmanager
@@ -117,7 +118,17 @@ const dispatchGrace = 10 * time.Second
 func runWatch(ctx context.Context, o *WatchOptions) error {
 	for _, a := range o.Args {
 		if a == "-" {
-			return flagErrorf("watch follows files; to read a pipe use badgw analyze")
+			// A pipe (tail -F, kubectl logs -f) alone: nothing to follow,
+			// reopen or resume.
+			switch {
+			case len(o.Args) > 1:
+				return flagErrorf("\"-\" reads stdin alone: name the files to follow, or pipe them all into badgw watch -")
+			case o.IO.StdinTTY:
+				return flagErrorf("\"-\" reads stdin, which is this terminal: pipe the logs into badgw watch -, or name the files")
+			case o.State != "":
+				return flagErrorf("--state saves the positions of files; stdin has none")
+			}
+			continue
 		}
 		if fi, err := os.Stat(a); err == nil && !fi.Mode().IsRegular() {
 			return flagErrorf("%s is not a file: name the access and error logs to follow", a)
@@ -168,6 +179,11 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	// again where they were and nginx.conf is read again.
 	reload := make(chan struct{}, 1)
 	hangup := func() {
+		if o.Args[0] == "-" {
+			// The stdin reader cannot be stopped and started again.
+			fmt.Fprintf(o.IO.ErrOut, "badgw: SIGHUP ignored: reading stdin, there is nothing to reopen (nginx.conf is read when watch starts)\n")
+			return
+		}
 		select {
 		case reload <- struct{}{}:
 		default:
@@ -181,7 +197,7 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	for {
 		var reloading bool
 		snap, runErr, reloading = w.run(ctx, reload)
-		if w.files == nil {
+		if !w.opened {
 			// A file could not be opened at all: nothing was watched.
 			w.dispatch.Close(0)
 			return &exitError{code: ExitInput, err: runErr}
@@ -238,7 +254,8 @@ type watcher struct {
 	tracker  *alert.Tracker
 	exporter *metrics.Exporter
 
-	mu sync.Mutex
+	opened bool // every input of the last run was opened
+	mu     sync.Mutex
 	// truncations counts copytruncates in the files of runs before this
 	// one, so the metric never goes back at a reload.
 	truncations map[string]int
@@ -294,7 +311,13 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 	cfg := w.cfg
 	cfg.Followed = map[string]io.Reader{}
 	var files []*follow.File
+	w.opened = false
 	for _, a := range o.Args {
+		if a == "-" {
+			cfg.Sets = append(cfg.Sets, input.Set{Base: a, Paths: []string{a}})
+			cfg.Stdin = o.IO.In
+			continue
+		}
 		f, err := follow.Open(runCtx, a, follow.Options{Poll: o.Poll, FromStart: o.FromStart, Resume: w.resume(a)})
 		if err != nil {
 			for _, f := range files {
@@ -309,6 +332,7 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 	w.mu.Lock()
 	w.files = files
 	w.mu.Unlock()
+	w.opened = true
 
 	how := func() alert.How {
 		switch {

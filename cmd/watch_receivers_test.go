@@ -151,8 +151,8 @@ type amAlert struct {
 // Alertmanager shows each burst firing, with its labels, while it goes on
 // and nothing firing after; Prometheus has the bursts, the 502s and the
 // error.log's categories as the offline analysis counts them; the webhook
-// gets, for each burst, its open then its resolve, each once, after the
-// retries.
+// gets, for each burst, its open, updates as it grows, then its resolve,
+// each once, after the retries.
 func TestWatchWithPrometheusAndAlertmanager(t *testing.T) {
 	amBin := needServer(t, "prometheus-alertmanager", "prometheus-alertmanager")
 	promBin := needServer(t, "prometheus", "prometheus")
@@ -339,11 +339,19 @@ func TestWatchWithPrometheusAndAlertmanager(t *testing.T) {
 	if len(keys) != 2 {
 		t.Errorf("webhook: %d bursts, want 2: %v", len(keys), byKey)
 	}
+	// The first burst's updates waited behind the retried open and were
+	// made moot by its resolve; the second grows from tens to hundreds of
+	// 502s while it goes on: an update between its open and resolve.
+	updates := 0
 	for _, k := range keys {
 		seq := strings.Join(byKey[k], " ")
 		if !strings.HasPrefix(seq, "open") || !strings.HasSuffix(seq, "resolve") || strings.Count(seq, "open") != 1 || strings.Count(seq, "resolve") != 1 {
 			t.Errorf("webhook: burst %s told %q", k, seq)
 		}
+		updates += strings.Count(seq, "update")
+	}
+	if updates == 0 {
+		t.Errorf("webhook: no update told: %v", byKey)
 	}
 	if hook.posts != len(hook.bodies)+2 {
 		t.Errorf("webhook: %d posts for %d notices and 2 refusals", hook.posts, len(hook.bodies))
@@ -520,5 +528,46 @@ func TestWatchStopResolvesOpenAlerts(t *testing.T) {
 	}
 	if r := hook.bodies[1]; !r.Stopped || !strings.Contains(r.Reason, "badgw stopped") || r.ID == hook.bodies[0].ID {
 		t.Errorf("the resolve: %+v", r)
+	}
+}
+
+// TestWatchReadsStdin: "badgw watch -" takes a pipe (tail -F of both
+// logs) and alerts as for files; the end of the pipe ends it.
+func TestWatchReadsStdin(t *testing.T) {
+	conf, acc, errs := recordedIncident(t)
+	hook := &webhookLog{}
+	hookSrv := httptest.NewServer(hook)
+	defer hookSrv.Close()
+	pr, pw := io.Pipe()
+	streams, _, out, errOut := TestStreams()
+	streams.In = pr
+	done := make(chan int, 1)
+	go func() {
+		done <- Execute(context.Background(), streams, []string{"watch", "--nginx-conf", conf, "--webhook", hookSrv.URL, "-"})
+	}()
+	replayBySecond(acc, errs, func(l string) { io.WriteString(pw, "==> access.log <==\n"+l) },
+		func(l string) { io.WriteString(pw, "==> error.log <==\n"+l) }, func(int) {})
+	pw.Close()
+	select {
+	case code := <-done:
+		if code != ExitOK {
+			t.Fatalf("code %d\n%s", code, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("watch - did not end with its input")
+	}
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	byKey := map[string]string{}
+	for _, b := range hook.bodies {
+		byKey[b.ID[:strings.LastIndex(b.ID, "/")]] += string(b.Event) + " "
+	}
+	if len(byKey) != 2 || strings.Count(out.String(), "Burst #") != 2 {
+		t.Errorf("alerts %v\n%s", byKey, out.String())
+	}
+	for k, seq := range byKey {
+		if !strings.HasPrefix(seq, "open") || !strings.HasSuffix(seq, "resolve ") || strings.Contains(seq, "stopped") {
+			t.Errorf("burst %s told %q", k, seq)
+		}
 	}
 }
