@@ -168,12 +168,7 @@ func (a *Alertmanager) Run(ctx context.Context, in <-chan Notice) {
 			}
 			return
 		}
-		if tick != nil && !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
+		timer.Stop()
 	}
 }
 

@@ -111,12 +111,8 @@ func (q *queued) Run(ctx context.Context, in <-chan Notice) {
 			}
 			return
 		}
-		if tick != nil && !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
+		// Since Go 1.23 a Reset timer delivers no stale tick: no drain.
+		timer.Stop()
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/badgw/badgw/follow"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/metrics"
+	"github.com/badgw/badgw/nginxconf"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
 )
@@ -415,7 +416,7 @@ func (o *WatchOptions) receivers() ([]alert.Receiver, error) {
 	if o.Webhook != "" {
 		var tmpl *template.Template
 		if o.WebhookTemplate != "" {
-			text, err := readBounded(o.WebhookTemplate, maxTemplate)
+			text, err := nginxconf.ReadFile(o.WebhookTemplate, maxTemplate)
 			if err != nil {
 				return nil, &FlagError{Err: fmt.Errorf("--webhook-template: %w", err)}
 			}
@@ -429,21 +430,4 @@ func (o *WatchOptions) receivers() ([]alert.Receiver, error) {
 		rs = append(rs, alert.NewCommand(o.OnBurst, os.Stderr, alert.DefaultBackoff, limit, o.IO.ErrOut))
 	}
 	return rs, nil
-}
-
-// readBounded reads a small file whole, refusing one past limit bytes.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is over %d KiB", path, limit>>10)
-	}
-	return b, nil
 }

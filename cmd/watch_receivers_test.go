@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -168,22 +170,9 @@ func TestWatchWithPrometheusAndAlertmanager(t *testing.T) {
 	waitOK(t, amURL+"/-/ready", 20*time.Second)
 
 	hook := &webhookLog{fail: 2}
-	hookSrv := httptest.NewServer(hook)
-	defer hookSrv.Close()
-
-	accPath, errPath := filepath.Join(dir, "access.log"), filepath.Join(dir, "error.log")
-	os.WriteFile(accPath, nil, 0o644)
-	os.WriteFile(errPath, nil, 0o644)
 	metricsAddr := "127.0.0.1:" + freePort(t)
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	streams, _, out, errOut := TestStreams()
-	done := make(chan int, 1)
-	go func() {
-		done <- Execute(ctx, streams, []string{"watch", "--nginx-conf", conf, "--poll", "20ms", "--from-start",
-			"--alertmanager", amURL, "--alert-resend", "1s", "--alert-host", "web-1", "--webhook", hookSrv.URL,
-			"--metrics-addr", metricsAddr, accPath, errPath})
-	}()
+	w := startWatch(t, conf, hook, "--alertmanager", amURL, "--alert-resend", "1s", "--alert-host", "web-1", "--metrics-addr", metricsAddr)
+	accPath, errPath, errOut := w.acc, w.err, w.errOut
 	waitOK(t, "http://"+metricsAddr+"/readyz", 20*time.Second)
 
 	promPort := freePort(t)
@@ -308,15 +297,7 @@ func TestWatchWithPrometheusAndAlertmanager(t *testing.T) {
 		}
 	}
 
-	stop()
-	select {
-	case code := <-done:
-		if code != ExitOK {
-			t.Fatalf("watch: code %d\n%s\n%s", code, out.String(), errOut.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("watch did not stop")
-	}
+	w.stop(t)
 
 	// The webhook: for each burst, open then resolve, each once, after
 	// the two 500s were retried.
@@ -377,22 +358,10 @@ func grepLines(text, prefix string) string {
 // go on, and the burst keeps its one alert across the reload.
 func TestWatchReloadsOnSIGHUP(t *testing.T) {
 	conf, acc, errs := recordedIncident(t)
-	dir := t.TempDir()
 	hook := &webhookLog{}
-	hookSrv := httptest.NewServer(hook)
-	defer hookSrv.Close()
-	accPath, errPath := filepath.Join(dir, "access.log"), filepath.Join(dir, "error.log")
-	os.WriteFile(accPath, nil, 0o644)
-	os.WriteFile(errPath, nil, 0o644)
 	metricsAddr := "127.0.0.1:" + freePort(t)
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	streams, _, out, errOut := TestStreams()
-	done := make(chan int, 1)
-	go func() {
-		done <- Execute(ctx, streams, []string{"watch", "--nginx-conf", conf, "--poll", "20ms", "--from-start",
-			"--webhook", hookSrv.URL, "--metrics-addr", metricsAddr, accPath, errPath})
-	}()
+	w := startWatch(t, conf, hook, "--metrics-addr", metricsAddr)
+	accPath, errPath, out, errOut := w.acc, w.err, w.out, w.errOut
 	waitOK(t, "http://"+metricsAddr+"/readyz", 20*time.Second)
 
 	// Halfway through the first burst (02:23:23–02:23:33).
@@ -446,10 +415,7 @@ func TestWatchReloadsOnSIGHUP(t *testing.T) {
 	if !strings.Contains(metrics, want+"\n") {
 		t.Errorf("after the reload, want %s:\n%s", want, grepLines(metrics, "badgw_requests_total"))
 	}
-	stop()
-	if code := <-done; code != ExitOK {
-		t.Fatalf("watch: code %d\n%s", code, errOut.String())
-	}
+	w.stop(t)
 	if !strings.Contains(errOut.String(), "SIGHUP: "+conf+" read again; the files reopened where they were") {
 		t.Errorf("stderr: %s", errOut.String())
 	}
@@ -475,22 +441,9 @@ func TestWatchReloadsOnSIGHUP(t *testing.T) {
 // TestWatchStopResolvesOpenAlerts: stopped in the middle of a burst,
 // watch resolves its alert saying that badgw stopped, once.
 func TestWatchStopResolvesOpenAlerts(t *testing.T) {
-	conf, acc, errs := recordedIncident(t)
-	dir := t.TempDir()
+	conf, acc, _ := recordedIncident(t)
 	hook := &webhookLog{}
-	hookSrv := httptest.NewServer(hook)
-	defer hookSrv.Close()
-	accPath, errPath := filepath.Join(dir, "access.log"), filepath.Join(dir, "error.log")
-	os.WriteFile(accPath, nil, 0o644)
-	os.WriteFile(errPath, nil, 0o644)
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	streams, _, _, errOut := TestStreams()
-	done := make(chan int, 1)
-	go func() {
-		done <- Execute(ctx, streams, []string{"watch", "--nginx-conf", conf, "--poll", "20ms", "--from-start",
-			"--webhook", hookSrv.URL, accPath, errPath})
-	}()
+	w := startWatch(t, conf, hook)
 	// Up to the middle of the first burst (02:23:23–02:23:33).
 	var part []string
 	for _, l := range acc {
@@ -499,11 +452,9 @@ func TestWatchStopResolvesOpenAlerts(t *testing.T) {
 		}
 		part = append(part, l)
 	}
-	af, _ := os.OpenFile(accPath, os.O_WRONLY|os.O_APPEND, 0)
-	ef, _ := os.OpenFile(errPath, os.O_WRONLY|os.O_APPEND, 0)
-	replayBySecond(part, errs[:0], func(l string) { af.WriteString(l) }, func(string) {}, func(int) {})
+	af, _ := os.OpenFile(w.acc, os.O_WRONLY|os.O_APPEND, 0)
+	replayBySecond(part, nil, func(l string) { af.WriteString(l) }, nil, func(int) {})
 	af.Close()
-	ef.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	opened := func() bool {
 		hook.mu.Lock()
@@ -513,10 +464,7 @@ func TestWatchStopResolvesOpenAlerts(t *testing.T) {
 	for !opened() && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	stop()
-	if code := <-done; code != ExitOK {
-		t.Fatalf("watch: code %d\n%s", code, errOut.String())
-	}
+	w.stop(t)
 	hook.mu.Lock()
 	defer hook.mu.Unlock()
 	var seq []string
@@ -569,5 +517,54 @@ func TestWatchReadsStdin(t *testing.T) {
 		if !strings.HasPrefix(seq, "open") || !strings.HasSuffix(seq, "resolve ") || strings.Contains(seq, "stopped") {
 			t.Errorf("burst %s told %q", k, seq)
 		}
+	}
+}
+
+// watchRun is a badgw watch that a test started on two empty files, the
+// recorded incident's nginx.conf and a webhook receiver.
+type watchRun struct {
+	acc, err    string
+	out, errOut *bytes.Buffer
+	cancel      context.CancelFunc
+	done        chan int
+}
+
+func startWatch(t *testing.T, conf string, hook *webhookLog, args ...string) *watchRun {
+	t.Helper()
+	dir := t.TempDir()
+	hookSrv := httptest.NewServer(hook)
+	t.Cleanup(hookSrv.Close)
+	w := &watchRun{acc: filepath.Join(dir, "access.log"), err: filepath.Join(dir, "error.log"), done: make(chan int, 1)}
+	for _, p := range []string{w.acc, w.err} {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	w.cancel = cancel
+	var streams *IOStreams
+	streams, _, w.out, w.errOut = TestStreams()
+	args = append([]string{"watch", "--nginx-conf", conf, "--poll", "20ms", "--from-start", "--webhook", hookSrv.URL}, args...)
+	go func() { w.done <- Execute(ctx, streams, append(args, w.acc, w.err)) }()
+	for _, a := range args {
+		if a == "--metrics-addr" {
+			waitOK(t, "http://"+args[slices.Index(args, a)+1]+"/readyz", 20*time.Second)
+		}
+	}
+	return w
+}
+
+// stop ends the watch as SIGTERM does and wants it to exit cleanly.
+func (w *watchRun) stop(t *testing.T) {
+	t.Helper()
+	w.cancel()
+	select {
+	case code := <-w.done:
+		if code != ExitOK {
+			t.Fatalf("watch: code %d\n%s\n%s", code, w.out.String(), w.errOut.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("watch did not stop")
 	}
 }
