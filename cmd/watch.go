@@ -310,6 +310,7 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 		w.exporter.Restart()
 	}
 	cfg := w.cfg
+	cfg.Options.KeepClosed = keepClosed
 	cfg.Followed = map[string]io.Reader{}
 	var files []*follow.File
 	w.opened = false
@@ -366,6 +367,10 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 	}
 	return snap, err, reloading.Load() && ctx.Err() == nil
 }
+
+// keepClosed is how many closed bursts a watch keeps, the newest: weeks
+// of bursts stay in bounded memory, and the metrics count them all.
+const keepClosed = 1000
 
 // publishEvery is how often a watch looks at the analysis for alerts and
 // metrics: with the follower's poll and the pipeline's wait for late error

@@ -47,6 +47,11 @@ type Options struct {
 	// one): its silence about a 502 is then evidence that nginx did not
 	// make the 502 itself, since it logs every one it makes at level error.
 	ErrorLogGiven bool
+	// KeepClosed bounds the closed bursts a snapshot holds to the newest
+	// KeepClosed; 0 keeps every one (a finite input). A run of weeks
+	// (badgw watch) keeps memory bounded this way; Snapshot.Closed still
+	// counts them all.
+	KeepClosed int
 }
 
 func (o *Options) defaults() {
@@ -108,6 +113,10 @@ type Correlator struct {
 	// serials numbers the candidates (Burst.Serial).
 	eventCounts map[string]*[logparse.NumCategories]int
 	serials     uint64
+	// closedCounts counts every closed burst; closedDropped those that
+	// Options.KeepClosed let go.
+	closedCounts  map[closedKey]int
+	closedDropped int
 }
 
 // peerEntry caches a peer's group, the group's state and the peer's series.
@@ -184,7 +193,8 @@ func New(opts Options) *Correlator {
 		events:    newEventRing(1<<16, 16<<20),
 		totals:    newTotals(),
 
-		eventCounts: map[string]*[logparse.NumCategories]int{},
+		eventCounts:  map[string]*[logparse.NumCategories]int{},
+		closedCounts: map[closedKey]int{},
 	}
 }
 
@@ -652,6 +662,7 @@ func (c *Correlator) closeWhere(done func(*tracker) bool) []Burst {
 	sortBursts(closed)
 	c.closed = append(c.closed, closed...)
 	c.trimClosedLines(closed)
+	c.keepClosed(closed)
 	return closed
 }
 
@@ -878,5 +889,6 @@ func (c *Correlator) Snapshot() Snapshot {
 	s.Background = c.backgrounds(c.newest.Location())
 	s.SiteWide = siteIncidents(s.Bursts)
 	s.Counts = c.groupCounts()
+	s.Closed, s.ClosedDropped = c.closedCountList(), c.closedDropped
 	return s
 }

@@ -134,3 +134,56 @@ func (gc *GroupCounts) addStatus(s StatusCount) {
 	}
 	gc.Status = append(gc.Status, s)
 }
+
+// ClosedCount is how many bursts of one group, top cause and kind have
+// closed since the run began, kept or not (Options.KeepClosed).
+type ClosedCount struct {
+	Group, Cause string
+	Kind         Kind
+	N            int
+}
+
+type closedKey struct {
+	root, cause string
+	kind        Kind
+}
+
+// keepClosed counts the bursts just closed and, when Options.KeepClosed
+// bounds them, lets the oldest go.
+func (c *Correlator) keepClosed(closed []Burst) {
+	for i := range closed {
+		cause := "unknown"
+		if tc := closed[i].TopCause(); tc != nil {
+			cause = tc.ID
+		}
+		c.closedCounts[closedKey{closed[i].Group, cause, closed[i].Kind}]++
+	}
+	drop := len(c.closed) - c.opts.KeepClosed
+	if c.opts.KeepClosed <= 0 || drop <= 0 {
+		return
+	}
+	for i := max(c.linesTrimmed, 0); i < drop; i++ {
+		c.closedLineBytes -= linesBytes(c.closed[i].Lines)
+	}
+	c.linesTrimmed = max(0, c.linesTrimmed-drop)
+	c.closedDropped += drop
+	c.closed = append(c.closed[:0:0], c.closed[drop:]...)
+}
+
+func (c *Correlator) closedCountList() []ClosedCount {
+	out := make([]ClosedCount, 0, len(c.closedCounts))
+	for k, n := range c.closedCounts {
+		out = append(out, ClosedCount{Group: k.root, Cause: k.cause, Kind: k.kind, N: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Group != b.Group {
+			return a.Group < b.Group
+		}
+		if a.Cause != b.Cause {
+			return a.Cause < b.Cause
+		}
+		return a.Kind < b.Kind
+	})
+	return out
+}

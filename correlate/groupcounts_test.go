@@ -135,3 +135,45 @@ func TestStatusesPastTheBoundCountAsOther(t *testing.T) {
 		t.Errorf("%d statuses counting %d", len(r.status), total)
 	}
 }
+
+// TestKeepClosedBoundsTheBursts: with KeepClosed, a snapshot holds the
+// newest closed bursts only, says how many went, and still counts all.
+func TestKeepClosedBoundsTheBursts(t *testing.T) {
+	c := New(Options{Gap: 2 * time.Second, Min502: 3, KeepClosed: 2})
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	add := func(sec, status int) {
+		rec := logparse.Record{Time: base.Add(time.Duration(sec) * time.Second), Status: status, RequestTime: -1,
+			Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: status, Connect: -1, Header: -1, Response: -1}}}
+		c.AddRecord(&rec, Pos{Source: "t", Line: int64(sec)})
+	}
+	sec := 0
+	for range 5 {
+		for range 30 {
+			add(sec, 200)
+			sec++
+		}
+		for range 5 {
+			add(sec, 502)
+			sec++
+		}
+	}
+	for range 30 {
+		add(sec, 200)
+		sec++
+	}
+	c.Advance(time.Time{})
+	s := c.Snapshot()
+	if len(s.Bursts) != 2 || s.ClosedDropped != 3 || s.Bursts[0].ID != 4 || s.Bursts[1].ID != 5 {
+		t.Fatalf("kept %d (first #%d), dropped %d", len(s.Bursts), s.Bursts[0].ID, s.ClosedDropped)
+	}
+	if len(s.Closed) != 1 || s.Closed[0].N != 5 || s.Closed[0].Kind != Kind502 {
+		t.Errorf("counts %+v", s.Closed)
+	}
+	want := 0
+	for _, b := range s.Bursts {
+		want += linesBytes(b.Lines)
+	}
+	if c.closedLineBytes != want {
+		t.Errorf("line bytes %d, the kept bursts hold %d", c.closedLineBytes, want)
+	}
+}

@@ -25,6 +25,11 @@ type Snapshot struct {
 	// Counts is each group's requests by status and attempts, and its
 	// error.log events by category, since the run began.
 	Counts []GroupCounts
+	// Closed counts every burst closed since the run began, by group, top
+	// cause and kind; ClosedDropped the oldest of them that Bursts no
+	// longer holds (Options.KeepClosed).
+	Closed        []ClosedCount
+	ClosedDropped int
 }
 
 // GroupSeries is one upstream group's (or peer's) requests over time.

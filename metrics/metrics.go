@@ -204,28 +204,23 @@ func (e *Exporter) samples(s *pipeline.Snapshot, at time.Time) []sample {
 	}
 	open := map[string]int{}
 	peers := 0
-	closed := map[[3]string]int{}
 	for _, b := range s.Bursts {
-		if b.Open {
-			if b.Kind != correlate.Kind502 || !b.Significant {
-				continue
-			}
-			open[b.Group]++
-			for _, p := range b.Peers {
-				if peers < maxPeers {
-					add(mPeers, float64(p.N), b.Group, p.Key)
-					peers++
-				}
-			}
+		if !b.Open || b.Kind != correlate.Kind502 || !b.Significant {
 			continue
 		}
-		closed[[3]string{b.Group, alert.Cause(b), kindName(b.Kind)}]++
+		open[b.Group]++
+		for _, p := range b.Peers {
+			if peers < maxPeers {
+				add(mPeers, float64(p.N), b.Group, p.Key)
+				peers++
+			}
+		}
 	}
 	for g, n := range open {
 		add(mBurstsOpen, float64(n), g)
 	}
-	for k, n := range closed {
-		add(mBursts, float64(n), k[0], k[1], k[2])
+	for _, cc := range s.Closed {
+		add(mBursts, float64(cc.N), cc.Group, cc.Cause, kindName(cc.Kind))
 	}
 	add(mSporadic, float64(s.Totals.Sporadic502))
 	add(mBadGateway, float64(s.Totals.Status[502]))

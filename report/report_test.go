@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
@@ -294,5 +295,40 @@ func TestInterruptedFIFORun(t *testing.T) {
 	}
 	if !regexp.MustCompile(`error\.log +unread +0 lines`).MatchString(text) {
 		t.Errorf("the error.log never reached is not called unread:\n%s", text)
+	}
+}
+
+// TestSummaryOfALongRun: when the run let its oldest bursts go (watch
+// keeps the newest), the summary counts them all and says which it lists.
+func TestSummaryOfALongRun(t *testing.T) {
+	c := correlate.New(correlate.Options{Gap: 2 * time.Second, Min502: 3, KeepClosed: 2})
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	sec := 0
+	add := func(status int) {
+		rec := logparse.Record{Time: base.Add(time.Duration(sec) * time.Second), Status: status, RequestTime: -1,
+			Attempts: []logparse.Attempt{{Addr: []byte("10.0.0.1:80"), Status: status, Connect: -1, Header: -1, Response: -1}}}
+		c.AddRecord(&rec, correlate.Pos{Source: "t"})
+		sec++
+	}
+	for range 4 {
+		for range 30 {
+			add(200)
+		}
+		for range 5 {
+			add(502)
+		}
+	}
+	for range 30 {
+		add(200)
+	}
+	c.Advance(time.Time{})
+	var out bytes.Buffer
+	if err := report.WriteSummary(&out, pipeline.Snapshot{Snapshot: c.Snapshot()}, report.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"4 bursts of 502\n", "(the oldest 2 bursts, of every kind, are not listed: a run this long keeps the newest 2)", "  #3 ", "  #4 "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("missing %q:\n%s", want, out.String())
+		}
 	}
 }

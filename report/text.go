@@ -404,7 +404,31 @@ func WriteSummary(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 	e.printf("Summary\n")
 	writeInputs(e, snap)
 	writeTimeline(e, snap, opts.Width)
-	e.printf("\n%s of 502\n", words.Count(len(snap.BadGatewayBursts()), "burst"))
+	n502 := len(snap.BadGatewayBursts())
+	if snap.ClosedDropped > 0 {
+		n502 = 0
+		for _, cc := range snap.Closed {
+			if cc.Kind == correlate.Kind502 {
+				n502 += cc.N
+			}
+		}
+		for _, b := range snap.BadGatewayBursts() {
+			if b.Open {
+				n502++
+			}
+		}
+	}
+	e.printf("\n%s of 502\n", words.Count(n502, "burst"))
+	if snap.ClosedDropped > 0 {
+		kept := 0
+		for _, b := range snap.Bursts {
+			if !b.Open {
+				kept++
+			}
+		}
+		e.printf("  (the oldest %s, of every kind, are not listed: a run this long keeps the newest %d)\n",
+			words.Count(snap.ClosedDropped, "burst"), kept)
+	}
 	for _, b := range snap.Bursts {
 		cause := CauseLine(b)
 		e.printf("  #%d %s %s %s %d×%s %s\n", b.ID, Timestamp(b.Start), words.Duration(b.Duration()), Clean(b.Group), b.Bad(), kindLabel(b), cause)
