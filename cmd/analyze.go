@@ -49,6 +49,8 @@ type AnalyzeOptions struct {
 	// ExportDir is where the interface's "e" writes its CSV: the working
 	// directory when empty.
 	ExportDir string
+
+	StoreOptions
 }
 
 // NewCmdAnalyze builds "badgw analyze". runF replaces the run function in
@@ -77,6 +79,9 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 			if err := opts.checkAnalysisFlags(); err != nil {
 				return err
 			}
+			if err := opts.checkStore(time.Now(), args, c.Flags().Changed); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -91,6 +96,7 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 	f.BoolVar(&opts.Partial, "partial", false, "let an interrupted run replace existing --csv/--json files (else it writes PATH.partial)")
 	f.BoolVar(&opts.NoTUI, "no-tui", false, "print a report even on a terminal")
 	f.BoolVar(&opts.FailOnBurst, "fail-on-burst", false, "exit with status 3 when a 502 burst is found")
+	opts.addStoreFlags(f)
 	return c
 }
 
@@ -183,7 +189,7 @@ func (o *AnalyzeOptions) checkOutputs() (outputs, error) {
 // runConfig turns options into the pipeline's configuration.
 func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, outputs, error) {
 	args := o.Args
-	if len(args) == 0 {
+	if len(args) == 0 && o.VictoriaLogs == "" {
 		if o.IO.StdinTTY {
 			return pipeline.RunConfig{}, outputs{}, flagErrorf("no log given: name files or pipe a log into badgw analyze")
 		}
@@ -203,6 +209,9 @@ func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, outputs, error) {
 	outs, err := o.checkOutputs()
 	if err != nil {
 		return cfg, outs, err
+	}
+	if o.VictoriaLogs != "" {
+		return cfg, outs, nil // addStore gives the input
 	}
 	sets, err := input.Expand(args)
 	if err != nil {
@@ -267,6 +276,11 @@ func runAnalyze(ctx context.Context, o *AnalyzeOptions) error {
 	cfg, outs, err := o.runConfig()
 	if err != nil {
 		return err
+	}
+	if o.VictoriaLogs != "" {
+		if err := o.addStore(ctx, &cfg); err != nil {
+			return err
+		}
 	}
 	ex := &exporter{o: o, outs: outs, live: o.follow(cfg)}
 	if ex.live && outs.csv != nil {

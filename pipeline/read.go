@@ -18,8 +18,8 @@ type setReader struct {
 	out    chan *rawBatch
 	follow bool // stdin: flush whenever the pipe would block
 	stdin  io.Reader
-	// followed: the set's one path is read from stdin, a followed file's
-	// reader, rather than opened.
+	// followed: the set's one path is read from stdin or a reader (a
+	// followed file's, a log store's) rather than opened.
 	followed bool
 	seq      int
 }

@@ -30,6 +30,10 @@ type RunConfig struct {
 	// written (badgw watch's followed files), read like a pipe; each must
 	// be a set of its own. Their readers end the run by returning io.EOF.
 	Followed map[string]io.Reader
+	// Readers are paths whose lines come from a finite reader read like a
+	// file (a log store's lines, badgw analyze --victorialogs); each must
+	// be a set of its own.
+	Readers map[string]io.Reader
 	// Format parses access lines; nil means detect it from the first lines
 	// among Candidates (the presets when empty).
 	Format     *logparse.Format
@@ -85,17 +89,24 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	raws := make([]chan *rawBatch, len(cfg.Sets))
 	isStdin := make([]bool, len(cfg.Sets))
 	followed := make([]bool, len(cfg.Sets))
+	reader := make([]io.Reader, len(cfg.Sets))
 	for i, set := range cfg.Sets {
 		followed[i] = len(set.Paths) == 1 && cfg.Followed[set.Paths[0]] != nil
 		isStdin[i] = len(set.Paths) == 1 && set.Paths[0] == "-" || followed[i]
 		follow = follow || isStdin[i]
+		switch {
+		case followed[i]:
+			reader[i] = cfg.Followed[set.Paths[0]]
+		case len(set.Paths) == 1 && cfg.Readers[set.Paths[0]] != nil:
+			reader[i] = cfg.Readers[set.Paths[0]]
+		}
 	}
 	stats.Follow = follow
 	for i, set := range cfg.Sets {
 		raws[i] = make(chan *rawBatch, 2)
 		sr := &setReader{set: set, stats: stats, out: raws[i], follow: isStdin[i], stdin: cfg.Stdin}
-		if followed[i] {
-			sr.stdin, sr.followed = cfg.Followed[set.Paths[0]], true
+		if reader[i] != nil {
+			sr.stdin, sr.followed = reader[i], true
 		}
 		if sr.stdin == nil {
 			sr.stdin = os.Stdin
@@ -179,7 +190,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	stats.Zone = fmt.Sprintf("%s (%s)", zoneName(zone), zoneWhy)
 	sources := &Sources{zone: zone}
 	for i, set := range cfg.Sets {
-		if !isStdin[i] && set.Unread == nil {
+		if reader[i] == nil && !isStdin[i] && set.Unread == nil {
 			sources.sets = append(sources.sets, sourceSet{paths: set.Paths, format: formats[i]})
 		}
 	}

@@ -1,0 +1,121 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/badgw/badgw/input"
+	"github.com/badgw/badgw/pipeline"
+	"github.com/badgw/badgw/report"
+	"github.com/badgw/badgw/store/victorialogs"
+)
+
+// StoreOptions choose a log store to read instead of files.
+type StoreOptions struct {
+	VictoriaLogs         string
+	Query                string
+	Since                time.Duration
+	From, To             string
+	AccountID, ProjectID string
+	OrderField           string
+	// from and to are the range checkStore settled.
+	from, to time.Time
+}
+
+func (o *StoreOptions) addStoreFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.VictoriaLogs, "victorialogs", "", "read the logs from this VictoriaLogs (its base URL) instead of files; credentials from BADGW_VICTORIALOGS_USER and _PASSWORD, or _TOKEN")
+	f.StringVar(&o.Query, "query", "*", "with --victorialogs: the LogsQL filter that selects nginx's access and error lines")
+	f.DurationVar(&o.Since, "since", 0, "with --victorialogs: the range ending now, e.g. 6h")
+	f.StringVar(&o.From, "from", "", "with --victorialogs: the start of the range (RFC 3339)")
+	f.StringVar(&o.To, "to", "", "with --victorialogs: the end of the range (RFC 3339; default now)")
+	f.StringVar(&o.AccountID, "account-id", "", "with --victorialogs: the tenant's AccountID")
+	f.StringVar(&o.ProjectID, "project-id", "", "with --victorialogs: the tenant's ProjectID")
+	f.StringVar(&o.OrderField, "order-field", "log.offset", "with --victorialogs: the field that orders the lines of one second (Filebeat's log.offset; a line's byte offset or a sequence number)")
+}
+
+// checkStore checks the store flags (changed says which were given) and
+// settles the range to read.
+func (o *StoreOptions) checkStore(now time.Time, files []string, changed func(string) bool) error {
+	if o.VictoriaLogs == "" {
+		for _, name := range []string{"query", "since", "from", "to", "account-id", "project-id", "order-field"} {
+			if changed(name) {
+				return flagErrorf("--%s needs --victorialogs", name)
+			}
+		}
+		return nil
+	}
+	from, to, err := o.storeRange(now, files)
+	o.from, o.to = from, to
+	return err
+}
+
+func (o *StoreOptions) storeRange(now time.Time, files []string) (from, to time.Time, err error) {
+	if len(files) > 0 {
+		return from, to, flagErrorf("--victorialogs reads the logs from the store: name no files")
+	}
+	if u, err := url.Parse(o.VictoriaLogs); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return from, to, flagErrorf("--victorialogs needs an http:// or https:// URL, not %q", report.Clean(o.VictoriaLogs))
+	}
+	to = now
+	if o.To != "" {
+		if to, err = time.Parse(time.RFC3339, o.To); err != nil {
+			return from, to, flagErrorf("--to: %v", err)
+		}
+	}
+	switch {
+	case o.Since > 0 && o.From != "":
+		return from, to, flagErrorf("give --since or --from, not both")
+	case o.Since > 0:
+		from = to.Add(-o.Since)
+	case o.From != "":
+		if from, err = time.Parse(time.RFC3339, o.From); err != nil {
+			return from, to, flagErrorf("--from: %v", err)
+		}
+	default:
+		return from, to, flagErrorf("--victorialogs needs a range: --since 6h, or --from (and --to)")
+	}
+	if !from.Before(to) {
+		return from, to, flagErrorf("the range is empty: %s is not before %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return from, to, nil
+}
+
+// addStore makes the store's lines the run's one input: the lines the
+// query matches in the range, counted first (a query that matches nothing
+// is an error, not an empty report).
+func (o *AnalyzeOptions) addStore(ctx context.Context, cfg *pipeline.RunConfig) error {
+	from, to := o.from, o.to
+	c := &victorialogs.Client{URL: o.VictoriaLogs, AccountID: o.AccountID, ProjectID: o.ProjectID, Order: o.OrderField,
+		User: os.Getenv("BADGW_VICTORIALOGS_USER"), Password: os.Getenv("BADGW_VICTORIALOGS_PASSWORD"), Token: os.Getenv("BADGW_VICTORIALOGS_TOKEN")}
+	n, err := c.Count(ctx, o.Query, from, to)
+	if err != nil {
+		return &exitError{code: ExitInput, err: err}
+	}
+	if n == 0 {
+		return &exitError{code: ExitInput, err: fmt.Errorf("%s: the query %q matched no line from %s to %s", report.Clean(o.VictoriaLogs),
+			report.Clean(o.Query), from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))}
+	}
+	// Access and error lines are read as two inputs, as from files: the
+	// merge then puts an error line before the access lines of its second
+	// (nginx logs the failure before the request), which one stream
+	// sorted by second could not.
+	cfg.Readers = map[string]io.Reader{}
+	for _, in := range []struct{ name, filter string }{
+		{"victorialogs access lines: " + o.Query, fmt.Sprintf("(%s) !_msg:~%q", o.Query, errorLinePattern)},
+		{"victorialogs error lines: " + o.Query, fmt.Sprintf("(%s) _msg:~%q", o.Query, errorLinePattern)},
+	} {
+		cfg.Sets = append(cfg.Sets, input.Set{Base: in.name, Paths: []string{in.name}})
+		cfg.Readers[in.name] = c.Lines(ctx, in.filter, from, to)
+	}
+	return nil
+}
+
+// errorLinePattern is how an nginx error.log entry starts: its date, time
+// and the level in brackets ("2026/11/22 02:23:23 [error] ...").
+const errorLinePattern = `^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [[]`

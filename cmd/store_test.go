@@ -1,0 +1,181 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/badgw/badgw/fixtures/fixturetest"
+	"github.com/badgw/badgw/input"
+	"github.com/badgw/badgw/logparse"
+)
+
+// loadFixture writes a recorded fixture's lines into VictoriaLogs through
+// its JSON-lines API, each with its own time (the access line's, the
+// error line's in the access log's offset), the field host set to the
+// fixture's name and log to "access" or "error". It returns the range
+// the lines span.
+func loadFixture(t *testing.T, vl, name string) (from, to time.Time) {
+	t.Helper()
+	dir := fixturetest.Dir(name)
+	format := fixturetest.Format(t, dir)
+	var body bytes.Buffer
+	var zone *time.Location
+	last := time.Time{}
+	offset := 0
+	add := func(at time.Time, line, log string) {
+		if at.IsZero() {
+			at = last // a continuation line: its entry's time
+		}
+		last = at
+		if from.IsZero() || at.Before(from) {
+			from = at
+		}
+		if at.After(to) {
+			to = at
+		}
+		// log.offset as Filebeat sets it: where the line starts in its
+		// file (here counted over the whole set, which keeps the order
+		// across a rotation inside one second).
+		row, _ := json.Marshal(map[string]any{"_time": at.Format(time.RFC3339Nano), "_msg": line, "host": name, "log": log, "log.offset": offset})
+		offset += len(line) + 1
+		body.Write(append(row, '\n'))
+	}
+	for _, pattern := range []string{"access.log*", "error.log*"} {
+		offset = 0
+		sets, err := input.Expand([]string{filepath.Join(dir, pattern)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, set := range sets {
+			for _, p := range set.Paths {
+				st, err := input.Open(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := input.NewReader(st, p)
+				for r.Next() {
+					line := string(r.Line().Bytes)
+					if pattern == "access.log*" {
+						var rec logparse.Record
+						if format.Parse([]byte(line), &rec) == nil {
+							if zone == nil {
+								zone = rec.Time.Location()
+							}
+							add(rec.Time, line, "access")
+						}
+						continue
+					}
+					var ev logparse.Event
+					if logparse.IsErrorLine([]byte(line)) && logparse.ParseErrorLine([]byte(line), zone, &ev) == nil {
+						add(ev.Time, line, "error")
+					} else {
+						add(time.Time{}, line, "error")
+					}
+				}
+				st.Close()
+			}
+		}
+	}
+	resp, err := http.Post(vl+"/insert/jsonline?_stream_fields=host,log", "application/stream+json", &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("loading %s: %s", name, resp.Status)
+	}
+	return from, to.Add(time.Second)
+}
+
+// burstsWithoutSources is the bursts of a --json document with the
+// sample lines' file and line number left out: the same lines come from
+// the store under another name.
+func burstsWithoutSources(t *testing.T, doc string) string {
+	t.Helper()
+	var d struct {
+		Bursts []map[string]any `json:"bursts"`
+	}
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		t.Fatalf("%v\n%s", err, doc)
+	}
+	for _, b := range d.Bursts {
+		for _, k := range []string{"access_samples", "error_samples"} {
+			samples, _ := b[k].([]any)
+			for _, s := range samples {
+				delete(s.(map[string]any), "source")
+				delete(s.(map[string]any), "line")
+			}
+		}
+	}
+	out, _ := json.MarshalIndent(d.Bursts, "", " ")
+	return string(out)
+}
+
+// TestAnalyzeFromVictoriaLogs loads every recorded fixture into a real
+// VictoriaLogs (built from its Go module by .ci/run, started here on a
+// loopback port, stopped by PID) and analyses each through
+// --victorialogs: the bursts, their counts, causes and fixes are those of
+// the files. Then the errors a person meets: a filter that matches
+// nothing, and a query the store refuses.
+func TestAnalyzeFromVictoriaLogs(t *testing.T) {
+	bin := needServer(t, "victoria-logs", "it with go install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v1.52.2")
+	port := freePort(t)
+	startServer(t, bin, "-storageDataPath="+filepath.Join(t.TempDir(), "vl"), "-retentionPeriod=100y", "-httpListenAddr=127.0.0.1:"+port)
+	vl := "http://127.0.0.1:" + port
+	waitOK(t, vl+"/health", 20*time.Second)
+
+	entries, err := os.ReadDir(filepath.Dir(fixturetest.Dir("peer-refused")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type loaded struct {
+		name     string
+		from, to time.Time
+	}
+	var fixtures []loaded
+	for _, e := range entries {
+		conf := filepath.Join(fixturetest.Dir(e.Name()), "nginx.conf")
+		if _, err := os.Stat(conf); err != nil || !e.IsDir() {
+			continue
+		}
+		from, to := loadFixture(t, vl, e.Name())
+		fixtures = append(fixtures, loaded{e.Name(), from, to})
+	}
+	// VictoriaLogs makes what it took searchable within a second.
+	time.Sleep(2 * time.Second)
+	for _, fx := range fixtures {
+		t.Run(fx.name, func(t *testing.T) {
+			dir := fixturetest.Dir(fx.name)
+			conf := filepath.Join(dir, "nginx.conf")
+			files, err := filepath.Glob(filepath.Join(dir, "*.log*"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, fromFiles, _ := run(t, nil, append([]string{"analyze", "--nginx-conf", conf, "--json", "-"}, files...)...)
+			code, fromStore, errOut := run(t, nil, "analyze", "--nginx-conf", conf, "--json", "-", "--victorialogs", vl,
+				"--query", fmt.Sprintf(`{host=%q}`, fx.name), "--from", fx.from.UTC().Format(time.RFC3339), "--to", fx.to.UTC().Format(time.RFC3339))
+			if code != ExitOK && code != ExitBurstFound {
+				t.Fatalf("code %d: %s", code, errOut)
+			}
+			if a, b := burstsWithoutSources(t, fromStore), burstsWithoutSources(t, fromFiles); a != b {
+				t.Errorf("from the store:\n%s\nfrom the files:\n%s", a, b)
+			}
+		})
+	}
+
+	code, _, errOut := run(t, nil, "analyze", "--no-tui", "--victorialogs", vl, "--query", `{host="no-such-host"}`, "--since", "1h")
+	if code != ExitInput || !strings.Contains(errOut, `matched no line`) {
+		t.Errorf("a filter that matches nothing: code %d, %s", code, errOut)
+	}
+	code, _, errOut = run(t, nil, "analyze", "--no-tui", "--victorialogs", vl, "--query", `{host=`, "--since", "1h")
+	if code != ExitInput || !strings.Contains(errOut, "refused the query: 400") {
+		t.Errorf("a broken query: code %d, %s", code, errOut)
+	}
+}

@@ -1,0 +1,243 @@
+// Package victorialogs reads nginx's log lines out of VictoriaLogs, so
+// that badgw analyses what a fleet already ships there without exporting
+// it: the raw lines (_msg) a LogsQL filter matches in a time range, in
+// time order, read by the same parsers as files (docs/stores.md).
+package victorialogs
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/badgw/badgw/input"
+)
+
+// Client queries one VictoriaLogs (the single binary, or vlselect).
+type Client struct {
+	// URL is the base address, e.g. http://127.0.0.1:9428.
+	URL string
+	// AccountID and ProjectID name the tenant (headers of the same names).
+	AccountID, ProjectID string
+	// User and Password give basic authentication; Token a bearer token.
+	User, Password, Token string
+	// Window is the time span of one query: each is sorted by the store,
+	// so a bounded span keeps each query within the store's limits
+	// (-search.maxQueryDuration). 15 minutes when zero.
+	Window time.Duration
+	// HTTP is the client used; one with a 2-minute timeout when nil.
+	HTTP *http.Client
+	// Order is the field that orders the lines of one second, such as
+	// Filebeat's log.offset: access times have a resolution of a second,
+	// and the store keeps no order among equal times. Without it the
+	// lines of a second come in the store's order.
+	Order string
+}
+
+// maxBody bounds what an error answer shows of its body.
+const maxBody = 512
+
+// attempts is how often a query is tried before its first line arrives:
+// a store restarting or overloaded answers later. Once lines have come, a
+// broken answer is an error: trying again could give some lines twice.
+const attempts = 3
+
+// Count is how many lines filter matches in [from, to): a check before
+// reading (a filter that matches nothing is an error, not an empty report)
+// and the total that progress is shown against.
+func (c *Client) Count(ctx context.Context, filter string, from, to time.Time) (int64, error) {
+	body, err := c.query(ctx, fmt.Sprintf("(%s) %s | stats count() n", filter, timeFilter(from, to)))
+	if err != nil {
+		return 0, err
+	}
+	defer body.Close()
+	var row struct {
+		N string `json:"n"`
+	}
+	if err := json.NewDecoder(io.LimitReader(body, 1<<20)).Decode(&row); err != nil {
+		return 0, fmt.Errorf("%s: reading the count: %w", c.URL, err)
+	}
+	n, err := strconv.ParseInt(row.N, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: the count %q is not a number", c.URL, row.N)
+	}
+	return n, nil
+}
+
+// Lines returns the raw lines filter matches in [from, to), oldest first,
+// one a line, queried a Window at a time.
+func (c *Client) Lines(ctx context.Context, filter string, from, to time.Time) *Reader {
+	w := c.Window
+	if w <= 0 {
+		w = 15 * time.Minute
+	}
+	return &Reader{c: c, ctx: ctx, filter: filter, next: from, to: to, window: w}
+}
+
+func timeFilter(from, to time.Time) string {
+	return fmt.Sprintf("_time:[%s, %s)", from.UTC().Format(time.RFC3339Nano), to.UTC().Format(time.RFC3339Nano))
+}
+
+// query runs one LogsQL query and returns its answer's body (JSON lines).
+func (c *Client) query(ctx context.Context, q string) (io.ReadCloser, error) {
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 2 * time.Minute}
+	}
+	var last error
+	for try := range attempts {
+		if try > 0 {
+			select {
+			case <-time.After(time.Duration(try) * time.Second):
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.URL, "/")+"/select/logsql/query",
+			strings.NewReader(url.Values{"query": {q}}.Encode()))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("User-Agent", "badgw")
+		if c.AccountID != "" {
+			req.Header.Set("AccountID", c.AccountID)
+		}
+		if c.ProjectID != "" {
+			req.Header.Set("ProjectID", c.ProjectID)
+		}
+		switch {
+		case c.Token != "":
+			req.Header.Set("Authorization", "Bearer "+c.Token)
+		case c.User != "":
+			req.SetBasicAuth(c.User, c.Password)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			last = err
+			continue
+		}
+		if resp.StatusCode == http.StatusOK {
+			return resp.Body, nil
+		}
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		resp.Body.Close()
+		last = fmt.Errorf("%s refused the query: %s: %s", c.URL, resp.Status, strings.TrimSpace(string(msg)))
+		if resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
+			return nil, last // the query itself, the credentials or the tenant: no retry helps
+		}
+	}
+	return nil, last
+}
+
+// Reader hands out the lines of one range, a window at a time.
+type Reader struct {
+	c        *Client
+	ctx      context.Context
+	filter   string
+	next, to time.Time
+	window   time.Duration
+
+	body    io.ReadCloser
+	br      *bufio.Reader
+	pending []byte
+	// TooLong counts answers over input.MaxLine, skipped.
+	TooLong int
+	// Lines counts the lines handed out.
+	Lines int64
+}
+
+// Read implements io.Reader: whole lines, each ending in a newline.
+func (r *Reader) Read(p []byte) (int, error) {
+	for len(r.pending) == 0 {
+		if err := r.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.pending)
+	r.pending = r.pending[n:]
+	return n, nil
+}
+
+// Close ends the query under way.
+func (r *Reader) Close() error {
+	if r.body != nil {
+		err := r.body.Close()
+		r.body = nil
+		return err
+	}
+	return nil
+}
+
+// fill reads the next answer line into pending, starting the next
+// window's query when one ends; io.EOF after the last.
+func (r *Reader) fill() error {
+	if r.body == nil {
+		if !r.next.Before(r.to) {
+			return io.EOF
+		}
+		end := r.next.Add(r.window)
+		if end.After(r.to) {
+			end = r.to
+		}
+		sort := "_time"
+		if r.c.Order != "" {
+			sort += ", " + r.c.Order
+		}
+		body, err := r.c.query(r.ctx, fmt.Sprintf("(%s) %s | sort by (%s) | fields _msg", r.filter, timeFilter(r.next, end), sort))
+		if err != nil {
+			return err
+		}
+		r.body, r.br, r.next = body, bufio.NewReaderSize(body, 64<<10), end
+	}
+	line, err := readLine(r.br, input.MaxLine+maxBody)
+	switch {
+	case errors.Is(err, io.EOF) && len(line) == 0:
+		r.body.Close()
+		r.body = nil
+		return nil
+	case errors.Is(err, errTooLong):
+		r.TooLong++
+		return nil
+	case err != nil && !errors.Is(err, io.EOF):
+		return fmt.Errorf("%s: reading the lines up to %s: %w", r.c.URL, r.next.UTC().Format(time.RFC3339), err)
+	}
+	var row struct {
+		Msg string `json:"_msg"`
+	}
+	if err := json.Unmarshal(line, &row); err != nil {
+		return fmt.Errorf("%s: an answer line is not JSON: %w", r.c.URL, err)
+	}
+	r.pending = append(append(r.pending[:0], row.Msg...), '\n')
+	r.Lines++
+	return nil
+}
+
+var errTooLong = errors.New("answer line too long")
+
+// readLine reads one line of the answer, skipping the rest of one longer
+// than limit.
+func readLine(br *bufio.Reader, limit int) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > limit {
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			return nil, errTooLong
+		}
+		line = append(line, chunk...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return bytes.TrimRight(line, "\r\n"), err
+		}
+	}
+}
