@@ -91,8 +91,7 @@ func (o *StoreOptions) storeRange(now time.Time, files []string) (from, to time.
 // is an error, not an empty report).
 func (o *AnalyzeOptions) addStore(ctx context.Context, cfg *pipeline.RunConfig) error {
 	from, to := o.from, o.to
-	c := &victorialogs.Client{URL: o.VictoriaLogs, AccountID: o.AccountID, ProjectID: o.ProjectID, Order: o.OrderField,
-		User: os.Getenv("BADGW_VICTORIALOGS_USER"), Password: os.Getenv("BADGW_VICTORIALOGS_PASSWORD"), Token: os.Getenv("BADGW_VICTORIALOGS_TOKEN")}
+	c := o.storeClient()
 	n, err := c.Count(ctx, o.Query, from, to)
 	if err != nil {
 		return &exitError{code: ExitInput, err: err}
@@ -101,19 +100,31 @@ func (o *AnalyzeOptions) addStore(ctx context.Context, cfg *pipeline.RunConfig) 
 		return &exitError{code: ExitInput, err: fmt.Errorf("%s: the query %q matched no line from %s to %s", report.Clean(o.VictoriaLogs),
 			report.Clean(o.Query), from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))}
 	}
-	// Access and error lines are read as two inputs, as from files: the
-	// merge then puts an error line before the access lines of its second
-	// (nginx logs the failure before the request), which one stream
-	// sorted by second could not.
 	cfg.Readers = map[string]io.Reader{}
-	for _, in := range []struct{ name, filter string }{
-		{"victorialogs access lines: " + o.Query, fmt.Sprintf("(%s) !_msg:~%q", o.Query, errorLinePattern)},
-		{"victorialogs error lines: " + o.Query, fmt.Sprintf("(%s) _msg:~%q", o.Query, errorLinePattern)},
-	} {
+	for _, in := range o.storeInputs() {
 		cfg.Sets = append(cfg.Sets, input.Set{Base: in.name, Paths: []string{in.name}})
 		cfg.Readers[in.name] = c.Lines(ctx, in.filter, from, to)
 	}
 	return nil
+}
+
+// storeClient is the client the flags and the environment describe.
+func (o *StoreOptions) storeClient() *victorialogs.Client {
+	return &victorialogs.Client{URL: o.VictoriaLogs, AccountID: o.AccountID, ProjectID: o.ProjectID, Order: o.OrderField,
+		User: os.Getenv("BADGW_VICTORIALOGS_USER"), Password: os.Getenv("BADGW_VICTORIALOGS_PASSWORD"), Token: os.Getenv("BADGW_VICTORIALOGS_TOKEN")}
+}
+
+type storeInput struct{ name, filter string }
+
+// storeInputs are the access and the error lines of the query, read as
+// two inputs as from files: the merge then puts an error line before the
+// access lines of its second (nginx logs the failure before the request),
+// which one stream sorted by second could not.
+func (o *StoreOptions) storeInputs() []storeInput {
+	return []storeInput{
+		{"victorialogs access lines: " + o.Query, fmt.Sprintf("(%s) !_msg:~%q", o.Query, errorLinePattern)},
+		{"victorialogs error lines: " + o.Query, fmt.Sprintf("(%s) _msg:~%q", o.Query, errorLinePattern)},
+	}
 }
 
 // errorLinePattern is how an nginx error.log entry starts: its date, time

@@ -2,9 +2,11 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,5 +179,53 @@ func TestAnalyzeFromVictoriaLogs(t *testing.T) {
 	code, _, errOut = run(t, nil, "analyze", "--no-tui", "--victorialogs", vl, "--query", `{host=`, "--since", "1h")
 	if code != ExitInput || !strings.Contains(errOut, "refused the query: 400") {
 		t.Errorf("a broken query: code %d, %s", code, errOut)
+	}
+}
+
+// TestWatchFromVictoriaLogs: badgw watch --victorialogs reads what the
+// store holds from --from on and alerts on each burst as from files: the
+// recorded no-live-upstreams incident, loaded into a real VictoriaLogs,
+// gives its two bursts, each opened and resolved once.
+func TestWatchFromVictoriaLogs(t *testing.T) {
+	bin := needServer(t, "victoria-logs", "it with go install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v1.52.2")
+	port := freePort(t)
+	startServer(t, bin, "-storageDataPath="+filepath.Join(t.TempDir(), "vl"), "-retentionPeriod=100y", "-httpListenAddr=127.0.0.1:"+port)
+	vl := "http://127.0.0.1:" + port
+	waitOK(t, vl+"/health", 20*time.Second)
+	from, _ := loadFixture(t, vl, "no-live-upstreams")
+	time.Sleep(2 * time.Second)
+
+	hook := &webhookLog{}
+	hookSrv := httptest.NewServer(hook)
+	defer hookSrv.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	streams, _, out, errOut := TestStreams()
+	done := make(chan int, 1)
+	go func() {
+		done <- Execute(ctx, streams, []string{"watch", "--nginx-conf", filepath.Join(fixturetest.Dir("no-live-upstreams"), "nginx.conf"),
+			"--victorialogs", vl, "--query", `{host="no-live-upstreams"}`, "--from", from.UTC().Format(time.RFC3339), "--webhook", hookSrv.URL})
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for hook.resolves() < 2 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("watch: code %d\n%s", code, errOut.String())
+	}
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	byKey := map[string]string{}
+	for _, b := range hook.bodies {
+		byKey[b.ID[:strings.LastIndex(b.ID, "/")]] += string(b.Event) + " "
+	}
+	if len(byKey) != 2 {
+		t.Fatalf("alerts %v\n%s\n%s", byKey, out.String(), errOut.String())
+	}
+	for k, seq := range byKey {
+		if !strings.HasPrefix(seq, "open") || !strings.HasSuffix(seq, "resolve ") {
+			t.Errorf("burst %s told %q", k, seq)
+		}
 	}
 }

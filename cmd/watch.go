@@ -22,6 +22,7 @@ import (
 	"github.com/badgw/badgw/nginxconf"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
+	"github.com/badgw/badgw/store/victorialogs"
 )
 
 // WatchOptions are the watch command's inputs: analyze's, how the files
@@ -53,7 +54,8 @@ interface, for as long as it runs: files are followed by name and inode as
 logrotate leaves them (after a rename the old file is read to its end, then the
 new one; a copytruncate is counted as a possible loss), and a file that appears
 later is read from its start. "badgw watch -" reads a pipe instead (tail -F of
-both logs, kubectl logs -f) until it ends. Each burst is printed as it closes.
+both logs, kubectl logs -f) until it ends; --victorialogs follows what a
+VictoriaLogs takes. Each burst is printed as it closes.
 
 Alerts: as soon as a 502 burst passes the burst test, when its top cause,
 busiest peers or size change, and when it ends, to an Alertmanager
@@ -74,8 +76,11 @@ reopens the files where they were; bursts under way keep their alerts.`,
       /var/log/nginx/access.log /var/log/nginx/error.log
   badgw watch --format main --on-burst 'logger -t badgw-$BADGW_EVENT' access.log error.log`,
 		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) == 0 {
+			if len(args) == 0 && opts.VictoriaLogs == "" {
 				return flagErrorf("name the access and error logs to follow")
+			}
+			if err := opts.checkWatchStore(args, c.Flags().Changed); err != nil {
+				return err
 			}
 			opts.Args = args
 			if err := opts.checkAnalysisFlags(); err != nil {
@@ -106,6 +111,7 @@ reopens the files where they were; bursts under way keep their alerts.`,
 	f.Float64Var(&opts.AlertRate, "alert-rate", alert.DefaultLimit.PerMinute, "notices a minute to each webhook or command at most, on average (0: no limit)")
 	f.DurationVar(&opts.AlertResend, "alert-resend", alert.DefaultResend, "how often active alerts are posted to Alertmanager again")
 	f.StringVar(&opts.MetricsAddr, "metrics-addr", "", "serve /metrics, /healthz and /readyz on this address (e.g. 127.0.0.1:9502)")
+	opts.addStoreFlags(f)
 	return c
 }
 
@@ -159,7 +165,7 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	if err != nil {
 		return err
 	}
-	w := &watcher{o: o, resume: state.Of, cfg: cfg}
+	w := &watcher{o: o, resume: state.Of, cfg: cfg, store: map[string]*victorialogs.Reader{}, storeAt: map[string]victorialogs.Position{}}
 	w.dispatch = alert.NewDispatcher(o.IO.ErrOut, receivers...)
 	host := o.host()
 	w.tracker = alert.NewTracker(fmt.Sprintf("%s-%d", host, time.Now().Unix()))
@@ -180,7 +186,7 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	// again where they were and nginx.conf is read again.
 	reload := make(chan struct{}, 1)
 	hangup := func() {
-		if o.Args[0] == "-" {
+		if len(o.Args) > 0 && o.Args[0] == "-" {
 			// The stdin reader cannot be stopped and started again.
 			fmt.Fprintf(o.IO.ErrOut, "badgw: SIGHUP ignored: reading stdin, there is nothing to reopen (nginx.conf is read when watch starts)\n")
 			return
@@ -256,7 +262,12 @@ type watcher struct {
 	exporter *metrics.Exporter
 
 	opened bool // every input of the last run was opened
-	mu     sync.Mutex
+	runs   int
+	// store holds the readers of --victorialogs, storeAt where each
+	// stood when the run before ended.
+	store   map[string]*victorialogs.Reader
+	storeAt map[string]victorialogs.Position
+	mu      sync.Mutex
 	// truncations counts copytruncates in the files of runs before this
 	// one, so the metric never goes back at a reload.
 	truncations map[string]int
@@ -277,8 +288,12 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 		}
 	}()
 	// A reload reads nginx.conf again (keeping what it had if the file is
-	// now broken) and resumes the files where they stood.
-	if w.files != nil {
+	// now broken) and resumes the files and the store where they stood.
+	w.runs++
+	if w.runs > 1 {
+		for name, r := range w.store {
+			w.storeAt[name] = r.Position()
+		}
 		switch cfg, err := o.analysisConfig(); {
 		case err != nil:
 			fmt.Fprintf(o.IO.ErrOut, "badgw: SIGHUP: %s; the configuration read before stays in force; the files reopened where they were\n", report.CleanText(err.Error()))
@@ -312,6 +327,18 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 	cfg := w.cfg
 	cfg.Options.KeepClosed = keepClosed
 	cfg.Followed = map[string]io.Reader{}
+	if o.VictoriaLogs != "" {
+		c := o.storeClient()
+		for _, in := range o.storeInputs() {
+			r := c.Follow(runCtx, in.filter, o.from, storeDelay, storePoll)
+			if p, ok := w.storeAt[in.name]; ok {
+				r.Resume(p)
+			}
+			w.store[in.name] = r
+			cfg.Followed[in.name] = r
+			cfg.Sets = append(cfg.Sets, input.Set{Base: in.name, Paths: []string{in.name}})
+		}
+	}
 	var files []*follow.File
 	w.opened = false
 	for _, a := range o.Args {
@@ -366,6 +393,35 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 		w.dispatch.Send(w.tracker.Stop(time.Now()))
 	}
 	return snap, err, reloading.Load() && ctx.Err() == nil
+}
+
+// A watch of VictoriaLogs reads each second once it is storeDelay behind
+// the clock (the store makes what it took searchable within a second) and
+// asks the store again every storePoll: two queries a second at most.
+const (
+	storeDelay = 2 * time.Second
+	storePoll  = time.Second
+)
+
+// checkWatchStore checks --victorialogs for watch: no files beside it, no
+// --state (the store has no file positions), and where to start: --since
+// before now, --from, or now.
+func (o *WatchOptions) checkWatchStore(files []string, changed func(string) bool) error {
+	if o.VictoriaLogs == "" {
+		return o.checkStore(time.Now(), files, changed)
+	}
+	switch {
+	case len(files) > 0:
+		return flagErrorf("--victorialogs reads the logs from the store: name no files")
+	case o.State != "":
+		return flagErrorf("--state saves the positions of files; a watch of --victorialogs starts at --since or --from, or now")
+	case changed("to"):
+		return flagErrorf("a watch has no end: --to is for badgw analyze")
+	}
+	if !changed("since") && !changed("from") {
+		o.Since = storeDelay
+	}
+	return o.checkStore(time.Now(), files, changed)
 }
 
 // keepClosed is how many closed bursts a watch keeps, the newest: weeks

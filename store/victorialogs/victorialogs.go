@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/badgw/badgw/input"
@@ -138,6 +139,16 @@ func (c *Client) query(ctx context.Context, q string) (io.ReadCloser, error) {
 	return nil, last
 }
 
+// Follow returns the lines filter matches from from on, as the store
+// takes them, until ctx ends: a window is read once it lies delay behind
+// the store's clock (VictoriaLogs makes what it took searchable within a
+// second), and the reader looks again every poll.
+func (c *Client) Follow(ctx context.Context, filter string, from time.Time, delay, poll time.Duration) *Reader {
+	r := c.Lines(ctx, filter, from, time.Time{})
+	r.live, r.delay, r.poll = true, delay, poll
+	return r
+}
+
 // Reader hands out the lines of one range, a window at a time.
 type Reader struct {
 	c        *Client
@@ -145,6 +156,17 @@ type Reader struct {
 	filter   string
 	next, to time.Time
 	window   time.Duration
+	// live: the range has no end (Follow); windows end delay before now.
+	live        bool
+	delay, poll time.Duration
+
+	// pos is where the reader stands: the window being read and how many
+	// of its lines were handed out (Position), behind mu for a reload
+	// that asks while a read is under way; skip is how many lines of the
+	// first window a resumed reader leaves out.
+	mu   sync.Mutex
+	pos  Position
+	skip int
 
 	body    io.ReadCloser
 	br      *bufio.Reader
@@ -167,6 +189,28 @@ func (r *Reader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// Position is where a reader stands: the start of the window under way
+// and the lines of it already handed out. The lines of a window come in
+// one order when the order field tells apart the lines of each second.
+type Position struct {
+	From   time.Time
+	Handed int
+}
+
+// Position returns where the reader stands, for a reader started again
+// (Resume) to go on from there.
+func (r *Reader) Position() Position {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pos
+}
+
+// Resume makes a new reader go on where p stood.
+func (r *Reader) Resume(p Position) {
+	r.next, r.skip = p.From, p.Handed
+	r.pos = p
+}
+
 // Close ends the query under way.
 func (r *Reader) Close() error {
 	if r.body != nil {
@@ -181,21 +225,39 @@ func (r *Reader) Close() error {
 // window's query when one ends; io.EOF after the last.
 func (r *Reader) fill() error {
 	if r.body == nil {
-		if !r.next.Before(r.to) {
+		to := r.to
+		if r.live {
+			to = time.Now().Add(-r.delay).Truncate(time.Second)
+			if !r.next.Before(to) {
+				select {
+				case <-time.After(r.poll):
+					return nil
+				case <-r.ctx.Done():
+					return io.EOF
+				}
+			}
+		}
+		if !r.next.Before(to) {
 			return io.EOF
 		}
 		end := r.next.Add(r.window)
-		if end.After(r.to) {
-			end = r.to
+		if end.After(to) {
+			end = to
 		}
 		sort := "_time"
 		if r.c.Order != "" {
 			sort += ", " + r.c.Order
 		}
 		body, err := r.c.query(r.ctx, fmt.Sprintf("(%s) %s | sort by (%s) | fields _msg", r.filter, timeFilter(r.next, end), sort))
+		if r.live && r.ctx.Err() != nil {
+			return io.EOF
+		}
 		if err != nil {
 			return err
 		}
+		r.mu.Lock()
+		r.pos = Position{From: r.next, Handed: r.skip}
+		r.mu.Unlock()
 		r.body, r.br, r.next = body, bufio.NewReaderSize(body, 64<<10), end
 	}
 	line, err := readLine(r.br, input.MaxLine+maxBody)
@@ -210,6 +272,10 @@ func (r *Reader) fill() error {
 	case err != nil && !errors.Is(err, io.EOF):
 		return fmt.Errorf("%s: reading the lines up to %s: %w", r.c.URL, r.next.UTC().Format(time.RFC3339), err)
 	}
+	if r.skip > 0 {
+		r.skip-- // handed out before a restart
+		return nil
+	}
 	var row struct {
 		Msg string `json:"_msg"`
 	}
@@ -218,6 +284,9 @@ func (r *Reader) fill() error {
 	}
 	r.pending = append(append(r.pending[:0], row.Msg...), '\n')
 	r.Lines++
+	r.mu.Lock()
+	r.pos.Handed++
+	r.mu.Unlock()
 	return nil
 }
 
