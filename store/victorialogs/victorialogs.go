@@ -171,8 +171,9 @@ type Reader struct {
 	body    io.ReadCloser
 	br      *bufio.Reader
 	pending []byte
-	// TooLong counts answers over input.MaxLine, skipped.
-	TooLong int
+	// TooLong counts answers over input.MaxLine, skipped; NoMessage
+	// those with no raw line (_msg), skipped.
+	TooLong, NoMessage int
 	// Lines counts the lines handed out.
 	Lines int64
 }
@@ -282,6 +283,15 @@ func (r *Reader) fill() error {
 	if err := json.Unmarshal(line, &row); err != nil {
 		return fmt.Errorf("%s: an answer line is not JSON: %w", r.c.URL, err)
 	}
+	if row.Msg == "" {
+		// The shipper kept parsed fields and no raw line: nothing for
+		// badgw's parsers to read.
+		r.NoMessage++
+		if r.NoMessage == noMessageLimit && r.Lines == 0 {
+			return fmt.Errorf("%s: the first %d lines the query matched have no _msg: badgw reads nginx's raw lines, so the shipper must keep them (the message field)", r.c.URL, noMessageLimit)
+		}
+		return nil
+	}
 	r.pending = append(append(r.pending[:0], row.Msg...), '\n')
 	r.Lines++
 	r.mu.Lock()
@@ -291,6 +301,10 @@ func (r *Reader) fill() error {
 }
 
 var errTooLong = errors.New("answer line too long")
+
+// noMessageLimit is how many lines without _msg, before any with one, make
+// the read an error: the store holds no raw lines for this query.
+const noMessageLimit = 100
 
 // readLine reads one line of the answer, skipping the rest of one longer
 // than limit.

@@ -78,3 +78,19 @@ func TestRefusalIsNotRetried(t *testing.T) {
 		t.Errorf("%d calls, %v", calls, err)
 	}
 }
+
+// TestNoRawLines: lines without _msg (a shipper that kept only parsed
+// fields) are an error that says so, not an empty analysis.
+func TestNoRawLines(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for range 150 {
+			fmt.Fprintln(w, `{"status":"502"}`)
+		}
+	}))
+	defer srv.Close()
+	from := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	_, err := io.ReadAll((&Client{URL: srv.URL}).Lines(context.Background(), "*", from, from.Add(time.Minute)))
+	if err == nil || !strings.Contains(err.Error(), "have no _msg") {
+		t.Errorf("%v", err)
+	}
+}
