@@ -51,6 +51,8 @@ type AnalyzeOptions struct {
 	ExportDir string
 
 	StoreOptions
+	// HostFromPath reads several hosts' logs: a path pattern with {host}.
+	HostFromPath string
 }
 
 // NewCmdAnalyze builds "badgw analyze". runF replaces the run function in
@@ -97,6 +99,7 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 	f.BoolVar(&opts.NoTUI, "no-tui", false, "print a report even on a terminal")
 	f.BoolVar(&opts.FailOnBurst, "fail-on-burst", false, "exit with status 3 when a 502 burst is found")
 	opts.addStoreFlags(f)
+	f.StringVar(&opts.HostFromPath, "host-from-path", "", "read several nginx hosts' logs: a path pattern whose {host} is each host's name, e.g. 'logs/{host}/*.log*'")
 	return c
 }
 
@@ -189,7 +192,10 @@ func (o *AnalyzeOptions) checkOutputs() (outputs, error) {
 // runConfig turns options into the pipeline's configuration.
 func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, outputs, error) {
 	args := o.Args
-	if len(args) == 0 && o.VictoriaLogs == "" {
+	if o.HostFromPath != "" && (len(args) > 0 || o.VictoriaLogs != "") {
+		return pipeline.RunConfig{}, outputs{}, flagErrorf("--host-from-path names every input: give no files (nor --victorialogs) beside it")
+	}
+	if len(args) == 0 && o.VictoriaLogs == "" && o.HostFromPath == "" {
 		if o.IO.StdinTTY {
 			return pipeline.RunConfig{}, outputs{}, flagErrorf("no log given: name files or pipe a log into badgw analyze")
 		}
@@ -213,7 +219,11 @@ func (o *AnalyzeOptions) runConfig() (pipeline.RunConfig, outputs, error) {
 	if o.VictoriaLogs != "" {
 		return cfg, outs, nil // addStore gives the input
 	}
-	sets, err := input.Expand(args)
+	expand := func() ([]input.Set, error) { return input.Expand(args) }
+	if o.HostFromPath != "" {
+		expand = func() ([]input.Set, error) { return input.ExpandHosts(o.HostFromPath) }
+	}
+	sets, err := expand()
 	if err != nil {
 		return cfg, outs, &exitError{code: ExitInput, err: err}
 	}

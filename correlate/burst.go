@@ -128,6 +128,13 @@ type Burst struct {
 	// Significant says the burst test passes: always for a closed burst;
 	// for an open one, on what it has seen so far.
 	Significant bool
+	// Node is the nginx host the burst happened on, when the inputs are
+	// several hosts'; AtOnce the hosts (its own among them) with a burst
+	// of the same group and kind at the same time, and Hosts how many
+	// hosts the run read.
+	Node   string
+	AtOnce []string
+	Hosts  int
 }
 
 // Bad is the number of bad responses of the burst's kind.
@@ -201,6 +208,7 @@ const (
 // tracker accumulates one open burst.
 type tracker struct {
 	serial      uint64
+	node        string
 	kind        Kind
 	root        string
 	start, last time.Time
@@ -764,7 +772,7 @@ func (t *tracker) merge(o *tracker) {
 // burst renders the tracker as a Burst (causes are added by the caller).
 func (t *tracker) burst(id int, g *groups) Burst {
 	return Burst{
-		ID: id, Serial: t.serial, Kind: t.kind, Group: g.label(t.root), Start: t.start, End: t.last,
+		ID: id, Serial: t.serial, Node: t.node, Kind: t.kind, Group: g.label(t.root), Start: t.start, End: t.last,
 		Requests: t.win.requests, BadGateway: t.win.s502, GatewayTimeout: t.win.s504, Other5xx: t.win.s5xx,
 		Peak: t.peak, Attempts: t.win.attempts, ConnectTimed: t.win.connTimed, ConnectNew: t.win.connNew,
 		Chains: topCounts(t.chains), Peers: topCounts(t.peers),

@@ -117,6 +117,10 @@ type Correlator struct {
 	// Options.KeepClosed let go.
 	closedCounts  map[closedKey]int
 	closedDropped int
+	// nodeRecent is each group's recent failures per host (recentOf);
+	// nodes the hosts seen.
+	nodeRecent map[trackerKey]*[16]recentSecond
+	nodes      map[string]bool
 }
 
 // peerEntry caches a peer's group, the group's state and the peer's series.
@@ -129,6 +133,9 @@ type peerEntry struct {
 type trackerKey struct {
 	root string
 	kind Kind
+	// node is the nginx host (logparse.Record.Node): each host's bursts
+	// are its own, and its error lines explain only its requests.
+	node string
 }
 
 // groupState is what is kept per upstream group between bursts.
@@ -139,8 +146,10 @@ type groupState struct {
 	// responses outside bursts over about the last hour. A second is folded
 	// in as it ends unless a candidate of that kind is open, whose seconds
 	// are folded when it turns out not to be a burst.
-	bg      [requestKinds]background
-	open    [requestKinds]bool
+	bg [requestKinds]background
+	// open counts the candidates of each kind open (one a host), whose
+	// seconds stay out of the background until they are decided.
+	open    [requestKinds]int
 	secReq  int               // requests in second lastSec
 	secBad  [requestKinds]int // bad responses of each kind in second lastSec
 	lastSec int64
@@ -163,7 +172,7 @@ func (g *groupState) roll(sec int64) {
 	}
 	if g.lastSec != 0 {
 		for k := range g.bg {
-			if !g.open[k] {
+			if g.open[k] == 0 {
 				g.bg[k].add(g.secReq, g.secBad[k])
 			}
 			g.bg[k].decay(sec - g.lastSec)
@@ -195,6 +204,8 @@ func New(opts Options) *Correlator {
 
 		eventCounts:  map[string]*[logparse.NumCategories]int{},
 		closedCounts: map[closedKey]int{},
+		nodeRecent:   map[trackerKey]*[16]recentSecond{},
+		nodes:        map[string]bool{},
 	}
 }
 
@@ -234,6 +245,9 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	}
 	root, g, peer := c.resolve(rec)
 	g.counts.add(rec)
+	if rec.Node != "" && !c.nodes[rec.Node] {
+		c.nodes[rec.Node] = true
+	}
 	cl := ClassOf(rec.Status)
 	c.overall.Add(t, cl)
 	g.series.Add(t, cl)
@@ -259,7 +273,8 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 			g.secBad[k]++
 		}
 	}
-	r := &g.recent[sec&15]
+	recent := c.recentOf(g, root, rec.Node)
+	r := &recent[sec&15]
 	if r.sec != sec {
 		*r = recentSecond{sec: sec}
 	}
@@ -285,7 +300,7 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	}
 	var badTr *tracker
 	if bad {
-		key := trackerKey{root, kind}
+		key := trackerKey{root, kind, rec.Node}
 		tr := c.open[key]
 		if tr != nil && tr.quietPassed(t, c.opts.Gap) {
 			// The quiet gap passed within one batch: close the old burst
@@ -298,18 +313,19 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 		}
 		if tr == nil {
 			tr = c.newTracker(kind, root, t)
+			tr.node = rec.Node
 			// What came before the burst, without the request that opens
 			// it (its own 502 is no failure "before").
-			tr.preludeFailures = g.recentFailures(sec)
+			tr.preludeFailures = recentFailures(recent, sec)
 			tr.preludeFailures.attempts5xx -= own5xx
 			tr.preludeFailures.attempts500 -= own500
-			g.open[kind] = true
+			g.open[kind]++
 			c.open[key] = tr
 		}
 		badTr = tr
 	}
 	for k, tr := range c.open {
-		if k.root == root {
+		if k.root == root && k.node == rec.Node {
 			tr.addRequest(rec)
 		}
 	}
@@ -367,9 +383,9 @@ func (c *Correlator) resolve(rec *logparse.Record) (string, *groupState, *Series
 }
 
 // recentFailures sums upstream 5xx attempts in the 15 seconds up to sec.
-func (g *groupState) recentFailures(sec int64) prelude {
+func recentFailures(recent *[16]recentSecond, sec int64) prelude {
 	var p prelude
-	for _, r := range g.recent {
+	for _, r := range recent {
 		if r.sec <= sec && r.sec >= sec-15 {
 			p.attempts5xx += r.attempts5xx
 			p.attempts500 += r.attempt50
@@ -377,6 +393,28 @@ func (g *groupState) recentFailures(sec int64) prelude {
 	}
 	return p
 }
+
+// recentOf is the group's failures of the last seconds on one host: each
+// nginx marks its peers down by its own failures. One host's (node "")
+// are kept in the group's state; several hosts' beside it, bounded.
+func (c *Correlator) recentOf(g *groupState, root, node string) *[16]recentSecond {
+	if node == "" {
+		return &g.recent
+	}
+	k := trackerKey{root: root, node: node}
+	r := c.nodeRecent[k]
+	if r == nil {
+		if len(c.nodeRecent) >= maxGroups*maxNodes {
+			return &g.recent
+		}
+		r = new([16]recentSecond)
+		c.nodeRecent[k] = r
+	}
+	return r
+}
+
+// maxNodes bounds the hosts whose recent failures are kept apart per group.
+const maxNodes = 64
 
 // CountOutOfOrder counts a record far out of time order in the totals
 // only: it may not move the watermark, open a burst or stretch a timeline.
@@ -448,7 +486,7 @@ func (c *Correlator) addErrorLogOnly(se *storedEvent) {
 	if root == "" {
 		root = se.ev.Peer
 	}
-	key := trackerKey{root, KindErrorLog}
+	key := trackerKey{root, KindErrorLog, se.ev.Node}
 	tr := c.open[key]
 	if tr != nil && se.ev.Time.Sub(tr.last) > c.opts.Gap {
 		delete(c.open, key)
@@ -459,6 +497,7 @@ func (c *Correlator) addErrorLogOnly(se *storedEvent) {
 	}
 	if tr == nil {
 		tr = c.newTracker(KindErrorLog, root, se.ev.Time)
+		tr.node = se.ev.Node
 		c.open[key] = tr
 	}
 	if bg := c.errBackground(root); bg.first.IsZero() {
@@ -504,7 +543,7 @@ func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 	var pick [logparse.NumCategories]*storedEvent
 	consider := func(se *storedEvent) {
 		ev := &se.ev
-		if ev.Time.After(hi) || se.joined || !ev.Category.UpstreamFault() {
+		if ev.Time.After(hi) || se.joined || !ev.Category.UpstreamFault() || ev.Node != rec.Node {
 			return
 		}
 		var match bool
@@ -564,16 +603,20 @@ func (c *Correlator) joinCandidates(rec *logparse.Record, rid string, req []byte
 // mergeTrackers folds the open bursts of a group that turned out to be part
 // of another group into that group's.
 func (c *Correlator) mergeTrackers(gone, root string) {
-	for _, kind := range []Kind{Kind502, Kind504, KindNginx, KindErrorLog} {
-		src := c.open[trackerKey{gone, kind}]
-		if src == nil {
-			continue
+	var moving []trackerKey
+	for k := range c.open {
+		if k.root == gone {
+			moving = append(moving, k)
 		}
-		delete(c.open, trackerKey{gone, kind})
-		dst := c.open[trackerKey{root, kind}]
+	}
+	for _, k := range moving {
+		src := c.open[k]
+		delete(c.open, k)
+		to := trackerKey{root, k.kind, k.node}
+		dst := c.open[to]
 		if dst == nil {
 			src.root = root
-			c.open[trackerKey{root, kind}] = src
+			c.open[to] = src
 			continue
 		}
 		dst.merge(src)
@@ -652,7 +695,10 @@ func (c *Correlator) closeWhere(done func(*tracker) bool) []Burst {
 		if a.root != b.root {
 			return a.root < b.root
 		}
-		return a.kind < b.kind
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		return a.node < b.node
 	})
 	for _, tr := range ending {
 		if b, ok := c.finish(tr); ok {
@@ -671,7 +717,10 @@ func sortBursts(bs []Burst) {
 		if !bs[i].Start.Equal(bs[j].Start) {
 			return bs[i].Start.Before(bs[j].Start)
 		}
-		return bs[i].Group < bs[j].Group
+		if bs[i].Group != bs[j].Group {
+			return bs[i].Group < bs[j].Group
+		}
+		return bs[i].Node < bs[j].Node
 	})
 }
 
@@ -773,7 +822,7 @@ func (c *Correlator) toBackground(tr *tracker, w window, burst bool) {
 	switch tr.kind {
 	case Kind502, Kind504, KindNginx:
 		g := c.group(tr.root)
-		g.open[tr.kind] = false
+		g.open[tr.kind] = max(0, g.open[tr.kind]-1)
 		g.bg[tr.kind].add(req, bad)
 		if tr.kind == Kind502 {
 			c.totals.Sporadic502 += bad
@@ -828,7 +877,7 @@ func (c *Correlator) collectEvents(tr *tracker, b *Burst) {
 		if ev.Time.After(hi) || se.burst == tr && !tr.rescan {
 			return true
 		}
-		if c.groups.rootOf(ev.Peer) != tr.root && !(ev.Peer == "" && ev.Category.UpstreamFault()) {
+		if ev.Node != tr.node || c.groups.rootOf(ev.Peer) != tr.root && !(ev.Peer == "" && ev.Category.UpstreamFault()) {
 			return true
 		}
 		if ev.Time.Before(tr.start.Add(-time.Second)) {
@@ -888,6 +937,7 @@ func (c *Correlator) Snapshot() Snapshot {
 	sort.Slice(s.Peers, func(i, j int) bool { return s.Peers[i].Group < s.Peers[j].Group })
 	s.Background = c.backgrounds(c.newest.Location())
 	s.SiteWide = siteIncidents(s.Bursts)
+	markHosts(s.Bursts, len(c.nodes))
 	s.Counts = c.groupCounts()
 	s.Closed, s.ClosedDropped = c.closedCountList(), c.closedDropped
 	return s

@@ -19,6 +19,9 @@ type Set struct {
 	// that matches nothing, a directory with no log in it); Paths then
 	// holds the argument alone, and the run reads the other sets.
 	Unread error
+	// Host is the nginx host that wrote the set (ExpandHosts); empty when
+	// the inputs are one host's.
+	Host string
 }
 
 var (

@@ -32,6 +32,9 @@ type Record struct {
 	// $upstream_header_time, so a "-" in them (Connect or Header of -1)
 	// means the attempt never connected, or never got a header.
 	Timed bool
+	// Node is the nginx host that wrote the line, when the inputs are
+	// several hosts' (set by the reader, not parsed).
+	Node string
 	// format is the Format that filled the record last, so the next
 	// Parse with it clears only what it may leave unset.
 	format *Format

@@ -50,6 +50,9 @@ type Event struct {
 	// the group's name when nginx found no live peer).
 	Peer string
 	Line string // the whole entry; continuation lines are appended with "\n"
+	// Node is the nginx host that wrote the line, when the inputs are
+	// several hosts' (set by the reader, not parsed).
+	Node string
 }
 
 // ParseErrorLine parses an error.log line; timestamps carry no zone and are

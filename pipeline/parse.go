@@ -30,6 +30,9 @@ type parser struct {
 	// record any set parses (learnedZone).
 	learn *learnedZone
 	stats *IngestStats
+	// node is the host whose set this is (input.Set.Host), given to every
+	// record and event.
+	node string
 }
 
 // learnedZone is the zone of error.log times in a live run that started
@@ -111,6 +114,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 				continue
 			}
 			c.errors++
+			ev.Node = p.node
 			if ev.Time.IsZero() && rl.stampN > 0 {
 				ev.Time = p.stampTime(rb, rl)
 			}
@@ -146,6 +150,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			continue
 		}
 		c.access++
+		rec.Node = p.node
 		if rec.Time.IsZero() && rl.stampN > 0 {
 			rec.Time = p.stampTime(rb, rl)
 		}

@@ -201,9 +201,9 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		parsed[i] = make(chan *parsedBatch, 2)
 		perDay[i] = &setDays{c: days.NewCounter()}
 		wg.Add(1)
-		format, errorLog := formats[i], errorLogs[i]
+		format, errorLog, node := formats[i], errorLogs[i], cfg.Sets[i].Host
 		go parseSet(ctx, &wg, isStdin[i], firsts[i], raws[i], parsed[i], perDay[i].count, func() *parser {
-			p := &parser{format: format, errorLog: errorLog, zone: zone, learn: learn, stats: stats}
+			p := &parser{format: format, errorLog: errorLog, zone: zone, learn: learn, stats: stats, node: node}
 			if format != nil {
 				p.access = format.NewParser()
 			}

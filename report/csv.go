@@ -30,9 +30,10 @@ import (
 //	root_cause            identifier of the most likely cause
 //	confidence            its confidence, 0 to 1
 //	fix                   what to change
+//	host                  the nginx host, when the inputs are several hosts' (--host-from-path)
 var CSVHeader = []string{"id", "start", "end", "duration_s", "upstream", "requests", "bad_gateway",
 	"gateway_timeout", "other_5xx", "share_502", "peak_502_per_s", "attempts_per_request",
-	"status_chains", "peers", "error_categories", "root_cause", "confidence", "fix"}
+	"status_chains", "peers", "error_categories", "root_cause", "confidence", "fix", "host"}
 
 // CSVWriter writes burst rows; rows can be added as bursts close.
 type CSVWriter struct {
@@ -64,7 +65,7 @@ func (c *CSVWriter) Write(b correlate.Burst) error {
 		strconv.Itoa(b.Requests), strconv.Itoa(b.BadGateway), strconv.Itoa(b.GatewayTimeout), strconv.Itoa(b.Other5xx),
 		strconv.FormatFloat(b.Share(), 'f', 3, 64), strconv.Itoa(b.Peak),
 		strconv.FormatFloat(b.AttemptsPerRequest(), 'f', 2, 64),
-		Histogram(b.Chains), Histogram(b.Peers), Histogram(b.Categories), cause, conf, fix,
+		Histogram(b.Chains), Histogram(b.Peers), Histogram(b.Categories), cause, conf, fix, b.Node,
 	}
 	for i := range row {
 		row[i] = Cell(row[i])

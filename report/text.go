@@ -312,8 +312,13 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	if b.Open {
 		name = "(still open)" // numbered when it closes
 	}
-	e.printf("%s %s  %s → %s (%s)  upstream %s\n", title, name, Timestamp(b.Start), EndClock(b.Start, b.End),
-		words.Duration(b.Duration()), Clean(b.Group))
+	on := ""
+	if b.Node != "" {
+		on = " on host " + Clean(b.Node)
+	}
+	e.printf("%s %s  %s → %s (%s)  upstream %s%s\n", title, name, Timestamp(b.Start), EndClock(b.Start, b.End),
+		words.Duration(b.Duration()), Clean(b.Group), on)
+	writeHosts(e, b)
 	label := "502"
 	switch b.Kind {
 	case correlate.Kind504:
@@ -577,5 +582,26 @@ func writeHidden(e *errWriter, h correlate.Hidden) {
 	if h.CutMidBody > 0 {
 		e.printf("  %s cut off mid-body (\"while reading upstream\"): the client got a truncated response under the status already sent, often 200 (%s).\n",
 			words.Count(h.CutMidBody, "response"), Clean(Histogram(top(diagnose.TopCounts(h.CutPeers), 5))))
+	}
+}
+
+// writeHosts says, in a run over several hosts, whether the burst was on
+// every host at once or on some only: what the hosts share (the upstream,
+// its backend) or what is the one nginx's own.
+func writeHosts(e *errWriter, b correlate.Burst) {
+	if b.Hosts < 2 || len(b.AtOnce) == 0 {
+		return
+	}
+	names := make([]string, len(b.AtOnce))
+	for i, h := range b.AtOnce {
+		names[i] = Clean(h)
+	}
+	switch {
+	case len(b.AtOnce) == b.Hosts:
+		e.printf("  hosts: on all %d hosts at once (%s): look first at what they share, the upstream and its backend\n", b.Hosts, strings.Join(names, ", "))
+	case len(b.AtOnce) == 1:
+		e.printf("  hosts: on %s only, of the %d hosts read: look first at that nginx's own (its workers, descriptors, ports, network, its copy of the configuration)\n", names[0], b.Hosts)
+	default:
+		e.printf("  hosts: on %d of the %d hosts read at once (%s)\n", len(b.AtOnce), b.Hosts, strings.Join(names, ", "))
 	}
 }
