@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -93,4 +94,56 @@ func TestSeveralHosts(t *testing.T) {
 	if !strings.Contains(text, "hosts: on web-2 only, of the 3 hosts read") {
 		t.Errorf("text:\n%s", text)
 	}
+}
+
+// TestHostsFromKubectlPrefix: "kubectl logs --prefix" of two controller
+// pods in one stream (the recorded peer-refused incident on both, its
+// lines in time order) gives each pod its burst, each joined to its own
+// pod's error lines and said to be on both.
+func TestHostsFromKubectlPrefix(t *testing.T) {
+	dir := fixturetest.Dir("peer-refused")
+	var stream strings.Builder
+	both := func(l string) {
+		for _, pod := range []string{"ingress-a", "ingress-b"} {
+			stream.WriteString("[pod/" + pod + "/controller] " + l)
+		}
+	}
+	// A saved stream, read as a file: the error lines of a second before
+	// its access lines, as nginx writes them.
+	type line struct{ sec, text string }
+	var lines []line
+	for _, l := range readLines(t, filepath.Join(dir, "error.log")) {
+		lines = append(lines, line{errorSecond(l) + "0", l})
+	}
+	for _, l := range readLines(t, filepath.Join(dir, "access.log")) {
+		lines = append(lines, line{accessSecondOf(t, l) + "1", l})
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].sec < lines[j].sec })
+	for _, l := range lines {
+		both(l.text)
+	}
+	path := filepath.Join(t.TempDir(), "pods.log")
+	if err := os.WriteFile(path, []byte(stream.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bursts, text := hostBursts(t, "--nginx-conf", filepath.Join(dir, "nginx.conf"), path)
+	if len(bursts) != 2 {
+		t.Fatalf("%d bursts:\n%s", len(bursts), text)
+	}
+	for i, b := range bursts {
+		if b.Host != []string{"ingress-a", "ingress-b"}[i] || len(b.AtOnce) != 2 || b.HostsRead != 2 || b.JoinRate != 1 || b.Bad != 150 {
+			t.Errorf("burst %d: %+v", i, b)
+		}
+	}
+}
+
+// accessSecondOf is an access line's second as "15:04:05", from its
+// [$time_local].
+func accessSecondOf(t *testing.T, l string) string {
+	t.Helper()
+	i := strings.Index(l, "[")
+	if i < 0 || len(l) < i+21 {
+		t.Fatalf("no [$time_local] in %q", l)
+	}
+	return l[i+13 : i+21]
 }

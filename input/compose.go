@@ -34,13 +34,14 @@ func unwrapCompose(b []byte) (wrapped, bool) {
 	if i == 0 || i >= len(b) || b[i] != ' ' && b[i] != '|' {
 		return wrapped{}, false
 	}
+	name := b[:i]
 	for i < len(b) && b[i] == ' ' {
 		i++
 	}
 	if i+1 >= len(b) || b[i] != '|' || b[i+1] != ' ' {
 		return wrapped{}, false
 	}
-	return wrapped{name: "compose", payload: b[i+2:], complete: true}, true
+	return wrapped{name: "compose", payload: b[i+2:], complete: true, origin: name}, true
 }
 
 func isComposeName(c byte) bool {

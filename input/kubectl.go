@@ -11,7 +11,9 @@ func unwrapKubectlPrefix(b []byte) (wrapped, bool) {
 	if end < 0 || bytes.Count(b[:end], []byte{'/'}) != 2 || bytes.IndexByte(b[:end], ' ') >= 0 {
 		return wrapped{}, false
 	}
-	return wrapped{name: "kubectl-prefix", payload: b[end+2:], complete: true}, true
+	pod := b[len("[pod/"):end]
+	pod = pod[:bytes.IndexByte(pod, '/')]
+	return wrapped{name: "kubectl-prefix", payload: b[end+2:], complete: true, origin: pod}, true
 }
 
 // unwrapStern handles stern's and kubetail's "pod container time line"
@@ -21,6 +23,7 @@ func unwrapKubectlPrefix(b []byte) (wrapped, bool) {
 // (nginx-proxy's vhost format) must not look the same.
 func unwrapStern(b []byte) (wrapped, bool) {
 	i := 0
+	pod := 0
 	for token := range 2 {
 		start := i
 		for i < len(b) && i-start <= 253 && isComposeName(b[i]) && (token == 0 || b[i] != '.') {
@@ -29,6 +32,9 @@ func unwrapStern(b []byte) (wrapped, bool) {
 		if i == start || i >= len(b) || b[i] != ' ' {
 			return wrapped{}, false
 		}
+		if token == 0 {
+			pod = i
+		}
 		i++
 	}
 	end, frac, ok := timeEnd(b[i:])
@@ -36,5 +42,5 @@ func unwrapStern(b []byte) (wrapped, bool) {
 		return wrapped{}, false
 	}
 	stamp := b[i : i+end]
-	return wrapped{name: "stern", payload: b[i+end+1:], complete: true, stamp: stamp, stampKind: StampRFC3339}, true
+	return wrapped{name: "stern", payload: b[i+end+1:], complete: true, stamp: stamp, stampKind: StampRFC3339, origin: b[:pod]}, true
 }

@@ -21,6 +21,9 @@ type Line struct {
 	// front of the line, as text (see ParseStamp); valid until Next.
 	Stamp     []byte
 	StampKind StampKind
+	// Origin is the pod or service a wrapper names (Unwrapped.Origin);
+	// valid until Next.
+	Origin []byte
 	// Controller marks an ingress-nginx controller (klog) line, which is
 	// neither an access nor an error line.
 	Controller bool
@@ -108,7 +111,7 @@ func (r *Reader) Next() bool {
 			body = r.partial
 			r.partial = r.partial[:0]
 		}
-		r.line = Line{Bytes: body, Source: r.source, Num: r.num, Stream: u.Stream, Stamp: u.Stamp, StampKind: u.StampKind,
+		r.line = Line{Bytes: body, Source: r.source, Num: r.num, Stream: u.Stream, Stamp: u.Stamp, StampKind: u.StampKind, Origin: u.Origin,
 			Controller: IsControllerLine(body)}
 		return true
 	}

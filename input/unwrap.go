@@ -18,6 +18,10 @@ type Unwrapped struct {
 	// the few lines without a date of their own.
 	Stamp     []byte
 	StampKind StampKind
+	// Origin is the pod or service a wrapper names as the line's writer
+	// (kubectl logs --prefix, stern, docker compose, foreman): in a stream
+	// of several nginx, the host. Nil if none; valid as Payload is.
+	Origin []byte
 	// Wrappers names what was taken off, outermost first.
 	Wrappers []string
 }
@@ -119,6 +123,9 @@ func (u *Unwrapped) peel() bool {
 	if w.stamp != nil && u.Stamp == nil {
 		u.Stamp, u.StampKind = w.stamp, w.stampKind
 	}
+	if w.origin != nil && u.Origin == nil {
+		u.Origin = w.origin
+	}
 	return true
 }
 
@@ -131,6 +138,8 @@ type wrapped struct {
 	stamp    []byte
 	// stampKind says how to read stamp.
 	stampKind StampKind
+	// origin is the pod or service named in the prefix.
+	origin []byte
 }
 
 // StampKind is the shape of a wrapper's time.

@@ -68,7 +68,10 @@ type rawLine struct {
 	// the arena after the line, for lines without a date of their own.
 	stampOff, stampN int
 	stampKind        input.StampKind
-	controller       bool
+	// origin is where the pod or service a wrapper names sits in the
+	// arena: the line's host when several nginx share the stream.
+	originOff, originN int
+	controller         bool
 }
 
 var (

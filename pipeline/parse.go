@@ -31,8 +31,35 @@ type parser struct {
 	learn *learnedZone
 	stats *IngestStats
 	// node is the host whose set this is (input.Set.Host), given to every
-	// record and event.
-	node string
+	// record and event unless a wrapper names the line's pod or service;
+	// origins interns those names.
+	node    string
+	origins map[string]string
+}
+
+// maxOrigins bounds the pod and service names a parser keeps; lines of
+// further ones count under "(other)".
+const maxOrigins = 256
+
+// nodeOf is the line's host: the pod or service its wrapper names, else
+// the set's.
+func (p *parser) nodeOf(rb *rawBatch, rl rawLine) string {
+	if rl.originN == 0 {
+		return p.node
+	}
+	name := rb.arena[rl.originOff : rl.originOff+rl.originN]
+	if n, ok := p.origins[string(name)]; ok {
+		return n
+	}
+	if p.origins == nil {
+		p.origins = map[string]string{}
+	}
+	if len(p.origins) >= maxOrigins {
+		return "(other)"
+	}
+	n := string(name)
+	p.origins[n] = n
+	return n
 }
 
 // learnedZone is the zone of error.log times in a live run that started
@@ -114,7 +141,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 				continue
 			}
 			c.errors++
-			ev.Node = p.node
+			ev.Node = p.nodeOf(rb, rl)
 			if ev.Time.IsZero() && rl.stampN > 0 {
 				ev.Time = p.stampTime(rb, rl)
 			}
@@ -150,7 +177,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			continue
 		}
 		c.access++
-		rec.Node = p.node
+		rec.Node = p.nodeOf(rb, rl)
 		if rec.Time.IsZero() && rl.stampN > 0 {
 			rec.Time = p.stampTime(rb, rl)
 		}

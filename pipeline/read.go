@@ -150,6 +150,11 @@ func (s *setReader) readFile(ctx context.Context, path string, f *openedFile) {
 			rl.stampOff, rl.stampN = len(b.arena), len(l.Stamp)
 			b.arena = append(b.arena, l.Stamp...)
 		}
+		if l.Origin != nil {
+			rl := &b.lines[len(b.lines)-1]
+			rl.originOff, rl.originN = len(b.arena), len(l.Origin)
+			b.arena = append(b.arena, l.Origin...)
+		}
 		if s.follow && r.Buffered() == 0 {
 			b.afterError, afterError = afterError, endsInErrorEntry(b, afterError)
 			if !flush() {
