@@ -53,6 +53,8 @@ type AnalyzeOptions struct {
 	StoreOptions
 	// HostFromPath reads several hosts' logs: a path pattern with {host}.
 	HostFromPath string
+	// ClockSkew is how far the hosts' clocks may differ.
+	ClockSkew time.Duration
 }
 
 // NewCmdAnalyze builds "badgw analyze". runF replaces the run function in
@@ -99,6 +101,7 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 	f.BoolVar(&opts.NoTUI, "no-tui", false, "print a report even on a terminal")
 	f.BoolVar(&opts.FailOnBurst, "fail-on-burst", false, "exit with status 3 when a 502 burst is found")
 	opts.addStoreFlags(f)
+	f.DurationVar(&opts.ClockSkew, "clock-skew", 2*time.Second, "with several hosts: how far their clocks may differ (bursts that far apart are at the same time)")
 	f.StringVar(&opts.HostFromPath, "host-from-path", "", "read several nginx hosts' logs: a path pattern whose {host} is each host's name, e.g. 'logs/{host}/*.log*'")
 	return c
 }
@@ -270,6 +273,10 @@ func (o *AnalyzeOptions) analysisConfig() (pipeline.RunConfig, error) {
 	}
 	cfg.Zone = zone
 	cfg.Options.Gap, cfg.Options.Min502, cfg.Options.FalseBurstsPerDay = o.Gap, o.Min502, o.FalseBursts
+	if o.ClockSkew < 0 {
+		return cfg, flagErrorf("--clock-skew cannot be negative")
+	}
+	cfg.Options.ClockSkew = o.ClockSkew
 	return cfg, nil
 }
 

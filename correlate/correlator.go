@@ -47,6 +47,11 @@ type Options struct {
 	// one): its silence about a 502 is then evidence that nginx did not
 	// make the 502 itself, since it logs every one it makes at level error.
 	ErrorLogGiven bool
+	// ClockSkew is how far the clocks of several hosts may differ: the
+	// watermark trails that much more once two hosts are seen (a host
+	// whose clock is behind must not find its bursts closed under it), and
+	// bursts of two hosts that far apart count as at the same time.
+	ClockSkew time.Duration
 	// KeepClosed bounds the closed bursts a snapshot holds to the newest
 	// KeepClosed; 0 keeps every one (a finite input). A run of weeks
 	// (badgw watch) keeps memory bounded this way; Snapshot.Closed still
@@ -657,6 +662,9 @@ func (c *Correlator) Slack() time.Duration { return c.opts.Slack }
 // by this call.
 func (c *Correlator) Advance(at time.Time) []Burst {
 	wm := c.Clock().Add(-c.opts.Slack)
+	if len(c.nodes) > 1 {
+		wm = wm.Add(-c.opts.ClockSkew)
+	}
 	if wm.After(c.watermark) {
 		c.watermark = wm
 	}
@@ -937,7 +945,7 @@ func (c *Correlator) Snapshot() Snapshot {
 	sort.Slice(s.Peers, func(i, j int) bool { return s.Peers[i].Group < s.Peers[j].Group })
 	s.Background = c.backgrounds(c.newest.Location())
 	s.SiteWide = siteIncidents(s.Bursts)
-	markHosts(s.Bursts, len(c.nodes))
+	markHosts(s.Bursts, len(c.nodes), max(siteSlack, c.opts.ClockSkew))
 	s.Counts = c.groupCounts()
 	s.Closed, s.ClosedDropped = c.closedCountList(), c.closedDropped
 	return s

@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -176,4 +177,20 @@ func TestKeepClosedBoundsTheBursts(t *testing.T) {
 	if c.closedLineBytes != want {
 		t.Errorf("line bytes %d, the kept bursts hold %d", c.closedLineBytes, want)
 	}
+}
+
+// TestMarkHostsWithinTheSkew: bursts of one group on two hosts count as at
+// the same time when they lie within the clock skew of each other, and a
+// third host's burst a minute later does not.
+func TestMarkHostsWithinTheSkew(t *testing.T) {
+	at := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	b := func(node string, from, to int) Burst {
+		return Burst{Kind: Kind502, Group: "api", Node: node, Start: at.Add(time.Duration(from) * time.Second), End: at.Add(time.Duration(to) * time.Second)}
+	}
+	bs := []Burst{b("web-1", 0, 3), b("web-2", 7, 9), b("web-3", 60, 62)}
+	markHosts(bs, 3, 5*time.Second)
+	if strings.Join(bs[0].AtOnce, ",") != "web-1,web-2" || strings.Join(bs[2].AtOnce, ",") != "web-3" || bs[1].Hosts != 3 {
+		t.Errorf("%v %v %v", bs[0].AtOnce, bs[1].AtOnce, bs[2].AtOnce)
+	}
+
 }
