@@ -24,6 +24,7 @@ type StoreOptions struct {
 	From, To             string
 	AccountID, ProjectID string
 	OrderField           string
+	HostField            string
 	// from and to are the range checkStore settled.
 	from, to time.Time
 }
@@ -36,6 +37,7 @@ func (o *StoreOptions) addStoreFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.To, "to", "", "with --victorialogs: the end of the range (RFC 3339; default now)")
 	f.StringVar(&o.AccountID, "account-id", "", "with --victorialogs: the tenant's AccountID")
 	f.StringVar(&o.ProjectID, "project-id", "", "with --victorialogs: the tenant's ProjectID")
+	f.StringVar(&o.HostField, "host-field", "", "with --victorialogs: the field that names each line's nginx host (several hosts, each analysed as --host-from-path does)")
 	f.StringVar(&o.OrderField, "order-field", "log.offset", "with --victorialogs: the field that orders the lines of one second (Filebeat's log.offset; a line's byte offset or a sequence number)")
 }
 
@@ -43,7 +45,7 @@ func (o *StoreOptions) addStoreFlags(f *pflag.FlagSet) {
 // settles the range to read.
 func (o *StoreOptions) checkStore(now time.Time, files []string, changed func(string) bool) error {
 	if o.VictoriaLogs == "" {
-		for _, name := range []string{"query", "since", "from", "to", "account-id", "project-id", "order-field"} {
+		for _, name := range []string{"query", "since", "from", "to", "account-id", "project-id", "order-field", "host-field"} {
 			if changed(name) {
 				return flagErrorf("--%s needs --victorialogs", name)
 			}
@@ -100,9 +102,13 @@ func (o *AnalyzeOptions) addStore(ctx context.Context, cfg *pipeline.RunConfig) 
 		return &exitError{code: ExitInput, err: fmt.Errorf("%s: the query %q matched no line from %s to %s", report.Clean(o.VictoriaLogs),
 			report.Clean(o.Query), from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))}
 	}
+	ins, err := o.storeInputs(ctx, c, from, to)
+	if err != nil {
+		return &exitError{code: ExitInput, err: err}
+	}
 	cfg.Readers = map[string]io.Reader{}
-	for _, in := range o.storeInputs() {
-		cfg.Sets = append(cfg.Sets, input.Set{Base: in.name, Paths: []string{in.name}})
+	for _, in := range ins {
+		cfg.Sets = append(cfg.Sets, input.Set{Base: in.name, Paths: []string{in.name}, Host: in.host})
 		cfg.Readers[in.name] = c.Lines(ctx, in.filter, from, to)
 	}
 	return nil
@@ -114,17 +120,37 @@ func (o *StoreOptions) storeClient() *victorialogs.Client {
 		User: os.Getenv("BADGW_VICTORIALOGS_USER"), Password: os.Getenv("BADGW_VICTORIALOGS_PASSWORD"), Token: os.Getenv("BADGW_VICTORIALOGS_TOKEN")}
 }
 
-type storeInput struct{ name, filter string }
+type storeInput struct{ name, filter, host string }
 
 // storeInputs are the access and the error lines of the query, read as
 // two inputs as from files: the merge then puts an error line before the
 // access lines of its second (nginx logs the failure before the request),
-// which one stream sorted by second could not.
-func (o *StoreOptions) storeInputs() []storeInput {
-	return []storeInput{
-		{"victorialogs access lines: " + o.Query, fmt.Sprintf("(%s) !_msg:~%q", o.Query, errorLinePattern)},
-		{"victorialogs error lines: " + o.Query, fmt.Sprintf("(%s) _msg:~%q", o.Query, errorLinePattern)},
+// which one stream sorted by second could not. With --host-field, two for
+// each host the field names in the range.
+func (o *StoreOptions) storeInputs(ctx context.Context, c *victorialogs.Client, from, to time.Time) ([]storeInput, error) {
+	hosts := []string{""}
+	if o.HostField != "" {
+		var err error
+		if hosts, err = c.Values(ctx, o.Query, o.HostField, from, to); err != nil {
+			return nil, err
+		}
+		if len(hosts) == 0 {
+			return nil, fmt.Errorf("%s: no line the query matched from %s to %s has the field %s", report.Clean(o.VictoriaLogs),
+				from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), report.Clean(o.HostField))
+		}
 	}
+	var ins []storeInput
+	for _, h := range hosts {
+		q, label := o.Query, o.Query
+		if h != "" {
+			q = fmt.Sprintf("(%s) %s", o.Query, victorialogs.Exact(o.HostField, h))
+			label = o.Query + " on " + h
+		}
+		ins = append(ins,
+			storeInput{"victorialogs access lines: " + label, fmt.Sprintf("(%s) !_msg:~%q", q, errorLinePattern), h},
+			storeInput{"victorialogs error lines: " + label, fmt.Sprintf("(%s) _msg:~%q", q, errorLinePattern), h})
+	}
+	return ins, nil
 }
 
 // errorLinePattern is how an nginx error.log entry starts: its date, time

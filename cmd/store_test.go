@@ -21,12 +21,16 @@ import (
 // loadFixture writes a recorded fixture's lines into VictoriaLogs through
 // its JSON-lines API, each with its own time (the access line's, the
 // error line's in the access log's offset), the field host set to the
-// fixture's name and log to "access" or "error". It returns the range
-// the lines span.
-func loadFixture(t *testing.T, vl, name string) (from, to time.Time) {
+// fixture's name (or host, when given) and log to "access" or "error". It
+// returns the range the lines span.
+func loadFixture(t *testing.T, vl, name string, host ...string) (from, to time.Time) {
 	t.Helper()
 	dir := fixturetest.Dir(name)
 	format := fixturetest.Format(t, dir)
+	hostName := name
+	if len(host) > 0 {
+		hostName = host[0]
+	}
 	var body bytes.Buffer
 	var zone *time.Location
 	last := time.Time{}
@@ -45,7 +49,7 @@ func loadFixture(t *testing.T, vl, name string) (from, to time.Time) {
 		// log.offset as Filebeat sets it: where the line starts in its
 		// file (here counted over the whole set, which keeps the order
 		// across a rotation inside one second).
-		row, _ := json.Marshal(map[string]any{"_time": at.Format(time.RFC3339Nano), "_msg": line, "host": name, "log": log, "log.offset": offset})
+		row, _ := json.Marshal(map[string]any{"_time": at.Format(time.RFC3339Nano), "_msg": line, "host": hostName, "log": log, "log.offset": offset})
 		offset += len(line) + 1
 		body.Write(append(row, '\n'))
 	}
@@ -170,6 +174,17 @@ func TestAnalyzeFromVictoriaLogs(t *testing.T) {
 				t.Errorf("from the store:\n%s\nfrom the files:\n%s", a, b)
 			}
 		})
+	}
+
+	// Two hosts in the store: --host-field reads each as its own, as
+	// --host-from-path does with files.
+	from, to := loadFixture(t, vl, "peer-refused", "fleet-a")
+	loadFixture(t, vl, "peer-refused", "fleet-b")
+	time.Sleep(2 * time.Second)
+	bursts, text := hostBursts(t, "--nginx-conf", filepath.Join(fixturetest.Dir("peer-refused"), "nginx.conf"), "--victorialogs", vl,
+		"--query", `{host=~"fleet-.*"}`, "--host-field", "host", "--from", from.UTC().Format(time.RFC3339), "--to", to.UTC().Format(time.RFC3339))
+	if len(bursts) != 2 || bursts[0].Host != "fleet-a" || bursts[1].Host != "fleet-b" || len(bursts[0].AtOnce) != 2 || bursts[0].JoinRate != 1 || bursts[1].JoinRate != 1 {
+		t.Errorf("two hosts from the store: %+v\n%s", bursts, text)
 	}
 
 	code, _, errOut := run(t, nil, "analyze", "--no-tui", "--victorialogs", vl, "--query", `{host="no-such-host"}`, "--since", "1h")

@@ -329,14 +329,20 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 	cfg.Followed = map[string]io.Reader{}
 	if o.VictoriaLogs != "" {
 		c := o.storeClient()
-		for _, in := range o.storeInputs() {
+		// The hosts are those of the range read so far, fixed for the run
+		// (a reload looks again).
+		ins, err := o.storeInputs(runCtx, c, o.from, time.Now())
+		if err != nil {
+			return pipeline.Snapshot{}, err, false
+		}
+		for _, in := range ins {
 			r := c.Follow(runCtx, in.filter, o.from, storeDelay, storePoll)
 			if p, ok := w.storeAt[in.name]; ok {
 				r.Resume(p)
 			}
 			w.store[in.name] = r
 			cfg.Followed[in.name] = r
-			cfg.Sets = append(cfg.Sets, input.Set{Base: in.name, Paths: []string{in.name}})
+			cfg.Sets = append(cfg.Sets, input.Set{Base: in.name, Paths: []string{in.name}, Host: in.host})
 		}
 	}
 	var files []*follow.File

@@ -73,6 +73,39 @@ func (c *Client) Count(ctx context.Context, filter string, from, to time.Time) (
 	return n, nil
 }
 
+// maxHosts bounds the hosts a query may span.
+const maxHosts = 256
+
+// Values returns the values field takes on the lines filter matches in
+// [from, to), sorted, at most maxHosts of them: the hosts of a fleet.
+func (c *Client) Values(ctx context.Context, filter, field string, from, to time.Time) ([]string, error) {
+	body, err := c.query(ctx, fmt.Sprintf("(%s) %s | uniq by (%s) limit %d | sort by (%s)", filter, timeFilter(from, to), field, maxHosts+1, field))
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	var out []string
+	dec := json.NewDecoder(io.LimitReader(body, 16<<20))
+	for {
+		var row map[string]string
+		if err := dec.Decode(&row); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: reading the values of %s: %w", c.URL, field, err)
+		}
+		if v := row[field]; v != "" {
+			out = append(out, v)
+		}
+	}
+	if len(out) > maxHosts {
+		return nil, fmt.Errorf("%s: %s takes more than %d values in the range: not a host field, or narrow --query", c.URL, field, maxHosts)
+	}
+	return out, nil
+}
+
+// Exact is a LogsQL filter for a field equal to value.
+func Exact(field, value string) string { return fmt.Sprintf("%s:=%s", field, strconv.Quote(value)) }
+
 // Lines returns the raw lines filter matches in [from, to), oldest first,
 // one a line, queried a Window at a time.
 func (c *Client) Lines(ctx context.Context, filter string, from, to time.Time) *Reader {
