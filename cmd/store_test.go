@@ -131,11 +131,7 @@ func burstsWithoutSources(t *testing.T, doc string) string {
 // the files. Then the errors a person meets: a filter that matches
 // nothing, and a query the store refuses.
 func TestAnalyzeFromVictoriaLogs(t *testing.T) {
-	bin := needServer(t, "victoria-logs", "it with go install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v1.52.2")
-	port := freePort(t)
-	startServer(t, bin, "-storageDataPath="+filepath.Join(t.TempDir(), "vl"), "-retentionPeriod=100y", "-httpListenAddr=127.0.0.1:"+port)
-	vl := "http://127.0.0.1:" + port
-	waitOK(t, vl+"/health", 20*time.Second)
+	vl := startVictoriaLogs(t)
 
 	entries, err := os.ReadDir(filepath.Dir(fixturetest.Dir("peer-refused")))
 	if err != nil {
@@ -202,11 +198,7 @@ func TestAnalyzeFromVictoriaLogs(t *testing.T) {
 // recorded no-live-upstreams incident, loaded into a real VictoriaLogs,
 // gives its two bursts, each opened and resolved once.
 func TestWatchFromVictoriaLogs(t *testing.T) {
-	bin := needServer(t, "victoria-logs", "it with go install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v1.52.2")
-	port := freePort(t)
-	startServer(t, bin, "-storageDataPath="+filepath.Join(t.TempDir(), "vl"), "-retentionPeriod=100y", "-httpListenAddr=127.0.0.1:"+port)
-	vl := "http://127.0.0.1:" + port
-	waitOK(t, vl+"/health", 20*time.Second)
+	vl := startVictoriaLogs(t)
 	from, _ := loadFixture(t, vl, "no-live-upstreams")
 	time.Sleep(2 * time.Second)
 
@@ -243,4 +235,17 @@ func TestWatchFromVictoriaLogs(t *testing.T) {
 			t.Errorf("burst %s told %q", k, seq)
 		}
 	}
+}
+
+// startVictoriaLogs runs the VictoriaLogs that .ci/run builds, on a
+// loopback port with a data directory of its own and a retention long
+// enough for the fixtures' dates; it is stopped by PID when the test ends.
+func startVictoriaLogs(t *testing.T) string {
+	t.Helper()
+	bin := needServer(t, "victoria-logs", "it with go install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v1.52.2")
+	port := freePort(t)
+	startServer(t, bin, "-storageDataPath="+filepath.Join(t.TempDir(), "vl"), "-retentionPeriod=100y", "-httpListenAddr=127.0.0.1:"+port)
+	vl := "http://127.0.0.1:" + port
+	waitOK(t, vl+"/health", 20*time.Second)
+	return vl
 }
