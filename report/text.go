@@ -585,12 +585,19 @@ func writeHidden(e *errWriter, h correlate.Hidden) {
 	}
 }
 
-// writeHosts says, in a run over several hosts, whether the burst was on
-// every host at once or on some only: what the hosts share (the upstream,
-// its backend) or what is the one nginx's own.
 func writeHosts(e *errWriter, b correlate.Burst) {
+	if h := HostsSentence(b); h != "" {
+		e.printf("  hosts: %s\n", h)
+	}
+}
+
+// HostsSentence says, in a run over several hosts, whether the burst was
+// on every host at once or on some only: what the hosts share (the
+// upstream, its backend) or what is the one nginx's own. Empty for a run
+// over one host.
+func HostsSentence(b correlate.Burst) string {
 	if b.Hosts < 2 || len(b.AtOnce) == 0 {
-		return
+		return ""
 	}
 	names := make([]string, len(b.AtOnce))
 	for i, h := range b.AtOnce {
@@ -598,10 +605,9 @@ func writeHosts(e *errWriter, b correlate.Burst) {
 	}
 	switch {
 	case len(b.AtOnce) == b.Hosts:
-		e.printf("  hosts: on all %d hosts at once (%s): look first at what they share, the upstream and its backend\n", b.Hosts, strings.Join(names, ", "))
+		return fmt.Sprintf("on all %d hosts at once (%s): look first at what they share, the upstream and its backend", b.Hosts, strings.Join(names, ", "))
 	case len(b.AtOnce) == 1:
-		e.printf("  hosts: on %s only, of the %d hosts read: look first at that nginx's own (its workers, descriptors, ports, network, its copy of the configuration)\n", names[0], b.Hosts)
-	default:
-		e.printf("  hosts: on %d of the %d hosts read at once (%s)\n", len(b.AtOnce), b.Hosts, strings.Join(names, ", "))
+		return fmt.Sprintf("on %s only, of the %d hosts read: look first at that nginx's own (its workers, descriptors, ports, network, its copy of the configuration)", names[0], b.Hosts)
 	}
+	return fmt.Sprintf("on %d of the %d hosts read at once (%s)", len(b.AtOnce), b.Hosts, strings.Join(names, ", "))
 }

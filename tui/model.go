@@ -145,7 +145,7 @@ func (m Model) visibleBursts() []correlate.Burst {
 }
 
 func burstMatches(b correlate.Burst, q string) bool {
-	if strings.Contains(strings.ToLower(b.Group), q) {
+	if strings.Contains(strings.ToLower(b.Group), q) || b.Node != "" && strings.Contains(strings.ToLower(b.Node), q) {
 		return true
 	}
 	for _, p := range b.Peers {

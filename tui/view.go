@@ -620,7 +620,14 @@ func (m Model) detailContent() string {
 	case correlate.KindErrorLog:
 		kind = "upstream error burst (error log only: counts are error lines)"
 	}
-	fmt.Fprintf(&s, "%s %s on %s\n", kind, burstName(b), clean(b.Group))
+	fmt.Fprintf(&s, "%s %s on %s", kind, burstName(b), clean(b.Group))
+	if b.Node != "" {
+		fmt.Fprintf(&s, ", host %s", clean(b.Node))
+	}
+	s.WriteString("\n")
+	if h := report.HostsSentence(b); h != "" {
+		fmt.Fprintf(&s, "%s\n", h)
+	}
 	fmt.Fprintf(&s, "%s → %s (%s)\n", report.Timestamp(b.Start), report.EndClock(b.Start, b.End), shortDur(b.Duration()))
 	fmt.Fprintf(&s, "%d of %d requests bad (%.1f%%), peak %d/s · 502 %d · 504 %d · other 5xx %d\n",
 		b.Bad(), b.Requests, 100*b.Share(), b.Peak, b.BadGateway, b.GatewayTimeout, b.Other5xx)
