@@ -38,12 +38,12 @@ func copyHost(t *testing.T, dir, host, fixture string, keep func(string) bool) {
 }
 
 type hostBurst struct {
-	Host      string   `json:"host"`
-	AtOnce    []string `json:"hosts_at_once"`
-	HostsRead int      `json:"hosts_read"`
-	Bad       int      `json:"bad_gateway"`
-	JoinRate  float64  `json:"join_rate"`
-	RootCause string   `json:"root_cause"`
+	Host       string   `json:"host"`
+	AtOnce     []string `json:"hosts_at_once"`
+	GroupHosts int      `json:"group_hosts"`
+	Bad        int      `json:"bad_gateway"`
+	JoinRate   float64  `json:"join_rate"`
+	RootCause  string   `json:"root_cause"`
 }
 
 func hostBursts(t *testing.T, args ...string) ([]hostBurst, string) {
@@ -75,11 +75,11 @@ func TestSeveralHosts(t *testing.T) {
 		t.Fatalf("%d bursts on three hosts:\n%s", len(bursts), text)
 	}
 	for i, b := range bursts {
-		if b.Host != []string{"web-1", "web-2", "web-3"}[i] || len(b.AtOnce) != 3 || b.HostsRead != 3 || b.JoinRate != 1 || b.RootCause != "peer_refused" {
+		if b.Host != []string{"web-1", "web-2", "web-3"}[i] || len(b.AtOnce) != 3 || b.GroupHosts != 3 || b.JoinRate != 1 || b.RootCause != "peer_refused" {
 			t.Errorf("burst %d: %+v", i, b)
 		}
 	}
-	if !strings.Contains(text, "upstream backend on host web-2") || !strings.Contains(text, "hosts: on all 3 hosts at once (web-1, web-2, web-3)") {
+	if !strings.Contains(text, "upstream backend on host web-2") || !strings.Contains(text, "hosts: on all 3 hosts that sent it requests, at once (web-1, web-2, web-3)") {
 		t.Errorf("text:\n%s", text)
 	}
 
@@ -91,7 +91,7 @@ func TestSeveralHosts(t *testing.T) {
 	if len(bursts) != 1 || bursts[0].Host != "web-2" || len(bursts[0].AtOnce) != 1 || bursts[0].JoinRate != 1 {
 		t.Fatalf("%+v\n%s", bursts, text)
 	}
-	if !strings.Contains(text, "hosts: on web-2 only, of the 3 hosts read") {
+	if !strings.Contains(text, "hosts: on web-2 only, of the 3 hosts that sent it requests") {
 		t.Errorf("text:\n%s", text)
 	}
 }
@@ -131,7 +131,7 @@ func TestHostsFromKubectlPrefix(t *testing.T) {
 		t.Fatalf("%d bursts:\n%s", len(bursts), text)
 	}
 	for i, b := range bursts {
-		if b.Host != []string{"ingress-a", "ingress-b"}[i] || len(b.AtOnce) != 2 || b.HostsRead != 2 || b.JoinRate != 1 || b.Bad != 150 {
+		if b.Host != []string{"ingress-a", "ingress-b"}[i] || len(b.AtOnce) != 2 || b.GroupHosts != 2 || b.JoinRate != 1 || b.Bad != 150 {
 			t.Errorf("burst %d: %+v", i, b)
 		}
 	}

@@ -123,9 +123,11 @@ type Correlator struct {
 	closedCounts  map[closedKey]int
 	closedDropped int
 	// nodeRecent is each group's recent failures per host (recentOf);
-	// nodes the hosts seen.
+	// nodes the hosts seen, and groupNodes those that sent requests to
+	// each group.
 	nodeRecent map[trackerKey]*[16]recentSecond
 	nodes      map[string]bool
+	groupNodes map[string]map[string]bool
 }
 
 // peerEntry caches a peer's group, the group's state and the peer's series.
@@ -211,6 +213,7 @@ func New(opts Options) *Correlator {
 		closedCounts: map[closedKey]int{},
 		nodeRecent:   map[trackerKey]*[16]recentSecond{},
 		nodes:        map[string]bool{},
+		groupNodes:   map[string]map[string]bool{},
 	}
 }
 
@@ -250,8 +253,8 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	}
 	root, g, peer := c.resolve(rec)
 	g.counts.add(rec)
-	if rec.Node != "" && !c.nodes[rec.Node] {
-		c.nodes[rec.Node] = true
+	if rec.Node != "" {
+		c.seeNode(root, rec.Node)
 	}
 	cl := ClassOf(rec.Status)
 	c.overall.Add(t, cl)
@@ -945,7 +948,7 @@ func (c *Correlator) Snapshot() Snapshot {
 	sort.Slice(s.Peers, func(i, j int) bool { return s.Peers[i].Group < s.Peers[j].Group })
 	s.Background = c.backgrounds(c.newest.Location())
 	s.SiteWide = siteIncidents(s.Bursts)
-	markHosts(s.Bursts, len(c.nodes), max(siteSlack, c.opts.ClockSkew))
+	markHosts(s.Bursts, c.hostsByGroup(), max(siteSlack, c.opts.ClockSkew))
 	s.Counts = c.groupCounts()
 	s.Closed, s.ClosedDropped = c.closedCountList(), c.closedDropped
 	return s

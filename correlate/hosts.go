@@ -7,11 +7,12 @@ import (
 
 // markHosts says, for each burst of a run over several hosts, which hosts
 // had a burst of the same group and kind at the same time (within slack:
-// the hosts' clocks may differ): all of them points at what they share (the upstream, its
-// backend), one alone at that nginx (its workers, descriptors, ports,
-// network, its copy of the configuration).
-func markHosts(bursts []Burst, hosts int, slack time.Duration) {
-	if hosts == 0 {
+// the hosts' clocks may differ), of the hosts that sent requests to the
+// group (hosts, by group label): all of them points at what they share
+// (the upstream, its backend), one alone at that nginx (its workers,
+// descriptors, ports, network, its copy of the configuration).
+func markHosts(bursts []Burst, hosts map[string]int, slack time.Duration) {
+	if len(hosts) == 0 {
 		return
 	}
 	for i := range bursts {
@@ -19,7 +20,7 @@ func markHosts(bursts []Burst, hosts int, slack time.Duration) {
 		if b.Node == "" {
 			continue
 		}
-		b.Hosts = hosts
+		b.Hosts = hosts[b.Group]
 		seen := map[string]bool{}
 		for j := range bursts {
 			o := &bursts[j]
@@ -33,4 +34,44 @@ func markHosts(bursts []Burst, hosts int, slack time.Duration) {
 		}
 		sort.Strings(b.AtOnce)
 	}
+}
+
+// maxNodesPerGroup bounds the hosts counted per group.
+const maxNodesPerGroup = 1024
+
+// seeNode notes that node sent a request to the group root.
+func (c *Correlator) seeNode(root, node string) {
+	if !c.nodes[node] {
+		c.nodes[node] = true
+	}
+	g := c.groupNodes[root]
+	if g == nil {
+		g = map[string]bool{}
+		c.groupNodes[root] = g
+	}
+	if !g[node] && len(g) < maxNodesPerGroup {
+		g[node] = true
+	}
+}
+
+// hostsByGroup is how many hosts sent requests to each group, by label.
+func (c *Correlator) hostsByGroup() map[string]int {
+	if len(c.nodes) == 0 {
+		return nil
+	}
+	byLabel := map[string]map[string]bool{}
+	for root, nodes := range c.groupNodes {
+		l := c.groups.label(root)
+		if byLabel[l] == nil {
+			byLabel[l] = map[string]bool{}
+		}
+		for n := range nodes {
+			byLabel[l][n] = true
+		}
+	}
+	out := make(map[string]int, len(byLabel))
+	for l, nodes := range byLabel {
+		out[l] = len(nodes)
+	}
+	return out
 }

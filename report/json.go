@@ -120,10 +120,11 @@ type jsonBurst struct {
 	AccessSamples      []correlate.Sample `json:"access_samples"`
 	ErrorSamples       []correlate.Sample `json:"error_samples"`
 	// Host is the nginx host of a run over several; AtOnce the hosts
-	// with a burst of the group at the same time, of HostsRead.
-	Host      string   `json:"host,omitempty"`
-	AtOnce    []string `json:"hosts_at_once,omitempty"`
-	HostsRead int      `json:"hosts_read,omitempty"`
+	// with a burst of the group at the same time, of the GroupHosts
+	// that sent requests to the group.
+	Host       string   `json:"host,omitempty"`
+	AtOnce     []string `json:"hosts_at_once,omitempty"`
+	GroupHosts int      `json:"group_hosts,omitempty"`
 }
 
 type jsonBackground struct {
@@ -319,7 +320,7 @@ func toJSONBurst(b correlate.Burst) jsonBurst {
 		AccessSamples: b.Samples, ErrorSamples: b.ErrorSamples, ErrorLines: b.ErrorLines,
 		Impact: jsonImpact{Clients: b.Impact.Clients, ClientsMore: b.Impact.ClientsMore, Methods: nonNil(b.Impact.Methods), URLs: nonNil(b.Impact.URLs),
 			Hosts: nonNil(b.Impact.Hosts), UserAgents: nonNil(b.Impact.UserAgents), TopClients: nonNil(b.Impact.TopClients)},
-		Host: b.Node, AtOnce: b.AtOnce, HostsRead: b.Hosts,
+		Host: b.Node, AtOnce: b.AtOnce, GroupHosts: b.Hosts,
 	}
 	if jb.AccessSamples == nil {
 		jb.AccessSamples = []correlate.Sample{}

@@ -605,9 +605,9 @@ func HostsSentence(b correlate.Burst) string {
 	}
 	switch {
 	case len(b.AtOnce) == b.Hosts:
-		return fmt.Sprintf("on all %d hosts at once (%s): look first at what they share, the upstream and its backend", b.Hosts, strings.Join(names, ", "))
+		return fmt.Sprintf("on all %d hosts that sent it requests, at once (%s): look first at what they share, the upstream and its backend", b.Hosts, strings.Join(names, ", "))
 	case len(b.AtOnce) == 1:
-		return fmt.Sprintf("on %s only, of the %d hosts read: look first at that nginx's own (its workers, descriptors, ports, network, its copy of the configuration)", names[0], b.Hosts)
+		return fmt.Sprintf("on %s only, of the %d hosts that sent it requests: look first at that nginx's own (its workers, descriptors, ports, network, its copy of the configuration)", names[0], b.Hosts)
 	}
-	return fmt.Sprintf("on %d of the %d hosts read at once (%s)", len(b.AtOnce), b.Hosts, strings.Join(names, ", "))
+	return fmt.Sprintf("on %d of the %d hosts that sent it requests, at once (%s)", len(b.AtOnce), b.Hosts, strings.Join(names, ", "))
 }
