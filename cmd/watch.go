@@ -329,9 +329,14 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 	cfg.Followed = map[string]io.Reader{}
 	if o.VictoriaLogs != "" {
 		c := o.storeClient()
-		// The hosts are those of the range read so far, fixed for the run
-		// (a reload looks again).
-		ins, err := o.storeInputs(runCtx, c, o.from, time.Now())
+		// The hosts are those the store holds lines of from an hour
+		// before the start on (a watch from now has read nothing yet),
+		// fixed for the run: a reload looks again.
+		hostsFrom := time.Now().Add(-hostLookback)
+		if o.from.Before(hostsFrom) {
+			hostsFrom = o.from
+		}
+		ins, err := o.storeInputs(runCtx, c, hostsFrom, time.Now())
 		if err != nil {
 			return pipeline.Snapshot{}, err, false
 		}
@@ -408,6 +413,10 @@ const (
 	storeDelay = 2 * time.Second
 	storePoll  = time.Second
 )
+
+// hostLookback is how far before its start a watch of --victorialogs with
+// --host-field looks for the hosts to follow.
+const hostLookback = time.Hour
 
 // checkWatchStore checks --victorialogs for watch: no files beside it, no
 // --state (the store has no file positions), and where to start: --since
