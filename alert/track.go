@@ -132,7 +132,10 @@ func (t *Tracker) Observe(bursts []correlate.Burst, now time.Time) []Notice {
 		if !seen[serial] {
 			delete(t.active, serial)
 			n := a.note(Resolve, a.last, now, nil, "")
-			n.Reason = "the failures ended without passing the burst test over their whole span"
+			// The candidate closed without passing the test over its whole
+			// span, or its group turned out to be part of another (peers
+			// inferred from the logs) and it joined that group's.
+			n.Reason = "no longer a burst of its own: the failures ended without passing the burst test over their whole span, or joined another burst of the group"
 			out = append(out, n)
 		}
 	}
