@@ -99,6 +99,9 @@ var wrapperHosts = map[string]string{
 	"stern":              "ingress-nginx-controller-7d4",
 	"compose and forego": "nginx-proxy",
 	"foreman":            "web.1",
+	"syslog (RFC 3164)":  "web01",
+	"RFC 5424":           "web01",
+	"rsyslog file":       "web01",
 }
 
 // withoutHost checks that every row's host column is host and returns the

@@ -67,6 +67,9 @@ func unwrap5424(b []byte) (wrapped, bool) {
 	}
 	rest = bytes.TrimPrefix(rest, []byte("\xef\xbb\xbf")) // the BOM RFC 5424 allows
 	w := wrapped{name: "syslog-5424", payload: rest, complete: true}
+	if string(fields[1]) != "-" {
+		w.origin = fields[1] // HOSTNAME: the host that sent the line
+	}
 	if string(fields[0]) != "-" {
 		w.stamp, w.stampKind = fields[0], StampRFC3339
 	}
@@ -97,7 +100,7 @@ func unwrap3164(b []byte) (wrapped, bool) {
 	if nested := skipHost(payload, host); len(nested) < len(payload) {
 		payload, _ = afterTag(nested)
 	}
-	return wrapped{payload: payload, complete: true, stamp: b[:n], stampKind: StampSyslog}, true
+	return wrapped{payload: payload, complete: true, stamp: b[:n], stampKind: StampSyslog, origin: host}, true
 }
 
 // skipHost takes "HOST " off the front of b when it is there and a tag

@@ -18,9 +18,10 @@ type Unwrapped struct {
 	// the few lines without a date of their own.
 	Stamp     []byte
 	StampKind StampKind
-	// Origin is the pod or service a wrapper names as the line's writer
-	// (kubectl logs --prefix, stern, docker compose, foreman): in a stream
-	// of several nginx, the host. Nil if none; valid as Payload is.
+	// Origin is the host, pod or service a wrapper names as the line's
+	// writer (syslog's HOSTNAME, kubectl logs --prefix, stern, docker
+	// compose, foreman): in a stream of several nginx, the host. Nil if
+	// none; valid as Payload is.
 	Origin []byte
 	// Wrappers names what was taken off, outermost first.
 	Wrappers []string
