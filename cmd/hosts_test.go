@@ -1,12 +1,15 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/badgw/badgw/fixtures/fixturetest"
 )
@@ -146,4 +149,76 @@ func accessSecondOf(t *testing.T, l string) string {
 		t.Fatalf("no [$time_local] in %q", l)
 	}
 	return l[i+13 : i+21]
+}
+
+// TestWatchSeveralHosts: watch --host-from-path follows each host's files
+// and alerts on each host's burst: the recorded peer-refused incident
+// replayed into two hosts' logs gives two alerts, one a host.
+func TestWatchSeveralHosts(t *testing.T) {
+	src := fixturetest.Dir("peer-refused")
+	dir := t.TempDir()
+	for _, h := range []string{"web-1", "web-2"} {
+		os.MkdirAll(filepath.Join(dir, h), 0o755)
+		for _, name := range []string{"access.log", "error.log"} {
+			os.WriteFile(filepath.Join(dir, h, name), nil, 0o644)
+		}
+	}
+	hook := &webhookLog{}
+	hookSrv := httptest.NewServer(hook)
+	defer hookSrv.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	streams, _, out, errOut := TestStreams()
+	done := make(chan int, 1)
+	go func() {
+		done <- Execute(ctx, streams, []string{"watch", "--nginx-conf", filepath.Join(src, "nginx.conf"), "--poll", "20ms", "--from-start",
+			"--webhook", hookSrv.URL, "--host-from-path", filepath.Join(dir, "{host}", "*.log")})
+	}()
+	files := map[string]*os.File{}
+	for _, h := range []string{"web-1", "web-2"} {
+		for _, name := range []string{"access.log", "error.log"} {
+			f, err := os.OpenFile(filepath.Join(dir, h, name), os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			files[h+name] = f
+		}
+	}
+	writeBoth := func(name string) func(string) {
+		return func(l string) {
+			files["web-1"+name].WriteString(l)
+			files["web-2"+name].WriteString(l)
+		}
+	}
+	replayBySecond(readLines(t, filepath.Join(src, "access.log")), readLines(t, filepath.Join(src, "error.log")),
+		writeBoth("access.log"), writeBoth("error.log"), func(int) {})
+	deadline := time.Now().Add(20 * time.Second)
+	for hook.resolves() < 2 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("watch: code %d\n%s", code, errOut.String())
+	}
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	hosts := map[string]bool{}
+	for _, b := range hook.bodies {
+		if b.Event != "resolve" {
+			continue
+		}
+		var burst struct {
+			Host     string  `json:"host"`
+			JoinRate float64 `json:"join_rate"`
+		}
+		json.Unmarshal(b.Burst, &burst)
+		if burst.JoinRate != 1 {
+			t.Errorf("burst on %s joined %.3f", burst.Host, burst.JoinRate)
+		}
+		hosts[burst.Host] = true
+	}
+	if len(hosts) != 2 || !hosts["web-1"] || !hosts["web-2"] {
+		t.Errorf("resolved on %v\n%s", hosts, out.String())
+	}
 }

@@ -76,8 +76,11 @@ reopens the files where they were; bursts under way keep their alerts.`,
       /var/log/nginx/access.log /var/log/nginx/error.log
   badgw watch --format main --on-burst 'logger -t badgw-$BADGW_EVENT' access.log error.log`,
 		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) == 0 && opts.VictoriaLogs == "" {
+			if len(args) == 0 && opts.VictoriaLogs == "" && opts.HostFromPath == "" {
 				return flagErrorf("name the access and error logs to follow")
+			}
+			if opts.HostFromPath != "" && (len(args) > 0 || opts.VictoriaLogs != "") {
+				return flagErrorf("--host-from-path names every file to follow: give no files (nor --victorialogs) beside it")
 			}
 			if err := opts.checkWatchStore(args, c.Flags().Changed); err != nil {
 				return err
@@ -112,6 +115,8 @@ reopens the files where they were; bursts under way keep their alerts.`,
 	f.DurationVar(&opts.AlertResend, "alert-resend", alert.DefaultResend, "how often active alerts are posted to Alertmanager again")
 	f.StringVar(&opts.MetricsAddr, "metrics-addr", "", "serve /metrics, /healthz and /readyz on this address (e.g. 127.0.0.1:9502)")
 	opts.addStoreFlags(f)
+	f.StringVar(&opts.HostFromPath, "host-from-path", "", "follow several nginx hosts' logs: a path pattern whose {host} is each host's name, e.g. '/srv/logs/{host}/*.log' (the files it matches when watch starts)")
+	f.DurationVar(&opts.ClockSkew, "clock-skew", 2*time.Second, "with several hosts: how far their clocks may differ")
 	return c
 }
 
@@ -161,11 +166,15 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	if err != nil {
 		return err
 	}
+	hostOf, err := o.followHosts()
+	if err != nil {
+		return err
+	}
 	receivers, err := o.receivers()
 	if err != nil {
 		return err
 	}
-	w := &watcher{o: o, resume: state.Of, cfg: cfg, store: map[string]*victorialogs.Reader{}, storeAt: map[string]victorialogs.Position{}}
+	w := &watcher{o: o, resume: state.Of, cfg: cfg, hostOf: hostOf, store: map[string]*victorialogs.Reader{}, storeAt: map[string]victorialogs.Position{}}
 	w.dispatch = alert.NewDispatcher(o.IO.ErrOut, receivers...)
 	host := o.host()
 	w.tracker = alert.NewTracker(fmt.Sprintf("%s-%d", host, time.Now().Unix()))
@@ -255,6 +264,7 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 type watcher struct {
 	o        *WatchOptions
 	cfg      pipeline.RunConfig // the analysis as nginx.conf last read gave it
+	hostOf   map[string]string  // each followed path's host (--host-from-path)
 	resume   func(string) *follow.Position
 	files    []*follow.File
 	dispatch *alert.Dispatcher
@@ -367,7 +377,7 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 		}
 		files = append(files, f)
 		cfg.Followed[a] = f
-		cfg.Sets = append(cfg.Sets, input.Set{Base: a, Paths: []string{a}})
+		cfg.Sets = append(cfg.Sets, input.Set{Base: a, Paths: []string{a}, Host: w.hostOf[a]})
 	}
 	w.mu.Lock()
 	w.files = files
@@ -413,6 +423,27 @@ const (
 	storeDelay = 2 * time.Second
 	storePoll  = time.Second
 )
+
+// followHosts turns --host-from-path into the files to follow: the live
+// file of each rotation family the pattern matches now, with its host.
+func (o *WatchOptions) followHosts() (map[string]string, error) {
+	if o.HostFromPath == "" {
+		return nil, nil
+	}
+	sets, err := input.ExpandHosts(o.HostFromPath)
+	if err != nil {
+		return nil, &FlagError{Err: fmt.Errorf("--host-from-path: %w", err)}
+	}
+	hostOf := map[string]string{}
+	for _, s := range sets {
+		if s.Unread != nil {
+			return nil, &exitError{code: ExitInput, err: s.Unread}
+		}
+		hostOf[s.Base] = s.Host
+		o.Args = append(o.Args, s.Base)
+	}
+	return hostOf, nil
+}
 
 // hostLookback is how far before its start a watch of --victorialogs with
 // --host-field looks for the hosts to follow.

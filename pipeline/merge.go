@@ -20,24 +20,37 @@ const (
 // merger interleaves the sets' batches by time, oldest item first. Each set
 // is in order already (nginx appends), so holding one batch per set is
 // enough: a k-way merge with bounded memory. A live set (a pipe, a followed
-// file) may stay quiet for hours, as an error log does: the merge takes
-// the others' items without waiting for it, and the run's hold of live
-// records for their error lines (joinHold) keeps the joins.
+// file) may stay quiet for hours, as an error log does: once it has given
+// nothing for liveQuiet the merge takes the others' items without waiting
+// for it, and the run's hold of live records for their error lines
+// (joinHold) keeps the joins. A live set that is only slow (a backlog read
+// at start, its parser behind) is waited for as a file is.
 type merger struct {
 	chans []chan *parsedBatch
 	live  []bool
+	seen  []time.Time // when each live set last gave a batch
 	cur   []*parsedBatch
 	pos   []int
 	done  []bool
 }
 
+// liveQuiet is how long a live set must give nothing to be merged without;
+// no longer than joinHold, which the records of the others wait.
+const liveQuiet = joinHold
+
 func newMerger(chans []chan *parsedBatch, live []bool) *merger {
-	return &merger{chans: chans, live: live, cur: make([]*parsedBatch, len(chans)), pos: make([]int, len(chans)), done: make([]bool, len(chans))}
+	m := &merger{chans: chans, live: live, seen: make([]time.Time, len(chans)), cur: make([]*parsedBatch, len(chans)), pos: make([]int, len(chans)), done: make([]bool, len(chans))}
+	now := time.Now()
+	for s := range m.seen {
+		m.seen[s] = now
+	}
+	return m
 }
 
 // take makes b set s's current batch, or marks s done when its channel
 // closed.
 func (m *merger) take(s int, b *parsedBatch, ok bool) {
+	m.seen[s] = time.Now()
 	switch {
 	case !ok:
 		m.done[s] = true
@@ -53,14 +66,14 @@ func (m *merger) take(s int, b *parsedBatch, ok bool) {
 func (m *merger) step(ctx context.Context, tick <-chan time.Time) (*parsedBatch, int, stepStatus) {
 	for s := range m.chans {
 		for !m.done[s] && m.cur[s] == nil {
-			if m.live[s] {
+			if m.live[s] && time.Since(m.seen[s]) >= liveQuiet {
 				select {
 				case b, ok := <-m.chans[s]:
 					m.take(s, b, ok)
 					continue
 				default:
 				}
-				break // quiet for now: merged without it
+				break // quiet: merged without it
 			}
 			select {
 			case b, ok := <-m.chans[s]:
