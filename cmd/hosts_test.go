@@ -1,9 +1,7 @@
 package cmd
 
 import (
-	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -164,16 +162,8 @@ func TestWatchSeveralHosts(t *testing.T) {
 		}
 	}
 	hook := &webhookLog{}
-	hookSrv := httptest.NewServer(hook)
-	defer hookSrv.Close()
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	streams, _, out, errOut := TestStreams()
-	done := make(chan int, 1)
-	go func() {
-		done <- Execute(ctx, streams, []string{"watch", "--nginx-conf", filepath.Join(src, "nginx.conf"), "--poll", "20ms", "--from-start",
-			"--webhook", hookSrv.URL, "--host-from-path", filepath.Join(dir, "{host}", "*.log")})
-	}()
+	w := launchWatch(t, hook, "--nginx-conf", filepath.Join(src, "nginx.conf"), "--poll", "20ms", "--from-start",
+		"--host-from-path", filepath.Join(dir, "{host}", "*.log"))
 	files := map[string]*os.File{}
 	for _, h := range []string{"web-1", "web-2"} {
 		for _, name := range []string{"access.log", "error.log"} {
@@ -193,14 +183,8 @@ func TestWatchSeveralHosts(t *testing.T) {
 	}
 	replayBySecond(readLines(t, filepath.Join(src, "access.log")), readLines(t, filepath.Join(src, "error.log")),
 		writeBoth("access.log"), writeBoth("error.log"), func(int) {})
-	deadline := time.Now().Add(20 * time.Second)
-	for hook.resolves() < 2 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	stop()
-	if code := <-done; code != ExitOK {
-		t.Fatalf("watch: code %d\n%s", code, errOut.String())
-	}
+	hook.waitResolves(2, 20*time.Second)
+	w.stop(t)
 	hook.mu.Lock()
 	defer hook.mu.Unlock()
 	hosts := map[string]bool{}
@@ -219,6 +203,6 @@ func TestWatchSeveralHosts(t *testing.T) {
 		hosts[burst.Host] = true
 	}
 	if len(hosts) != 2 || !hosts["web-1"] || !hosts["web-2"] {
-		t.Errorf("resolved on %v\n%s", hosts, out.String())
+		t.Errorf("resolved on %v\n%s", hosts, w.out.String())
 	}
 }

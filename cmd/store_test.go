@@ -2,11 +2,9 @@ package cmd
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -203,32 +201,13 @@ func TestWatchFromVictoriaLogs(t *testing.T) {
 	time.Sleep(2 * time.Second)
 
 	hook := &webhookLog{}
-	hookSrv := httptest.NewServer(hook)
-	defer hookSrv.Close()
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	streams, _, out, errOut := TestStreams()
-	done := make(chan int, 1)
-	go func() {
-		done <- Execute(ctx, streams, []string{"watch", "--nginx-conf", filepath.Join(fixturetest.Dir("no-live-upstreams"), "nginx.conf"),
-			"--victorialogs", vl, "--query", `{host="no-live-upstreams"}`, "--from", from.UTC().Format(time.RFC3339), "--webhook", hookSrv.URL})
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for hook.resolves() < 2 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	stop()
-	if code := <-done; code != ExitOK {
-		t.Fatalf("watch: code %d\n%s", code, errOut.String())
-	}
-	hook.mu.Lock()
-	defer hook.mu.Unlock()
-	byKey := map[string]string{}
-	for _, b := range hook.bodies {
-		byKey[b.ID[:strings.LastIndex(b.ID, "/")]] += string(b.Event) + " "
-	}
+	w := launchWatch(t, hook, "--nginx-conf", filepath.Join(fixturetest.Dir("no-live-upstreams"), "nginx.conf"),
+		"--victorialogs", vl, "--query", `{host="no-live-upstreams"}`, "--from", from.UTC().Format(time.RFC3339))
+	hook.waitResolves(2, 30*time.Second)
+	w.stop(t)
+	byKey := hook.sequences()
 	if len(byKey) != 2 {
-		t.Fatalf("alerts %v\n%s\n%s", byKey, out.String(), errOut.String())
+		t.Fatalf("alerts %v\n%s\n%s", byKey, w.out.String(), w.errOut.String())
 	}
 	for k, seq := range byKey {
 		if !strings.HasPrefix(seq, "open") || !strings.HasSuffix(seq, "resolve ") {

@@ -419,13 +419,7 @@ func TestWatchReloadsOnSIGHUP(t *testing.T) {
 	if !strings.Contains(errOut.String(), "SIGHUP: "+conf+" read again; the files reopened where they were") {
 		t.Errorf("stderr: %s", errOut.String())
 	}
-	hook.mu.Lock()
-	defer hook.mu.Unlock()
-	byKey := map[string]string{}
-	for _, b := range hook.bodies {
-		key := b.ID[:strings.LastIndex(b.ID, "/")]
-		byKey[key] += string(b.Event) + " "
-	}
+	byKey := hook.sequences()
 	// The reload closed the first burst in the printed output (its rest
 	// printed by the next analysis): three blocks, two alerts.
 	if n := strings.Count(out.String(), "\nBurst #") + strings.Count(out.String()[:min(6, len(out.String()))], "Burst "); n != 3 || len(byKey) != 2 {
@@ -504,12 +498,7 @@ func TestWatchReadsStdin(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("watch - did not end with its input")
 	}
-	hook.mu.Lock()
-	defer hook.mu.Unlock()
-	byKey := map[string]string{}
-	for _, b := range hook.bodies {
-		byKey[b.ID[:strings.LastIndex(b.ID, "/")]] += string(b.Event) + " "
-	}
+	byKey := hook.sequences()
 	if len(byKey) != 2 || strings.Count(out.String(), "Burst #") != 2 {
 		t.Errorf("alerts %v\n%s", byKey, out.String())
 	}
@@ -532,27 +521,55 @@ type watchRun struct {
 func startWatch(t *testing.T, conf string, hook *webhookLog, args ...string) *watchRun {
 	t.Helper()
 	dir := t.TempDir()
-	hookSrv := httptest.NewServer(hook)
-	t.Cleanup(hookSrv.Close)
-	w := &watchRun{acc: filepath.Join(dir, "access.log"), err: filepath.Join(dir, "error.log"), done: make(chan int, 1)}
-	for _, p := range []string{w.acc, w.err} {
+	acc, errLog := filepath.Join(dir, "access.log"), filepath.Join(dir, "error.log")
+	for _, p := range []string{acc, errLog} {
 		if err := os.WriteFile(p, nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	w := launchWatch(t, hook, append(append([]string{"--nginx-conf", conf, "--poll", "20ms", "--from-start"}, args...), acc, errLog)...)
+	w.acc, w.err = acc, errLog
+	return w
+}
+
+// launchWatch runs "badgw watch ARGS --webhook" (the hook's server) until
+// stop, waiting for /readyz when ARGS serve metrics.
+func launchWatch(t *testing.T, hook *webhookLog, args ...string) *watchRun {
+	t.Helper()
+	hookSrv := httptest.NewServer(hook)
+	t.Cleanup(hookSrv.Close)
+	w := &watchRun{done: make(chan int, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	w.cancel = cancel
 	var streams *IOStreams
 	streams, _, w.out, w.errOut = TestStreams()
-	args = append([]string{"watch", "--nginx-conf", conf, "--poll", "20ms", "--from-start", "--webhook", hookSrv.URL}, args...)
-	go func() { w.done <- Execute(ctx, streams, append(args, w.acc, w.err)) }()
-	for _, a := range args {
-		if a == "--metrics-addr" {
-			waitOK(t, "http://"+args[slices.Index(args, a)+1]+"/readyz", 20*time.Second)
-		}
+	args = append([]string{"watch", "--webhook", hookSrv.URL}, args...)
+	go func() { w.done <- Execute(ctx, streams, args) }()
+	if i := slices.Index(args, "--metrics-addr"); i >= 0 {
+		waitOK(t, "http://"+args[i+1]+"/readyz", 20*time.Second)
 	}
 	return w
+}
+
+// waitResolves waits up to within for n resolves at the webhook.
+func (h *webhookLog) waitResolves(n int, within time.Duration) {
+	deadline := time.Now().Add(within)
+	for h.resolves() < n && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sequences is each alert's notices in the order they came, by key:
+// "open update resolve ".
+func (h *webhookLog) sequences() map[string]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]string{}
+	for _, b := range h.bodies {
+		out[b.ID[:strings.LastIndex(b.ID, "/")]] += string(b.Event) + " "
+	}
+	return out
 }
 
 // stop ends the watch as SIGTERM does and wants it to exit cleanly.
