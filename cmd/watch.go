@@ -105,7 +105,7 @@ reopens the files where they were; bursts under way keep their alerts.`,
 	opts.addAnalysisFlags(f)
 	f.StringVar(&opts.State, "state", "", "save the files' positions here when stopping, and resume from them")
 	f.BoolVar(&opts.FromStart, "from-start", false, "read a file without a saved position from its start, not its end")
-	f.DurationVar(&opts.Poll, "poll", 250*time.Millisecond, "how often an idle file is checked for new lines and rotation")
+	f.DurationVar(&opts.Poll, "poll", 100*time.Millisecond, "how often an idle file is checked for new lines and rotation")
 	f.StringVar(&opts.OnBurst, "on-burst", "", "run this command (sh -c) as each 502 burst opens, changes and ends: its JSON on stdin, BADGW_EVENT=open|update|resolve")
 	f.StringVar(&opts.Alertmanager, "alertmanager", "", "post alerts to this Alertmanager (its base URL; API v2)")
 	f.StringVar(&opts.Webhook, "webhook", "", "post each alert notice to this URL as JSON")
@@ -335,7 +335,7 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 		w.exporter.Restart()
 	}
 	cfg := w.cfg
-	cfg.Options.KeepClosed = keepClosed
+	cfg.Options.KeepClosed, cfg.Options.SummarizeClosed, cfg.Options.SeriesBuckets = keepClosed, true, seriesBuckets
 	cfg.Followed = map[string]io.Reader{}
 	if o.VictoriaLogs != "" {
 		c := o.storeClient()
@@ -399,7 +399,7 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 		}
 		w.dispatch.Send(w.tracker.Closed(b, time.Now(), how()))
 	}
-	cfg.Every = publishEvery
+	cfg.Every, cfg.LivePublish = publishEvery, true
 	cfg.Publish = func(s pipeline.Snapshot) {
 		w.exporter.Publish(s)
 		// Stopping, the bursts close as the run ends (Closed, with
@@ -474,11 +474,17 @@ func (o *WatchOptions) checkWatchStore(files []string, changed func(string) bool
 // of bursts stay in bounded memory, and the metrics count them all.
 const keepClosed = 1000
 
+// seriesBuckets bounds a watch's series (overall, per group and per peer)
+// to a day at one minute, or its first 24 minutes at one second: only the
+// summary at the end draws them, and the most a run keeps (129) hold
+// 4.5 MB, where four hours at one second would take 45 MB.
+const seriesBuckets = 1440
+
 // publishEvery is how often a watch looks at the analysis for alerts and
 // metrics; with the follower's poll and the pipeline's wait for late error
 // lines it sets how soon an alert follows its burst passing the test
 // (bench/watch-soak.sh measures that delay).
-const publishEvery = 250 * time.Millisecond
+const publishEvery = 100 * time.Millisecond
 
 // inputs is each followed file's counts for the metrics.
 func (w *watcher) inputs() []metrics.Input {

@@ -150,6 +150,22 @@ func (b *Burst) Bad() int {
 	return b.BadGateway
 }
 
+// summary is the burst without what only its whole report shows: its
+// lines, samples, chains, peers, categories, impact and every cause but
+// the top one (Options.SummarizeClosed).
+func (b *Burst) summary() Burst {
+	s := *b
+	s.Chains, s.Peers, s.Categories = nil, nil, nil
+	s.Impact = Impact{}
+	s.Samples, s.ErrorSamples, s.Lines = nil, nil, nil
+	s.LinesDropped = len(b.Lines) > 0 || b.LinesDropped
+	s.Causes = nil
+	if top := b.TopCause(); top != nil {
+		s.Causes = []diagnose.Cause{*top}
+	}
+	return s
+}
+
 // Duration is the time from the first to the last bad response, at least
 // one second (access-log times have one-second resolution).
 func (b *Burst) Duration() time.Duration {

@@ -57,6 +57,15 @@ type Options struct {
 	// (badgw watch) keeps memory bounded this way; Snapshot.Closed still
 	// counts them all.
 	KeepClosed int
+	// SummarizeClosed keeps of each closed burst what a one-line summary
+	// of it needs (times, counts, group, host, top cause), not its lines,
+	// samples, impact and other causes: a watch hands each burst on whole
+	// as it closes (Advance returns it) and needs no more of it after.
+	SummarizeClosed bool
+	// SeriesBuckets bounds each series (overall, per group, per peer);
+	// 0 is four hours at one second. Past it a series' buckets widen, so a
+	// run of weeks holds the same memory at a coarser width.
+	SeriesBuckets int
 }
 
 func (o *Options) defaults() {
@@ -208,6 +217,7 @@ func New(opts Options) *Correlator {
 		byPeer:    map[string]*Series{},
 		events:    newEventRing(1<<16, 16<<20),
 		totals:    newTotals(),
+		overall:   Series{limit: opts.SeriesBuckets},
 
 		eventCounts:  map[string]*[logparse.NumCategories]int{},
 		closedCounts: map[closedKey]int{},
@@ -234,7 +244,7 @@ func (c *Correlator) group(root string) *groupState {
 				return g
 			}
 		}
-		g = &groupState{}
+		g = &groupState{series: Series{limit: c.opts.SeriesBuckets}}
 		c.byGroup[root] = g
 	}
 	return g
@@ -359,7 +369,7 @@ func (c *Correlator) peerSeries(addr []byte) *Series {
 	if len(addr) == 0 || addr[0] == '-' || a.IsGroupName() || len(c.byPeer) >= maxPeerSeries {
 		return nil
 	}
-	s := &Series{}
+	s := &Series{limit: c.opts.SeriesBuckets}
 	c.byPeer[string(addr)] = s
 	return s
 }
@@ -717,8 +727,14 @@ func (c *Correlator) closeWhere(done func(*tracker) bool) []Burst {
 		}
 	}
 	sortBursts(closed)
-	c.closed = append(c.closed, closed...)
-	c.trimClosedLines(closed)
+	if c.opts.SummarizeClosed {
+		for i := range closed {
+			c.closed = append(c.closed, closed[i].summary())
+		}
+	} else {
+		c.closed = append(c.closed, closed...)
+		c.trimClosedLines(closed)
+	}
 	c.keepClosed(closed)
 	return closed
 }
@@ -918,6 +934,26 @@ func (c *Correlator) Snapshot() Snapshot {
 		PeerGroups: c.groups.labels(),
 	}
 	s.Bursts = append(s.Bursts, c.closed...)
+	s.Bursts = append(s.Bursts, c.openBursts()...)
+	s.Overall = c.overall.Clone()
+	for root, g := range c.byGroup {
+		s.Groups = append(s.Groups, GroupSeries{Group: c.groups.label(root), Series: g.series.Clone()})
+	}
+	sort.Slice(s.Groups, func(i, j int) bool { return s.Groups[i].Group < s.Groups[j].Group })
+	for peer, ps := range c.byPeer {
+		s.Peers = append(s.Peers, GroupSeries{Group: peer, Series: ps.Clone()})
+	}
+	sort.Slice(s.Peers, func(i, j int) bool { return s.Peers[i].Group < s.Peers[j].Group })
+	s.Background = c.backgrounds(c.newest.Location())
+	s.SiteWide = siteIncidents(s.Bursts)
+	markHosts(s.Bursts, c.hostsByGroup(), max(siteSlack, c.opts.ClockSkew))
+	s.Counts = c.groupCounts()
+	s.Closed, s.ClosedDropped = c.closedCountList(), c.closedDropped
+	return s
+}
+
+// openBursts explains the candidates open now, in burst order.
+func (c *Correlator) openBursts() []Burst {
 	var open []Burst
 	for _, tr := range c.open {
 		if tr.bad < c.opts.Min502 {
@@ -936,19 +972,31 @@ func (c *Correlator) Snapshot() Snapshot {
 		open = append(open, b)
 	}
 	sortBursts(open)
-	s.Bursts = append(s.Bursts, open...)
-	s.Overall = c.overall.Clone()
-	for root, g := range c.byGroup {
-		s.Groups = append(s.Groups, GroupSeries{Group: c.groups.label(root), Series: g.series.Clone()})
+	return open
+}
+
+// LiveSnapshot is the part of Snapshot that a watcher reads several times
+// a second for weeks (alerts and metrics): the open bursts, the closed
+// ones they overlap (which say the hosts a burst is on at once), the
+// totals and the counts. It leaves out the series and the bursts the run
+// has kept, so it costs what is open, not how long the run has been.
+func (c *Correlator) LiveSnapshot() Snapshot {
+	s := Snapshot{
+		AsOf:   c.watermark,
+		Newest: c.newest,
+		Totals: c.totals.clone(),
 	}
-	sort.Slice(s.Groups, func(i, j int) bool { return s.Groups[i].Group < s.Groups[j].Group })
-	for peer, ps := range c.byPeer {
-		s.Peers = append(s.Peers, GroupSeries{Group: peer, Series: ps.Clone()})
+	slack := max(siteSlack, c.opts.ClockSkew)
+	if open := c.openBursts(); len(open) > 0 {
+		since := open[0].Start // the earliest: openBursts sorts by start
+		for _, b := range c.closed {
+			if !b.End.Add(slack).Before(since) {
+				s.Bursts = append(s.Bursts, b)
+			}
+		}
+		s.Bursts = append(s.Bursts, open...)
 	}
-	sort.Slice(s.Peers, func(i, j int) bool { return s.Peers[i].Group < s.Peers[j].Group })
-	s.Background = c.backgrounds(c.newest.Location())
-	s.SiteWide = siteIncidents(s.Bursts)
-	markHosts(s.Bursts, c.hostsByGroup(), max(siteSlack, c.opts.ClockSkew))
+	markHosts(s.Bursts, c.hostsByGroup(), slack)
 	s.Counts = c.groupCounts()
 	s.Closed, s.ClosedDropped = c.closedCountList(), c.closedDropped
 	return s

@@ -76,6 +76,16 @@ type Series struct {
 	// consecutive lines mostly share it, and buckets are whole seconds.
 	lastSec int64
 	lastIdx int
+	// limit is the most buckets held; 0 is maxBuckets
+	// (Options.SeriesBuckets).
+	limit int
+}
+
+func (s *Series) bound() int {
+	if s.limit > 0 {
+		return s.limit
+	}
+	return maxBuckets
 }
 
 // Add counts one request of class cl finished at t.
@@ -96,7 +106,7 @@ func (s *Series) Add(t time.Time, cl Class) {
 		// the buckets when the bound requires it.
 		for {
 			k := int((s.Start.Sub(t) + s.Width - 1) / s.Width)
-			if len(s.Buckets)+k <= maxBuckets {
+			if len(s.Buckets)+k <= s.bound() {
 				s.Buckets = append(make([]Bucket, k, k+len(s.Buckets)), s.Buckets...)
 				s.Start = s.Start.Add(-time.Duration(k) * s.Width)
 				break
@@ -110,7 +120,7 @@ func (s *Series) Add(t time.Time, cl Class) {
 	if i < 0 {
 		i = 0
 	}
-	for i >= maxBuckets {
+	for i >= s.bound() {
 		s.coarsen()
 		i = int(t.Sub(s.Start) / s.Width)
 	}

@@ -46,6 +46,11 @@ type RunConfig struct {
 	// zero publishes only at the end.
 	Every   time.Duration
 	Publish func(Snapshot)
+	// LivePublish makes the snapshots published while input flows live
+	// ones (correlate.Correlator.LiveSnapshot, with the ingest counts):
+	// the open bursts and the counts, what alerts and metrics read, at a
+	// cost that does not grow with the run. The final one is whole.
+	LivePublish bool
 	// OnBurst is called as each burst closes, in the correlator's goroutine.
 	OnBurst func(correlate.Burst)
 }
@@ -226,6 +231,11 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		s.Ingest.Elapsed = time.Since(started)
 		return s
 	}
+	liveSnap := func() Snapshot {
+		s := Snapshot{Snapshot: c.LiveSnapshot(), Ingest: stats.clone(), Sources: sources}
+		s.Ingest.Elapsed = time.Since(started)
+		return s
+	}
 	emit := func(bs []correlate.Burst) {
 		if cfg.OnBurst != nil {
 			for _, b := range bs {
@@ -236,7 +246,11 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	lastPublish := time.Now()
 	publish := func(force bool) {
 		if cfg.Publish != nil && (force || (cfg.Every > 0 && time.Since(lastPublish) >= cfg.Every)) {
-			cfg.Publish(snap())
+			if cfg.LivePublish {
+				cfg.Publish(liveSnap())
+			} else {
+				cfg.Publish(snap())
+			}
 			lastPublish = time.Now()
 		}
 	}

@@ -211,6 +211,10 @@ func soak(bin string, duration time.Duration, rate int, period, burstLen time.Du
 		}
 		fmt.Printf("RSS MB, median of each minute: %s; max %.1f (%d samples, one a second)\n",
 			strings.Join(perMinute, " "), float64(slices.Max(rss))/1024, len(rss))
+		// The caches (error lines kept for joins, bursts kept) fill in the
+		// first minutes; flat means no growth once they are full.
+		half := rss[len(rss)/2:]
+		fmt.Printf("RSS slope over the second half: %+.3f MB/min (least squares over %d samples)\n", slope(half)*60/1024, len(half))
 	}
 	got.mu.Lock()
 	defer got.mu.Unlock()
@@ -226,6 +230,21 @@ func soak(bin string, duration time.Duration, rate int, period, burstLen time.Du
 		fmt.Printf("alert latency after the test passed: median %s, max %s (each: %v)\n", lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond), roundAll(lat))
 	}
 	return nil
+}
+
+// slope is the least-squares slope of samples taken one a second, in
+// their unit a second.
+func slope(samples []int) float64 {
+	n := float64(len(samples))
+	if n < 2 {
+		return 0
+	}
+	var sx, sy, sxx, sxy float64
+	for i, v := range samples {
+		x, y := float64(i), float64(v)
+		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+	}
+	return (n*sxy - sx*sy) / (n*sxx - sx*sx)
 }
 
 func median(kb []int) float64 {
