@@ -206,3 +206,72 @@ func TestWatchSeveralHosts(t *testing.T) {
 		t.Errorf("resolved on %v\n%s", hosts, w.out.String())
 	}
 }
+
+// TestThreeRecordedHosts: the incident recorded on three real nginx hosts
+// in front of shared backends (fixtures/three-hosts, go run ./fixtures/gen
+// -scenario three-hosts). Each incident of hosts.json is found on exactly
+// the hosts it lists, with its cause: the peer that stopped listening as a
+// 502 burst on every host at once, each host's 502s joined to its own
+// error lines; web-3's descriptors running out as 500s of its own nginx,
+// said to be on web-3 only.
+func TestThreeRecordedHosts(t *testing.T) {
+	dir := fixturetest.Dir("three-hosts")
+	data, err := os.ReadFile(filepath.Join(dir, "hosts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth struct {
+		Hosts     []string `json:"hosts"`
+		Incidents []struct {
+			Kind   string   `json:"kind"`
+			Cause  string   `json:"cause"`
+			Hosts  []string `json:"hosts"`
+			AtOnce bool     `json:"at_once"`
+		} `json:"incidents"`
+	}
+	if err := json.Unmarshal(data, &truth); err != nil {
+		t.Fatal(err)
+	}
+	_, doc, errOut := run(t, nil, "analyze", "--json", "-", "--host-from-path", filepath.Join(dir, "{host}", "*.log"))
+	var d struct {
+		Bursts      []hostBurst `json:"bursts"`
+		NginxErrors []hostBurst `json:"nginx_errors"`
+	}
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	_, text, _ := run(t, nil, "analyze", "--no-tui", "--host-from-path", filepath.Join(dir, "{host}", "*.log"))
+	found := map[string][]hostBurst{}
+	for _, b := range d.Bursts {
+		found[b.RootCause] = append(found[b.RootCause], b)
+	}
+	for _, b := range d.NginxErrors {
+		found[b.RootCause] = append(found[b.RootCause], b)
+	}
+	if len(truth.Incidents) != 2 || len(found) != len(truth.Incidents) {
+		t.Fatalf("incidents %+v, found %+v:\n%s", truth.Incidents, found, text)
+	}
+	for _, inc := range truth.Incidents {
+		var on []string
+		for _, b := range found[inc.Cause] {
+			on = append(on, b.Host)
+			if strings.Join(b.AtOnce, ",") != strings.Join(inc.Hosts, ",") || b.GroupHosts != len(truth.Hosts) {
+				t.Errorf("%s on %s: at once on %v of %d hosts, want %v of %d", inc.Kind, b.Host, b.AtOnce, b.GroupHosts, inc.Hosts, len(truth.Hosts))
+			}
+			if inc.Cause == "peer_refused" && b.JoinRate != 1 {
+				t.Errorf("%s on %s: join rate %.2f", inc.Kind, b.Host, b.JoinRate)
+			}
+		}
+		if strings.Join(on, ",") != strings.Join(inc.Hosts, ",") {
+			t.Errorf("%s (%s) found on %v, happened on %v:\n%s", inc.Kind, inc.Cause, on, inc.Hosts, text)
+		}
+	}
+	for _, want := range []string{
+		"hosts: on all 3 hosts that sent it requests, at once (web-1, web-2, web-3)",
+		"hosts: on web-3 only, of the 3 hosts read",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the report does not say %q:\n%s", want, text)
+		}
+	}
+}

@@ -131,7 +131,8 @@ type Burst struct {
 	// Node is the nginx host the burst happened on, when the inputs are
 	// several hosts'; AtOnce the hosts (its own among them) with a burst
 	// of the same group and kind at the same time, and Hosts how many
-	// hosts sent requests to the group.
+	// hosts sent requests to the group (for nginx's own errors, how many
+	// hosts were read).
 	Node   string
 	AtOnce []string
 	Hosts  int

@@ -946,7 +946,7 @@ func (c *Correlator) Snapshot() Snapshot {
 	sort.Slice(s.Peers, func(i, j int) bool { return s.Peers[i].Group < s.Peers[j].Group })
 	s.Background = c.backgrounds(c.newest.Location())
 	s.SiteWide = siteIncidents(s.Bursts)
-	markHosts(s.Bursts, c.hostsByGroup(), max(siteSlack, c.opts.ClockSkew))
+	markHosts(s.Bursts, c.hostsByGroup(), len(c.nodes), max(siteSlack, c.opts.ClockSkew))
 	s.Counts = c.groupCounts()
 	s.Closed, s.ClosedDropped = c.closedCountList(), c.closedDropped
 	return s
@@ -996,7 +996,7 @@ func (c *Correlator) LiveSnapshot() Snapshot {
 		}
 		s.Bursts = append(s.Bursts, open...)
 	}
-	markHosts(s.Bursts, c.hostsByGroup(), slack)
+	markHosts(s.Bursts, c.hostsByGroup(), len(c.nodes), slack)
 	s.Counts = c.groupCounts()
 	s.Closed, s.ClosedDropped = c.closedCountList(), c.closedDropped
 	return s

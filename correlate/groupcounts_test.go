@@ -188,7 +188,7 @@ func TestMarkHostsWithinTheSkew(t *testing.T) {
 		return Burst{Kind: Kind502, Group: "api", Node: node, Start: at.Add(time.Duration(from) * time.Second), End: at.Add(time.Duration(to) * time.Second)}
 	}
 	bs := []Burst{b("web-1", 0, 3), b("web-2", 7, 9), b("web-3", 60, 62)}
-	markHosts(bs, map[string]int{"api": 3}, 5*time.Second)
+	markHosts(bs, map[string]int{"api": 3}, 3, 5*time.Second)
 	if strings.Join(bs[0].AtOnce, ",") != "web-1,web-2" || strings.Join(bs[2].AtOnce, ",") != "web-3" || bs[1].Hosts != 3 {
 		t.Errorf("%v %v %v", bs[0].AtOnce, bs[1].AtOnce, bs[2].AtOnce)
 	}

@@ -10,8 +10,10 @@ import (
 // the hosts' clocks may differ), of the hosts that sent requests to the
 // group (hosts, by group label): all of them points at what they share
 // (the upstream, its backend), one alone at that nginx (its workers,
-// descriptors, ports, network, its copy of the configuration).
-func markHosts(bursts []Burst, hosts map[string]int, slack time.Duration) {
+// descriptors, ports, network, its copy of the configuration). nginx's
+// own errors concern no upstream but nginx itself, which every host runs:
+// their episodes count all the hosts read (all).
+func markHosts(bursts []Burst, hosts map[string]int, all int, slack time.Duration) {
 	if len(hosts) == 0 {
 		return
 	}
@@ -21,6 +23,9 @@ func markHosts(bursts []Burst, hosts map[string]int, slack time.Duration) {
 			continue
 		}
 		b.Hosts = hosts[b.Group]
+		if b.Kind == KindNginx {
+			b.Hosts = all
+		}
 		seen := map[string]bool{}
 		for j := range bursts {
 			o := &bursts[j]

@@ -121,7 +121,8 @@ type jsonBurst struct {
 	ErrorSamples       []correlate.Sample `json:"error_samples"`
 	// Host is the nginx host of a run over several; AtOnce the hosts
 	// with a burst of the group at the same time, of the GroupHosts
-	// that sent requests to the group.
+	// that sent requests to the group (all the hosts read, for an
+	// episode of nginx's own errors).
 	Host       string   `json:"host,omitempty"`
 	AtOnce     []string `json:"hosts_at_once,omitempty"`
 	GroupHosts int      `json:"group_hosts,omitempty"`

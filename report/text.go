@@ -603,11 +603,16 @@ func HostsSentence(b correlate.Burst) string {
 	for i, h := range b.AtOnce {
 		names[i] = Clean(h)
 	}
+	// nginx's own errors were no upstream's: they count every host read.
+	of, shared := "hosts that sent it requests", "the upstream and its backend"
+	if b.Kind == correlate.KindNginx {
+		of, shared = "hosts read", "the configuration deployed to them and the load they all got"
+	}
 	switch {
 	case len(b.AtOnce) == b.Hosts:
-		return fmt.Sprintf("on all %d hosts that sent it requests, at once (%s): look first at what they share, the upstream and its backend", b.Hosts, strings.Join(names, ", "))
+		return fmt.Sprintf("on all %d %s, at once (%s): look first at what they share, %s", b.Hosts, of, strings.Join(names, ", "), shared)
 	case len(b.AtOnce) == 1:
-		return fmt.Sprintf("on %s only, of the %d hosts that sent it requests: look first at that nginx's own (its workers, descriptors, ports, network, its copy of the configuration)", names[0], b.Hosts)
+		return fmt.Sprintf("on %s only, of the %d %s: look first at that nginx's own (its workers, descriptors, ports, network, its copy of the configuration)", names[0], b.Hosts, of)
 	}
-	return fmt.Sprintf("on %d of the %d hosts that sent it requests, at once (%s)", len(b.AtOnce), b.Hosts, strings.Join(names, ", "))
+	return fmt.Sprintf("on %d of the %d %s, at once (%s)", len(b.AtOnce), b.Hosts, of, strings.Join(names, ", "))
 }
