@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/nginxconf"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
 	"github.com/badgw/badgw/tui"
@@ -110,7 +112,7 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 // and watch share: the format, nginx.conf, the zone and the burst test.
 func (o *AnalyzeOptions) addAnalysisFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Format, "format", "", "access-log format: a preset (see 'badgw formats'), a log_format directive, or the format string")
-	f.StringVar(&o.NginxConf, "nginx-conf", "", "read log_format, access_log and upstream blocks from this nginx.conf (includes followed)")
+	f.StringVar(&o.NginxConf, "nginx-conf", "", "read log_format, access_log and upstream blocks from this nginx.conf (includes followed); with {host} in the path, each host's own")
 	f.StringVar(&o.FormatName, "format-name", "", "with --nginx-conf: the log_format to use instead of the one access_log names")
 	f.StringVar(&o.TZ, "tz", "", "zone of error.log times, e.g. Europe/Berlin or +01:00 (default: the access log's offset)")
 	f.DurationVar(&o.Gap, "gap", 5*time.Second, "quiet time that ends a burst")
@@ -246,7 +248,11 @@ func (o *AnalyzeOptions) analysisConfig() (pipeline.RunConfig, error) {
 		}
 		cfg.Format = f
 	}
-	if o.NginxConf != "" {
+	if strings.Contains(o.NginxConf, input.HostPlaceholder) {
+		if err := o.readHostConfigs(&cfg); err != nil {
+			return cfg, err
+		}
+	} else if o.NginxConf != "" {
 		// A configuration that cannot be read is a bad argument, as it is
 		// for "badgw check": exit 2 before any log is read.
 		conf, err := logparse.ReadConfig(o.NginxConf)
@@ -488,4 +494,77 @@ func (o *AnalyzeOptions) runTUI(ctx context.Context, cfg pipeline.RunConfig, ex 
 		// A pipe reader cannot be interrupted; its goroutine dies with the process.
 		return nil
 	}
+}
+
+// readHostConfigs reads each host's nginx.conf, --nginx-conf being a
+// pattern whose {host} stands for the host's name (as --host-from-path's
+// does): each burst is explained with its own host's settings. The access
+// format is theirs when they all define the same one, else each input's
+// is detected among them; the groups of peers are every host's upstream
+// blocks together.
+func (o *AnalyzeOptions) readHostConfigs(cfg *pipeline.RunConfig) error {
+	hosts, files, err := input.HostFiles(o.NginxConf)
+	if err != nil {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
+	}
+	if len(hosts) == 0 {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: no file matches %s", report.Clean(o.NginxConf))}
+	}
+	cfg.Options.HostConfigs = map[string]correlate.HostConfig{}
+	formats := map[string]*logparse.Format{}
+	var order []string
+	for _, h := range hosts {
+		if len(files[h]) != 1 {
+			return &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %d files match for host %s; the pattern must name one nginx.conf per host", len(files[h]), report.Clean(h))}
+		}
+		path := files[h][0]
+		conf, err := logparse.ReadConfig(path)
+		if err != nil {
+			return &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
+		}
+		hc := correlate.HostConfig{Upstreams: conf.Upstreams}
+		if hc.Settings, hc.Findings, err = audit.ForAnalysis(path, audit.Options{}); err != nil {
+			return &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
+		}
+		cfg.Options.HostConfigs[h] = hc
+		cfg.Options.Upstreams = mergeUpstreams(cfg.Options.Upstreams, conf.Upstreams)
+		if cfg.Format == nil {
+			f, err := conf.AccessFormat(o.FormatName)
+			if err != nil {
+				return &FlagError{Err: fmt.Errorf("%s: %w", report.Clean(path), err)}
+			}
+			if d := logparse.Describe(f); formats[d] == nil {
+				formats[d] = f
+				order = append(order, d)
+			}
+		}
+	}
+	switch {
+	case len(order) == 1:
+		cfg.Format = formats[order[0]]
+	case len(order) > 1:
+		for _, d := range order {
+			cfg.Candidates = append(cfg.Candidates, formats[d])
+		}
+	}
+	return nil
+}
+
+// mergeUpstreams adds to have the upstream blocks of another host: a
+// block of a new name as it is, the servers of a known one it lacks.
+func mergeUpstreams(have, more []nginxconf.Upstream) []nginxconf.Upstream {
+	for _, u := range more {
+		i := slices.IndexFunc(have, func(h nginxconf.Upstream) bool { return h.Name == u.Name })
+		if i < 0 {
+			u.Servers = slices.Clone(u.Servers)
+			have = append(have, u)
+			continue
+		}
+		for _, s := range u.Servers {
+			if !slices.ContainsFunc(have[i].Servers, func(h nginxconf.UpstreamServer) bool { return h.Addr == s.Addr }) {
+				have[i].Servers = append(have[i].Servers, s)
+			}
+		}
+	}
+	return have
 }

@@ -39,6 +39,14 @@ func copyHost(t *testing.T, dir, host, fixture string, keep func(string) bool) {
 }
 
 type hostBurst struct {
+	Causes []struct {
+		Summary  string   `json:"summary"`
+		Evidence []string `json:"evidence"`
+		Steps    []struct {
+			Change string `json:"change"`
+			At     string `json:"at"`
+		} `json:"fix_steps"`
+	} `json:"causes"`
 	Host       string   `json:"host"`
 	AtOnce     []string `json:"hosts_at_once"`
 	GroupHosts int      `json:"group_hosts"`
@@ -232,7 +240,8 @@ func TestThreeRecordedHosts(t *testing.T) {
 	if err := json.Unmarshal(data, &truth); err != nil {
 		t.Fatal(err)
 	}
-	_, doc, errOut := run(t, nil, "analyze", "--json", "-", "--host-from-path", filepath.Join(dir, "{host}", "*.log"))
+	args := []string{"--host-from-path", filepath.Join(dir, "{host}", "*.log"), "--nginx-conf", filepath.Join(dir, "{host}", "nginx.conf")}
+	_, doc, errOut := run(t, nil, append([]string{"analyze", "--json", "-"}, args...)...)
 	var d struct {
 		Bursts      []hostBurst `json:"bursts"`
 		NginxErrors []hostBurst `json:"nginx_errors"`
@@ -240,7 +249,7 @@ func TestThreeRecordedHosts(t *testing.T) {
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
 		t.Fatalf("%v: %s", err, errOut)
 	}
-	_, text, _ := run(t, nil, "analyze", "--no-tui", "--host-from-path", filepath.Join(dir, "{host}", "*.log"))
+	_, text, _ := run(t, nil, append([]string{"analyze", "--no-tui"}, args...)...)
 	found := map[string][]hostBurst{}
 	for _, b := range d.Bursts {
 		found[b.RootCause] = append(found[b.RootCause], b)
@@ -261,6 +270,20 @@ func TestThreeRecordedHosts(t *testing.T) {
 			if inc.Cause == "peer_refused" && b.JoinRate != 1 {
 				t.Errorf("%s on %s: join rate %.2f", inc.Kind, b.Host, b.JoinRate)
 			}
+			// The fix cites the host's own nginx.conf and what it says.
+			own := filepath.Join(dir, b.Host, "nginx.conf")
+			fixes := ""
+			for _, s := range b.Causes[0].Steps {
+				fixes += s.Change + " " + s.At + "\n"
+			}
+			if !strings.Contains(fixes, own+":") {
+				t.Errorf("%s on %s: the fix cites no line of %s:\n%s", inc.Kind, b.Host, own, fixes)
+			}
+			for _, want := range hostTruthMust(t, filepath.Join(dir, b.Host), inc.Kind) {
+				if !strings.Contains(b.Causes[0].Summary+strings.Join(b.Causes[0].Evidence, "\n")+fixes, want) {
+					t.Errorf("%s on %s: the top cause does not mention %q", inc.Kind, b.Host, want)
+				}
+			}
 		}
 		if strings.Join(on, ",") != strings.Join(inc.Hosts, ",") {
 			t.Errorf("%s (%s) found on %v, happened on %v:\n%s", inc.Kind, inc.Cause, on, inc.Hosts, text)
@@ -274,4 +297,30 @@ func TestThreeRecordedHosts(t *testing.T) {
 			t.Errorf("the report does not say %q:\n%s", want, text)
 		}
 	}
+}
+
+// hostTruthMust is what the top cause of fault kind must mention on the
+// host whose recording is in dir (its truth.json).
+func hostTruthMust(t *testing.T, dir, kind string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr struct {
+		Faults []struct {
+			Kind string   `json:"kind"`
+			Must []string `json:"fix_must_mention"`
+		} `json:"faults"`
+	}
+	if err := json.Unmarshal(data, &tr); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range tr.Faults {
+		if f.Kind == kind {
+			return f.Must
+		}
+	}
+	t.Fatalf("%s: no fault %s", dir, kind)
+	return nil
 }

@@ -43,6 +43,12 @@ type Options struct {
 	Settings map[string]*audit.Settings
 	// Findings are all of the audit's findings.
 	Findings []audit.Finding
+	// HostConfigs are the configurations of several hosts, by host
+	// (Burst.Node), when each host's nginx.conf was read: a burst's
+	// causes and fixes cite its own host's, in place of Settings and
+	// Findings. Upstreams then holds every host's upstream blocks, for
+	// the groups of peers.
+	HostConfigs map[string]HostConfig
 	// ErrorLogGiven says an error log is among the inputs (even an empty
 	// one): its silence about a 502 is then evidence that nginx did not
 	// make the 502 itself, since it logs every one it makes at level error.
@@ -66,6 +72,32 @@ type Options struct {
 	// 0 is four hours at one second. Past it a series' buckets widen, so a
 	// run of weeks holds the same memory at a coarser width.
 	SeriesBuckets int
+}
+
+// HostConfig is what one host's nginx.conf says (Options.HostConfigs).
+type HostConfig struct {
+	Upstreams []nginxconf.Upstream
+	Settings  map[string]*audit.Settings
+	Findings  []audit.Finding
+}
+
+// configOf is the configuration in force on node: its own when the hosts'
+// were read one by one, else the one given.
+func (o *Options) configOf(node string) HostConfig {
+	if o.HostConfigs != nil {
+		return o.HostConfigs[node]
+	}
+	return HostConfig{Upstreams: o.Upstreams, Settings: o.Settings, Findings: o.Findings}
+}
+
+// upstream is the configuration's upstream block of that name.
+func (hc HostConfig) upstream(name string) (nginxconf.Upstream, bool) {
+	for _, u := range hc.Upstreams {
+		if u.Name == name {
+			return u, true
+		}
+	}
+	return nginxconf.Upstream{}, false
 }
 
 func (o *Options) defaults() {
@@ -649,8 +681,15 @@ func (c *Correlator) groupInferred(root string) bool {
 	if root == "-" || root == "" {
 		return false
 	}
-	_, configured := c.groups.config(root)
-	return !configured && c.opts.Settings[root] == nil
+	if _, configured := c.groups.config(root); configured || c.opts.Settings[root] != nil {
+		return false
+	}
+	for _, hc := range c.opts.HostConfigs {
+		if hc.Settings[root] != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // Clock is the log time the watermark follows: the newest access record's,

@@ -9,6 +9,7 @@ import (
 
 // explain hands a burst's evidence to the cause rules.
 func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
+	conf := c.opts.configOf(t.node)
 	ev := diagnose.Evidence{
 		FailsRequests: b.Kind.failsRequests(), Is502: b.Kind == Kind502, Is504: b.Kind == Kind504,
 		Group: b.Group, Start: b.Start, End: b.End,
@@ -25,7 +26,7 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		AbruptFirst: t.abruptPeerFirst, RefusedFirst: t.errnoPeerFirst, AbruptTimes: t.abruptTimes,
 		RefusedLast: t.errnoPeerLast, BackAt: t.backAt, Examples: t.example,
 		ConnectTimed: b.ConnectTimed, ConnectNew: b.ConnectNew, AbruptSending: t.abruptSending,
-		ResolveNames: topCounts(t.resolveNames), HostNotAllowed: topCounts(t.hostNotAllowed), SSLReasons: topCounts(t.sslReasons), KeepaliveWhy: topCounts(t.keepaliveWhy), URLs: b.Impact.URLs, AllFindings: c.opts.Findings,
+		ResolveNames: topCounts(t.resolveNames), HostNotAllowed: topCounts(t.hostNotAllowed), SSLReasons: topCounts(t.sslReasons), KeepaliveWhy: topCounts(t.keepaliveWhy), URLs: b.Impact.URLs, AllFindings: conf.Findings,
 	}
 	for cat := range t.catPeers {
 		ev.CatPeers[cat] = t.peersOf(cat)
@@ -33,17 +34,23 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 	if g := c.byGroup[t.root]; g != nil {
 		ev.LuaSeen = g.luaSeen
 	}
-	ev.Main = c.opts.Settings[""]
+	ev.Main = conf.Settings[""]
 	if u, ok := c.groups.config(t.root); ok {
-		ev.Conf = &u
-		ev.Settings = c.opts.Settings[u.Name]
+		if c.opts.HostConfigs != nil {
+			// The block of that name in the burst's own host's nginx.conf.
+			u, ok = conf.upstream(u.Name)
+		}
+		if ok {
+			ev.Conf = &u
+			ev.Settings = conf.Settings[u.Name]
+		}
 	}
 	if ev.Settings == nil || ev.Settings.Locations == 0 {
 		// No location proxies to an upstream block of these peers: a
 		// proxy_pass that names a peer's address directly is where the
 		// settings in force stand.
 		for _, p := range append([]Count{{Key: t.root}}, b.Peers...) {
-			if s := c.opts.Settings[p.Key]; s != nil && s.Locations > 0 && p.Key != "" {
+			if s := conf.Settings[p.Key]; s != nil && s.Locations > 0 && p.Key != "" {
 				ev.Settings = s
 				break
 			}
@@ -55,7 +62,7 @@ func (c *Correlator) explain(b *Burst, t *tracker) []diagnose.Cause {
 		for _, peers := range t.catPeers {
 			for peer := range peers {
 				if u, ok := c.groups.config(c.groups.rootOf(peer)); ok && peer != "" {
-					ev.Settings = c.opts.Settings[u.Name]
+					ev.Settings = conf.Settings[u.Name]
 				}
 			}
 		}

@@ -112,10 +112,14 @@ func TestFixtures(t *testing.T) {
 	if len(dirs) < 9 {
 		t.Fatalf("found %d scenarios, want at least 9", len(dirs))
 	}
-	for _, tj := range dirs {
+	// Each host of a recording on several hosts is a scenario of its own
+	// too: what that nginx alone logged.
+	hosts, _ := filepath.Glob("../fixtures/*/*/truth.json")
+	for _, tj := range append(dirs, hosts...) {
 		dir := filepath.Dir(tj)
+		rel, _ := filepath.Rel("../fixtures", dir)
 		for _, withConf := range []bool{true, false} {
-			name := filepath.Base(dir) + map[bool]string{true: "/with-nginx.conf", false: "/logs-only"}[withConf]
+			name := filepath.ToSlash(rel) + map[bool]string{true: "/with-nginx.conf", false: "/logs-only"}[withConf]
 			t.Run(name, func(t *testing.T) {
 				tr := loadTruth(t, dir)
 				snap := analyse(t, dir, withConf, tr)

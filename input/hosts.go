@@ -17,32 +17,13 @@ const HostPlaceholder = "{host}"
 // pattern matches (with {host} read as "*") is expanded as Expand would,
 // host by host, and its sets carry the host's name.
 func ExpandHosts(pattern string) ([]Set, error) {
-	if strings.Count(pattern, HostPlaceholder) != 1 {
-		return nil, fmt.Errorf("%q: the pattern needs %s once, where the host's name is in the path", pattern, HostPlaceholder)
-	}
-	glob := strings.Replace(pattern, HostPlaceholder, "*", 1)
-	matches, err := filepath.Glob(glob)
-	if err != nil {
-		return nil, fmt.Errorf("bad pattern %q: %w", pattern, err)
-	}
-	if len(matches) == 0 {
-		return []Set{{Base: pattern, Paths: []string{pattern}, Unread: fmt.Errorf("%s: no file matches", pattern)}}, nil
-	}
-	re, err := hostRegexp(pattern)
+	hosts, byHost, err := HostFiles(pattern)
 	if err != nil {
 		return nil, err
 	}
-	byHost := map[string][]string{}
-	for _, m := range matches {
-		if sub := re.FindStringSubmatch(m); sub != nil && sub[1] != "" {
-			byHost[sub[1]] = append(byHost[sub[1]], m)
-		}
+	if len(hosts) == 0 {
+		return []Set{{Base: pattern, Paths: []string{pattern}, Unread: fmt.Errorf("%s: no file matches", pattern)}}, nil
 	}
-	hosts := make([]string, 0, len(byHost))
-	for h := range byHost {
-		hosts = append(hosts, h)
-	}
-	sort.Strings(hosts)
 	var sets []Set
 	for _, h := range hosts {
 		hs, err := Expand(byHost[h])
@@ -55,6 +36,34 @@ func ExpandHosts(pattern string) ([]Set, error) {
 		sets = append(sets, hs...)
 	}
 	return sets, nil
+}
+
+// HostFiles returns the files a pattern with one {host} matches, by the
+// host's name, and the hosts in order.
+func HostFiles(pattern string) ([]string, map[string][]string, error) {
+	if strings.Count(pattern, HostPlaceholder) != 1 {
+		return nil, nil, fmt.Errorf("%q: the pattern needs %s once, where the host's name is in the path", pattern, HostPlaceholder)
+	}
+	matches, err := filepath.Glob(strings.Replace(pattern, HostPlaceholder, "*", 1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("bad pattern %q: %w", pattern, err)
+	}
+	re, err := hostRegexp(pattern)
+	if err != nil {
+		return nil, nil, err
+	}
+	byHost := map[string][]string{}
+	for _, m := range matches {
+		if sub := re.FindStringSubmatch(m); sub != nil && sub[1] != "" {
+			byHost[sub[1]] = append(byHost[sub[1]], m)
+		}
+	}
+	hosts := make([]string, 0, len(byHost))
+	for h := range byHost {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts)
+	return hosts, byHost, nil
 }
 
 // hostRegexp matches the paths of a pattern, its {host} captured: the glob
