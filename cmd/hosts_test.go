@@ -324,3 +324,65 @@ func hostTruthMust(t *testing.T, dir, kind string) []string {
 	t.Fatalf("%s: no fault %s", dir, kind)
 	return nil
 }
+
+// TestHostsFromHostnameField: a log_format with $hostname names each
+// line's host. The recorded three-hosts access logs, each line given its
+// host's name in a hn=$hostname field (synthetic input derived from the
+// recording), merged into one file: the shared burst is found on each
+// host at once and web-3's own 500s on web-3 only. One host's lines with
+// its error.log, which names no host, are joined as before: an error line
+// of no known host explains the requests of the only host seen.
+func TestHostsFromHostnameField(t *testing.T) {
+	dir := fixturetest.Dir("three-hosts")
+	format := `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" conn=$connection rid=$request_id rt=$request_time ua="$upstream_addr" us="$upstream_status" uct="$upstream_connect_time" uht="$upstream_header_time" urt="$upstream_response_time" hn=$hostname`
+	type line struct{ sec, text string }
+	var lines []line
+	tmp := t.TempDir()
+	for _, h := range []string{"web-1", "web-2", "web-3"} {
+		var own []string
+		for _, l := range readLines(t, filepath.Join(dir, h, "access.log")) {
+			l = strings.TrimSuffix(l, "\n") + " hn=" + h + "\n"
+			lines = append(lines, line{accessSecondOf(t, l), l})
+			own = append(own, l)
+		}
+		if h == "web-1" {
+			if err := os.WriteFile(filepath.Join(tmp, "web-1.log"), []byte(strings.Join(own, "")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].sec < lines[j].sec })
+	var all strings.Builder
+	for _, l := range lines {
+		all.WriteString(l.text)
+	}
+	combined := filepath.Join(tmp, "access.log")
+	if err := os.WriteFile(combined, []byte(all.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	_, doc, errOut := run(t, nil, "analyze", "--json", "-", "--format", format, combined)
+	var d struct {
+		Bursts      []hostBurst `json:"bursts"`
+		NginxErrors []hostBurst `json:"nginx_errors"`
+	}
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	if len(d.Bursts) != 3 || len(d.NginxErrors) != 1 {
+		t.Fatalf("%d bursts, %d episodes of nginx's own errors: %s", len(d.Bursts), len(d.NginxErrors), doc)
+	}
+	for i, b := range d.Bursts {
+		if b.Host != []string{"web-1", "web-2", "web-3"}[i] || len(b.AtOnce) != 3 || b.GroupHosts != 3 {
+			t.Errorf("burst %d: on %s, at once on %v of %d", i, b.Host, b.AtOnce, b.GroupHosts)
+		}
+	}
+	if e := d.NginxErrors[0]; e.Host != "web-3" || strings.Join(e.AtOnce, ",") != "web-3" || e.GroupHosts != 3 {
+		t.Errorf("nginx's own errors on %s, at once on %v of %d", e.Host, e.AtOnce, e.GroupHosts)
+	}
+
+	bursts, text := hostBursts(t, "--format", format, filepath.Join(tmp, "web-1.log"), filepath.Join(dir, "web-1", "error.log"))
+	if len(bursts) != 1 || bursts[0].Host != "web-1" || bursts[0].JoinRate != 1 {
+		t.Errorf("web-1 with its error.log: %+v\n%s", bursts, text)
+	}
+}

@@ -593,7 +593,7 @@ func (c *Correlator) join(rec *logparse.Record, tr *tracker) int {
 	var pick [logparse.NumCategories]*storedEvent
 	consider := func(se *storedEvent) {
 		ev := &se.ev
-		if ev.Time.After(hi) || se.joined || !ev.Category.UpstreamFault() || ev.Node != rec.Node {
+		if ev.Time.After(hi) || se.joined || !ev.Category.UpstreamFault() || !c.sameHost(ev.Node, rec.Node) {
 			return
 		}
 		var match bool
@@ -943,7 +943,7 @@ func (c *Correlator) collectEvents(tr *tracker, b *Burst) {
 		if ev.Time.After(hi) || se.burst == tr && !tr.rescan {
 			return true
 		}
-		if ev.Node != tr.node || c.groups.rootOf(ev.Peer) != tr.root && !(ev.Peer == "" && ev.Category.UpstreamFault()) {
+		if !c.sameHost(ev.Node, tr.node) || c.groups.rootOf(ev.Peer) != tr.root && !(ev.Peer == "" && ev.Category.UpstreamFault()) {
 			return true
 		}
 		if ev.Time.Before(tr.start.Add(-time.Second)) {

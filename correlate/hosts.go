@@ -80,3 +80,12 @@ func (c *Correlator) hostsByGroup() map[string]int {
 	}
 	return out
 }
+
+// sameHost says an error line of host evNode may explain a request on
+// node: the same host, or a line whose host is unknown while the run has
+// seen one host only (a log_format with $hostname beside an error.log that
+// names none). With several, an error line of no known host explains
+// nothing: error.log of host A never explains a 502 on host B.
+func (c *Correlator) sameHost(evNode, node string) bool {
+	return evNode == node || evNode == "" && len(c.nodes) == 1
+}

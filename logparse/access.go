@@ -32,8 +32,12 @@ type Record struct {
 	// $upstream_header_time, so a "-" in them (Connect or Header of -1)
 	// means the attempt never connected, or never got a header.
 	Timed bool
+	// Hostname is $hostname, the machine that wrote the line, when the
+	// format logs it; nil for "-".
+	Hostname []byte
 	// Node is the nginx host that wrote the line, when the inputs are
-	// several hosts' (set by the reader, not parsed).
+	// several hosts' (set by the reader, from the path, a wrapper or
+	// Hostname).
 	Node string
 	// format is the Format that filled the record last, so the next
 	// Parse with it clears only what it may leave unset.
@@ -73,7 +77,7 @@ var dash = []byte("-")
 func (rec *Record) reset(line []byte, f *Format) {
 	if rec.format == f {
 		rec.Attempts = rec.Attempts[:0]
-		rec.Time, rec.Method, rec.URI, rec.RequestID, rec.Line = time.Time{}, nil, nil, nil, line
+		rec.Time, rec.Method, rec.URI, rec.RequestID, rec.Hostname, rec.Line = time.Time{}, nil, nil, nil, nil, line
 		return
 	}
 	attempts := rec.Attempts[:0]
@@ -438,6 +442,10 @@ func (f *Format) assign(kind fieldKind, v []byte, rec *Record, tc *timeCache) bo
 	case kRequestID:
 		if !bytes.Equal(v, dash) {
 			rec.RequestID = v
+		}
+	case kHostname:
+		if !bytes.Equal(v, dash) {
+			rec.Hostname = v
 		}
 	case kUpstreamName:
 		rec.UpstreamName = v

@@ -47,6 +47,7 @@ const (
 	kRequestTime
 	kConnection
 	kRequestID
+	kHostname
 	kUpstreamName
 	kUpstreamAddr
 	kUpstreamStatus
@@ -80,6 +81,7 @@ var variableKinds = map[string]fieldKind{
 	"req_id":                   kRequestID,
 	"kong_request_id":          kRequestID,
 	"http_x_request_id":        kRequestID,
+	"hostname":                 kHostname,
 	"proxy_upstream_name":      kUpstreamName,
 	"upstream_addr":            kUpstreamAddr,
 	"upstream_status":          kUpstreamStatus,

@@ -47,7 +47,11 @@ func (p *parser) nodeOf(rb *rawBatch, rl rawLine) string {
 	if rl.originN == 0 {
 		return p.node
 	}
-	name := rb.arena[rl.originOff : rl.originOff+rl.originN]
+	return p.intern(rb.arena[rl.originOff : rl.originOff+rl.originN])
+}
+
+// intern returns a host's name as a string shared by its lines.
+func (p *parser) intern(name []byte) string {
 	if n, ok := p.origins[string(name)]; ok {
 		return n
 	}
@@ -178,6 +182,11 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 		}
 		c.access++
 		rec.Node = p.nodeOf(rb, rl)
+		if rec.Node == "" && rec.Hostname != nil {
+			// $hostname names the host where neither the path nor a
+			// wrapper does (theirs are what the error lines carry too).
+			rec.Node = p.intern(rec.Hostname)
+		}
 		if rec.Time.IsZero() && rl.stampN > 0 {
 			rec.Time = p.stampTime(rb, rl)
 		}
