@@ -113,13 +113,22 @@ func (s *setReader) readFile(ctx context.Context, path string, f *openedFile) {
 	st := f.src
 	defer st.Close()
 	s.stats.opened(fi, f.st)
+	p, spans := s.stdin.(Progresser)
+	spans = spans && s.followed
+	progress := func() {
+		s.stats.progress(fi, st.Consumed())
+		if spans {
+			s.stats.spanProgress(fi, p)
+		}
+	}
+	progress()
 	r := input.NewReader(st, path)
 	b := newRawBatch()
 	flush := func() bool {
 		if len(b.lines) == 0 {
 			return true
 		}
-		s.stats.progress(fi, st.Consumed())
+		progress()
 		b.seq = s.seq
 		s.seq++
 		select {
@@ -165,7 +174,7 @@ func (s *setReader) readFile(ctx context.Context, path string, f *openedFile) {
 	b.afterError = afterError
 	flush()
 	putRaw(b)
-	s.stats.progress(fi, st.Consumed())
+	progress()
 	if err := r.Err(); err != nil {
 		s.stats.fileError(fi, err)
 	}

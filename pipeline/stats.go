@@ -19,13 +19,16 @@ type FileStats struct {
 	Compression string
 	Size        int64 // bytes on disk; -1 for stdin
 	Consumed    int64 // raw bytes read so far
-	Lines       int64
-	Access      int64 // lines parsed as access records
-	Errors      int64 // lines parsed as error.log entries
-	Malformed   int64 // lines neither parsed
-	TooLong     int64 // lines over input.MaxLine, skipped
-	Blank       int64
-	Continued   int64 // stack-traceback lines attached to the entry above
+	// Span is the seconds of a log store's range the input reads, SpanRead
+	// those read so far (a Progresser's); 0 for files and pipes.
+	Span, SpanRead int64
+	Lines          int64
+	Access         int64 // lines parsed as access records
+	Errors         int64 // lines parsed as error.log entries
+	Malformed      int64 // lines neither parsed
+	TooLong        int64 // lines over input.MaxLine, skipped
+	Blank          int64
+	Continued      int64 // stack-traceback lines attached to the entry above
 	// Lines = Access + Errors + Malformed + TooLong + Blank + Continued +
 	// Controller: every line read is in exactly one of these.
 	// OutOfOrder counts lines beyond the reorder window of their
@@ -109,6 +112,8 @@ func (s *IngestStats) Totals() FileStats {
 			t.Size += f.Size
 		}
 		t.Consumed += f.Consumed
+		t.Span += f.Span
+		t.SpanRead += f.SpanRead
 	}
 	return t
 }
@@ -151,6 +156,20 @@ func (s *IngestStats) progress(i int, consumed int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.Files[i].Consumed = consumed
+}
+
+// Progresser is a reader that says how far it has come in a range it
+// knows (a log store's reader: seconds of its time range; total 0 for a
+// range without end).
+type Progresser interface {
+	Progress() (done, total int64)
+}
+
+func (s *IngestStats) spanProgress(i int, p Progresser) {
+	done, total := p.Progress()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Files[i].SpanRead, s.Files[i].Span = done, total
 }
 
 func (s *IngestStats) fileError(i int, err error) {

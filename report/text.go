@@ -106,8 +106,11 @@ func writeIncomplete(e *errWriter, snap pipeline.Snapshot) {
 	}
 	t := snap.Ingest.Totals()
 	e.printf("INCOMPLETE: interrupted before the end of input; everything below covers the first %s", words.Count(int(t.Lines), "line"))
-	if t.Size > 0 {
+	switch {
+	case t.Size > 0:
 		e.printf(" (%.0f%% of the bytes)", 100*float64(t.Consumed)/float64(t.Size))
+	case t.Span > 0:
+		e.printf(" (%.0f%% of the time range)", 100*float64(t.SpanRead)/float64(t.Span))
 	}
 	e.printf(".\n\n")
 }

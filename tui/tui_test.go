@@ -882,3 +882,20 @@ func TestStatusCountsFilesAndCursorStart(t *testing.T) {
 		t.Errorf("the cursor is not on burst #%d at %s:\n%s", b.ID, want, view)
 	}
 }
+
+// TestStatusShowsStoreProgress: while a log store's lines are read, the
+// status line shows how much of the time range is read (its inputs have
+// no bytes on disk to count).
+func TestStatusShowsStoreProgress(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("peer-refused"))
+	snap.Ingest.Files = []pipeline.FileStats{
+		{Path: "victorialogs access lines: *", Size: -1, Span: 3600, SpanRead: 1800, Lines: 10},
+		{Path: "victorialogs error lines: *", Size: -1, Span: 3600, SpanRead: 900, Lines: 2},
+	}
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	if view := m.View(); !strings.Contains(view, "38% of the range") {
+		t.Errorf("no progress through the store's range:\n%s", view)
+	}
+}

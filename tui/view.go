@@ -491,8 +491,13 @@ func (m Model) statusView() string {
 	if !m.done && m.linesPerSec > 0 {
 		parts = append(parts, fmt.Sprintf("%.0f lines/s", m.linesPerSec))
 	}
-	if !m.done && !m.opts.Live && t.Size > 0 {
+	switch {
+	case m.done || m.opts.Live:
+	case t.Size > 0:
 		parts = append(parts, progressBar(t.Consumed, t.Size, 12))
+	case t.Span > 0:
+		// A log store's lines: how much of its time range is read.
+		parts = append(parts, progressBar(t.SpanRead, t.Span, 12)+" of the range")
 	}
 	if bad := t.Malformed + t.TooLong; bad > 0 {
 		parts = append(parts, m.styles.Warn.Render(fmt.Sprintf("%d unparsed (u)", bad)))

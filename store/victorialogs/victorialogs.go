@@ -113,7 +113,7 @@ func (c *Client) Lines(ctx context.Context, filter string, from, to time.Time) *
 	if w <= 0 {
 		w = 15 * time.Minute
 	}
-	return &Reader{c: c, ctx: ctx, filter: filter, next: from, to: to, window: w}
+	return &Reader{c: c, ctx: ctx, filter: filter, from: from, next: from, to: to, window: w}
 }
 
 func timeFilter(from, to time.Time) string {
@@ -184,11 +184,13 @@ func (c *Client) Follow(ctx context.Context, filter string, from time.Time, dela
 
 // Reader hands out the lines of one range, a window at a time.
 type Reader struct {
-	c        *Client
-	ctx      context.Context
-	filter   string
-	next, to time.Time
-	window   time.Duration
+	c      *Client
+	ctx    context.Context
+	filter string
+	// from is the start of the range; next the start of the window to
+	// query next.
+	from, next, to time.Time
+	window         time.Duration
 	// live: the range has no end (Follow); windows end delay before now.
 	live        bool
 	delay, poll time.Duration
@@ -197,9 +199,10 @@ type Reader struct {
 	// of its lines were handed out (Position), behind mu for a reload
 	// that asks while a read is under way; skip is how many lines of the
 	// first window a resumed reader leaves out.
-	mu   sync.Mutex
-	pos  Position
-	skip int
+	mu    sync.Mutex
+	pos   Position
+	skip  int
+	ended bool // the last window has been read
 
 	body    io.ReadCloser
 	br      *bufio.Reader
@@ -245,6 +248,25 @@ func (r *Reader) Resume(p Position) {
 	r.pos = p
 }
 
+// Progress says how far the reader has come in its range, in seconds:
+// the start of the window under way, of the whole range; a live reader's
+// range has no end (total 0).
+func (r *Reader) Progress() (done, total int64) {
+	if r.live {
+		return 0, 0
+	}
+	total = int64(r.to.Sub(r.from) / time.Second)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return total, total
+	}
+	if r.pos.From.IsZero() {
+		return 0, total
+	}
+	return min(total, int64(r.pos.From.Sub(r.from)/time.Second)), total
+}
+
 // Close ends the query under way.
 func (r *Reader) Close() error {
 	if r.body != nil {
@@ -272,6 +294,9 @@ func (r *Reader) fill() error {
 			}
 		}
 		if !r.next.Before(to) {
+			r.mu.Lock()
+			r.ended = true
+			r.mu.Unlock()
 			return io.EOF
 		}
 		end := r.next.Add(r.window)

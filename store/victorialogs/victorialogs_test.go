@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +18,8 @@ import (
 // TestLinesWindowByWindow: the range is read a window at a time, each
 // query sorted by time and the order field, with the tenant headers and
 // credentials; a store that answers 503 at first is tried again; an
-// answer line over input.MaxLine is skipped and counted.
+// answer line over input.MaxLine is skipped and counted. Its progress is
+// the start of the window under way, of the range, then all of it.
 func TestLinesWindowByWindow(t *testing.T) {
 	var mu sync.Mutex
 	var queries []string
@@ -46,9 +48,21 @@ func TestLinesWindowByWindow(t *testing.T) {
 	c := &Client{URL: srv.URL + "/", AccountID: "7", ProjectID: "3", Token: "secret", Window: time.Hour, Order: "log.offset"}
 	from := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	r := c.Lines(context.Background(), `{host="web-1"}`, from, from.Add(150*time.Minute))
-	got, err := io.ReadAll(r)
+	if done, total := r.Progress(); done != 0 || total != 9000 {
+		t.Errorf("progress before reading %d of %d s", done, total)
+	}
+	first := make([]byte, 4)
+	if _, err := io.ReadFull(r, first); err != nil {
+		t.Fatal(err)
+	}
+	var progress []int64
+	rest, err := io.ReadAll(progressOf(r, &progress))
 	if err != nil {
 		t.Fatal(err)
+	}
+	got := append(first, rest...)
+	if done, total := r.Progress(); done != total || !slices.Contains(progress, 3600) || !slices.Contains(progress, 7200) {
+		t.Errorf("progress %v, then %d of %d s", progress, done, total)
 	}
 	if string(got) != "line 1\nline 2\nafter the long one\nline 3\n" || r.TooLong != 1 || r.Lines != 4 {
 		t.Errorf("read %q, %d too long", got, r.TooLong)
@@ -94,3 +108,17 @@ func TestNoRawLines(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// progressOf reads r, noting its progress after each read.
+func progressOf(r *Reader, seen *[]int64) io.Reader {
+	return readerFunc(func(p []byte) (int, error) {
+		n, err := r.Read(p)
+		done, _ := r.Progress()
+		*seen = append(*seen, done)
+		return n, err
+	})
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
