@@ -273,6 +273,15 @@ func (o *AnalyzeOptions) analysisConfig() (pipeline.RunConfig, error) {
 	} else if o.FormatName != "" {
 		return cfg, flagErrorf("--format-name needs --nginx-conf")
 	}
+	if p := o.storeProfile(); p != nil && o.VictoriaLogs != "" {
+		// The profile writes the lines back in its own format, whatever
+		// nginx.conf's log_format.
+		f, err := logparse.ParseFormat(p.AccessFormat)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Format, cfg.Candidates = f, nil
+	}
 	zone, err := parseZone(o.TZ)
 	if err != nil {
 		return cfg, &FlagError{Err: err}

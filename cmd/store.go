@@ -25,6 +25,7 @@ type StoreOptions struct {
 	AccountID, ProjectID string
 	OrderField           string
 	HostField            string
+	Profile              string
 	// from and to are the range checkStore settled.
 	from, to time.Time
 }
@@ -38,6 +39,7 @@ func (o *StoreOptions) addStoreFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.AccountID, "account-id", "", "with --victorialogs: the tenant's AccountID")
 	f.StringVar(&o.ProjectID, "project-id", "", "with --victorialogs: the tenant's ProjectID")
 	f.StringVar(&o.HostField, "host-field", "", "with --victorialogs: the field that names each line's nginx host (several hosts, each analysed as --host-from-path does)")
+	f.StringVar(&o.Profile, "store-profile", "raw", "with --victorialogs: how the shipper kept nginx's lines: raw (whole, in _msg) or vector (the fields of Vector's parse_nginx_log)")
 	f.StringVar(&o.OrderField, "order-field", "log.offset", "with --victorialogs: the field that orders the lines of one second (Filebeat's log.offset; a line's byte offset or a sequence number)")
 }
 
@@ -45,16 +47,29 @@ func (o *StoreOptions) addStoreFlags(f *pflag.FlagSet) {
 // settles the range to read.
 func (o *StoreOptions) checkStore(now time.Time, files []string, changed func(string) bool) error {
 	if o.VictoriaLogs == "" {
-		for _, name := range []string{"query", "since", "from", "to", "account-id", "project-id", "order-field", "host-field"} {
+		for _, name := range []string{"query", "since", "from", "to", "account-id", "project-id", "order-field", "host-field", "store-profile"} {
 			if changed(name) {
 				return flagErrorf("--%s needs --victorialogs", name)
 			}
 		}
 		return nil
 	}
+	if o.Profile != "raw" {
+		if victorialogs.Profiles[o.Profile] == nil {
+			return flagErrorf("--store-profile: no profile %q (raw, vector)", report.Clean(o.Profile))
+		}
+		if changed("format") || changed("format-name") {
+			return flagErrorf("--store-profile %s writes the access lines in a format of its own: give no --format", o.Profile)
+		}
+	}
 	from, to, err := o.storeRange(now, files)
 	o.from, o.to = from, to
 	return err
+}
+
+// storeProfile is the profile of --store-profile; nil for raw lines.
+func (o *StoreOptions) storeProfile() *victorialogs.Profile {
+	return victorialogs.Profiles[o.Profile]
 }
 
 func (o *StoreOptions) storeRange(now time.Time, files []string) (from, to time.Time, err error) {
@@ -116,7 +131,7 @@ func (o *AnalyzeOptions) addStore(ctx context.Context, cfg *pipeline.RunConfig) 
 
 // storeClient is the client the flags and the environment describe.
 func (o *StoreOptions) storeClient() *victorialogs.Client {
-	return &victorialogs.Client{URL: o.VictoriaLogs, AccountID: o.AccountID, ProjectID: o.ProjectID, Order: o.OrderField,
+	return &victorialogs.Client{URL: o.VictoriaLogs, AccountID: o.AccountID, ProjectID: o.ProjectID, Order: o.OrderField, Profile: o.storeProfile(),
 		User: os.Getenv("BADGW_VICTORIALOGS_USER"), Password: os.Getenv("BADGW_VICTORIALOGS_PASSWORD"), Token: os.Getenv("BADGW_VICTORIALOGS_TOKEN")}
 }
 
@@ -146,9 +161,13 @@ func (o *StoreOptions) storeInputs(ctx context.Context, c *victorialogs.Client, 
 			q = fmt.Sprintf("(%s) %s", o.Query, victorialogs.Exact(o.HostField, h))
 			label = o.Query + " on " + h
 		}
+		access, errLines := fmt.Sprintf("(%s) !_msg:~%q", q, errorLinePattern), fmt.Sprintf("(%s) _msg:~%q", q, errorLinePattern)
+		if p := o.storeProfile(); p != nil {
+			access, errLines = fmt.Sprintf("(%s) %s", q, p.AccessFilter), fmt.Sprintf("(%s) %s", q, p.ErrorFilter)
+		}
 		ins = append(ins,
-			storeInput{"victorialogs access lines: " + label, fmt.Sprintf("(%s) !_msg:~%q", q, errorLinePattern), h},
-			storeInput{"victorialogs error lines: " + label, fmt.Sprintf("(%s) _msg:~%q", q, errorLinePattern), h})
+			storeInput{"victorialogs access lines: " + label, access, h},
+			storeInput{"victorialogs error lines: " + label, errLines, h})
 	}
 	return ins, nil
 }

@@ -228,3 +228,129 @@ func startVictoriaLogs(t *testing.T) string {
 	waitOK(t, vl+"/health", 20*time.Second)
 	return vl
 }
+
+// loadVectorFields writes a recorded fixture into VictoriaLogs as a
+// shipper that kept only the fields of Vector's parse_nginx_log would:
+// access lines as its ingress_upstreaminfo fields, error lines as its
+// error fields, no raw line (synthetic rows derived from the recording).
+func loadVectorFields(t *testing.T, vl, name string) (from, to time.Time) {
+	t.Helper()
+	dir := fixturetest.Dir(name)
+	format := fixturetest.Format(t, dir)
+	var body bytes.Buffer
+	var zone *time.Location
+	offset := 0
+	add := func(at time.Time, fields map[string]any) {
+		if from.IsZero() || at.Before(from) {
+			from = at
+		}
+		if at.After(to) {
+			to = at
+		}
+		fields["_time"], fields["log.offset"] = at.Format(time.RFC3339Nano), offset
+		offset++
+		row, _ := json.Marshal(fields)
+		body.Write(append(row, '\n'))
+	}
+	dashless := func(fields map[string]any) map[string]any {
+		for k, v := range fields {
+			if v == "" || v == "-" {
+				delete(fields, k) // Vector leaves out a "-"
+			}
+		}
+		return fields
+	}
+	for _, l := range readLines(t, filepath.Join(dir, "access.log")) {
+		var rec logparse.Record
+		if format.Parse([]byte(strings.TrimSuffix(l, "\n")), &rec) != nil {
+			continue
+		}
+		zone = rec.Time.Location()
+		var addrs, statuses, times []string
+		for _, a := range rec.Attempts {
+			addrs = append(addrs, string(a.Addr))
+			st, rt := "-", "-"
+			if a.Status != 0 {
+				st = fmt.Sprint(a.Status)
+			}
+			if a.Response >= 0 {
+				rt = fmt.Sprintf("%.3f", a.Response.Seconds())
+			}
+			statuses, times = append(statuses, st), append(times, rt)
+		}
+		add(rec.Time, dashless(map[string]any{
+			"status": fmt.Sprint(rec.Status), "request": string(rec.Request), "remote_addr": string(rec.Client),
+			"http_user_agent": string(rec.UserAgent), "request_time": fmt.Sprintf("%.3f", rec.RequestTime.Seconds()),
+			"upstream_addr": strings.Join(addrs, ", "), "upstream_status": strings.Join(statuses, ", "),
+			"upstream_response_time": strings.Join(times, ", "), "req_id": string(rec.RequestID), "log": "access",
+		}))
+	}
+	for _, l := range readLines(t, filepath.Join(dir, "error.log")) {
+		var ev logparse.Event
+		if logparse.ParseErrorLine([]byte(strings.TrimSuffix(l, "\n")), zone, &ev) != nil {
+			continue
+		}
+		cid := ""
+		if ev.Conn > 0 {
+			cid = fmt.Sprint(ev.Conn)
+		}
+		add(ev.Time, dashless(map[string]any{
+			"severity": ev.Level.String(), "pid": fmt.Sprint(ev.PID), "tid": fmt.Sprint(ev.TID), "cid": cid, "message": ev.Message,
+			"client": ev.Client, "server": ev.Server, "request": ev.Request, "upstream": ev.Upstream, "host": ev.Host, "log": "error",
+		}))
+	}
+	resp, err := http.Post(vl+"/insert/jsonline?_stream_fields=log", "application/stream+json", &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("loading %s: %s", name, resp.Status)
+	}
+	// What the store took is searchable once flushed.
+	if resp, err = http.Get(vl + "/internal/force_flush"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("flushing: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	return from, to.Add(time.Second)
+}
+
+// TestAnalyzeVectorFieldsFromVictoriaLogs: lines kept only as Vector's
+// parse_nginx_log fields (the recorded peer-refused incident, loaded by
+// loadVectorFields) are written back as nginx's lines by --store-profile
+// vector: the burst of the files, with its 502s, peer, joins and cause.
+func TestAnalyzeVectorFieldsFromVictoriaLogs(t *testing.T) {
+	vl := startVictoriaLogs(t)
+	from, to := loadVectorFields(t, vl, "peer-refused")
+	dir := fixturetest.Dir("peer-refused")
+	type burst struct {
+		Start      string  `json:"start"`
+		End        string  `json:"end"`
+		Bad        int     `json:"bad_gateway"`
+		Requests   int     `json:"requests"`
+		JoinRate   float64 `json:"join_rate"`
+		RootCause  string  `json:"root_cause"`
+		Peers      any     `json:"peers"`
+		Chains     any     `json:"status_chains"`
+		Categories any     `json:"error_categories"`
+	}
+	bursts := func(args ...string) []burst {
+		t.Helper()
+		_, doc, errOut := run(t, nil, append([]string{"analyze", "--json", "-", "--nginx-conf", filepath.Join(dir, "nginx.conf")}, args...)...)
+		var d struct {
+			Bursts []burst `json:"bursts"`
+		}
+		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			t.Fatalf("%v: %s", err, errOut)
+		}
+		return d.Bursts
+	}
+	files := bursts(filepath.Join(dir, "access.log"), filepath.Join(dir, "error.log"))
+	store := bursts("--victorialogs", vl, "--store-profile", "vector", "--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339))
+	if len(files) != 1 || fmt.Sprintf("%+v", store) != fmt.Sprintf("%+v", files) {
+		t.Errorf("from Vector's fields:\n%+v\nfrom the files:\n%+v", store, files)
+	}
+	if _, _, errOut := run(t, nil, "analyze", "--victorialogs", vl, "--store-profile", "fluent", "--since", "1h"); !strings.Contains(errOut, `no profile "fluent"`) {
+		t.Errorf("an unknown profile: %s", errOut)
+	}
+}

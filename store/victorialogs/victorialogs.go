@@ -41,6 +41,9 @@ type Client struct {
 	// and the store keeps no order among equal times. Without it the
 	// lines of a second come in the store's order.
 	Order string
+	// Profile, when set, reads lines a shipper parsed into fields and
+	// did not keep whole (no _msg), written back as nginx's lines.
+	Profile *Profile
 }
 
 // maxBody bounds what an error answer shows of its body.
@@ -207,6 +210,7 @@ type Reader struct {
 	body    io.ReadCloser
 	br      *bufio.Reader
 	pending []byte
+	line    strings.Builder // a profile's line being written
 	// TooLong counts answers over input.MaxLine, skipped; NoMessage
 	// those with no raw line (_msg), skipped.
 	TooLong, NoMessage int
@@ -307,7 +311,11 @@ func (r *Reader) fill() error {
 		if r.c.Order != "" {
 			sort += ", " + r.c.Order
 		}
-		body, err := r.c.query(r.ctx, fmt.Sprintf("(%s) %s | sort by (%s) | fields _msg", r.filter, timeFilter(r.next, end), sort))
+		fields := "_msg"
+		if p := r.c.Profile; p != nil {
+			fields = "_time, " + strings.Join(p.fields, ", ")
+		}
+		body, err := r.c.query(r.ctx, fmt.Sprintf("(%s) %s | sort by (%s) | fields %s", r.filter, timeFilter(r.next, end), sort, fields))
 		if r.live && r.ctx.Err() != nil {
 			return io.EOF
 		}
@@ -335,6 +343,9 @@ func (r *Reader) fill() error {
 		r.skip-- // handed out before a restart
 		return nil
 	}
+	if p := r.c.Profile; p != nil {
+		return r.fromFields(p, line)
+	}
 	var row struct {
 		Msg string `json:"_msg"`
 	}
@@ -350,11 +361,33 @@ func (r *Reader) fill() error {
 		}
 		return nil
 	}
-	r.pending = append(append(r.pending[:0], row.Msg...), '\n')
+	r.hand(row.Msg)
+	return nil
+}
+
+// hand makes line the next one read.
+func (r *Reader) hand(line string) {
+	r.pending = append(append(r.pending[:0], line...), '\n')
 	r.Lines++
 	r.mu.Lock()
 	r.pos.Handed++
 	r.mu.Unlock()
+}
+
+// fromFields writes an answer row of a profile's fields back as nginx's
+// line.
+func (r *Reader) fromFields(p *Profile, answer []byte) error {
+	var row map[string]string
+	if err := json.Unmarshal(answer, &row); err != nil {
+		return fmt.Errorf("%s: an answer line is not JSON: %w", r.c.URL, err)
+	}
+	at, err := time.Parse(time.RFC3339Nano, row["_time"])
+	if err != nil {
+		return fmt.Errorf("%s: an answer line's _time: %w", r.c.URL, err)
+	}
+	r.line.Reset()
+	p.line(&r.line, row, at)
+	r.hand(r.line.String())
 	return nil
 }
 
