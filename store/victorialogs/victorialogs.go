@@ -357,7 +357,7 @@ func (r *Reader) fill() error {
 		// badgw's parsers to read.
 		r.NoMessage++
 		if r.NoMessage == noMessageLimit && r.Lines == 0 {
-			return fmt.Errorf("%s: the first %d lines the query matched have no _msg: badgw reads nginx's raw lines, so the shipper must keep them (the message field)", r.c.URL, noMessageLimit)
+			return fmt.Errorf("%s: the first %d lines the query matched have no _msg: badgw reads nginx's raw lines: keep them (the message field), or say how the shipper parsed them (--store-profile)", r.c.URL, noMessageLimit)
 		}
 		return nil
 	}
