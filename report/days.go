@@ -42,7 +42,9 @@ func ratioText(t days.Trend) string {
 	}
 }
 
-func trendText(name string, t days.Trend) string {
+// TrendText is the verdict on a series of days ("the 502 share is
+// rising (…)"), the same in every output.
+func TrendText(name string, t days.Trend) string {
 	switch {
 	case t.Verdict == "" && t.Note != "":
 		return fmt.Sprintf("%s %s (%d days)", name, t.Note, t.Days)
@@ -63,7 +65,7 @@ func writeDays(e *errWriter, s *days.Summary) {
 		return
 	}
 	first, last := s.Days[0].Date, s.Days[len(s.Days)-1].Date
-	e.printf("\nDays (%s → %s): %s; %s.\n", first, last, trendText("the 502 share is", s.Trend), trendText("bursts per day", s.BurstTrend))
+	e.printf("\nDays (%s → %s): %s; %s.\n", first, last, TrendText("the 502 share is", s.Trend), TrendText("bursts per day", s.BurstTrend))
 	if c := s.Change; c != nil {
 		e.printf("  %s\n", c.Describe())
 		if len(c.Changed) > 0 {

@@ -575,17 +575,27 @@ func writeHidden(e *errWriter, h correlate.Hidden) {
 		return
 	}
 	e.printf("\nWhat nginx hid (not in the 502 counts above)\n")
+	for _, l := range HiddenLines(h) {
+		e.printf("  %s\n", l)
+	}
+}
+
+// HiddenLines are the sentences on what nginx's final statuses do not
+// show, sanitised, the same in every output.
+func HiddenLines(h correlate.Hidden) []string {
+	var out []string
 	if h.Masked > 0 {
-		e.printf("  %s succeeded only on a retry (proxy_next_upstream): the status counts do not show their failed attempts, on %s.\n",
-			words.Count(h.Masked, "request"), Clean(Histogram(top(diagnose.TopCounts(h.MaskedPeers), 5))))
+		out = append(out, fmt.Sprintf("%s succeeded only on a retry (proxy_next_upstream): the status counts do not show their failed attempts, on %s.",
+			words.Count(h.Masked, "request"), Clean(Histogram(top(diagnose.TopCounts(h.MaskedPeers), 5)))))
 	}
 	if h.NoStatusLine > 0 {
-		e.printf("  %s logged as 009: the peer sent no HTTP status line (%s).\n", words.Count(h.NoStatusLine, "response"), Clean(Histogram(top(diagnose.TopCounts(h.NoStatusPeers), 5))))
+		out = append(out, fmt.Sprintf("%s logged as 009: the peer sent no HTTP status line (%s).", words.Count(h.NoStatusLine, "response"), Clean(Histogram(top(diagnose.TopCounts(h.NoStatusPeers), 5)))))
 	}
 	if h.CutMidBody > 0 {
-		e.printf("  %s cut off mid-body (\"while reading upstream\"): the client got a truncated response under the status already sent, often 200 (%s).\n",
-			words.Count(h.CutMidBody, "response"), Clean(Histogram(top(diagnose.TopCounts(h.CutPeers), 5))))
+		out = append(out, fmt.Sprintf("%s cut off mid-body (\"while reading upstream\"): the client got a truncated response under the status already sent, often 200 (%s).",
+			words.Count(h.CutMidBody, "response"), Clean(Histogram(top(diagnose.TopCounts(h.CutPeers), 5)))))
 	}
+	return out
 }
 
 func writeHosts(e *errWriter, b correlate.Burst) {
