@@ -21,6 +21,7 @@ import (
 	"github.com/badgw/badgw/nginxconf"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
+	"github.com/badgw/badgw/report/html"
 	"github.com/badgw/badgw/tui"
 	"github.com/badgw/badgw/words"
 )
@@ -42,6 +43,7 @@ type AnalyzeOptions struct {
 	CSV         string
 	CSVDays     string
 	JSON        string
+	HTML        string
 	Partial     bool
 	NoTUI       bool
 	FailOnBurst bool
@@ -99,6 +101,7 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 	f.StringVar(&opts.CSV, "csv", "", "write the bursts as CSV to this file (- for stdout)")
 	f.StringVar(&opts.CSVDays, "csv-days", "", "write one CSV row per day and upstream group to this file (- for stdout), for inputs of several days")
 	f.StringVar(&opts.JSON, "json", "", "write the whole analysis as JSON to this file (- for stdout)")
+	f.StringVar(&opts.HTML, "html", "", "write the post-mortem page, one self-contained HTML file, to this file (- for stdout)")
 	f.BoolVar(&opts.Partial, "partial", false, "let an interrupted run replace existing --csv/--json files (else it writes PATH.partial)")
 	f.BoolVar(&opts.NoTUI, "no-tui", false, "print a report even on a terminal")
 	f.BoolVar(&opts.FailOnBurst, "fail-on-burst", false, "exit with status 3 when a 502 burst is found")
@@ -153,7 +156,7 @@ func parseZone(s string) (*time.Location, error) {
 // outputs are the exports the user asked for, checked before any input is
 // read; nil when not asked.
 type outputs struct {
-	csv, json, csvDays *report.Output
+	csv, json, csvDays, html *report.Output
 }
 
 func (o *AnalyzeOptions) checkOutputs() (outputs, error) {
@@ -161,7 +164,7 @@ func (o *AnalyzeOptions) checkOutputs() (outputs, error) {
 	for _, x := range []struct {
 		flag, path string
 		dst        **report.Output
-	}{{"--csv", o.CSV, &out.csv}, {"--json", o.JSON, &out.json}, {"--csv-days", o.CSVDays, &out.csvDays}} {
+	}{{"--csv", o.CSV, &out.csv}, {"--json", o.JSON, &out.json}, {"--csv-days", o.CSVDays, &out.csvDays}, {"--html", o.HTML, &out.html}} {
 		if x.path == "" {
 			continue
 		}
@@ -172,18 +175,18 @@ func (o *AnalyzeOptions) checkOutputs() (outputs, error) {
 		*x.dst = ro
 	}
 	stdout := 0
-	for _, p := range []string{o.CSV, o.JSON, o.CSVDays} {
+	for _, p := range []string{o.CSV, o.JSON, o.CSVDays, o.HTML} {
 		if p == "-" {
 			stdout++
 		}
 	}
 	if stdout > 1 {
-		return out, flagErrorf("only one of --csv, --json and --csv-days can write to stdout (-): give the others a file")
+		return out, flagErrorf("only one of --csv, --json, --csv-days and --html can write to stdout (-): give the others a file")
 	}
 	named := []struct {
 		flag string
 		o    *report.Output
-	}{{"--csv", out.csv}, {"--json", out.json}, {"--csv-days", out.csvDays}}
+	}{{"--csv", out.csv}, {"--json", out.json}, {"--csv-days", out.csvDays}, {"--html", out.html}}
 	for i, a := range named {
 		for _, b := range named[i+1:] {
 			if a.o != nil && b.o != nil && !a.o.IsStdout() && a.o.SameFile(b.o) {
@@ -314,11 +317,11 @@ func runAnalyze(ctx context.Context, o *AnalyzeOptions) error {
 			return err
 		}
 	}
-	ex := &exporter{o: o, outs: outs, live: o.follow(cfg)}
+	ex := &exporter{o: o, outs: outs, live: o.follow(cfg), findings: cfg.Options.Findings}
 	if ex.live && outs.csv != nil {
 		cfg.OnBurst = ex.burstClosed
 	}
-	useTUI := o.IO.StdoutTTY && !o.NoTUI && o.CSV != "-" && o.JSON != "-" && o.CSVDays != "-"
+	useTUI := o.IO.StdoutTTY && !o.NoTUI && o.CSV != "-" && o.JSON != "-" && o.CSVDays != "-" && o.HTML != "-"
 	if useTUI {
 		return o.runTUI(ctx, cfg, ex)
 	}
@@ -335,6 +338,8 @@ type exporter struct {
 	closed []correlate.Burst
 	rows   *report.CSVWriter
 	err    error
+	// findings are the audit's, for the page's configuration section.
+	findings []audit.Finding
 }
 
 // burstClosed runs in the pipeline's goroutine as each burst closes.
@@ -387,13 +392,16 @@ func (x *exporter) finish(snap pipeline.Snapshot) error {
 	write(x.outs.csv, x.rows != nil, func(w io.Writer) error { return report.WriteCSV(w, snap.Bursts) })
 	write(x.outs.json, false, func(w io.Writer) error { return report.WriteJSON(w, snap) })
 	write(x.outs.csvDays, false, func(w io.Writer) error { return report.WriteDaysCSV(w, snap.DaySummary()) })
+	write(x.outs.html, false, func(w io.Writer) error {
+		return html.Write(w, snap, html.Options{Findings: x.findings, Title: x.o.Title})
+	})
 	return err
 }
 
 // runReport is the headless path: a report at the end, or for a live pipe
 // one block per burst as it closes and the summary at the end.
 func (o *AnalyzeOptions) runReport(ctx context.Context, cfg pipeline.RunConfig, ex *exporter) error {
-	dataOnStdout := o.CSV == "-" || o.JSON == "-" || o.CSVDays == "-"
+	dataOnStdout := o.CSV == "-" || o.JSON == "-" || o.CSVDays == "-" || o.HTML == "-"
 	text := o.IO.Out
 	if dataOnStdout {
 		text = io.Discard

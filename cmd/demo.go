@@ -32,6 +32,7 @@ gzipped) and nginx.conf are embedded in badgw; the demo runs analyze on them.`,
 	f.BoolVar(&opts.NoTUI, "no-tui", false, "print the report even on a terminal")
 	f.StringVar(&opts.CSV, "csv", "", "write the bursts as CSV to this file (- for stdout)")
 	f.StringVar(&opts.JSON, "json", "", "write the whole analysis as JSON to this file (- for stdout)")
+	f.StringVar(&opts.HTML, "html", "", "write the post-mortem page, one self-contained HTML file, to this file (- for stdout)")
 	return c
 }
 
@@ -52,7 +53,7 @@ func runDemo(ctx context.Context, opts *AnalyzeOptions) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range []*string{&opts.CSV, &opts.JSON, &opts.CSVDays} {
+	for _, p := range []*string{&opts.CSV, &opts.JSON, &opts.CSVDays, &opts.HTML} {
 		if *p != "" && *p != "-" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(wd, *p)
 		}

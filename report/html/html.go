@@ -1,0 +1,331 @@
+// Package html writes the post-mortem page: one self-contained HTML file
+// (styles, script and data inside it, nothing fetched when it is opened)
+// that shows what the text report says, with the timeline drawn as SVG on
+// the server so that it prints and reads without JavaScript. Log content
+// is attacker-controlled: every value goes through html/template's
+// contextual escaping after report.Clean, never as template.HTML, and the
+// page's Content-Security-Policy lets only its own style and script run.
+package html
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/badgw/badgw/audit"
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/pipeline"
+	"github.com/badgw/badgw/report"
+	"github.com/badgw/badgw/words"
+)
+
+var (
+	//go:embed page.tmpl
+	pageTemplate string
+	//go:embed page.css
+	pageCSS string
+	//go:embed page.js
+	pageJS string
+
+	tmpl = template.Must(template.New("page").Funcs(template.FuncMap{"pct": pct}).Parse(pageTemplate))
+)
+
+// csp lets the page run its own style and script and nothing else: no
+// request leaves it, no inline handler or injected script runs.
+var csp = fmt.Sprintf("default-src 'none'; style-src 'sha256-%s'; script-src 'sha256-%s'; img-src 'none'; base-uri 'none'; form-action 'none'",
+	digest(pageCSS), digest(pageJS))
+
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// Options is what the page shows beside the analysis.
+type Options struct {
+	// Findings are badgw check's findings on the nginx.conf given.
+	Findings []audit.Finding
+	// Title names the run ("demo: no-live-upstreams"), if it has a name.
+	Title string
+}
+
+// Write writes the page for a snapshot.
+func Write(w io.Writer, snap pipeline.Snapshot, opts Options) error {
+	return tmpl.Execute(w, build(snap, opts))
+}
+
+// page is everything the template shows, every string already cleaned.
+type page struct {
+	Title, CSP string
+	CSS        template.CSS // the page's own stylesheet, never data
+	JS         template.JS  // the page's own script, never data
+	Range      string
+	Summary    []string
+	Timeline   *svgTimeline
+	Bursts     []burstView
+	// Others are the episodes that are not 502 bursts, by kind.
+	Others     []section
+	Days       *daysView
+	Background []backgroundRow
+	Hidden     []string
+	Inputs     []inputRow
+	Format     string
+	Totals     string
+	Findings   []findingRow
+	Incomplete string
+}
+
+type section struct {
+	Title  string
+	Bursts []burstView
+}
+
+type burstView struct {
+	Anchor, Title, When, Upstream, Host, Hosts, Cause string
+	Open                                              bool
+	Figures                                           []figure
+	Causes                                            []causeView
+	Hit                                               []figure
+	Samples                                           []sampleView
+}
+
+type figure struct{ Name, Value string }
+
+type causeView struct {
+	ID, Confidence, Summary string
+	Evidence                []string
+	Steps                   []stepView
+}
+
+type stepView struct {
+	Change, At string
+	Optional   bool
+}
+
+type sampleView struct{ Where, Text string }
+
+type backgroundRow struct {
+	Group, Share, Requests, Sporadic, Pattern, Categories, Peers string
+}
+
+type inputRow struct {
+	Path, Kind, Compression, Lines, Notes, Error string
+}
+
+type findingRow struct {
+	Rule, Severity, Where, Message string
+	Fix                            []string
+}
+
+func build(snap pipeline.Snapshot, opts Options) page {
+	p := page{Title: "badgw: 502 post-mortem", CSP: csp, CSS: template.CSS(pageCSS), JS: template.JS(pageJS)}
+	if opts.Title != "" {
+		p.Title = "badgw: 502 post-mortem of " + report.Clean(opts.Title)
+	}
+	if !snap.Ingest.Complete() {
+		p.Incomplete = fmt.Sprintf("Incomplete: the run was interrupted; everything below covers the first %s read.", words.Count(int(snap.Ingest.Totals().Lines), "line"))
+	}
+	if o := snap.Overall; len(o.Buckets) > 0 {
+		p.Range = fmt.Sprintf("%s → %s", report.Timestamp(o.Start), report.EndClock(o.Start, o.End()))
+	}
+	bursts := snap.BadGatewayBursts()
+	p.Summary = summary(snap, bursts)
+	p.Timeline = timelineOf(snap)
+	for _, b := range bursts {
+		p.Bursts = append(p.Bursts, burstOf(b))
+	}
+	for _, s := range []struct {
+		title string
+		list  []correlate.Burst
+	}{
+		{"Gateway timeouts (504: reported, not counted as 502 bursts)", snap.TimeoutEpisodes()},
+		{"nginx's own errors (500s answered without trying an upstream)", snap.NginxErrorEpisodes()},
+		{"Upstream error bursts from the error log alone (counts are error lines, not requests)", snap.ErrorLogBursts()},
+	} {
+		if len(s.list) == 0 {
+			continue
+		}
+		sec := section{Title: s.title}
+		for _, b := range s.list {
+			sec.Bursts = append(sec.Bursts, burstOf(b))
+		}
+		p.Others = append(p.Others, sec)
+	}
+	p.Days = daysOf(snap.DaySummary())
+	p.Background = backgroundOf(snap.Background)
+	p.Hidden = report.HiddenLines(snap.Totals.Hidden)
+	p.Inputs, p.Format, p.Totals = inputsOf(snap)
+	p.Findings = findingsOf(opts.Findings)
+	return p
+}
+
+// summary is the page's first lines: how many bursts, and their causes.
+func summary(snap pipeline.Snapshot, bursts []correlate.Burst) []string {
+	t := snap.Totals
+	out := []string{fmt.Sprintf("%s read; %d answered 502.", words.Count(t.Requests, "request"), t.Status[502])}
+	if len(bursts) == 0 {
+		return append(out, "No 502 burst found.")
+	}
+	causes := map[string]int{}
+	for _, b := range bursts {
+		causes[report.CauseLine(b)]++
+	}
+	keys := make([]string, 0, len(causes))
+	for k := range causes {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return causes[keys[i]] > causes[keys[j]] || causes[keys[i]] == causes[keys[j]] && keys[i] < keys[j]
+	})
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s ×%d", strings.Fields(k)[0], causes[k]))
+	}
+	return append(out, fmt.Sprintf("%s of 502; top causes: %s.", words.Count(len(bursts), "burst"), strings.Join(parts, ", ")))
+}
+
+func burstOf(b correlate.Burst) burstView {
+	title := map[correlate.Kind]string{correlate.Kind504: "Timeout episode", correlate.KindErrorLog: "Error-log-only burst", correlate.KindNginx: "nginx error episode"}[b.Kind]
+	if title == "" {
+		title = "Burst"
+	}
+	v := burstView{Anchor: fmt.Sprintf("burst-%d", b.ID), Title: fmt.Sprintf("%s #%d", title, b.ID), Open: b.Open,
+		When:     fmt.Sprintf("%s → %s (%s)", report.Timestamp(b.Start), report.EndClock(b.Start, b.End), words.Duration(b.Duration())),
+		Upstream: report.Clean(b.Group), Host: report.Clean(b.Node), Hosts: report.HostsSentence(b), Cause: report.CauseLine(b)}
+	if b.Open {
+		v.Title = title + " (still open)"
+	}
+	if b.Kind == correlate.KindErrorLog {
+		v.Figures = append(v.Figures, figure{"error lines", fmt.Sprint(b.ErrorLines)})
+	} else {
+		v.Figures = append(v.Figures,
+			figure{"requests", fmt.Sprint(b.Requests)},
+			figure{"bad", fmt.Sprintf("%d (%.1f%%), peak %d/s", b.Bad(), 100*b.Share(), b.Peak)},
+			figure{"502 / 504 / other 5xx", fmt.Sprintf("%d / %d / %d", b.BadGateway, b.GatewayTimeout, b.Other5xx)},
+			figure{"attempts per request", fmt.Sprintf("%.2f", b.AttemptsPerRequest())},
+			figure{"status chains", report.Clean(report.Histogram(b.Chains))})
+	}
+	if len(b.Peers) > 0 {
+		v.Figures = append(v.Figures, figure{"peers", report.Clean(report.Histogram(b.Peers))})
+	}
+	if b.GroupNamed > 0 {
+		v.Figures = append(v.Figures, figure{"no live peer", words.Count(b.GroupNamed, "request")})
+	}
+	switch {
+	case len(b.Categories) > 0 && b.Kind != correlate.KindErrorLog:
+		v.Figures = append(v.Figures, figure{"error.log", fmt.Sprintf("%s; %d of %d joined to their error line", report.Histogram(b.Categories), b.Joined, b.Bad())})
+	case len(b.Categories) > 0:
+		v.Figures = append(v.Figures, figure{"error.log", report.Histogram(b.Categories)})
+	default:
+		v.Figures = append(v.Figures, figure{"error.log", "no upstream error in the burst's seconds"})
+	}
+	for _, c := range b.Causes {
+		cv := causeView{ID: c.ID, Confidence: fmt.Sprintf("%.2f", c.Confidence), Summary: report.Clean(c.Summary)}
+		for _, e := range c.Evidence {
+			cv.Evidence = append(cv.Evidence, report.Clean(e))
+		}
+		for _, s := range c.Steps {
+			cv.Steps = append(cv.Steps, stepView{Change: report.Clean(s.Change), At: report.Clean(s.At), Optional: s.Optional})
+		}
+		v.Causes = append(v.Causes, cv)
+	}
+	im := b.Impact
+	if im.Clients > 0 {
+		clients := words.Count(im.Clients, "client")
+		if im.ClientsMore {
+			clients = "more than " + clients
+		}
+		v.Hit = append(v.Hit, figure{"clients", clients})
+	}
+	for _, f := range []struct {
+		name string
+		c    []correlate.Count
+	}{{"methods", im.Methods}, {"URLs", im.URLs}, {"hosts", im.Hosts}, {"top clients", im.TopClients}, {"user agents", im.UserAgents}} {
+		if len(f.c) > 0 {
+			v.Hit = append(v.Hit, figure{f.name, report.Clean(report.Histogram(f.c))})
+		}
+	}
+	for _, s := range append(append([]correlate.Sample{}, b.Samples...), b.ErrorSamples...) {
+		v.Samples = append(v.Samples, sampleView{Where: fmt.Sprintf("%s:%d", report.Clean(filepath.Base(s.Source)), s.Line), Text: report.Clean(s.Text)})
+	}
+	return v
+}
+
+func backgroundOf(bgs []correlate.Background) []backgroundRow {
+	var out []backgroundRow
+	for _, b := range bgs {
+		if b.Sporadic502 == 0 {
+			continue
+		}
+		row := backgroundRow{Group: report.Clean(b.Group), Share: fmt.Sprintf("%.2f%%", 100*b.Share()), Requests: fmt.Sprint(b.Requests),
+			Sporadic: fmt.Sprint(b.Sporadic502), Pattern: b.Pattern(), Categories: report.Histogram(b.Categories)}
+		var peers []string
+		for _, pb := range b.Peers {
+			peers = append(peers, fmt.Sprintf("%s (%d)", report.Clean(pb.Peer), pb.Sporadic502))
+		}
+		row.Peers = strings.Join(peers, ", ")
+		out = append(out, row)
+	}
+	return out
+}
+
+func inputsOf(snap pipeline.Snapshot) ([]inputRow, string, string) {
+	in := snap.Ingest
+	var rows []inputRow
+	for _, f := range in.Files {
+		if f.Path == "-" && f.Lines == 0 && len(in.Files) > 1 {
+			continue
+		}
+		var notes []string
+		if bad := f.Malformed + f.TooLong; bad > 0 {
+			notes = append(notes, fmt.Sprintf("%d malformed", bad))
+		}
+		if f.OutOfOrder > 0 {
+			notes = append(notes, fmt.Sprintf("%d out of order", f.OutOfOrder))
+		}
+		if f.Untimed > 0 {
+			notes = append(notes, fmt.Sprintf("%d without a time", f.Untimed))
+		}
+		rows = append(rows, inputRow{Path: report.Clean(f.Path), Kind: f.Kind(), Compression: f.Compression, Lines: fmt.Sprint(f.Lines),
+			Notes: strings.Join(notes, ", "), Error: report.Clean(f.ReadError)})
+	}
+	format := ""
+	if in.Format != "" {
+		format = report.Clean(in.FormatLabel)
+	}
+	t := snap.Totals
+	totals := fmt.Sprintf("%s, %s", words.Count(t.Requests, "request"), words.Count(t.Events, "error.log entry"))
+	return rows, format, totals
+}
+
+func findingsOf(fs []audit.Finding) []findingRow {
+	var out []findingRow
+	for _, f := range fs {
+		row := findingRow{Rule: f.Rule, Severity: f.Severity.String(), Message: report.Clean(f.Message)}
+		if f.File != "" {
+			row.Where = fmt.Sprintf("%s:%d", report.Clean(f.File), f.Line)
+		}
+		for _, x := range f.Fix {
+			row.Fix = append(row.Fix, report.Clean(x))
+		}
+		out = append(out, row)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Rule < out[j].Rule })
+	return out
+}
+
+func pct(v float64) string { return fmt.Sprintf("%.3f%%", 100*v) }
+
+// clock is a time as the page's axis labels show it.
+func clock(t time.Time, multiDay bool) string {
+	if multiDay {
+		return t.Format("01-02 15:04")
+	}
+	return t.Format("15:04:05")
+}

@@ -1,0 +1,140 @@
+package html
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"flag"
+	stdhtml "html"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/badgw/badgw/audit"
+	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/fixtures/fixturetest"
+	"github.com/badgw/badgw/pipeline"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestGoldenPages: the page of the demo incident and of three recorded
+// fixtures (one of several days) is what testdata holds. The page holds
+// no time of its making, so nothing is normalised but the fixtures' paths.
+func TestGoldenPages(t *testing.T) {
+	for _, name := range []string{"no-live-upstreams", "peer-refused", "php-fpm-down", "days-rise"} {
+		t.Run(name, func(t *testing.T) {
+			dir := fixturetest.Dir(name)
+			snap := fixturetest.Analyse(t, dir)
+			_, findings, err := audit.ForAnalysis(filepath.Join(dir, "nginx.conf"), audit.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := Write(&b, snap, Options{Findings: findings}); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", name+".html.golden")
+			if *update {
+				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(b.Bytes(), want) {
+				t.Errorf("the page of %s differs from %s (go test ./report/html -update rewrites it)", name, golden)
+			}
+			checkPolicy(t, b.String())
+		})
+	}
+}
+
+// checkPolicy: the page's only style and script are its own, each
+// allowed by its hash in the Content-Security-Policy, which allows
+// nothing else to load or run.
+func checkPolicy(t *testing.T, page string) {
+	t.Helper()
+	csp := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="([^"]+)">`).FindStringSubmatch(page)
+	if csp == nil {
+		t.Fatal("no Content-Security-Policy")
+	}
+	policy := stdhtml.UnescapeString(csp[1])
+	if !strings.HasPrefix(policy, "default-src 'none';") {
+		t.Fatalf("the policy does not forbid by default: %s", policy)
+	}
+	for _, tag := range []string{"style", "script"} {
+		blocks := regexp.MustCompile(`(?s)<`+tag+`>(.*?)</`+tag+`>`).FindAllStringSubmatch(page, -1)
+		if len(blocks) != 1 {
+			t.Fatalf("%d <%s> blocks", len(blocks), tag)
+		}
+		sum := sha256.Sum256([]byte(blocks[0][1]))
+		if h := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(policy, h) {
+			t.Errorf("the <%s> block's hash %s is not in the policy %s", tag, h, policy)
+		}
+	}
+}
+
+// TestHostileContent: log content full of markup and script (closing
+// tags, event handlers, javascript: URLs, bidi controls) is shown as
+// text: no element, attribute or script of it reaches the page.
+func TestHostileContent(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("peer-refused"))
+	hostile := []string{
+		`</script><script>alert(1)</script>`, `<img src=x onerror=alert(2)>`, `javascript:alert(3)`,
+		"\u202eevil\u202c", `"><svg onload=alert(4)>`, `</style><style>body{display:none}</style>`,
+	}
+	all := strings.Join(hostile, " ")
+	b := &snap.Bursts[0]
+	b.Group, b.Node = all, all
+	b.Samples = []correlate.Sample{{Source: all, Line: 1, Text: all}}
+	b.Impact.URLs = []correlate.Count{{Key: all, N: 1}}
+	b.Causes[0].Summary, b.Causes[0].Evidence = all, []string{all}
+	b.Causes[0].Steps[0].Change, b.Causes[0].Steps[0].At = all, all
+	snap.Ingest.Files[0].Path = all
+	var out bytes.Buffer
+	if err := Write(&out, snap, Options{Findings: []audit.Finding{{Rule: "x", Message: all, Fix: []string{all}}}}); err != nil {
+		t.Fatal(err)
+	}
+	page := out.String()
+	for _, bad := range []string{"<script>alert", "<img", "<svg onload", "<style>body", "\u202e"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the page holds %q from the logs", bad)
+		}
+	}
+	if m := regexp.MustCompile(`<[a-zA-Z][^>]*\son[a-z]+=`).FindString(page); m != "" {
+		t.Errorf("an element with an event handler: %s", m)
+	}
+	if strings.Contains(page, `href="javascript:`) {
+		t.Errorf("a javascript: link")
+	}
+	if !strings.Contains(page, "&lt;img src=x onerror=alert(2)&gt;") {
+		t.Errorf("the hostile text is not shown as text")
+	}
+	checkPolicy(t, page)
+}
+
+// TestPageCodeIsSmall: the page's own template, styles and script stay
+// under 100 KB; the rest of a page is its data.
+func TestPageCodeIsSmall(t *testing.T) {
+	if n := len(pageTemplate) + len(pageCSS) + len(pageJS); n > 100<<10 {
+		t.Errorf("the page's own code is %d bytes", n)
+	}
+}
+
+// TestEmptyRun: a run that read nothing gives a page that says so, not
+// an error.
+func TestEmptyRun(t *testing.T) {
+	var out bytes.Buffer
+	if err := Write(&out, pipeline.Snapshot{}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "0 requests read") {
+		t.Errorf("%s", out.String())
+	}
+}
