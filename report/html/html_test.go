@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/badgw/badgw/audit"
-	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/pipeline"
 )
@@ -85,18 +84,8 @@ func checkPolicy(t *testing.T, page string) {
 // text: no element, attribute or script of it reaches the page.
 func TestHostileContent(t *testing.T) {
 	snap := fixturetest.Analyse(t, fixturetest.Dir("peer-refused"))
-	hostile := []string{
-		`</script><script>alert(1)</script>`, `<img src=x onerror=alert(2)>`, `javascript:alert(3)`,
-		"\u202eevil\u202c", `"><svg onload=alert(4)>`, `</style><style>body{display:none}</style>`,
-	}
-	all := strings.Join(hostile, " ")
-	b := &snap.Bursts[0]
-	b.Group, b.Node = all, all
-	b.Samples = []correlate.Sample{{Source: all, Line: 1, Text: all}}
-	b.Impact.URLs = []correlate.Count{{Key: all, N: 1}}
-	b.Causes[0].Summary, b.Causes[0].Evidence = all, []string{all}
-	b.Causes[0].Steps[0].Change, b.Causes[0].Steps[0].At = all, all
-	snap.Ingest.Files[0].Path = all
+	poison(&snap)
+	all := snap.Bursts[0].Group
 	var out bytes.Buffer
 	if err := Write(&out, snap, Options{Findings: []audit.Finding{{Rule: "x", Message: all, Fix: []string{all}}}}); err != nil {
 		t.Fatal(err)
@@ -107,7 +96,10 @@ func TestHostileContent(t *testing.T) {
 			t.Errorf("the page holds %q from the logs", bad)
 		}
 	}
-	if m := regexp.MustCompile(`<[a-zA-Z][^>]*\son[a-z]+=`).FindString(page); m != "" {
+	// Attribute values are quoted, their quotes escaped: what stands
+	// outside them are the elements' own attributes.
+	bare := regexp.MustCompile(`"[^"]*"`).ReplaceAllString(page, `""`)
+	if m := regexp.MustCompile(`<[a-zA-Z][^>]*\son[a-z]+=`).FindString(bare); m != "" {
 		t.Errorf("an element with an event handler: %s", m)
 	}
 	if strings.Contains(page, `href="javascript:`) {
