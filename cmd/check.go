@@ -13,6 +13,7 @@ import (
 	"github.com/badgw/badgw/audit"
 	"github.com/badgw/badgw/nginxconf"
 	"github.com/badgw/badgw/report"
+	"github.com/badgw/badgw/report/html"
 	"github.com/spf13/cobra"
 )
 
@@ -23,6 +24,7 @@ const ExitFindings = 4
 // CheckOptions are badgw check's flags.
 type CheckOptions struct {
 	JSON, SARIF, List  bool
+	HTML               bool
 	FailOn             string
 	NginxVersion       string
 	BackendIdleTimeout time.Duration
@@ -55,6 +57,7 @@ refuse is read leniently and reported under the rule "syntax".`,
 	f := c.Flags()
 	f.BoolVar(&opts.JSON, "json", false, "write the findings as JSON")
 	f.BoolVar(&opts.SARIF, "sarif", false, "write the findings as SARIF 2.1.0, for code scanning")
+	f.BoolVar(&opts.HTML, "html", false, "write the findings as one self-contained HTML page, a CI artefact beside SARIF")
 	f.BoolVar(&opts.List, "list", false, "list the rules and exit")
 	f.StringVar(&opts.FailOn, "fail-on", "warning", "exit 4 when a finding is at least this severe: note, warning, error or never")
 	f.StringVar(&opts.NginxVersion, "nginx-version", "", "the nginx version the configuration runs on (nginx -v); defaults changed in 1.29.7")
@@ -73,8 +76,8 @@ func runCheck(streams *IOStreams, opts *CheckOptions, args []string) error {
 	if len(args) == 0 {
 		return flagErrorf("check needs a configuration file, or - for nginx -T on standard input")
 	}
-	if opts.JSON && opts.SARIF {
-		return flagErrorf("--json and --sarif exclude each other")
+	if n := btoi(opts.JSON) + btoi(opts.SARIF) + btoi(opts.HTML); n > 1 {
+		return flagErrorf("--json, --sarif and --html exclude each other")
 	}
 	var failOn audit.Severity
 	if opts.FailOn != "never" {
@@ -120,6 +123,8 @@ func runCheck(streams *IOStreams, opts *CheckOptions, args []string) error {
 			return report.CheckJSON(w, res)
 		case opts.SARIF:
 			return report.CheckSARIF(w, res, buildVersion())
+		case opts.HTML:
+			return html.WriteCheck(w, res)
 		}
 		return report.CheckText(w, res)
 	}
@@ -194,4 +199,11 @@ func wrap(text string, width int, indent string) string {
 		col += len(word)
 	}
 	return b.String()
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -127,3 +127,24 @@ func TestCheckLuaFiles(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
+
+// TestCheckHTML: check --html writes the audit as a page (the CI artefact
+// beside SARIF) with every finding's rule and line, and the exit code is
+// the same as for text; --html and --sarif exclude each other.
+func TestCheckHTML(t *testing.T) {
+	seed := "../audit/testdata/seeds/serverfault-502-growing.conf"
+	out := filepath.Join(t.TempDir(), "audit.html")
+	code, _, errOut := run(t, nil, "check", "--html", "-o", out, seed)
+	page, err := os.ReadFile(out)
+	if code != ExitFindings || err != nil {
+		t.Fatalf("exit %d, %v: %s", code, err, errOut)
+	}
+	for _, want := range []string{"<title>badgw check: nginx.conf audit</title>", "upstream-no-keepalive", "serverfault-502-growing.conf:32", "next-upstream-marks-down"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
+	if code, _, _ := run(t, nil, "check", "--html", "--sarif", seed); code != ExitUsage {
+		t.Errorf("--html with --sarif: exit %d", code)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/badgw/badgw/audit"
 	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/fixtures/fixturetest"
+	"github.com/badgw/badgw/nginxconf"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
 )
@@ -41,6 +42,8 @@ type rendered struct {
 	Images  int       `json:"images"`  // <img> elements
 	Scripts int       `json:"scripts"` // <script> elements
 	Zoomed  bool      `json:"zoomed"`  // the script ran: the root has the js class
+	// Findings are the configuration findings' rows.
+	Findings int `json:"findings"`
 }
 
 const readDOM = `(() => {
@@ -55,6 +58,7 @@ const readDOM = `(() => {
     images: document.querySelectorAll("img").length,
     scripts: document.querySelectorAll("script").length,
     zoomed: document.documentElement.classList.contains("js"),
+    findings: document.querySelectorAll("#config tbody tr").length,
   };
 })()`
 
@@ -173,6 +177,28 @@ func TestPagesInABrowser(t *testing.T) {
 	cases = append(cases, pageCase{"hostile", hostile, ""})
 
 	started := time.Now()
+	t.Run("check", func(t *testing.T) {
+		cfg, err := nginxconf.LoadLenient(filepath.Join(fixturetest.Dir("peer-refused"), "nginx.conf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := audit.Check(cfg, nil, audit.Options{})
+		var b bytes.Buffer
+		if err := WriteCheck(&b, res); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "check.html")
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, problems := browse(t, browser, path, filepath.Join(shots, "page-check.jpg"))
+		for _, p := range problems {
+			t.Error(p)
+		}
+		if len(res.Findings) == 0 || got.Findings != len(res.Findings) || got.Scripts != 1 {
+			t.Errorf("%d finding rows shown of %d, %d scripts", got.Findings, len(res.Findings), got.Scripts)
+		}
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var findings []audit.Finding
@@ -222,7 +248,7 @@ func TestPagesInABrowser(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d pages in %s; screenshots in %s", len(cases), time.Since(started).Round(time.Millisecond), shots)
+	t.Logf("%d pages in %s; screenshots in %s", len(cases)+1, time.Since(started).Round(time.Millisecond), shots)
 }
 
 // poison puts markup, script and bidi controls into every field of the

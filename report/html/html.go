@@ -60,6 +60,28 @@ func Write(w io.Writer, snap pipeline.Snapshot, opts Options) error {
 	return tmpl.Execute(w, build(snap, opts))
 }
 
+// WriteCheck writes the page of badgw check's audit alone: the files
+// read, the findings by rule, and what was not checked or not listed.
+func WriteCheck(w io.Writer, res audit.Result) error {
+	p := page{Title: "badgw check: nginx.conf audit", CSP: csp, CSS: template.CSS(pageCSS), JS: template.JS(pageJS), Audit: true}
+	p.Findings = findingsOf(res.Findings)
+	for _, f := range res.Files {
+		p.Checked = append(p.Checked, report.Clean(f))
+	}
+	counts := map[string]int{}
+	for _, f := range res.Findings {
+		counts[f.Severity.String()]++
+	}
+	p.Summary = []string{fmt.Sprintf("%s: %d errors, %d warnings, %d notes.", words.Count(len(res.Files), "file"), counts["error"], counts["warning"], counts["note"])}
+	for _, o := range res.Omitted {
+		p.NotListed = append(p.NotListed, fmt.Sprintf("%s more of %s, not listed", words.Count(o.Count, "finding"), o.Rule))
+	}
+	for _, n := range res.NotChecked {
+		p.NotListed = append(p.NotListed, "not checked: "+report.Clean(n))
+	}
+	return tmpl.Execute(w, p)
+}
+
 // page is everything the template shows, every string already cleaned.
 type page struct {
 	Title, CSP string
@@ -79,6 +101,10 @@ type page struct {
 	Totals     string
 	Findings   []findingRow
 	Incomplete string
+	// Audit marks the page of badgw check alone: Checked are the files
+	// it read, NotListed what it did not check or list.
+	Audit              bool
+	Checked, NotListed []string
 }
 
 type section struct {
@@ -300,7 +326,7 @@ func inputsOf(snap pipeline.Snapshot) ([]inputRow, string, string) {
 		format = report.Clean(in.FormatLabel)
 	}
 	t := snap.Totals
-	totals := fmt.Sprintf("%s, %s", words.Count(t.Requests, "request"), words.Count(t.Events, "error.log entry"))
+	totals := fmt.Sprintf("%s, %s", words.Count(t.Requests, "request"), words.Count(t.Events, "error.log entry|error.log entries"))
 	return rows, format, totals
 }
 
