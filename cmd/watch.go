@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -115,6 +116,7 @@ reopens the files where they were; bursts under way keep their alerts.`,
 	f.DurationVar(&opts.AlertResend, "alert-resend", alert.DefaultResend, "how often active alerts are posted to Alertmanager again")
 	f.StringVar(&opts.MetricsAddr, "metrics-addr", "", "serve /metrics, /healthz and /readyz on this address (e.g. 127.0.0.1:9502)")
 	opts.addStoreFlags(f)
+	f.StringVar(&opts.HTML, "html", "", "keep the post-mortem page in this file, rewritten (atomically) as bursts close and when watch stops")
 	f.StringVar(&opts.HostFromPath, "host-from-path", "", "follow several nginx hosts' logs: a path pattern whose {host} is each host's name, e.g. '/srv/logs/{host}/*.log' (the files it matches when watch starts)")
 	f.DurationVar(&opts.ClockSkew, "clock-skew", 2*time.Second, "with several hosts: how far their clocks may differ")
 	return c
@@ -166,6 +168,16 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	if err != nil {
 		return err
 	}
+	var pages *pageWriter
+	if o.HTML != "" {
+		// Checked now, as --state is: not found out at the first burst.
+		out, err := report.CheckOutput(o.HTML)
+		if err != nil || out.IsStdout() {
+			return &FlagError{Err: fmt.Errorf("--html: %w", cmp.Or(err, errors.New("a watch prints its bursts on stdout: give the page a file")))}
+		}
+		pages = newPageWriter(out, o.IO, cfg.Options.Findings)
+		defer pages.close()
+	}
 	hostOf, err := o.followHosts()
 	if err != nil {
 		return err
@@ -174,7 +186,7 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	if err != nil {
 		return err
 	}
-	w := &watcher{o: o, resume: state.Of, cfg: cfg, hostOf: hostOf, store: map[string]*victorialogs.Reader{}, storeAt: map[string]victorialogs.Position{}}
+	w := &watcher{o: o, resume: state.Of, cfg: cfg, hostOf: hostOf, store: map[string]*victorialogs.Reader{}, storeAt: map[string]victorialogs.Position{}, pages: pages}
 	w.dispatch = alert.NewDispatcher(o.IO.ErrOut, receivers...)
 	host := o.host()
 	w.tracker = alert.NewTracker(fmt.Sprintf("%s-%d", host, time.Now().Unix()))
@@ -225,6 +237,9 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	w.exporter.Stop()
 	w.dispatch.Close(dispatchGrace)
 	writeErr := report.WriteSummary(o.IO.Out, snap, report.TextOptions{})
+	if pages != nil {
+		writeErr = errors.Join(writeErr, pages.final(snap))
+	}
 	for _, f := range w.files {
 		st := f.Stats()
 		if st.Missing {
@@ -270,6 +285,7 @@ type watcher struct {
 	dispatch *alert.Dispatcher
 	tracker  *alert.Tracker
 	exporter *metrics.Exporter
+	pages    *pageWriter // --html
 
 	opened bool // every input of the last run was opened
 	runs   int
@@ -398,6 +414,10 @@ func (w *watcher) run(ctx context.Context, reload <-chan struct{}) (pipeline.Sna
 			fmt.Fprintln(o.IO.Out)
 		}
 		w.dispatch.Send(w.tracker.Closed(b, time.Now(), how()))
+		w.pages.keep(b)
+	}
+	if w.pages != nil {
+		cfg.OnClose = w.pages.write
 	}
 	cfg.Every, cfg.LivePublish = publishEvery, true
 	cfg.Publish = func(s pipeline.Snapshot) {

@@ -136,6 +136,10 @@ type Burst struct {
 	Node   string
 	AtOnce []string
 	Hosts  int
+	// Summarized marks a closed burst kept as its summary only
+	// (Options.SummarizeClosed): its lines, samples, peers, chains,
+	// impact and other causes are not held any more.
+	Summarized bool
 }
 
 // Bad is the number of bad responses of the burst's kind.
@@ -160,6 +164,7 @@ func (b *Burst) summary() Burst {
 	s.Impact = Impact{}
 	s.Samples, s.ErrorSamples, s.Lines = nil, nil, nil
 	s.LinesDropped = len(b.Lines) > 0 || b.LinesDropped
+	s.Summarized = true
 	s.Causes = nil
 	if top := b.TopCause(); top != nil {
 		s.Causes = []diagnose.Cause{*top}

@@ -53,6 +53,9 @@ type RunConfig struct {
 	LivePublish bool
 	// OnBurst is called as each burst closes, in the correlator's goroutine.
 	OnBurst func(correlate.Burst)
+	// OnClose receives a whole snapshot after bursts have closed, in the
+	// correlator's goroutine: for exports rewritten as bursts close.
+	OnClose func(Snapshot)
 }
 
 // sampleLines is how many lines of each file set decide the format, and
@@ -241,6 +244,9 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			for _, b := range bs {
 				cfg.OnBurst(b)
 			}
+		}
+		if cfg.OnClose != nil && len(bs) > 0 {
+			cfg.OnClose(snap())
 		}
 	}
 	lastPublish := time.Now()

@@ -2,22 +2,12 @@ package html
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	cdppage "github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
-	"github.com/chromedp/chromedp"
 
 	"github.com/badgw/badgw/audit"
 	"github.com/badgw/badgw/correlate"
@@ -25,118 +15,8 @@ import (
 	"github.com/badgw/badgw/nginxconf"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
+	"github.com/badgw/badgw/report/html/htmltest"
 )
-
-// chromium is Debian's browser, which .ci/run installs; the test drives it
-// through the DevTools protocol, with no download.
-const chromium = "/usr/bin/chromium"
-
-// rendered is what the browser shows of a page, read from its DOM.
-type rendered struct {
-	Rows    []string  `json:"rows"`    // the bursts table's rows, as text
-	Causes  []string  `json:"causes"`  // each burst's top cause line
-	Bands   []float64 `json:"bands"`   // each 502 band's x, in the chart's units
-	Start   float64   `json:"start"`   // the chart's start, ms since the epoch
-	Span    float64   `json:"span"`    // its span in ms
-	Text    string    `json:"text"`    // the page's whole text
-	Images  int       `json:"images"`  // <img> elements
-	Scripts int       `json:"scripts"` // <script> elements
-	Zoomed  bool      `json:"zoomed"`  // the script ran: the root has the js class
-	// Findings are the configuration findings' rows.
-	Findings int `json:"findings"`
-}
-
-const readDOM = `(() => {
-  const chart = document.getElementById("chart");
-  return {
-    rows: [...document.querySelectorAll("#bursts tbody tr")].map(r => r.innerText),
-    causes: [...document.querySelectorAll("#bursts article .causes > li.top > p:first-child")].map(p => p.innerText),
-    bands: [...document.querySelectorAll("#chart rect.band502")].map(r => Number(r.getAttribute("x"))),
-    start: chart ? Number(chart.dataset.start) : 0,
-    span: chart ? Number(chart.dataset.span) : 0,
-    text: document.body.innerText,
-    images: document.querySelectorAll("img").length,
-    scripts: document.querySelectorAll("script").length,
-    zoomed: document.documentElement.classList.contains("js"),
-    findings: document.querySelectorAll("#config tbody tr").length,
-  };
-})()`
-
-// browse opens the page file in a fresh tab with the network blocked and
-// returns what it shows, and every request that tried to leave it and
-// every error it logged or dialog it opened.
-func browse(t *testing.T, browser context.Context, path, shot string) (rendered, []string) {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser)
-	defer cancel()
-	ctx, stop := context.WithTimeout(ctx, 60*time.Second)
-	defer stop()
-	var mu sync.Mutex
-	var problems []string
-	note := func(format string, a ...any) {
-		mu.Lock()
-		problems = append(problems, fmt.Sprintf(format, a...))
-		mu.Unlock()
-	}
-	if err := chromedp.Listen(ctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *network.EventRequestWillBeSent:
-			if u := ev.Request.URL; !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") && u != "about:blank" {
-				note("a request left the page: %s", u)
-			}
-		case *log.EventEntryAdded:
-			if ev.Entry.Level == log.EntryLevelError {
-				note("logged: %s", ev.Entry.Text)
-			}
-		case *runtime.EventExceptionThrown:
-			note("exception: %s", ev.ExceptionDetails.Text)
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				note("console.error")
-			}
-		case *cdppage.EventJavascriptDialogOpening:
-			note("a dialog opened: %s", ev.Message)
-			go chromedp.Call(ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: true})
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	var block []*network.BlockPattern
-	for _, scheme := range []string{"http", "https", "ws", "wss", "ftp"} {
-		block = append(block, &network.BlockPattern{URLPattern: scheme + "://*:*/*", Block: true})
-	}
-	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: block}); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+path)); err != nil {
-		t.Fatal(err)
-	}
-	got, err := chromedp.Run(ctx, chromedp.Evaluate[rendered](readDOM))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
-		if err := os.WriteFile(shot, png, 0o644); err != nil {
-			t.Error(err)
-		}
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	return got, append([]string(nil), problems...)
-}
-
-// artefacts is where the screenshots go: $BADGW_ARTIFACTS, or a folder
-// in the temporary directory; they are kept, not committed.
-func artefacts(t *testing.T) string {
-	dir := os.Getenv("BADGW_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "badgw-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestPagesInABrowser opens the pages of the demo, a fixture of several
 // days, one with an nginx error episode, and one whose every log field is
@@ -146,21 +26,8 @@ func artefacts(t *testing.T) string {
 // error (a blocked style or script, an exception), no request leaves the
 // page, and of the hostile strings nothing runs: they show as text.
 func TestPagesInABrowser(t *testing.T) {
-	if _, err := exec.LookPath(chromium); err != nil {
-		t.Fatalf("%s is needed (.ci/run installs Debian's chromium): %v", chromium, err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.WindowSize(1200, 1600),
-		// Nothing may be fetched: a proxy that does not exist catches
-		// what the blocked patterns would miss.
-		chromedp.Flag("proxy-server", "http://127.0.0.1:9"), chromedp.Flag("proxy-bypass-list", "<-loopback>"))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	shots := artefacts(t)
+	browser := htmltest.Browser(t)
+	shots := htmltest.Artefacts(t)
 
 	type pageCase struct {
 		name string
@@ -191,7 +58,7 @@ func TestPagesInABrowser(t *testing.T) {
 		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, problems := browse(t, browser, path, filepath.Join(shots, "page-check.jpg"))
+		got, problems := htmltest.Browse(t, browser, path, filepath.Join(shots, "page-check.jpg"))
 		for _, p := range problems {
 			t.Error(p)
 		}
@@ -216,7 +83,7 @@ func TestPagesInABrowser(t *testing.T) {
 			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			got, problems := browse(t, browser, path, filepath.Join(shots, "page-"+c.name+".jpg"))
+			got, problems := htmltest.Browse(t, browser, path, filepath.Join(shots, "page-"+c.name+".jpg"))
 			for _, p := range problems {
 				t.Error(p)
 			}

@@ -114,7 +114,7 @@ type section struct {
 
 type burstView struct {
 	Anchor, Title, When, Upstream, Host, Hosts, Cause string
-	Open                                              bool
+	Open, Summarized                                  bool
 	Figures                                           []figure
 	Causes                                            []causeView
 	Hit                                               []figure
@@ -221,7 +221,7 @@ func burstOf(b correlate.Burst) burstView {
 	if title == "" {
 		title = "Burst"
 	}
-	v := burstView{Anchor: fmt.Sprintf("burst-%d", b.ID), Title: fmt.Sprintf("%s #%d", title, b.ID), Open: b.Open,
+	v := burstView{Anchor: fmt.Sprintf("burst-%d", b.ID), Title: fmt.Sprintf("%s #%d", title, b.ID), Open: b.Open, Summarized: b.Summarized,
 		When:     fmt.Sprintf("%s → %s (%s)", report.Timestamp(b.Start), report.EndClock(b.Start, b.End), words.Duration(b.Duration())),
 		Upstream: report.Clean(b.Group), Host: report.Clean(b.Node), Hosts: report.HostsSentence(b), Cause: report.CauseLine(b)}
 	if b.Open {
