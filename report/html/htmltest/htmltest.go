@@ -59,7 +59,8 @@ const readDOM = `(() => {
 
 // Browse opens the page file in a fresh tab with the network blocked and
 // returns what it shows, and every request that tried to leave it and
-// every error it logged or dialog it opened.
+// every error it logged or dialog it opened. It saves a screenshot of the
+// whole page at shot and a small one of its top beside it (-top.jpg).
 func Browse(t *testing.T, browser context.Context, path, shot string) (Rendered, []string) {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser)
@@ -110,8 +111,17 @@ func Browse(t *testing.T, browser context.Context, path, shot string) (Rendered,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
-		if err := os.WriteFile(shot, png, 0o644); err != nil {
+	if img, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
+		if err := os.WriteFile(shot, img, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	// The top of the page, small: what the README shows.
+	quality := int64(60)
+	top, err := chromedp.Call(ctx, cdppage.CaptureScreenshot, cdppage.CaptureScreenshotParams{Format: cdppage.CaptureScreenshotFormatJpeg,
+		Quality: &quality, Clip: &cdppage.Viewport{Width: 1000, Height: 760, Scale: 0.8}})
+	if err == nil {
+		if err := os.WriteFile(strings.TrimSuffix(shot, filepath.Ext(shot))+"-top.jpg", top.Data, 0o644); err != nil {
 			t.Error(err)
 		}
 	}
