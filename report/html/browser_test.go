@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,7 @@ func TestPagesInABrowser(t *testing.T) {
 	hostile := fixturetest.Analyse(t, fixturetest.Dir("peer-refused"))
 	poison(&hostile)
 	cases = append(cases, pageCase{"hostile", hostile, ""})
+	cases = append(cases, pageCase{"hostile-logs", fixturetest.Analyse(t, hostileLogs(t)), ""})
 
 	started := time.Now()
 	t.Run("check", func(t *testing.T) {
@@ -90,6 +92,14 @@ func TestPagesInABrowser(t *testing.T) {
 			if !got.Zoomed || got.Images != 0 || got.Scripts != 1 {
 				t.Errorf("script ran %v, %d images, %d scripts", got.Zoomed, got.Images, got.Scripts)
 			}
+			// A click zooms to a band narrower than a few times its
+			// width; a wider one's link leads to the burst at once.
+			if z := got.Zoom; z != nil && z.Band < 1000/3.5 && (math.Abs(z.Width-3*z.Band) > 0.01 || z.Last == z.Before) {
+				t.Errorf("a click on a burst's band did not zoom to it: %+v", z)
+			}
+			if got.Zoom == nil && len(c.snap.BadGatewayBursts()) > 0 {
+				t.Errorf("no band to click")
+			}
 			bursts := c.snap.BadGatewayBursts()
 			if len(got.Rows) != len(bursts) || len(got.Causes) != len(bursts) || len(got.Bands) != len(bursts) {
 				t.Fatalf("%d rows, %d causes, %d bands for %d bursts", len(got.Rows), len(got.Causes), len(got.Bands), len(bursts))
@@ -104,6 +114,13 @@ func TestPagesInABrowser(t *testing.T) {
 				want := 1000 * (float64(bu.Start.UnixMilli()) - got.Start) / got.Span
 				if math.Abs(got.Bands[i]-want) > 0.5 {
 					t.Errorf("burst #%d's band stands at %.1f, its start at %.1f", bu.ID, got.Bands[i], want)
+				}
+			}
+			if c.name == "hostile-logs" {
+				for _, s := range []string{"/a</script><img/src=x/onerror=alert(1)>", "<svg onload=alert(2)>", "javascript:alert(3)"} {
+					if !strings.Contains(got.Text, s) {
+						t.Errorf("%q does not show as text", s)
+					}
 				}
 			}
 			if c.name == "hostile" {
@@ -138,4 +155,48 @@ func poison(snap *pipeline.Snapshot) {
 	for i := range snap.Groups {
 		snap.Groups[i].Group = all
 	}
+}
+
+// hostileLogs is the recorded peer-refused incident with its fields of
+// free text replaced by markup and script (synthetic lines derived from
+// the recording): the request's path, the referrer and user agent, and
+// the error lines' request and host. Its folder has the incident's
+// nginx.conf.
+func hostileLogs(t *testing.T) string {
+	t.Helper()
+	src, dir := fixturetest.Dir("peer-refused"), t.TempDir()
+	path := "/a</script><img/src=x/onerror=alert(1)>"
+	agent := "<svg onload=alert(2)> \u202eevil\u202c"
+	replace := map[string]func(string) string{
+		"access.log": func(l string) string {
+			l = regexp.MustCompile(`"(GET|POST) [^ ]+ `).ReplaceAllString(l, `"$1 `+path+` `)
+			l = strings.Replace(l, `"-" "`, `"javascript:alert(3)" "`+agent+` `, 1)
+			return l
+		},
+		"error.log": func(l string) string {
+			l = regexp.MustCompile(`request: "(GET|POST) [^ ]+ `).ReplaceAllString(l, `request: "$1 `+path+` `)
+			return regexp.MustCompile(`host: "[^"]*"`).ReplaceAllString(l, `host: "<script>alert(4)</script>"`)
+		},
+	}
+	for name, fn := range replace {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfter(string(data), "\n")
+		for i := range lines {
+			lines[i] = fn(lines[i])
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(strings.Join(lines, "")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conf, err := os.ReadFile(filepath.Join(src, "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), conf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

@@ -47,4 +47,16 @@
     set(drag.bx - box.width * (ev.clientX - drag.x) / r.width, box.width);
   });
   chart.addEventListener("dblclick", function () { set(full.x, full.w); });
+  // A click on a burst's band zooms to it; once zoomed, the link leads to
+  // its details.
+  var bands = chart.querySelectorAll("rect.band502, rect.band504");
+  for (var k = 0; k < bands.length; k++) {
+    bands[k].addEventListener("click", function (ev) {
+      var x = Number(this.getAttribute("x")), w = Number(this.getAttribute("width"));
+      if (box.width > 3.5 * w) {
+        ev.preventDefault();
+        set(x - w, 3 * w);
+      }
+    });
+  }
 }());

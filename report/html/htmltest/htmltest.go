@@ -39,7 +39,27 @@ type Rendered struct {
 	Zoomed  bool      `json:"zoomed"`  // the script ran: the root has the js class
 	// Findings are the configuration findings' rows.
 	Findings int `json:"findings"`
+	// Zoom is the chart after a click on its first burst band (nil
+	// without one): the band's width, the viewBox's width after, and the
+	// last axis label before and after.
+	Zoom *Zoom `json:"-"`
 }
+
+// Zoom is what a click on a burst's band did to the chart.
+type Zoom struct {
+	Band, Width  float64
+	Last, Before string
+}
+
+const clickFirstBand = `(() => {
+  const chart = document.getElementById("chart");
+  const band = chart && chart.querySelector("rect.band502");
+  if (!band) { return null; }
+  const label = () => [...document.querySelectorAll("#ticks span")].pop().textContent;
+  const before = label();
+  band.dispatchEvent(new MouseEvent("click", {bubbles: true, cancelable: true}));
+  return {Band: Number(band.getAttribute("width")), Width: chart.viewBox.baseVal.width, Last: label(), Before: before};
+})()`
 
 const readDOM = `(() => {
   const chart = document.getElementById("chart");
@@ -125,6 +145,11 @@ func Browse(t *testing.T, browser context.Context, path, shot string) (Rendered,
 			t.Error(err)
 		}
 	}
+	zoom, err := chromedp.Run(ctx, chromedp.Evaluate[*Zoom](clickFirstBand))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Zoom = zoom
 	mu.Lock()
 	defer mu.Unlock()
 	return got, append([]string(nil), problems...)
