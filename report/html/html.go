@@ -232,7 +232,7 @@ func burstOf(b correlate.Burst) burstView {
 	} else {
 		v.Figures = append(v.Figures,
 			figure{"requests", fmt.Sprint(b.Requests)},
-			figure{"bad", fmt.Sprintf("%d (%.1f%%), peak %d/s", b.Bad(), 100*b.Share(), b.Peak)},
+			figure{"answered " + answer(b.Kind), fmt.Sprintf("%d (%.1f%%), peak %d/s", b.Bad(), 100*b.Share(), b.Peak)},
 			figure{"502 / 504 / other 5xx", fmt.Sprintf("%d / %d / %d", b.BadGateway, b.GatewayTimeout, b.Other5xx)},
 			figure{"attempts per request", fmt.Sprintf("%.2f", b.AttemptsPerRequest())},
 			figure{"status chains", report.Clean(report.Histogram(b.Chains))})
@@ -344,6 +344,17 @@ func findingsOf(fs []audit.Finding) []findingRow {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Rule < out[j].Rule })
 	return out
+}
+
+// answer is what the requests of a burst of kind k were answered.
+func answer(k correlate.Kind) string {
+	switch k {
+	case correlate.Kind504:
+		return "504"
+	case correlate.KindNginx:
+		return "500 by nginx itself"
+	}
+	return "502"
 }
 
 func pct(v float64) string { return fmt.Sprintf("%.3f%%", 100*v) }
