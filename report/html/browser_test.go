@@ -110,6 +110,8 @@ func TestPagesInABrowser(t *testing.T) {
 				}
 				if top := bu.TopCause(); top == nil || !strings.HasPrefix(got.Causes[i], top.ID) {
 					t.Errorf("burst #%d's top cause shows as %q", bu.ID, got.Causes[i])
+				} else if len(top.Steps) > 0 && !strings.Contains(got.Text, report.Clean(top.Steps[0].Change)) {
+					t.Errorf("burst #%d's fix does not show: %q", bu.ID, top.Steps[0].Change)
 				}
 				want := 1000 * (float64(bu.Start.UnixMilli()) - got.Start) / got.Span
 				if math.Abs(got.Bands[i]-want) > 0.5 {
