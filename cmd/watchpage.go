@@ -93,6 +93,9 @@ func (p *pageWriter) render(snap pipeline.Snapshot) error {
 	bursts := make([]correlate.Burst, len(snap.Bursts))
 	for i, b := range snap.Bursts {
 		if w, ok := p.whole[keyOf(b)]; ok && b.Summarized {
+			// What the snapshot works out across bursts (the hosts at
+			// once) is the snapshot's.
+			w.AtOnce, w.Hosts = b.AtOnce, b.Hosts
 			b = w
 		}
 		bursts[i] = b
