@@ -63,7 +63,8 @@ func TestWatchKeepsThePage(t *testing.T) {
 
 // TestPageShowsTheBurstsKeptWhole: of the summaries a long watch keeps,
 // the page shows the latest keepWhole bursts whole, as they closed, and
-// says of older ones that only their summary is left.
+// says of older ones that only their summary is left, without showing
+// what it lost as empty.
 func TestPageShowsTheBurstsKeptWhole(t *testing.T) {
 	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
 	out, err := report.CheckOutput(filepath.Join(t.TempDir(), "p.html"))
@@ -88,5 +89,9 @@ func TestPageShowsTheBurstsKeptWhole(t *testing.T) {
 	page, _ := os.ReadFile(out.Path)
 	if n := strings.Count(string(page), "Kept as its summary only"); n != 1 {
 		t.Errorf("%d bursts said to be summaries, want 1", n)
+	}
+	// What a summary no longer holds is not shown as empty.
+	if n := strings.Count(string(page), "<dt>status chains</dt>"); n != 1 {
+		t.Errorf("%d bursts show status chains, want the whole one's only", n)
 	}
 }

@@ -138,7 +138,7 @@ type Burst struct {
 	Hosts  int
 	// Summarized marks a closed burst kept as its summary only
 	// (Options.SummarizeClosed): its lines, samples, peers, chains,
-	// impact and other causes are not held any more.
+	// impact and other causes are not held any more, and say nothing.
 	Summarized bool
 }
 
@@ -156,11 +156,12 @@ func (b *Burst) Bad() int {
 }
 
 // summary is the burst without what only its whole report shows: its
-// lines, samples, chains, peers, categories, impact and every cause but
-// the top one (Options.SummarizeClosed).
+// lines, samples, chains, peers, impact and every cause but the top one
+// (Options.SummarizeClosed). Its error.log categories stay: a few counts
+// that its joins are read against.
 func (b *Burst) summary() Burst {
 	s := *b
-	s.Chains, s.Peers, s.Categories = nil, nil, nil
+	s.Chains, s.Peers = nil, nil
 	s.Impact = Impact{}
 	s.Samples, s.ErrorSamples, s.Lines = nil, nil, nil
 	s.LinesDropped = len(b.Lines) > 0 || b.LinesDropped

@@ -60,7 +60,7 @@ func TestLiveSnapshotHoldsWhatIsOpen(t *testing.T) {
 
 // TestSummarizeClosed: Advance hands closed bursts on whole; the
 // correlator keeps their summary only (no lines, samples or further
-// causes), with the same numbers and top cause.
+// causes), with the same numbers, error.log categories and top cause.
 func TestSummarizeClosed(t *testing.T) {
 	whole, summarized := New(Options{Gap: 2 * time.Second, Min502: 3}), New(Options{Gap: 2 * time.Second, Min502: 3, SummarizeClosed: true})
 	twoHosts(whole)
@@ -78,7 +78,7 @@ func TestSummarizeClosed(t *testing.T) {
 			t.Errorf("#%d kept %d lines, %d samples, %d peers, %d causes", b.ID, len(b.Lines), len(b.Samples), len(b.Peers), len(b.Causes))
 		}
 		if a.ID != b.ID || a.Bad() != b.Bad() || a.Requests != b.Requests || !a.Start.Equal(b.Start) || !a.End.Equal(b.End) ||
-			a.TopCause().ID != b.TopCause().ID {
+			a.TopCause().ID != b.TopCause().ID || !reflect.DeepEqual(a.Categories, b.Categories) {
 			t.Errorf("#%d summarized differs: %+v", b.ID, b)
 		}
 	}

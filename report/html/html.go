@@ -234,8 +234,10 @@ func burstOf(b correlate.Burst) burstView {
 			figure{"requests", fmt.Sprint(b.Requests)},
 			figure{"answered " + answer(b.Kind), fmt.Sprintf("%d (%.1f%%), peak %d/s", b.Bad(), 100*b.Share(), b.Peak)},
 			figure{"502 / 504 / other 5xx", fmt.Sprintf("%d / %d / %d", b.BadGateway, b.GatewayTimeout, b.Other5xx)},
-			figure{"attempts per request", fmt.Sprintf("%.2f", b.AttemptsPerRequest())},
-			figure{"status chains", report.Clean(report.Histogram(b.Chains))})
+			figure{"attempts per request", fmt.Sprintf("%.2f", b.AttemptsPerRequest())})
+		if !b.Summarized {
+			v.Figures = append(v.Figures, figure{"status chains", report.Clean(report.Histogram(b.Chains))})
+		}
 	}
 	if len(b.Peers) > 0 {
 		v.Figures = append(v.Figures, figure{"peers", report.Clean(report.Histogram(b.Peers))})
