@@ -91,6 +91,8 @@ type page struct {
 	Summary    []string
 	Timeline   *svgTimeline
 	Bursts     []burstView
+	// Partial says when only some 502 bursts have their details.
+	Partial string
 	// Others are the episodes that are not 502 bursts, by kind.
 	Others     []section
 	Days       *daysView
@@ -108,17 +110,20 @@ type page struct {
 }
 
 type section struct {
-	Title  string
-	Bursts []burstView
+	Title   string
+	Bursts  []burstView
+	Partial string // says when only some bursts have their details
 }
 
 type burstView struct {
 	Anchor, Title, When, Upstream, Host, Hosts, Cause string
 	Open, Summarized                                  bool
-	Figures                                           []figure
-	Causes                                            []causeView
-	Hit                                               []figure
-	Samples                                           []sampleView
+	// Detailed: the page holds the burst's block (maxDetailed bound it).
+	Detailed bool
+	Figures  []figure
+	Causes   []causeView
+	Hit      []figure
+	Samples  []sampleView
 }
 
 type figure struct{ Name, Value string }
@@ -162,10 +167,7 @@ func build(snap pipeline.Snapshot, opts Options) page {
 	}
 	bursts := snap.BadGatewayBursts()
 	p.Summary = summary(snap, bursts)
-	p.Timeline = timelineOf(snap)
-	for _, b := range bursts {
-		p.Bursts = append(p.Bursts, burstOf(b))
-	}
+	p.Bursts, p.Partial = detailed(bursts, true)
 	for _, s := range []struct {
 		title string
 		list  []correlate.Burst
@@ -178,11 +180,19 @@ func build(snap pipeline.Snapshot, opts Options) page {
 			continue
 		}
 		sec := section{Title: s.title}
-		for _, b := range s.list {
-			sec.Bursts = append(sec.Bursts, burstOf(b))
-		}
+		sec.Bursts, sec.Partial = detailed(s.list, false)
 		p.Others = append(p.Others, sec)
 	}
+	linked := map[string]bool{}
+	for _, v := range p.Bursts {
+		linked[v.Anchor] = v.Detailed
+	}
+	for _, s := range p.Others {
+		for _, v := range s.Bursts {
+			linked[v.Anchor] = v.Detailed
+		}
+	}
+	p.Timeline = timelineOf(snap, linked)
 	p.Days = daysOf(snap.DaySummary())
 	p.Background = backgroundOf(snap.Background)
 	p.Hidden = report.HiddenLines(snap.Totals.Hidden)
@@ -214,6 +224,39 @@ func summary(snap pipeline.Snapshot, bursts []correlate.Burst) []string {
 		parts = append(parts, fmt.Sprintf("%s ×%d", strings.Fields(k)[0], causes[k]))
 	}
 	return append(out, fmt.Sprintf("%s of 502; top causes: %s.", words.Count(len(bursts), "burst"), strings.Join(parts, ", ")))
+}
+
+// maxDetailed bounds the bursts of one kind whose whole block the page
+// holds: a month of logs can have thousands, a few KB each, and a page of
+// tens of MB no browser opens well. The table lists every one.
+const maxDetailed = 200
+
+// detailed is the bursts' views in time order, the largest maxDetailed
+// (by bad responses, then the earliest) with their blocks, and what the
+// page says when it leaves some out (listed tells whether a table lists
+// them all).
+func detailed(bs []correlate.Burst, listed bool) ([]burstView, string) {
+	keep := make([]bool, len(bs))
+	order := make([]int, len(bs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return bs[order[a]].Bad() > bs[order[b]].Bad() })
+	for _, i := range order[:min(len(order), maxDetailed)] {
+		keep[i] = true
+	}
+	views := make([]burstView, len(bs))
+	for i, b := range bs {
+		views[i] = burstOf(b)
+		views[i].Detailed = keep[i]
+	}
+	switch {
+	case len(bs) <= maxDetailed:
+		return views, ""
+	case listed:
+		return views, fmt.Sprintf("The table lists all %d; below are the details of the %d largest (by bad responses). The JSON export (--json) holds every one.", len(bs), maxDetailed)
+	}
+	return views, fmt.Sprintf("Below are the details of the %d largest of %d (by bad responses). The JSON export (--json) holds every one.", maxDetailed, len(bs))
 }
 
 func burstOf(b correlate.Burst) burstView {

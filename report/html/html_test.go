@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"flag"
+	"fmt"
 	stdhtml "html"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/badgw/badgw/audit"
 	"github.com/badgw/badgw/fixtures/fixturetest"
@@ -128,5 +130,36 @@ func TestEmptyRun(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "0 requests read") {
 		t.Errorf("%s", out.String())
+	}
+}
+
+// TestManyBurstsAreListedNotAllDetailed: a run of more bursts than
+// maxDetailed lists every one in the table and holds the blocks of the
+// largest only, says so, and links only their bands.
+func TestManyBurstsAreListedNotAllDetailed(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("peer-refused"))
+	one := snap.Bursts[0]
+	snap.Bursts = nil
+	n := maxDetailed + 50
+	for i := range n {
+		b := one
+		b.ID, b.BadGateway = i+1, 3+i // the later, the larger
+		b.Start, b.End = one.Start.Add(time.Duration(i)*time.Millisecond), one.End.Add(time.Duration(i)*time.Millisecond)
+		snap.Bursts = append(snap.Bursts, b)
+	}
+	var out bytes.Buffer
+	if err := Write(&out, snap, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	page := out.String()
+	rows := strings.Count(page[strings.Index(page, "<tbody>"):], "<tr>")
+	if rows < n || strings.Count(page, `<article class="burst"`) != maxDetailed || !strings.Contains(page, fmt.Sprintf("The table lists all %d", n)) {
+		t.Errorf("%d rows, %d blocks", rows, strings.Count(page, `<article class="burst"`))
+	}
+	if strings.Contains(page, `id="burst-1"`) || !strings.Contains(page, fmt.Sprintf(`id="burst-%d"`, n)) {
+		t.Errorf("the smallest burst has a block, or the largest has none")
+	}
+	if links := strings.Count(page, `<a href="#burst-`); links != 2*maxDetailed {
+		t.Errorf("%d links to blocks, want %d (a row and a band each)", links, 2*maxDetailed)
 	}
 }

@@ -82,7 +82,9 @@ var classOrder = []struct {
 	{correlate.Class5xx, "c5xx"}, {correlate.Class504, "c504"}, {correlate.Class502, "c502"},
 }
 
-func timelineOf(snap pipeline.Snapshot) *svgTimeline {
+// timelineOf draws the chart; a band links to its burst's block when
+// linked says the page holds it.
+func timelineOf(snap pipeline.Snapshot, linked map[string]bool) *svgTimeline {
 	whole := timeline.Whole(snap.Snapshot, maxColumns)
 	if len(whole.Buckets) == 0 || whole.Max == 0 {
 		return nil
@@ -118,7 +120,11 @@ func timelineOf(snap pipeline.Snapshot) *svgTimeline {
 			continue
 		}
 		x0, x1 := x(b.Start), x(b.End.Add(time.Second))
-		t.Bands = append(t.Bands, band{X: x0, W: max(x1-x0, 1.5), Class: class, Anchor: fmt.Sprintf("burst-%d", b.ID),
+		anchor := fmt.Sprintf("burst-%d", b.ID)
+		if !linked[anchor] {
+			anchor = ""
+		}
+		t.Bands = append(t.Bands, band{X: x0, W: max(x1-x0, 1.5), Class: class, Anchor: anchor,
 			Title: fmt.Sprintf("#%d %s %s→%s %d×%s %s", b.ID, report.Clean(b.Group), clock(b.Start, multiDay), clock(b.End, multiDay), b.Bad(), kindName(b.Kind), report.CauseLine(b))})
 	}
 	for _, g := range snap.Groups {
