@@ -353,4 +353,10 @@ func TestAnalyzeVectorFieldsFromVictoriaLogs(t *testing.T) {
 	if _, _, errOut := run(t, nil, "analyze", "--victorialogs", vl, "--store-profile", "fluent", "--since", "1h"); !strings.Contains(errOut, `no profile "fluent"`) {
 		t.Errorf("an unknown profile: %s", errOut)
 	}
+	// Read as raw lines, the store's stand-in message for a line stored
+	// without one is no line: an error that names the way out.
+	code, _, errOut := run(t, nil, "analyze", "--no-tui", "--victorialogs", vl, "--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339))
+	if code == ExitOK || !strings.Contains(errOut, "have no _msg") || !strings.Contains(errOut, "--store-profile") {
+		t.Errorf("raw lines of a store that holds fields only: exit %d, %s", code, errOut)
+	}
 }

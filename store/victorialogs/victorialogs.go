@@ -352,7 +352,7 @@ func (r *Reader) fill() error {
 	if err := json.Unmarshal(line, &row); err != nil {
 		return fmt.Errorf("%s: an answer line is not JSON: %w", r.c.URL, err)
 	}
-	if row.Msg == "" {
+	if row.Msg == "" || strings.HasPrefix(row.Msg, defaultMessage) {
 		// The shipper kept parsed fields and no raw line: nothing for
 		// badgw's parsers to read.
 		r.NoMessage++
@@ -392,6 +392,11 @@ func (r *Reader) fromFields(p *Profile, answer []byte) error {
 }
 
 var errTooLong = errors.New("answer line too long")
+
+// defaultMessage starts the _msg VictoriaLogs gives a line stored without
+// one (its -defaultMsgValue, "missing _msg field; see …"): a shipper that
+// kept only parsed fields.
+const defaultMessage = "missing _msg field"
 
 // noMessageLimit is how many lines without _msg, before any with one, make
 // the read an error: the store holds no raw lines for this query.
