@@ -2,6 +2,7 @@ package html
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/badgw/badgw/correlate"
@@ -190,12 +191,19 @@ func daysOf(s *days.Summary) *daysView {
 		top = max(top, d.Share)
 	}
 	w := svgWidth / float64(len(s.Days))
+	// A label every few days when they are many: a date takes about 70
+	// units of the 1,000.
+	every := max(1, int(math.Ceil(70/w)))
 	for i, d := range s.Days {
 		h := 0.0
 		if top > 0 {
 			h = 100 * d.Share / top
 		}
-		v.Bars = append(v.Bars, dayBar{X: float64(i)*w + w*0.1, W: w * 0.8, Y: 105 - h, H: h, Label: d.Date,
+		label := ""
+		if i%every == 0 {
+			label = d.Date
+		}
+		v.Bars = append(v.Bars, dayBar{X: float64(i)*w + w*0.1, W: w * 0.8, Y: 105 - h, H: h, Label: label,
 			Title:   fmt.Sprintf("%s: %d requests, %d 502 (%s), %d bursts", d.Date, d.Requests, d.S502, pct(d.Share), d.Bursts),
 			Changed: s.Change != nil && d.Date == s.Change.Date})
 	}
