@@ -204,6 +204,12 @@ func build(snap pipeline.Snapshot, opts Options) page {
 // summary is the page's first lines: how many bursts, and their causes.
 func summary(snap pipeline.Snapshot, bursts []correlate.Burst) []string {
 	t := snap.Totals
+	switch {
+	case t.Requests == 0 && snap.Ingest.Totals().Lines == 0:
+		return []string{"Nothing was read: no line came from any input."}
+	case t.Requests == 0:
+		return []string{"No access-log lines: the bursts below come from the error log alone (give the access log to count the 502s)."}
+	}
 	out := []string{fmt.Sprintf("%s read; %d answered 502.", words.Count(t.Requests, "request"), t.Status[502])}
 	if len(bursts) == 0 {
 		return append(out, "No 502 burst found.")

@@ -122,14 +122,31 @@ func TestPageCodeIsSmall(t *testing.T) {
 }
 
 // TestEmptyRun: a run that read nothing gives a page that says so, not
-// an error.
+// an error; one that read an error log alone says where its bursts come
+// from, not "0 requests".
 func TestEmptyRun(t *testing.T) {
 	var out bytes.Buffer
 	if err := Write(&out, pipeline.Snapshot{}, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "0 requests read") {
+	if !strings.Contains(out.String(), "Nothing was read") {
 		t.Errorf("%s", out.String())
+	}
+	dir := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(fixturetest.Dir("peer-refused"), "error.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "error.log"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := Write(&out, fixturetest.Analyse(t, dir), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if page := out.String(); !strings.Contains(page, "No access-log lines") || strings.Contains(page, "0 requests read") ||
+		!strings.Contains(page, "Upstream error bursts from the error log alone") {
+		t.Errorf("an error log alone:\n%s", page)
 	}
 }
 
