@@ -2,6 +2,7 @@ package html
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"flag"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/badgw/badgw/audit"
 	"github.com/badgw/badgw/fixtures/fixturetest"
+	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/pipeline"
 )
 
@@ -132,16 +134,16 @@ func TestEmptyRun(t *testing.T) {
 	if !strings.Contains(out.String(), "Nothing was read") {
 		t.Errorf("%s", out.String())
 	}
-	dir := t.TempDir()
-	data, err := os.ReadFile(filepath.Join(fixturetest.Dir("peer-refused"), "error.log"))
+	sets, err := input.Expand([]string{filepath.Join(fixturetest.Dir("peer-refused"), "error.log")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "error.log"), data, 0o644); err != nil {
+	snap, err := pipeline.Run(context.Background(), pipeline.RunConfig{Sets: sets})
+	if err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if err := Write(&out, fixturetest.Analyse(t, dir), Options{}); err != nil {
+	if err := Write(&out, snap, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if page := out.String(); !strings.Contains(page, "No access-log lines") || strings.Contains(page, "0 requests read") ||
