@@ -117,6 +117,22 @@ func (o *AnalyzeOptions) addStore(ctx context.Context, cfg *pipeline.RunConfig) 
 		return &exitError{code: ExitInput, err: fmt.Errorf("%s: the query %q matched no line from %s to %s", report.Clean(o.VictoriaLogs),
 			report.Clean(o.Query), from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))}
 	}
+	if p := o.storeProfile(); p != nil {
+		// Lines there are, but are they the profile's? None with its
+		// fields is an error, not a report of nothing.
+		var found int64
+		for _, f := range []string{p.AccessFilter, p.ErrorFilter} {
+			k, err := c.Count(ctx, fmt.Sprintf("(%s) %s", o.Query, f), from, to)
+			if err != nil {
+				return &exitError{code: ExitInput, err: err}
+			}
+			found += k
+		}
+		if found == 0 {
+			return &exitError{code: ExitInput, err: fmt.Errorf("%s: none of the %d lines the query %q matched has the fields of --store-profile %s (%s, or %s)",
+				report.Clean(o.VictoriaLogs), n, report.Clean(o.Query), p.Name, p.AccessFilter, p.ErrorFilter)}
+		}
+	}
 	ins, err := o.storeInputs(ctx, c, from, to)
 	if err != nil {
 		return &exitError{code: ExitInput, err: err}

@@ -319,6 +319,8 @@ func loadVectorFields(t *testing.T, vl, name string) (from, to time.Time) {
 // parse_nginx_log fields (the recorded peer-refused incident, loaded by
 // loadVectorFields) are written back as nginx's lines by --store-profile
 // vector: the burst of the files, with its 502s, peer, joins and cause.
+// Lines without the profile's fields, or fields read as raw lines, are
+// errors that say so.
 func TestAnalyzeVectorFieldsFromVictoriaLogs(t *testing.T) {
 	vl := startVictoriaLogs(t)
 	from, to := loadVectorFields(t, vl, "peer-refused")
@@ -353,9 +355,22 @@ func TestAnalyzeVectorFieldsFromVictoriaLogs(t *testing.T) {
 	if _, _, errOut := run(t, nil, "analyze", "--victorialogs", vl, "--store-profile", "fluent", "--since", "1h"); !strings.Contains(errOut, `no profile "fluent"`) {
 		t.Errorf("an unknown profile: %s", errOut)
 	}
+	// Lines without the profile's fields: an error, not an empty report.
+	row := fmt.Sprintf("{\"_time\":%q,\"note\":\"deploy started\"}\n", from.Format(time.RFC3339Nano))
+	if resp, err := http.Post(vl+"/insert/jsonline", "application/stream+json", strings.NewReader(row)); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%v %v", resp, err)
+	}
+	if resp, err := http.Get(vl + "/internal/force_flush"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%v %v", resp, err)
+	}
+	code, _, errOut := run(t, nil, "analyze", "--no-tui", "--victorialogs", vl, "--store-profile", "vector", "--query", "note:*",
+		"--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339))
+	if code == ExitOK || !strings.Contains(errOut, "has the fields of --store-profile vector") {
+		t.Errorf("lines without the profile's fields: exit %d, %s", code, errOut)
+	}
 	// Read as raw lines, the store's stand-in message for a line stored
 	// without one is no line: an error that names the way out.
-	code, _, errOut := run(t, nil, "analyze", "--no-tui", "--victorialogs", vl, "--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339))
+	code, _, errOut = run(t, nil, "analyze", "--no-tui", "--victorialogs", vl, "--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339))
 	if code == ExitOK || !strings.Contains(errOut, "have no _msg") || !strings.Contains(errOut, "--store-profile") {
 		t.Errorf("raw lines of a store that holds fields only: exit %d, %s", code, errOut)
 	}
