@@ -46,18 +46,17 @@ func TestWatchKeepsThePage(t *testing.T) {
 	if err != nil || strings.Count(string(final), `<article class="burst"`) != 2 {
 		t.Fatalf("the page when watch stopped: %v\n%s", err, final)
 	}
+	for _, bad := range []string{"-", filepath.Join(t.TempDir(), "missing", "p.html")} {
+		if code, _, errOut := run(t, nil, "watch", "--html", bad, page); code != ExitUsage || !strings.Contains(errOut, "--html") {
+			t.Errorf("--html %s: exit %d, %s", bad, code, errOut)
+		}
+	}
 	got, problems := htmltest.Browse(t, htmltest.Browser(t), page, filepath.Join(htmltest.Artefacts(t), "page-watch.jpg"))
 	for _, p := range problems {
 		t.Error(p)
 	}
 	if len(got.Rows) != 2 || len(got.Bands) != 2 || !got.Zoomed {
 		t.Errorf("the browser shows %d rows, %d bands; script ran %v", len(got.Rows), len(got.Bands), got.Zoomed)
-	}
-
-	for _, bad := range []string{"-", filepath.Join(t.TempDir(), "missing", "p.html")} {
-		if code, _, errOut := run(t, nil, "watch", "--html", bad, page); code != ExitUsage || !strings.Contains(errOut, "--html") {
-			t.Errorf("--html %s: exit %d, %s", bad, code, errOut)
-		}
 	}
 }
 

@@ -174,7 +174,10 @@ func Artefacts(t *testing.T) string {
 func Browser(t *testing.T) context.Context {
 	t.Helper()
 	if _, err := exec.LookPath(Chromium); err != nil {
-		t.Fatalf("%s is needed (.ci/run installs Debian's chromium): %v", Chromium, err)
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing in CI: %v", Chromium, err)
+		}
+		t.Skipf("needs Debian's chromium (apt-get install chromium): %v", err)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(Chromium), chromedp.WindowSize(1200, 1600),
 		chromedp.Flag("proxy-server", "http://127.0.0.1:9"), chromedp.Flag("proxy-bypass-list", "<-loopback>"))
