@@ -72,7 +72,8 @@ func WriteCheck(w io.Writer, res audit.Result) error {
 	for _, f := range res.Findings {
 		counts[f.Severity.String()]++
 	}
-	p.Summary = []string{fmt.Sprintf("%s: %d errors, %d warnings, %d notes.", words.Count(len(res.Files), "file"), counts["error"], counts["warning"], counts["note"])}
+	p.Summary = []string{fmt.Sprintf("%s: %s, %s, %s.", words.Count(len(res.Files), "file"),
+		words.Count(counts["error"], "error"), words.Count(counts["warning"], "warning"), words.Count(counts["note"], "note"))}
 	for _, o := range res.Omitted {
 		p.NotListed = append(p.NotListed, fmt.Sprintf("%s more of %s, not listed", words.Count(o.Count, "finding"), o.Rule))
 	}
