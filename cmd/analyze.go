@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -251,21 +252,25 @@ func (o *AnalyzeOptions) analysisConfig() (pipeline.RunConfig, error) {
 		}
 		cfg.Format = f
 	}
+	if p := o.storeProfile(); p != nil && o.VictoriaLogs != "" {
+		// The profile writes the lines back in its own format, whatever
+		// nginx.conf's log_format (which is then not read).
+		f, err := logparse.ParseFormat(p.AccessFormat)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Format = f
+	}
 	if strings.Contains(o.NginxConf, input.HostPlaceholder) {
 		if err := o.readHostConfigs(&cfg); err != nil {
 			return cfg, err
 		}
 	} else if o.NginxConf != "" {
-		// A configuration that cannot be read is a bad argument, as it is
-		// for "badgw check": exit 2 before any log is read.
-		conf, err := logparse.ReadConfig(o.NginxConf)
+		conf, hc, err := readNginxConf(o.NginxConf)
 		if err != nil {
-			return cfg, &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
+			return cfg, err
 		}
-		cfg.Options.Upstreams = conf.Upstreams
-		if cfg.Options.Settings, cfg.Options.Findings, err = audit.ForAnalysis(o.NginxConf, audit.Options{}); err != nil {
-			return cfg, &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
-		}
+		cfg.Options.Upstreams, cfg.Options.Settings, cfg.Options.Findings = hc.Upstreams, hc.Settings, hc.Findings
 		if cfg.Format == nil {
 			f, err := conf.AccessFormat(o.FormatName)
 			if err != nil {
@@ -275,15 +280,6 @@ func (o *AnalyzeOptions) analysisConfig() (pipeline.RunConfig, error) {
 		}
 	} else if o.FormatName != "" {
 		return cfg, flagErrorf("--format-name needs --nginx-conf")
-	}
-	if p := o.storeProfile(); p != nil && o.VictoriaLogs != "" {
-		// The profile writes the lines back in its own format, whatever
-		// nginx.conf's log_format.
-		f, err := logparse.ParseFormat(p.AccessFormat)
-		if err != nil {
-			return cfg, err
-		}
-		cfg.Format, cfg.Candidates = f, nil
 	}
 	zone, err := parseZone(o.TZ)
 	if err != nil {
@@ -317,7 +313,7 @@ func runAnalyze(ctx context.Context, o *AnalyzeOptions) error {
 			return err
 		}
 	}
-	ex := &exporter{o: o, outs: outs, live: o.follow(cfg), findings: cfg.Options.Findings}
+	ex := &exporter{o: o, outs: outs, live: o.follow(cfg), findings: allFindings(cfg.Options)}
 	if ex.live && outs.csv != nil {
 		cfg.OnBurst = ex.burstClosed
 	}
@@ -535,13 +531,9 @@ func (o *AnalyzeOptions) readHostConfigs(cfg *pipeline.RunConfig) error {
 			return &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %d files match for host %s; the pattern must name one nginx.conf per host", len(files[h]), report.Clean(h))}
 		}
 		path := files[h][0]
-		conf, err := logparse.ReadConfig(path)
+		conf, hc, err := readNginxConf(path)
 		if err != nil {
-			return &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
-		}
-		hc := correlate.HostConfig{Upstreams: conf.Upstreams}
-		if hc.Settings, hc.Findings, err = audit.ForAnalysis(path, audit.Options{}); err != nil {
-			return &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
+			return err
 		}
 		cfg.Options.HostConfigs[h] = hc
 		cfg.Options.Upstreams = mergeUpstreams(cfg.Options.Upstreams, conf.Upstreams)
@@ -565,6 +557,33 @@ func (o *AnalyzeOptions) readHostConfigs(cfg *pipeline.RunConfig) error {
 		}
 	}
 	return nil
+}
+
+// readNginxConf reads one nginx.conf for an analysis: its upstream blocks
+// and the audit's settings and findings. A configuration that cannot be
+// read is a bad argument, as it is for "badgw check": exit 2 before any
+// log is read.
+func readNginxConf(path string) (*logparse.Config, correlate.HostConfig, error) {
+	conf, err := logparse.ReadConfig(path)
+	if err != nil {
+		return nil, correlate.HostConfig{}, &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
+	}
+	hc := correlate.HostConfig{Upstreams: conf.Upstreams}
+	if hc.Settings, hc.Findings, err = audit.ForAnalysis(path, audit.Options{}); err != nil {
+		return nil, correlate.HostConfig{}, &exitError{code: ExitUsage, err: fmt.Errorf("--nginx-conf: %w", err)}
+	}
+	return conf, hc, nil
+}
+
+// allFindings are the audit's findings of the configuration given, or of
+// every host's, host by host: the page lists them all.
+func allFindings(o correlate.Options) []audit.Finding {
+	out := slices.Clone(o.Findings)
+	hosts := slices.Sorted(maps.Keys(o.HostConfigs))
+	for _, h := range hosts {
+		out = append(out, o.HostConfigs[h].Findings...)
+	}
+	return out
 }
 
 // mergeUpstreams adds to have the upstream blocks of another host: a

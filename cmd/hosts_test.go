@@ -289,6 +289,21 @@ func TestThreeRecordedHosts(t *testing.T) {
 			t.Errorf("%s (%s) found on %v, happened on %v:\n%s", inc.Kind, inc.Cause, on, inc.Hosts, text)
 		}
 	}
+	// The page lists every host's configuration findings.
+	page := filepath.Join(t.TempDir(), "hosts.html")
+	if code, _, errOut := run(t, nil, append([]string{"analyze", "--no-tui", "--html", page}, args...)...); code != ExitOK {
+		t.Fatalf("--html: exit %d, %s", code, errOut)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := string(html)[strings.Index(string(html), `id="config"`):]
+	for _, h := range truth.Hosts {
+		if !strings.Contains(config, filepath.Join(dir, h, "nginx.conf")+":") {
+			t.Errorf("the page lists no finding of %s's nginx.conf", h)
+		}
+	}
 	for _, want := range []string{
 		"hosts: on all 3 hosts that sent it requests, at once (web-1, web-2, web-3)",
 		"hosts: on web-3 only, of the 3 hosts read",

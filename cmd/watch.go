@@ -175,7 +175,7 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		if err != nil || out.IsStdout() {
 			return &FlagError{Err: fmt.Errorf("--html: %w", cmp.Or(err, errors.New("a watch prints its bursts on stdout: give the page a file")))}
 		}
-		pages = newPageWriter(out, o.IO, cfg.Options.Findings)
+		pages = newPageWriter(out, o.IO, allFindings(cfg.Options))
 		defer pages.close()
 	}
 	hostOf, err := o.followHosts()

@@ -301,16 +301,32 @@ func sameDay(t time.Time, y int, m time.Month, d int) bool {
 	return ty == y && tm == m && td == d
 }
 
-func writeBurst(e *errWriter, b correlate.Burst) {
-	title := "Burst"
-	switch b.Kind {
+// BurstTitle heads a burst of kind k in every output.
+func BurstTitle(k correlate.Kind) string {
+	switch k {
 	case correlate.Kind504:
-		title = "Timeout episode"
+		return "Timeout episode"
 	case correlate.KindErrorLog:
-		title = "Error-log-only burst"
+		return "Error-log-only burst"
 	case correlate.KindNginx:
-		title = "nginx error episode"
+		return "nginx error episode"
 	}
+	return "Burst"
+}
+
+// Answered is what the bad requests of a burst of kind k were answered.
+func Answered(k correlate.Kind) string {
+	switch k {
+	case correlate.Kind504:
+		return "504"
+	case correlate.KindNginx:
+		return "500 by nginx itself"
+	}
+	return "502"
+}
+
+func writeBurst(e *errWriter, b correlate.Burst) {
+	title := BurstTitle(b.Kind)
 	name := fmt.Sprintf("#%d", b.ID)
 	if b.Open {
 		name = "(still open)" // numbered when it closes
@@ -322,13 +338,7 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	e.printf("%s %s  %s → %s (%s)  upstream %s%s\n", title, name, Timestamp(b.Start), EndClock(b.Start, b.End),
 		words.Duration(b.Duration()), Clean(b.Group), on)
 	writeHosts(e, b)
-	label := "502"
-	switch b.Kind {
-	case correlate.Kind504:
-		label = "504"
-	case correlate.KindNginx:
-		label = "500 by nginx itself"
-	}
+	label := Answered(b.Kind)
 	if b.Kind == correlate.KindErrorLog {
 		e.printf("  %s of upstream errors; requests and their statuses are unknown without the access log\n", words.Count(b.ErrorLines, "error line"))
 	} else {
@@ -439,12 +449,13 @@ func WriteSummary(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 	}
 	for _, b := range snap.Bursts {
 		cause := CauseLine(b)
-		e.printf("  #%d %s %s %s %d×%s %s\n", b.ID, Timestamp(b.Start), words.Duration(b.Duration()), Clean(b.Group), b.Bad(), kindLabel(b), cause)
+		e.printf("  #%d %s %s %s %d×%s %s\n", b.ID, Timestamp(b.Start), words.Duration(b.Duration()), Clean(b.Group), b.Bad(), KindLabel(b), cause)
 	}
 	return e.err
 }
 
-func kindLabel(b correlate.Burst) string {
+// KindLabel is a burst's kind in a one-line summary of it.
+func KindLabel(b correlate.Burst) string {
 	switch b.Kind {
 	case correlate.Kind504:
 		return "504"

@@ -267,10 +267,7 @@ func detailed(bs []correlate.Burst, listed bool) ([]burstView, string) {
 }
 
 func burstOf(b correlate.Burst) burstView {
-	title := map[correlate.Kind]string{correlate.Kind504: "Timeout episode", correlate.KindErrorLog: "Error-log-only burst", correlate.KindNginx: "nginx error episode"}[b.Kind]
-	if title == "" {
-		title = "Burst"
-	}
+	title := report.BurstTitle(b.Kind)
 	v := burstView{Anchor: fmt.Sprintf("burst-%d", b.ID), Title: fmt.Sprintf("%s #%d", title, b.ID), Open: b.Open, Summarized: b.Summarized,
 		When:     fmt.Sprintf("%s → %s (%s)", report.Timestamp(b.Start), report.EndClock(b.Start, b.End), words.Duration(b.Duration())),
 		Upstream: report.Clean(b.Group), Host: report.Clean(b.Node), Hosts: report.HostsSentence(b), Cause: report.CauseLine(b)}
@@ -282,7 +279,7 @@ func burstOf(b correlate.Burst) burstView {
 	} else {
 		v.Figures = append(v.Figures,
 			figure{"requests", fmt.Sprint(b.Requests)},
-			figure{"answered " + answer(b.Kind), fmt.Sprintf("%d (%.1f%%), peak %d/s", b.Bad(), 100*b.Share(), b.Peak)},
+			figure{"answered " + report.Answered(b.Kind), fmt.Sprintf("%d (%.1f%%), peak %d/s", b.Bad(), 100*b.Share(), b.Peak)},
 			figure{"502 / 504 / other 5xx", fmt.Sprintf("%d / %d / %d", b.BadGateway, b.GatewayTimeout, b.Other5xx)},
 			figure{"attempts per request", fmt.Sprintf("%.2f", b.AttemptsPerRequest())})
 		if !b.Summarized {
@@ -396,17 +393,6 @@ func findingsOf(fs []audit.Finding) []findingRow {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Rule < out[j].Rule })
 	return out
-}
-
-// answer is what the requests of a burst of kind k were answered.
-func answer(k correlate.Kind) string {
-	switch k {
-	case correlate.Kind504:
-		return "504"
-	case correlate.KindNginx:
-		return "500 by nginx itself"
-	}
-	return "502"
 }
 
 func pct(v float64) string { return fmt.Sprintf("%.3f%%", 100*v) }

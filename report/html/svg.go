@@ -126,7 +126,7 @@ func timelineOf(snap pipeline.Snapshot, linked map[string]bool) *svgTimeline {
 			anchor = ""
 		}
 		t.Bands = append(t.Bands, band{X: x0, W: max(x1-x0, 1.5), Class: class, Anchor: anchor,
-			Title: fmt.Sprintf("#%d %s %s→%s %d×%s %s", b.ID, report.Clean(b.Group), clock(b.Start, multiDay), clock(b.End, multiDay), b.Bad(), kindName(b.Kind), report.CauseLine(b))})
+			Title: fmt.Sprintf("#%d %s %s→%s %d×%s %s", b.ID, report.Clean(b.Group), clock(b.Start, multiDay), clock(b.End, multiDay), b.Bad(), report.KindLabel(b), report.CauseLine(b))})
 	}
 	for _, g := range snap.Groups {
 		s := timeline.Build(g.Series, nil, whole.Start, whole.Start.Add(span-whole.Width), whole.Width)
@@ -149,13 +149,6 @@ func timelineOf(snap pipeline.Snapshot, linked map[string]bool) *svgTimeline {
 		t.Ticks = append(t.Ticks, tick{X: x(at), Label: clock(at, multiDay)})
 	}
 	return t
-}
-
-func kindName(k correlate.Kind) string {
-	if k == correlate.Kind504 {
-		return "504"
-	}
-	return "502"
 }
 
 // daysView is one bar per day of the 502 share, with the verdicts.
