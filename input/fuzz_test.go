@@ -84,3 +84,65 @@ func FuzzSniffAndDecompress(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainRun: reading runs of plain lines where they come, and Next
+// elsewhere, gives the lines, numbers and sources Next alone gives.
+func FuzzPlainRun(f *testing.F) {
+	f.Add([]byte("a\nb\r\nc"), 3, 100)
+	f.Add([]byte("1 x\n2 y\n==> z <==\n3 w\n\n4 v\n"), 2, 5)
+	f.Add([]byte("1\n2\n2026-11-20T10:00:00.1Z stdout P a\n2026-11-20T10:00:00.2Z stdout F b\n3\n"), 1, 4096)
+	f.Add([]byte("10.0.0.1 - x\n\ttab\n[pod/a/b] hi\n10.0.0.2 - y"), 64, 1)
+	f.Fuzz(func(t *testing.T, data []byte, maxLines, maxBytes int) {
+		type got struct {
+			text, source string
+			num          int64
+			err          bool
+		}
+		var want []got
+		r := NewReader(bytes.NewReader(data), "fuzz")
+		for r.Next() {
+			l := r.Line()
+			want = append(want, got{string(l.Bytes), l.Source, l.Num, l.Err != nil})
+		}
+		maxLines, maxBytes = 1+abs(maxLines)%300, 1+abs(maxBytes)%(1<<20)
+		var have []got
+		r = NewReader(bytes.NewReader(data), "fuzz")
+		var ends []int32
+		for {
+			first, source := r.Num()+1, r.Source()
+			var run []byte
+			run, ends = r.PlainRun(maxLines, maxBytes, ends[:0])
+			if len(ends) > maxLines || len(run) > maxBytes {
+				t.Fatalf("run of %d lines, %d bytes past %d, %d", len(ends), len(run), maxLines, maxBytes)
+			}
+			start := 0
+			for k, end := range ends {
+				have = append(have, got{string(run[start:end]), source, first + int64(k), false})
+				start = int(end) + 1
+			}
+			if len(ends) > 0 {
+				continue
+			}
+			if !r.Next() {
+				break
+			}
+			l := r.Line()
+			have = append(have, got{string(l.Bytes), l.Source, l.Num, l.Err != nil})
+		}
+		if len(have) != len(want) {
+			t.Fatalf("%d lines with runs, %d without", len(have), len(want))
+		}
+		for i := range want {
+			if have[i] != want[i] {
+				t.Fatalf("line %d: %+v with runs, %+v without", i, have[i], want[i])
+			}
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

@@ -139,6 +139,41 @@ func (r *Reader) nextPlain() bool {
 	return true
 }
 
+// PlainRun is Next for a run of plain lines at once (as nextPlain takes
+// them): up to maxLines whole lines of the window, no more than maxBytes
+// with their line ends, as one slice in which each ends with '\n'. It
+// appends where each line ends in that slice to ends. It returns nothing
+// where the next line is for Next: not plain, or not whole in the window.
+// The lines are numbered on from Num and come from Source; the slice is
+// valid until the next call.
+func (r *Reader) PlainRun(maxLines, maxBytes int, ends []int32) ([]byte, []int32) {
+	w := &r.win
+	if w.hasCR || r.held != nil || r.crRest != nil || len(r.partial) > 0 {
+		return nil, ends
+	}
+	start := w.r
+	for len(ends) < maxLines {
+		i := bytes.IndexByte(w.buf[w.r:w.w], '\n')
+		if i <= 0 || w.r+i+1-start > maxBytes {
+			break
+		}
+		line := w.buf[w.r : w.r+i]
+		if line[0] == '=' || mayBeWrapped(line) {
+			break
+		}
+		w.r += i + 1
+		ends = append(ends, int32(w.r-1-start))
+	}
+	r.num += int64(len(ends))
+	return w.buf[start:w.r], ends
+}
+
+// Num is the number of the last line returned in its source.
+func (r *Reader) Num() int64 { return r.num }
+
+// Source is the file the next plain lines come from.
+func (r *Reader) Source() string { return r.source }
+
 // separatorBlank reads one line ahead after a blank line: tail prints a
 // blank line before each "==> name <==" header, and that blank is not part
 // of any log. The line read ahead is held for the next call.

@@ -33,7 +33,12 @@ const (
 type rawBatch struct {
 	seq   int // position in its set, so parallel parsers can be reordered
 	arena []byte
-	lines []rawLine
+	lines []packedLine
+	// source is where the batch's lines come from, unless a line's extra
+	// names another (tail -F headers switch it within a batch).
+	source string
+	// extras hold the rare fields of the lines that have any.
+	extras []lineExtra
 	// afterError says that the line before the batch belonged to an error
 	// entry, so continuation lines at its start are that entry's.
 	afterError bool
@@ -44,9 +49,9 @@ type rawBatch struct {
 // before b.
 func endsInErrorEntry(b *rawBatch, before bool) bool {
 	for i := len(b.lines) - 1; i >= 0; i-- {
-		rl := b.lines[i]
+		rl := b.line(i)
 		line := b.arena[rl.off : rl.off+rl.n]
-		if rl.err != nil || len(line) == 0 {
+		if rl.extra().err != nil || len(line) == 0 {
 			return false
 		}
 		if logparse.IsErrorLine(line) {
@@ -59,10 +64,21 @@ func endsInErrorEntry(b *rawBatch, before bool) bool {
 	return before
 }
 
-type rawLine struct {
-	off, n int
-	source string
+// packedLine is how a batch keeps a line: where it lies in the arena, its
+// number, and (plus one) the index of its extra, 0 for the lines most logs
+// are made of. It holds no pointer, so the garbage collector never scans
+// the lines of the batches in flight.
+type packedLine struct {
+	off, n int32
 	num    int64
+	extra  int32
+}
+
+// lineExtra is what a line has beyond its place and number: another source
+// than its batch's, the error that replaced it, a wrapper's time, origin
+// or controller mark.
+type lineExtra struct {
+	source string
 	err    error
 	// stamp is where a wrapper's time (syslog, kubectl --timestamps) sits in
 	// the arena after the line, for lines without a date of their own.
@@ -72,6 +88,51 @@ type rawLine struct {
 	// arena: the line's host when several nginx share the stream.
 	originOff, originN int
 	controller         bool
+}
+
+// rawLine is one line of a batch as the parser reads it; ex is nil for
+// a line without extras.
+type rawLine struct {
+	off, n int
+	num    int64
+	source string
+	ex     *lineExtra
+}
+
+// noExtra stands for the extras of a line that has none.
+var noExtra lineExtra
+
+// extra is the line's extras, the zero ones when it has none.
+func (rl rawLine) extra() *lineExtra {
+	if rl.ex == nil {
+		return &noExtra
+	}
+	return rl.ex
+}
+
+// line returns line i of b.
+func (b *rawBatch) line(i int) rawLine {
+	pl := &b.lines[i]
+	rl := rawLine{off: int(pl.off), n: int(pl.n), num: pl.num, source: b.source}
+	if pl.extra > 0 {
+		rl.ex = &b.extras[pl.extra-1]
+		rl.source = rl.ex.source
+	}
+	return rl
+}
+
+// add appends a line whose bytes are already at arena[off:off+n]; an
+// extra with only the batch's source is left out.
+func (b *rawBatch) add(off, n int, num int64, ex lineExtra) {
+	pl := packedLine{off: int32(off), n: int32(n), num: num}
+	if len(b.lines) == 0 && len(b.extras) == 0 {
+		b.source = ex.source
+	}
+	if ex.source != b.source || ex.err != nil || ex.stampN > 0 || ex.originN > 0 || ex.controller {
+		b.extras = append(b.extras, ex)
+		pl.extra = int32(len(b.extras))
+	}
+	b.lines = append(b.lines, pl)
 }
 
 var (
@@ -87,7 +148,7 @@ func putRaw(b *rawBatch) {
 
 func newRawBatch() *rawBatch {
 	b := rawPool.Get().(*rawBatch)
-	b.arena, b.lines, b.afterError = b.arena[:0], b.lines[:0], false
+	b.arena, b.lines, b.extras, b.source, b.afterError = b.arena[:0], b.lines[:0], b.extras[:0], "", false
 	return b
 }
 

@@ -44,10 +44,11 @@ const maxOrigins = 256
 // nodeOf is the line's host: the pod or service its wrapper names, else
 // the set's.
 func (p *parser) nodeOf(rb *rawBatch, rl rawLine) string {
-	if rl.originN == 0 {
+	ex := rl.extra()
+	if ex.originN == 0 {
 		return p.node
 	}
-	return p.intern(rb.arena[rl.originOff : rl.originOff+rl.originN])
+	return p.intern(rb.arena[ex.originOff : ex.originOff+ex.originN])
 }
 
 // intern returns a host's name as a string shared by its lines.
@@ -102,7 +103,8 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 	counts := map[string]*lineCounts{}
 	var c *lineCounts
 	src := ""
-	for _, rl := range rb.lines {
+	for i := range rb.lines {
+		rl := rb.line(i)
 		// A batch nearly always holds one source: look it up only when it
 		// changes (tail -F headers switch it).
 		if c == nil || rl.source != src {
@@ -113,9 +115,10 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			}
 		}
 		c.lines++
-		if rl.err != nil {
+		ex := rl.extra()
+		if ex.err != nil {
 			c.tooLong++
-			p.stats.sample(rl.source, rl.num, rl.err.Error(), nil)
+			p.stats.sample(rl.source, rl.num, ex.err.Error(), nil)
 			last, orphan = nil, false
 			continue
 		}
@@ -124,7 +127,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			c.blank++
 			continue
 		}
-		if rl.controller {
+		if ex.controller {
 			c.controller++
 			last, orphan = nil, false
 			continue
@@ -146,7 +149,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			}
 			c.errors++
 			ev.Node = p.nodeOf(rb, rl)
-			if ev.Time.IsZero() && rl.stampN > 0 {
+			if ev.Time.IsZero() && ex.stampN > 0 {
 				ev.Time = p.stampTime(rb, rl)
 			}
 			pb.items = append(pb.items, itemRef{event: true, idx: len(pb.events) - 1, pos: pos, untimed: ev.Time.IsZero(), at: ev.Time})
@@ -187,7 +190,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 			// wrapper does (theirs are what the error lines carry too).
 			rec.Node = p.intern(rec.Hostname)
 		}
-		if rec.Time.IsZero() && rl.stampN > 0 {
+		if rec.Time.IsZero() && ex.stampN > 0 {
 			rec.Time = p.stampTime(rb, rl)
 		}
 		if p.learn != nil && !rec.Time.IsZero() {
@@ -213,7 +216,8 @@ func (p *parser) unparsed(why string) string {
 // clock is read in the error log's zone, in the latest year that does not
 // put it more than a day in the future (syslog logs no year).
 func (p *parser) stampTime(rb *rawBatch, rl rawLine) time.Time {
-	s, local, ok := input.ParseStamp(rl.stampKind, rb.arena[rl.stampOff:rl.stampOff+rl.stampN])
+	ex := rl.extra()
+	s, local, ok := input.ParseStamp(ex.stampKind, rb.arena[ex.stampOff:ex.stampOff+ex.stampN])
 	if !ok {
 		return time.Time{}
 	}

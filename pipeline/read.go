@@ -140,7 +140,35 @@ func (s *setReader) readFile(ctx context.Context, path string, f *openedFile) {
 		return true
 	}
 	afterError := false // the last line sent belongs to an error entry
-	for r.Next() {
+	var ends []int32
+	for {
+		// Most lines are taken a run at a time, copied at once; the last
+		// line of a full batch, and any line that is not plain, one by
+		// one below.
+		if n, room := len(b.lines), len(b.arena); n < batchLines && room < batchBytes {
+			var run []byte
+			first := r.Num() + 1
+			run, ends = r.PlainRun(batchLines-n, batchBytes-room, ends[:0])
+			if len(run) > 0 {
+				base := len(b.arena)
+				b.arena = append(b.arena, run...)
+				start := 0
+				for k, end := range ends {
+					b.add(base+start, int(end)-start, first+int64(k), lineExtra{source: r.Source()})
+					start = int(end) + 1
+				}
+				if s.follow && r.Buffered() == 0 {
+					b.afterError, afterError = afterError, endsInErrorEntry(b, afterError)
+					if !flush() {
+						return
+					}
+				}
+				continue
+			}
+		}
+		if !r.Next() {
+			break
+		}
 		l := r.Line()
 		full := len(b.lines) >= batchLines || len(b.arena) >= batchBytes
 		// A traceback stays in its entry's batch unless it is huge, so the
@@ -151,19 +179,18 @@ func (s *setReader) readFile(ctx context.Context, path string, f *openedFile) {
 				return
 			}
 		}
-		b.lines = append(b.lines, rawLine{off: len(b.arena), n: len(l.Bytes), source: l.Source, num: l.Num, err: l.Err,
-			stampKind: l.StampKind, controller: l.Controller})
+		off := len(b.arena)
 		b.arena = append(b.arena, l.Bytes...)
+		ex := lineExtra{source: l.Source, err: l.Err, stampKind: l.StampKind, controller: l.Controller}
 		if l.Stamp != nil {
-			rl := &b.lines[len(b.lines)-1]
-			rl.stampOff, rl.stampN = len(b.arena), len(l.Stamp)
+			ex.stampOff, ex.stampN = len(b.arena), len(l.Stamp)
 			b.arena = append(b.arena, l.Stamp...)
 		}
 		if l.Origin != nil {
-			rl := &b.lines[len(b.lines)-1]
-			rl.originOff, rl.originN = len(b.arena), len(l.Origin)
+			ex.originOff, ex.originN = len(b.arena), len(l.Origin)
 			b.arena = append(b.arena, l.Origin...)
 		}
+		b.add(off, len(l.Bytes), l.Num, ex)
 		if s.follow && r.Buffered() == 0 {
 			b.afterError, afterError = afterError, endsInErrorEntry(b, afterError)
 			if !flush() {

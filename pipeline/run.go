@@ -155,8 +155,9 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			}
 			firsts[i] = append(firsts[i], b)
 			size += len(b.arena)
-			for _, l := range b.lines {
-				if l.err == nil && !l.controller && n < sampleLines {
+			for k := range b.lines {
+				l := b.line(k)
+				if ex := l.extra(); ex.err == nil && !ex.controller && n < sampleLines {
 					samples[i] = append(samples[i], b.arena[l.off:l.off+l.n])
 					sampleAt[i] = append(sampleAt[i], fmt.Sprintf("%s:%d", l.source, l.num))
 					n++
