@@ -149,6 +149,10 @@ type Correlator struct {
 
 	peerCache map[string]peerEntry
 	scratch   []byte // unescaped request line of the record being joined
+	// plainRoots and plainCached hold the groups of a PlainRun's counts
+	// and their peers' cache entries (AddPlain).
+	plainRoots  []string
+	plainCached []peerEntry
 
 	events  eventRing
 	overall Series
@@ -280,6 +284,18 @@ func (c *Correlator) group(root string) *groupState {
 		c.byGroup[root] = g
 	}
 	return g
+}
+
+// existingGroup is the state group(root) would return, nil where it would
+// make one.
+func (c *Correlator) existingGroup(root string) *groupState {
+	if g, ok := c.byGroup[root]; ok {
+		return g
+	}
+	if len(c.byGroup) >= maxGroups {
+		return c.byGroup["(other)"]
+	}
+	return nil
 }
 
 // AddRecord accounts one access-log record. rec's views need only be valid

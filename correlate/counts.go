@@ -89,10 +89,13 @@ func (s *Series) bound() int {
 }
 
 // Add counts one request of class cl finished at t.
-func (s *Series) Add(t time.Time, cl Class) {
+func (s *Series) Add(t time.Time, cl Class) { s.AddN(t, cl, 1) }
+
+// AddN counts n requests of class cl finished in t's second.
+func (s *Series) AddN(t time.Time, cl Class, n int32) {
 	sec := t.Unix()
 	if sec == s.lastSec && s.Width != 0 {
-		s.Buckets[s.lastIdx][cl]++
+		s.Buckets[s.lastIdx][cl] += n
 		return
 	}
 	if s.Width == 0 {
@@ -131,7 +134,7 @@ func (s *Series) Add(t time.Time, cl Class) {
 			s.Buckets = append(s.Buckets, make([]Bucket, i+1-len(s.Buckets))...)
 		}
 	}
-	s.Buckets[i][cl]++
+	s.Buckets[i][cl] += n
 	s.lastSec, s.lastIdx = sec, i
 }
 

@@ -48,10 +48,21 @@ type requestCounts struct {
 
 func (r *requestCounts) add(rec *logparse.Record) {
 	r.attempts[min(len(rec.Attempts), MaxAttemptsCounted)]++
-	st := rec.Status
+	r.addStatus(rec.Status, 1)
+}
+
+// addPlain counts a PlainCount's requests.
+func (r *requestCounts) addPlain(pc *PlainCount) {
+	r.attempts[min(len(pc.Rec.Attempts), MaxAttemptsCounted)] += pc.N
+	for _, s := range pc.statuses[:pc.nStatus] {
+		r.addStatus(s.Status, s.N)
+	}
+}
+
+func (r *requestCounts) addStatus(st, n int) {
 	for i := range r.status {
 		if r.status[i].Status == st {
-			r.status[i].N++
+			r.status[i].N += n
 			return
 		}
 	}
@@ -59,12 +70,12 @@ func (r *requestCounts) add(rec *logparse.Record) {
 		st = 0
 		for i := range r.status {
 			if r.status[i].Status == 0 {
-				r.status[i].N++
+				r.status[i].N += n
 				return
 			}
 		}
 	}
-	r.status = append(r.status, StatusCount{Status: st, N: 1})
+	r.status = append(r.status, StatusCount{Status: st, N: n})
 }
 
 // countEvent counts an error.log event for its peer's group, bounded like

@@ -170,7 +170,79 @@ type parsedBatch struct {
 	recs   []logparse.Record
 	events []logparse.Event
 	items  []itemRef
+	// runs sum the batch's plain records second by second
+	// (correlate.PlainRun), each over items [start, end); an offline
+	// run's correlator takes most records so.
+	runs []plainRun
 }
+
+// plainRun is a run of consecutive plain records of a batch, summed.
+type plainRun struct {
+	correlate.PlainRun
+	start, end int
+}
+
+// sumPlain gathers pb's consecutive plain records of the same second into
+// runs of at least minRun records; they point into pb.recs, which no
+// longer grows.
+func (pb *parsedBatch) sumPlain() {
+	pb.runs = pb.runs[:0]
+	var cur *plainRun
+	end := func(i int) {
+		if cur == nil {
+			return
+		}
+		cur.end = i
+		if cur.end-cur.start < minRun {
+			pb.runs = pb.runs[:len(pb.runs)-1]
+		}
+		cur = nil
+	}
+	for i := range pb.items {
+		it := &pb.items[i]
+		it.run = 0
+		if it.event || it.untimed || !correlate.Plain(&pb.recs[it.idx]) {
+			end(i)
+			continue
+		}
+		rec := &pb.recs[it.idx]
+		if cur != nil && cur.Add(rec) {
+			continue
+		}
+		end(i)
+		if len(pb.runs) < cap(pb.runs) {
+			pb.runs = pb.runs[:len(pb.runs)+1]
+		} else {
+			pb.runs = append(pb.runs, plainRun{})
+		}
+		cur = &pb.runs[len(pb.runs)-1]
+		cur.Reset()
+		cur.start = i
+		cur.Add(rec)
+	}
+	end(len(pb.items))
+	for k := range pb.runs {
+		pb.items[pb.runs[k].start].run = int32(k + 1)
+	}
+}
+
+// dropDisplacedRuns unmarks the runs that hold an outlier (found after
+// parsing, by the set's classifier): their records go one by one.
+func (pb *parsedBatch) dropDisplacedRuns() {
+	for k := range pb.runs {
+		r := &pb.runs[k]
+		for i := r.start; i < r.end; i++ {
+			if pb.items[i].outlier {
+				pb.items[r.start].run = 0
+				break
+			}
+		}
+	}
+}
+
+// minRun is the fewest records a run sums: below it, summing saves
+// nothing.
+const minRun = 4
 
 type itemRef struct {
 	event bool
@@ -185,6 +257,9 @@ type itemRef struct {
 	// outlier or an untimed line its predecessor's, so it holds nothing
 	// back. Kept here, the merger reads the items alone.
 	at time.Time
+	// run, on the first item of a run of plain records, is its index in
+	// the batch's runs plus one.
+	run int32
 }
 
 // size is about what a parsed batch holds: its lines and its records.

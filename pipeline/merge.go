@@ -32,6 +32,8 @@ type merger struct {
 	cur   []*parsedBatch
 	pos   []int
 	done  []bool
+	// last is the set whose item step returned last.
+	last int
 }
 
 // liveQuiet is how long a live set must give nothing to be merged without;
@@ -102,11 +104,40 @@ func (m *merger) step(ctx context.Context, tick <-chan time.Time) (*parsedBatch,
 		return m.waitLive(ctx, tick)
 	}
 	b, i := m.cur[best], m.pos[best]
+	m.last = best
 	m.pos[best]++
 	if m.pos[best] == len(b.items) {
 		m.cur[best] = nil
 	}
 	return b, i, stepItem
+}
+
+// nothingBefore reports whether every other set's next item comes after
+// t, so that the items of the last set up to t would be taken one after
+// the other. A set whose next batch has not come yet is not known to.
+func (m *merger) nothingBefore(t time.Time) bool {
+	for s, b := range m.cur {
+		if s == m.last || m.done[s] {
+			continue
+		}
+		if b == nil || !b.items[m.pos[s]].at.After(t) {
+			return false
+		}
+	}
+	return true
+}
+
+// skipTo moves the last set on to item pos of the batch step returned
+// from, as if step had returned each item before it.
+func (m *merger) skipTo(pos int) {
+	b := m.cur[m.last]
+	if b == nil {
+		return
+	}
+	m.pos[m.last] = pos
+	if pos == len(b.items) {
+		m.cur[m.last] = nil
+	}
 }
 
 // waitLive waits for the first batch of any live set when all are quiet

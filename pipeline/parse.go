@@ -35,6 +35,9 @@ type parser struct {
 	// origins interns those names.
 	node    string
 	origins map[string]string
+	// sum makes the parser sum plain records into runs (an offline run;
+	// a live one applies its records as their error lines come).
+	sum bool
 }
 
 // maxOrigins bounds the pod and service names a parser keeps; lines of
@@ -199,6 +202,11 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 		pb.items = append(pb.items, itemRef{idx: len(pb.recs) - 1, pos: pos, untimed: rec.Time.IsZero(), at: rec.Time})
 	}
 	p.stats.count(counts)
+	if p.sum {
+		pb.sumPlain()
+	} else {
+		pb.runs = pb.runs[:0]
+	}
 	return pb
 }
 
@@ -332,6 +340,7 @@ func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []
 	var held []*parsedBatch
 	emit := func(b *parsedBatch, next []*parsedBatch, final bool) bool {
 		order.classify(b, next, final)
+		b.dropDisplacedRuns()
 		count(b)
 		select {
 		case out <- b:

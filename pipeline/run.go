@@ -212,7 +212,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		wg.Add(1)
 		format, errorLog, node := formats[i], errorLogs[i], cfg.Sets[i].Host
 		go parseSet(ctx, &wg, isStdin[i], firsts[i], raws[i], parsed[i], perDay[i].count, func() *parser {
-			p := &parser{format: format, errorLog: errorLog, zone: zone, learn: learn, stats: stats, node: node}
+			p := &parser{format: format, errorLog: errorLog, zone: zone, learn: learn, stats: stats, node: node, sum: !follow}
 			if format != nil {
 				p.access = format.NewParser()
 			}
@@ -351,7 +351,14 @@ loop:
 			}
 			continue
 		}
-		apply(pb, i)
+		// A run of plain records goes as its sums when no other set has
+		// an item before its end (the order the records would be taken).
+		if r := pb.items[i].run; r > 0 && m.nothingBefore(pb.items[pb.runs[r-1].end-1].at) && c.AddPlain(&pb.runs[r-1].PlainRun) {
+			i = pb.runs[r-1].end - 1
+			m.skipTo(i + 1)
+		} else {
+			apply(pb, i)
+		}
 		if i == len(pb.items)-1 {
 			lastArrival = time.Now()
 			pb.release()

@@ -1,0 +1,266 @@
+package correlate
+
+// Plain records: the requests that cannot be part of a burst or of its
+// explanation, counted where they are parsed and handed over as sums.
+
+import (
+	"bytes"
+	"slices"
+	"time"
+
+	"github.com/badgw/badgw/logparse"
+)
+
+// Plain reports whether rec is a plain request: answered below 500 (so
+// neither a bad response of any kind nor nginx's own 500), by at most one
+// peer that answered below 500, with a time, and not nginx's "no status
+// line" 009. Most of any log is plain; AddRecord does for it only what a
+// PlainRun sums.
+func Plain(rec *logparse.Record) bool {
+	if rec.Status >= 500 || rec.Status == 9 || rec.Status < 0 || rec.Time.IsZero() || len(rec.Attempts) > 1 {
+		return false
+	}
+	return len(rec.Attempts) == 0 || rec.Attempts[0].Status < 500
+}
+
+// maxRunStatuses bounds the distinct final statuses of one PlainCount; a
+// record with another one starts a new run.
+const maxRunStatuses = 4
+
+// PlainCount is what the plain records of a run with the same group, peer
+// and host add up to.
+type PlainCount struct {
+	// Rec is the first of them: its group, peer, host and time stand for
+	// all; it must stay valid while the run is.
+	Rec      *logparse.Record
+	N        int
+	Classes  Bucket // by final status
+	Peer     Bucket // by the peer's status, where it gave one
+	statuses [maxRunStatuses]StatusCount
+	nStatus  int
+}
+
+// PlainRun sums consecutive plain records of one second, in the order
+// their groups, peers and hosts first came.
+type PlainRun struct {
+	Counts []PlainCount
+	// First and Last are the earliest and the latest of the records'
+	// times, the first one read of equal ones.
+	First, Last time.Time
+	sec         int64
+	n           int
+	// Classes counts the run's records by final status; statuses are its
+	// distinct final statuses; slots find a record's count by a hash of
+	// its peer and group (index plus one).
+	Classes  Bucket
+	statuses []int
+	slots    [plainSlots]uint8
+}
+
+// plainSlots is the size of a run's table of counts; a run holds at most
+// half as many counts.
+const plainSlots = 64
+
+// Reset empties r, keeping its memory.
+func (r *PlainRun) Reset() {
+	r.Counts, r.statuses, r.n, r.Classes = r.Counts[:0], r.statuses[:0], 0, Bucket{}
+	r.slots = [plainSlots]uint8{}
+}
+
+// Len is how many records r holds.
+func (r *PlainRun) Len() int { return r.n }
+
+// Add sums a plain record into r and reports whether it could: it cannot
+// take a record of another second, a fifth status of one count, nor more
+// counts or distinct statuses than a run holds.
+func (r *PlainRun) Add(rec *logparse.Record) bool {
+	sec := rec.Time.Unix()
+	if r.n > 0 && sec != r.sec {
+		return false
+	}
+	var pc *PlainCount
+	h := plainHash(rec) % plainSlots
+	for ; r.slots[h] != 0; h = (h + 1) % plainSlots {
+		if c := &r.Counts[r.slots[h]-1]; samePlainKey(c.Rec, rec) {
+			pc = c
+			break
+		}
+	}
+	k := -1
+	if pc != nil {
+		for i := range pc.nStatus {
+			if pc.statuses[i].Status == rec.Status {
+				k = i
+				break
+			}
+		}
+	}
+	if k < 0 {
+		// A status new to the count, perhaps to the run.
+		if pc == nil && len(r.Counts) == plainSlots/2 || pc != nil && pc.nStatus == maxRunStatuses ||
+			!slices.Contains(r.statuses, rec.Status) && len(r.statuses) == maxStatusesCounted/2 {
+			return false
+		}
+		if !slices.Contains(r.statuses, rec.Status) {
+			r.statuses = append(r.statuses, rec.Status)
+		}
+		if pc == nil {
+			r.Counts = append(r.Counts, PlainCount{Rec: rec})
+			pc = &r.Counts[len(r.Counts)-1]
+			r.slots[h] = uint8(len(r.Counts))
+		}
+		k = pc.nStatus
+		pc.statuses[k] = StatusCount{Status: rec.Status}
+		pc.nStatus++
+	}
+	pc.statuses[k].N++
+	pc.N++
+	cl := ClassOf(rec.Status)
+	pc.Classes[cl]++
+	r.Classes[cl]++
+	if len(rec.Attempts) == 1 && rec.Attempts[0].Status != 0 {
+		pc.Peer[ClassOf(rec.Attempts[0].Status)]++
+	}
+	t := rec.Time
+	if r.n == 0 {
+		r.sec, r.First, r.Last = sec, t, t
+	} else if t.Before(r.First) {
+		r.First = t
+	} else if t.After(r.Last) {
+		r.Last = t
+	}
+	r.n++
+	return true
+}
+
+// plainHash mixes the bytes of rec's peer and group (FNV-1a).
+func plainHash(rec *logparse.Record) uint32 {
+	h := uint32(2166136261)
+	if len(rec.Attempts) > 0 {
+		for _, b := range rec.Attempts[0].Addr {
+			h = (h ^ uint32(b)) * 16777619
+		}
+	}
+	for _, b := range rec.UpstreamName {
+		h = (h ^ uint32(b)) * 16777619
+	}
+	return h ^ uint32(len(rec.Node))
+}
+
+// samePlainKey reports whether a and b go to the same group and peer from
+// the same host.
+func samePlainKey(a, b *logparse.Record) bool {
+	if len(a.Attempts) != len(b.Attempts) || a.Node != b.Node || !bytes.Equal(a.UpstreamName, b.UpstreamName) {
+		return false
+	}
+	return len(a.Attempts) == 0 || bytes.Equal(a.Attempts[0].Addr, b.Attempts[0].Addr)
+}
+
+// AddPlain accounts the records of r as AddRecord would each of them, and
+// reports whether it did. It does not while any burst is open (each
+// request to its group counts in it), while a group or peer of the run is
+// not known yet (a new one may merge groups, which depends on the order of
+// the records), nor where a group's count of distinct statuses could
+// reach its bound; it then changes nothing, and the records are added one
+// by one.
+func (c *Correlator) AddPlain(r *PlainRun) bool {
+	if len(c.open) > 0 || r.n == 0 {
+		return false
+	}
+	roots, cached := c.plainRoots[:0], c.plainCached[:0]
+	for i := range r.Counts {
+		rec := r.Counts[i].Rec
+		if len(rec.UpstreamName) == 0 && len(rec.Attempts) == 1 {
+			// A cached peer is known: any change to the groups clears
+			// the cache.
+			if e, ok := c.peerCache[string(rec.Attempts[0].Addr)]; ok {
+				roots, cached = append(roots, e.root), append(cached, e)
+				continue
+			}
+		}
+		root, ok := c.groups.known(rec)
+		if !ok {
+			return false
+		}
+		roots, cached = append(roots, root), append(cached, peerEntry{})
+	}
+	c.plainRoots, c.plainCached = roots, cached
+	if c.mayOverflowStatuses(roots, r) {
+		return false
+	}
+	c.totals.Requests += r.n
+	c.totals.seen(r.First)
+	c.totals.seen(r.Last)
+	if r.Last.After(c.newest) {
+		c.newest = r.Last
+	}
+	if r.Last.After(c.newestRecord) {
+		c.newestRecord = r.Last
+	}
+	sec := r.sec
+	for cl, n := range r.Classes {
+		if n > 0 {
+			c.overall.AddN(r.First, Class(cl), n)
+		}
+	}
+	for i := range r.Counts {
+		pc := &r.Counts[i]
+		rec := pc.Rec
+		t := rec.Time
+		for _, s := range pc.statuses[:pc.nStatus] {
+			if s.Status < len(c.totals.Status) {
+				c.totals.Status[s.Status] += s.N
+			}
+		}
+		root, g, peer := cached[i].root, cached[i].g, cached[i].peer
+		if g == nil {
+			root, g, peer = c.resolve(rec)
+		}
+		g.counts.addPlain(pc)
+		if rec.Node != "" {
+			c.seeNode(root, rec.Node)
+		}
+		for cl, n := range pc.Classes {
+			if n > 0 {
+				g.series.AddN(t, Class(cl), n)
+			}
+		}
+		if peer == nil && len(rec.Attempts) == 1 {
+			peer = c.peerSeries(rec.Attempts[0].Addr)
+		}
+		if peer != nil {
+			for cl, n := range pc.Peer {
+				if n > 0 {
+					peer.AddN(t, Class(cl), n)
+				}
+			}
+		}
+		if sec != g.lastSec {
+			g.roll(sec)
+		}
+		g.hourOf(sec).requests += pc.N
+		if sec == g.lastSec {
+			g.secReq += pc.N
+		}
+		recent := c.recentOf(g, root, rec.Node)
+		if rs := &recent[sec&15]; rs.sec != sec {
+			*rs = recentSecond{sec: sec}
+		}
+	}
+	return true
+}
+
+// mayOverflowStatuses reports whether r's statuses could fill a group's
+// list of maxStatusesCounted distinct ones: which status is then the
+// first counted as "other" depends on the order of the records. Once the
+// list is full, each status goes where it goes whatever the order.
+func (c *Correlator) mayOverflowStatuses(roots []string, r *PlainRun) bool {
+	for _, root := range roots {
+		if g := c.existingGroup(root); g != nil {
+			if n := len(g.counts.status); n < maxStatusesCounted && n+len(r.statuses) >= maxStatusesCounted {
+				return true
+			}
+		}
+	}
+	return false
+}
