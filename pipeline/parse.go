@@ -35,9 +35,6 @@ type parser struct {
 	// origins interns those names.
 	node    string
 	origins map[string]string
-	// sum makes the parser sum plain records into runs (an offline run;
-	// a live one applies its records as their error lines come).
-	sum bool
 }
 
 // maxOrigins bounds the pod and service names a parser keeps; lines of
@@ -202,11 +199,7 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 		pb.items = append(pb.items, itemRef{idx: len(pb.recs) - 1, pos: pos, untimed: rec.Time.IsZero(), at: rec.Time})
 	}
 	p.stats.count(counts)
-	if p.sum {
-		pb.sumPlain()
-	} else {
-		pb.runs = pb.runs[:0]
-	}
+	pb.sumPlain()
 	return pb
 }
 

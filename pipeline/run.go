@@ -212,7 +212,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 		wg.Add(1)
 		format, errorLog, node := formats[i], errorLogs[i], cfg.Sets[i].Host
 		go parseSet(ctx, &wg, isStdin[i], firsts[i], raws[i], parsed[i], perDay[i].count, func() *parser {
-			p := &parser{format: format, errorLog: errorLog, zone: zone, learn: learn, stats: stats, node: node, sum: !follow}
+			p := &parser{format: format, errorLog: errorLog, zone: zone, learn: learn, stats: stats, node: node}
 			if format != nil {
 				p.access = format.NewParser()
 			}
@@ -308,7 +308,12 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			pb := held[0].pb
 			held = held[1:]
 			heldBytes -= pb.size()
-			for i, ref := range pb.items {
+			for i := 0; i < len(pb.items); i++ {
+				ref := pb.items[i]
+				if r := ref.run; r > 0 && c.AddPlain(&pb.runs[r-1].PlainRun) {
+					i = pb.runs[r-1].end - 1
+					continue
+				}
 				if !ref.event || ref.outlier || ref.untimed {
 					apply(pb, i)
 				}
