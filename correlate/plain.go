@@ -5,6 +5,7 @@ package correlate
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 	"time"
 
@@ -133,18 +134,27 @@ func (r *PlainRun) Add(rec *logparse.Record) bool {
 	return true
 }
 
-// plainHash mixes the bytes of rec's peer and group (FNV-1a).
+// plainHash mixes the last bytes of rec's peer (where addresses differ)
+// with the lengths of its peer, group and host; samePlainKey settles.
 func plainHash(rec *logparse.Record) uint32 {
-	h := uint32(2166136261)
+	var addr []byte
 	if len(rec.Attempts) > 0 {
-		for _, b := range rec.Attempts[0].Addr {
-			h = (h ^ uint32(b)) * 16777619
+		addr = rec.Attempts[0].Addr
+	}
+	var x uint64
+	if len(addr) >= 8 {
+		x = binary.LittleEndian.Uint64(addr[len(addr)-8:])
+	} else {
+		for _, b := range addr {
+			x = x<<8 | uint64(b)
 		}
 	}
-	for _, b := range rec.UpstreamName {
-		h = (h ^ uint32(b)) * 16777619
+	x ^= uint64(len(addr))<<56 ^ uint64(len(rec.UpstreamName))<<48 ^ uint64(len(rec.Node))<<40
+	if n := len(rec.UpstreamName); n > 0 {
+		x ^= uint64(rec.UpstreamName[n-1]) << 32
 	}
-	return h ^ uint32(len(rec.Node))
+	x *= 0x9e3779b97f4a7c15
+	return uint32(x >> 32)
 }
 
 // samePlainKey reports whether a and b go to the same group and peer from
@@ -185,7 +195,7 @@ func (c *Correlator) AddPlain(r *PlainRun) bool {
 		roots, cached = append(roots, root), append(cached, peerEntry{})
 	}
 	c.plainRoots, c.plainCached = roots, cached
-	if c.mayOverflowStatuses(roots, r) {
+	if c.mayOverflowStatuses(roots, cached, r) {
 		return false
 	}
 	c.totals.Requests += r.n
@@ -254,9 +264,13 @@ func (c *Correlator) AddPlain(r *PlainRun) bool {
 // list of maxStatusesCounted distinct ones: which status is then the
 // first counted as "other" depends on the order of the records. Once the
 // list is full, each status goes where it goes whatever the order.
-func (c *Correlator) mayOverflowStatuses(roots []string, r *PlainRun) bool {
-	for _, root := range roots {
-		if g := c.existingGroup(root); g != nil {
+func (c *Correlator) mayOverflowStatuses(roots []string, cached []peerEntry, r *PlainRun) bool {
+	for i, root := range roots {
+		g := cached[i].g
+		if g == nil {
+			g = c.existingGroup(root)
+		}
+		if g != nil {
 			if n := len(g.counts.status); n < maxStatusesCounted && n+len(r.statuses) >= maxStatusesCounted {
 				return true
 			}
