@@ -87,12 +87,15 @@ type histEntry struct {
 
 func newHistogram() histogram { return histogram{m: map[string]*histEntry{}} }
 
-func (h *histogram) bump(k []byte) {
+func (h *histogram) bump(k []byte) { h.bumpN(k, 1) }
+
+// bumpN counts n of a value.
+func (h *histogram) bumpN(k []byte, n int) {
 	if len(k) == 0 {
 		return
 	}
 	if h.last != nil && string(k) == h.last.key {
-		h.last.n++
+		h.last.n += n
 		return
 	}
 	e := h.m[string(k)]
@@ -103,7 +106,7 @@ func (h *histogram) bump(k []byte) {
 		e = &histEntry{key: string(k)}
 		h.m[e.key] = e
 	}
-	e.n++
+	e.n += n
 	h.last = e
 }
 

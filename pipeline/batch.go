@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/badgw/badgw/correlate"
+	"github.com/badgw/badgw/days"
 	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
 )
@@ -174,6 +175,9 @@ type parsedBatch struct {
 	// (correlate.PlainRun), each over items [start, end); an offline
 	// run's correlator takes most records so.
 	runs []plainRun
+	// tally counts the batch's timed records by day, for the set's days
+	// counter to add at once.
+	tally days.Tally
 }
 
 // plainRun is a run of consecutive plain records of a batch, summed.

@@ -200,6 +200,12 @@ func (p *parser) parse(rb *rawBatch) *parsedBatch {
 	}
 	p.stats.count(counts)
 	pb.sumPlain()
+	pb.tally.Reset()
+	for _, it := range pb.items {
+		if !it.event && !it.untimed {
+			pb.tally.AddRecord(&pb.recs[it.idx])
+		}
+	}
 	return pb
 }
 
@@ -258,6 +264,17 @@ type setDays struct {
 func (s *setDays) count(b *parsedBatch) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A batch of records goes as the parser's tally, unless the
+	// classifier set some apart or the tally listed too many values; one
+	// with error events counts its lines one by one, in their order.
+	tallied := !b.tally.Over
+	for _, it := range b.items {
+		tallied = tallied && !it.outlier && !it.event
+	}
+	if tallied {
+		s.c.AddTally(&b.tally)
+		return
+	}
 	for _, it := range b.items {
 		switch {
 		case it.outlier || it.untimed:
