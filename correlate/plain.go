@@ -33,10 +33,15 @@ const maxRunStatuses = 4
 type PlainCount struct {
 	// Rec is the first of them: its group, peer, host and time stand for
 	// all; it must stay valid while the run is.
-	Rec      *logparse.Record
-	N        int
-	Classes  Bucket // by final status
-	Peer     Bucket // by the peer's status, where it gave one
+	Rec     *logparse.Record
+	N       int
+	Classes Bucket // by final status
+	Peer    Bucket // by the peer's status, where it gave one
+	// First and Last are the earliest and the latest of their times.
+	First, Last time.Time
+	// Left says that AddPlain left these records to be added one by one:
+	// a burst candidate of their group is open on their host.
+	Left     bool
 	statuses [maxRunStatuses]StatusCount
 	nStatus  int
 }
@@ -45,11 +50,12 @@ type PlainCount struct {
 // their groups, peers and hosts first came.
 type PlainRun struct {
 	Counts []PlainCount
-	// First and Last are the earliest and the latest of the records'
-	// times, the first one read of equal ones.
-	First, Last time.Time
-	sec         int64
-	n           int
+	sec    int64
+	n      int
+	// zones says the records' times are not all in one zone: records of
+	// the same instant would then read differently, and which comes first
+	// matters.
+	zones bool
 	// Classes counts the run's records by final status; statuses are its
 	// distinct final statuses; slots find a record's count by a hash of
 	// its peer and group (index plus one).
@@ -64,7 +70,7 @@ const plainSlots = 64
 
 // Reset empties r, keeping its memory.
 func (r *PlainRun) Reset() {
-	r.Counts, r.statuses, r.n, r.Classes = r.Counts[:0], r.statuses[:0], 0, Bucket{}
+	r.Counts, r.statuses, r.n, r.Classes, r.zones = r.Counts[:0], r.statuses[:0], 0, Bucket{}, false
 	r.slots = [plainSlots]uint8{}
 }
 
@@ -123,12 +129,18 @@ func (r *PlainRun) Add(rec *logparse.Record) bool {
 		pc.Peer[ClassOf(rec.Attempts[0].Status)]++
 	}
 	t := rec.Time
+	switch {
+	case pc.N == 1:
+		pc.First, pc.Last = t, t
+	case t.Before(pc.First):
+		pc.First = t
+	case t.After(pc.Last):
+		pc.Last = t
+	}
 	if r.n == 0 {
-		r.sec, r.First, r.Last = sec, t, t
-	} else if t.Before(r.First) {
-		r.First = t
-	} else if t.After(r.Last) {
-		r.Last = t
+		r.sec = sec
+	} else if t.Location() != r.Counts[0].First.Location() {
+		r.zones = true
 	}
 	r.n++
 	return true
@@ -166,15 +178,16 @@ func samePlainKey(a, b *logparse.Record) bool {
 	return len(a.Attempts) == 0 || bytes.Equal(a.Attempts[0].Addr, b.Attempts[0].Addr)
 }
 
-// AddPlain accounts the records of r as AddRecord would each of them, and
-// reports whether it did. It does not while any burst is open (each
-// request to its group counts in it), while a group or peer of the run is
-// not known yet (a new one may merge groups, which depends on the order of
-// the records), nor where a group's count of distinct statuses could
-// reach its bound; it then changes nothing, and the records are added one
-// by one.
+// AddPlain accounts the records of r as AddRecord would each of them,
+// and reports whether it did. It does not, changing nothing, while a
+// group or peer of the run is not known yet (a new one may merge groups,
+// which depends on the order of the records), where a group's count of
+// distinct statuses could reach its bound, or where the records' times
+// are in several zones. Where a burst candidate of a count's group is
+// open on its host (every request to the group counts in it), the count
+// is Left, for its records to be added one by one after the call.
 func (c *Correlator) AddPlain(r *PlainRun) bool {
-	if len(c.open) > 0 || r.n == 0 {
+	if r.n == 0 || r.zones {
 		return false
 	}
 	roots, cached := c.plainRoots[:0], c.plainCached[:0]
@@ -198,23 +211,47 @@ func (c *Correlator) AddPlain(r *PlainRun) bool {
 	if c.mayOverflowStatuses(roots, cached, r) {
 		return false
 	}
-	c.totals.Requests += r.n
-	c.totals.seen(r.First)
-	c.totals.seen(r.Last)
-	if r.Last.After(c.newest) {
-		c.newest = r.Last
+	classes := r.Classes
+	var first, last time.Time
+	for i := range r.Counts {
+		pc := &r.Counts[i]
+		pc.Left = len(c.open) > 0 && c.candidateOpen(roots[i], pc.Rec.Node)
+		if pc.Left {
+			for cl, n := range pc.Classes {
+				classes[cl] -= n
+			}
+			continue
+		}
+		c.totals.Requests += pc.N
+		if first.IsZero() || pc.First.Before(first) {
+			first = pc.First
+		}
+		if pc.Last.After(last) {
+			last = pc.Last
+		}
 	}
-	if r.Last.After(c.newestRecord) {
-		c.newestRecord = r.Last
+	if first.IsZero() {
+		return true // every count left
+	}
+	c.totals.seen(first)
+	c.totals.seen(last)
+	if last.After(c.newest) {
+		c.newest = last
+	}
+	if last.After(c.newestRecord) {
+		c.newestRecord = last
 	}
 	sec := r.sec
-	for cl, n := range r.Classes {
+	for cl, n := range classes {
 		if n > 0 {
-			c.overall.AddN(r.First, Class(cl), n)
+			c.overall.AddN(first, Class(cl), n)
 		}
 	}
 	for i := range r.Counts {
 		pc := &r.Counts[i]
+		if pc.Left {
+			continue
+		}
 		rec := pc.Rec
 		t := rec.Time
 		for _, s := range pc.statuses[:pc.nStatus] {
@@ -258,6 +295,38 @@ func (c *Correlator) AddPlain(r *PlainRun) bool {
 		}
 	}
 	return true
+}
+
+// candidateOpen reports whether a burst candidate of the group is open on
+// the host.
+func (c *Correlator) candidateOpen(root, node string) bool {
+	for k := range c.open {
+		if k.root == root && k.node == node {
+			return true
+		}
+	}
+	return false
+}
+
+// Left reports whether rec, one of r's records, was left by AddPlain to
+// be added one by one.
+func (r *PlainRun) Left(rec *logparse.Record) bool {
+	for h := plainHash(rec) % plainSlots; r.slots[h] != 0; h = (h + 1) % plainSlots {
+		if c := &r.Counts[r.slots[h]-1]; samePlainKey(c.Rec, rec) {
+			return c.Left
+		}
+	}
+	return false
+}
+
+// AnyLeft reports whether AddPlain left any of r's records.
+func (r *PlainRun) AnyLeft() bool {
+	for i := range r.Counts {
+		if r.Counts[i].Left {
+			return true
+		}
+	}
+	return false
 }
 
 // mayOverflowStatuses reports whether r's statuses could fill a group's

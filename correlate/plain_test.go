@@ -13,7 +13,9 @@ import (
 
 // TestPlainRunsAddUpAsRecords: a correlator given the plain records as
 // runs (AddPlain, record by record where it declines) ends where one given
-// every record by AddRecord ends: the same bursts and the same snapshot.
+// every record by AddRecord ends: the same bursts and the same snapshot,
+// with the records of a group whose burst candidate is open left to be
+// added one by one.
 // The records are synthetic: three groups (one named, as ingress-nginx
 // logs it), a dozen peers, two hosts, bursts of 502s and 504s, retries,
 // late lines, and one group with more distinct statuses than a group
@@ -24,7 +26,7 @@ func TestPlainRunsAddUpAsRecords(t *testing.T) {
 			recs := syntheticRecords(seed, 30000)
 			one, runs := New(Options{}), New(Options{})
 			var oneBursts, runBursts []Burst
-			summed := 0
+			summed, left := 0, 0
 			for from := 0; from < len(recs); from += 256 {
 				batch := recs[from:min(from+256, len(recs))]
 				for i := range batch {
@@ -39,7 +41,14 @@ func TestPlainRunsAddUpAsRecords(t *testing.T) {
 						j++
 					}
 					if j-i >= 2 && runs.AddPlain(&run) {
-						summed += j - i
+						for k := i; k < j; k++ {
+							if run.Left(&batch[k]) {
+								runs.AddRecord(&batch[k], Pos{Source: "access.log", Line: int64(from + k + 1)})
+								left++
+							} else {
+								summed++
+							}
+						}
 						i = j
 						continue
 					}
@@ -50,8 +59,8 @@ func TestPlainRunsAddUpAsRecords(t *testing.T) {
 			}
 			oneBursts = append(oneBursts, one.Flush()...)
 			runBursts = append(runBursts, runs.Flush()...)
-			if summed < len(recs)/2 {
-				t.Errorf("only %d of %d records went as sums", summed, len(recs))
+			if summed < len(recs)/2 || left == 0 {
+				t.Errorf("%d of %d records went as sums, %d were left one by one: the test shows too little", summed, len(recs), left)
 			}
 			if len(oneBursts) == 0 {
 				t.Fatal("no burst: the test shows nothing")

@@ -303,6 +303,19 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			}
 		}
 	}
+	// applyLeft adds one by one the records of a run that AddPlain left
+	// (those of a group with a burst candidate open), and returns the
+	// run's last item.
+	applyLeft := func(pb *parsedBatch, run *plainRun) int {
+		if run.AnyLeft() {
+			for i := run.start; i < run.end; i++ {
+				if run.Left(&pb.recs[pb.items[i].idx]) {
+					apply(pb, i)
+				}
+			}
+		}
+		return run.end - 1
+	}
 	drain := func(all bool) {
 		for len(held) > 0 && (all || len(held) > maxHeldBatches || heldBytes > maxHeldBytes || time.Since(held[0].since) >= joinHold) {
 			pb := held[0].pb
@@ -311,7 +324,7 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 			for i := 0; i < len(pb.items); i++ {
 				ref := pb.items[i]
 				if r := ref.run; r > 0 && c.AddPlain(&pb.runs[r-1].PlainRun) {
-					i = pb.runs[r-1].end - 1
+					i = applyLeft(pb, &pb.runs[r-1])
 					continue
 				}
 				if !ref.event || ref.outlier || ref.untimed {
@@ -359,7 +372,7 @@ loop:
 		// A run of plain records goes as its sums when no other set has
 		// an item before its end (the order the records would be taken).
 		if r := pb.items[i].run; r > 0 && m.nothingBefore(pb.items[pb.runs[r-1].end-1].at) && c.AddPlain(&pb.runs[r-1].PlainRun) {
-			i = pb.runs[r-1].end - 1
+			i = applyLeft(pb, &pb.runs[r-1])
 			m.skipTo(i + 1)
 		} else {
 			apply(pb, i)
