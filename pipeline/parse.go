@@ -252,6 +252,11 @@ func isContinuation(line []byte) bool {
 // back in order before the correlator sees them.
 var parseWorkers = max(1, min(runtime.GOMAXPROCS(0), 4))
 
+// reorderBatches is how many batches of a set may be between the reader
+// and their place in order: those being parsed, waiting for a worker or
+// for an earlier batch.
+var reorderBatches = 3 * parseWorkers
+
 // setDays counts one input's lines by day as its batches leave in order,
 // outliers classified, on that input's goroutine rather than the
 // correlator's: the days are sums, so the sets' counters merge exactly
@@ -308,21 +313,36 @@ func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []
 	defer close(out)
 	work := make(chan *rawBatch, parseWorkers)
 	done := make(chan *parsedBatch, parseWorkers)
+	// A batch holds a token from when it is handed to a worker until it
+	// leaves in order: a worker that races ahead of a slow one (when the
+	// input comes faster than one worker parses, as an inflated .gz does)
+	// stops at the window, so the batches waiting to be put back in order
+	// stay bounded.
+	tokens := make(chan struct{}, reorderBatches)
+	send := func(rb *rawBatch) bool {
+		select {
+		case tokens <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case work <- rb:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	running.Add(1)
 	go func() {
 		defer running.Done()
 		defer close(work)
 		for _, rb := range firsts {
-			select {
-			case work <- rb:
-			case <-ctx.Done():
+			if !send(rb) {
 				return
 			}
 		}
 		for rb := range in {
-			select {
-			case work <- rb:
-			case <-ctx.Done():
+			if !send(rb) {
 				return
 			}
 		}
@@ -370,6 +390,7 @@ func parseSet(ctx context.Context, running *sync.WaitGroup, live bool, firsts []
 			}
 			delete(pending, next)
 			next++
+			<-tokens
 			if live {
 				if !emit(b, nil, false) {
 					return

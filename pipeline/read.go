@@ -90,6 +90,11 @@ func (s *setReader) run(ctx context.Context) {
 		}
 		f := ahead[i]
 		delete(ahead, i)
+		if f == nil && path != "-" && !s.followed {
+			// The first file too inflates on a goroutine of its own, so
+			// that cutting its lines does not wait for it.
+			f = openAhead(path)
+		}
 		s.readFile(ctx, path, f)
 	}
 }
