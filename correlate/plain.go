@@ -5,7 +5,6 @@ package correlate
 
 import (
 	"bytes"
-	"encoding/binary"
 	"slices"
 	"time"
 
@@ -73,9 +72,6 @@ func (r *PlainRun) Reset() {
 	r.Counts, r.statuses, r.n, r.Classes, r.zones = r.Counts[:0], r.statuses[:0], 0, Bucket{}, false
 	r.slots = [plainSlots]uint8{}
 }
-
-// Len is how many records r holds.
-func (r *PlainRun) Len() int { return r.n }
 
 // Add sums a plain record into r and reports whether it could: it cannot
 // take a record of another second, a fifth status of one count, nor more
@@ -146,27 +142,19 @@ func (r *PlainRun) Add(rec *logparse.Record) bool {
 	return true
 }
 
-// plainHash mixes the last bytes of rec's peer (where addresses differ)
-// with the lengths of its peer, group and host; samePlainKey settles.
+// plainHash is a hash of rec's peer (logparse.AddrHash) mixed with the
+// length and last byte of its group's name and the length of its host;
+// samePlainKey settles.
 func plainHash(rec *logparse.Record) uint32 {
-	var addr []byte
+	var h uint32
 	if len(rec.Attempts) > 0 {
-		addr = rec.Attempts[0].Addr
+		h = logparse.AddrHash(rec.Attempts[0].Addr)
 	}
-	var x uint64
-	if len(addr) >= 8 {
-		x = binary.LittleEndian.Uint64(addr[len(addr)-8:])
-	} else {
-		for _, b := range addr {
-			x = x<<8 | uint64(b)
-		}
-	}
-	x ^= uint64(len(addr))<<56 ^ uint64(len(rec.UpstreamName))<<48 ^ uint64(len(rec.Node))<<40
+	k := uint32(len(rec.UpstreamName))<<8 | uint32(len(rec.Node))&0xff
 	if n := len(rec.UpstreamName); n > 0 {
-		x ^= uint64(rec.UpstreamName[n-1]) << 32
+		k |= uint32(rec.UpstreamName[n-1]) << 24
 	}
-	x *= 0x9e3779b97f4a7c15
-	return uint32(x >> 32)
+	return h ^ k*0x9e3779b1
 }
 
 // samePlainKey reports whether a and b go to the same group and peer from

@@ -151,26 +151,41 @@ func (c *Counter) AddRecord(rec *logparse.Record) {
 	if d == nil {
 		return
 	}
+	d.addRecordSums(rec, c.lo, d.peer)
+	d.methods.bump(rec.Method)
+	d.hosts.bump(rec.Host)
+	d.schemes.bump(rec.Scheme)
+}
+
+// peer is the day's entry of the peer at addr, nil past maxKeys peers.
+func (d *counting) peer(addr []byte) *PeerDay {
+	p := d.peers[string(addr)]
+	if p == nil && len(d.peers) < maxKeys {
+		p = &PeerDay{}
+		d.peers[string(addr)] = p
+	}
+	return p
+}
+
+// addRecordSums adds rec to the sums of its day, whose midnight is lo
+// (Unix seconds): requests, 502s by hour, 504s, connect and header times,
+// and each peer's requests and connections, its entry found by peer (nil
+// for a peer the day does not keep).
+func (d *Day) addRecordSums(rec *logparse.Record, lo int64, peer func(addr []byte) *PeerDay) {
 	d.Requests++
 	switch rec.Status {
 	case 502:
 		d.S502++
-		d.Hourly[min(23, max(0, (rec.Time.Unix()-c.lo)/3600))]++
+		d.Hourly[min(23, max(0, (rec.Time.Unix()-lo)/3600))]++
 	case 504:
 		d.S504++
 	}
-	d.methods.bump(rec.Method)
-	d.hosts.bump(rec.Host)
-	d.schemes.bump(rec.Scheme)
 	last := len(rec.Attempts) - 1
 	for i := range rec.Attempts {
 		a := &rec.Attempts[i]
 		var p *PeerDay
 		if len(a.Addr) > 0 && a.Addr[0] != '-' {
-			if p = d.peers[string(a.Addr)]; p == nil && len(d.peers) < maxKeys {
-				p = &PeerDay{}
-				d.peers[string(a.Addr)] = p
-			}
+			p = peer(a.Addr)
 		}
 		if a.Connect >= 0 {
 			d.ConnTimed++

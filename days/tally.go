@@ -5,7 +5,6 @@ package days
 
 import (
 	"bytes"
-	"encoding/binary"
 	"time"
 
 	"github.com/badgw/badgw/logparse"
@@ -54,9 +53,6 @@ func (t *Tally) Reset() {
 	t.days, t.cur, t.Over = t.days[:0], -1, false
 }
 
-// Len is how many days t holds.
-func (t *Tally) Len() int { return len(t.days) }
-
 // day is the tally's day of a record at at: the last one when at falls
 // in it, else a new one (a run that leaves a day and comes back lists it
 // twice, as AddRecord would come back to it).
@@ -91,51 +87,10 @@ func (t *Tally) AddRecord(rec *logparse.Record) {
 	if d == nil {
 		return
 	}
-	d.Requests++
-	switch rec.Status {
-	case 502:
-		d.S502++
-		d.Hourly[min(23, max(0, (rec.Time.Unix()-d.lo)/3600))]++
-	case 504:
-		d.S504++
-	}
+	d.addRecordSums(rec, d.lo, func(addr []byte) *PeerDay { return t.peer(d, addr) })
 	t.bump(&d.methods, rec.Method)
 	t.bump(&d.hosts, rec.Host)
 	t.bump(&d.schemes, rec.Scheme)
-	last := len(rec.Attempts) - 1
-	for i := range rec.Attempts {
-		a := &rec.Attempts[i]
-		var p *PeerDay
-		if len(a.Addr) > 0 && a.Addr[0] != '-' {
-			p = t.peer(d, a.Addr)
-		}
-		if a.Connect >= 0 {
-			d.ConnTimed++
-			d.ConnectSum += a.Connect
-			if a.Connect > 0 {
-				d.ConnNew++
-			}
-			if p != nil {
-				p.ConnTimed++
-				if a.Connect > 0 {
-					p.ConnNew++
-				}
-			}
-		}
-		if a.Header >= 0 {
-			d.HeaderN++
-			d.HeaderSum += a.Header
-		}
-		if i == last && p != nil {
-			p.Requests++
-			switch rec.Status {
-			case 502:
-				p.S502++
-			case 504:
-				p.S504++
-			}
-		}
-	}
 }
 
 // bump counts a value of one kind; the last one listed is looked at
@@ -160,7 +115,7 @@ func (t *Tally) bump(keys *[]tallyKey, k []byte) {
 
 // peer is the day's entry of the peer at addr.
 func (t *Tally) peer(d *tallyDay, addr []byte) *PeerDay {
-	h := addrHash(addr) % uint32(len(d.slots))
+	h := logparse.AddrHash(addr) % uint32(len(d.slots))
 	for ; d.slots[h] != 0; h = (h + 1) % uint32(len(d.slots)) {
 		if p := &d.peers[d.slots[h]-1]; bytes.Equal(p.addr, addr) {
 			return &p.PeerDay
@@ -173,21 +128,6 @@ func (t *Tally) peer(d *tallyDay, addr []byte) *PeerDay {
 	d.peers = append(d.peers, tallyPeer{addr: addr})
 	d.slots[h] = uint8(len(d.peers))
 	return &d.peers[len(d.peers)-1].PeerDay
-}
-
-// addrHash mixes the last bytes of an address, where addresses differ,
-// with its length.
-func addrHash(addr []byte) uint32 {
-	var x uint64
-	if len(addr) >= 8 {
-		x = binary.LittleEndian.Uint64(addr[len(addr)-8:])
-	} else {
-		for _, b := range addr {
-			x = x<<8 | uint64(b)
-		}
-	}
-	x = (x ^ uint64(len(addr))<<56) * 0x9e3779b97f4a7c15
-	return uint32(x >> 32)
 }
 
 // AddTally adds what t counted, as AddRecord of each of its records would

@@ -69,6 +69,21 @@ func (a *Attempt) IsPlaceholder() bool {
 
 var dash = []byte("-")
 
+// AddrHash is a cheap hash of a peer's address for small tables: its last
+// eight bytes, where addresses differ, mixed with its length.
+func AddrHash(addr []byte) uint32 {
+	var x uint64
+	if len(addr) >= 8 {
+		x = binary.LittleEndian.Uint64(addr[len(addr)-8:])
+	} else {
+		for _, b := range addr {
+			x = x<<8 | uint64(b)
+		}
+	}
+	x = (x ^ uint64(len(addr))<<56) * 0x9e3779b97f4a7c15
+	return uint32(x >> 32)
+}
+
 // reset clears rec for reuse, keeping the Attempts backing array. A record
 // last filled by f needs only the fields that f sets for some values and
 // not others: a successful parse sets each of its other fields again, and
