@@ -9,6 +9,7 @@
 # day into access.log.8.gz … access.log.1.gz as logrotate names them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 per_day=${1:-750000}
 runs=${2:-5}
 tmp=${TMPDIR:-/tmp}
@@ -19,7 +20,6 @@ bash bench/rotated-set.sh "$dir" "$per_day"
 du -ch "$dir"/access.log.*.gz | tail -1
 pigz -dc "$dir"/access.log.*.gz | wc -c | awk '{printf "%.0f MB uncompressed\n", $1 / 1e6}'
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 measure() { # name, command...
   local name=$1; shift
   local times=()

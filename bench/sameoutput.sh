@@ -12,26 +12,16 @@
 # Generated inputs are written into $TMPDIR and never committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 rev=${1:-HEAD}
 lines=${2:-2000000}
 tmp=${TMPDIR:-/tmp}
-work=$(mktemp -d "$tmp/badgw-same.XXXXXX")
-trap 'git worktree remove --force "$work/old-src" 2>/dev/null || true; rm -rf "$work"' EXIT
-git worktree add --detach -q "$work/old-src" "$rev"
-(cd "$work/old-src" && go build -o "$work/old" ./cmd/badgw)
-go build -o "$work/new" ./cmd/badgw
+build_pair "$rev" same
 
-log="$tmp/badgw-bench-$lines.log"
-errlog="$tmp/badgw-bench-$lines.error.log"
-rot="$tmp/badgw-scale-rotated-$((lines / 8))"
+scale_inputs "$lines"
 days="$tmp/badgw-same-days"
-if [ ! -s "$log" ] || [ ! -s "$errlog" ]; then
-  go run ./bench/genlog -lines "$lines" -error-log "$errlog" > "$log"
-fi
-[ -s "$log.gz" ] || pigz -c "$log" > "$log.gz"
-bash bench/rotated-set.sh "$rot" "$((lines / 8))"
 [ -s "$days/access.log" ] || go run ./bench/genday -out "$days" -days 4 -requests 200000 > /dev/null
-tab="log_format main '\$time_iso8601\t\$status\t\$remote_addr\t\$upstream_addr\t\$upstream_status\t\$scheme\t\$request\t\$request_time\t\$upstream_response_time\t\$body_bytes_sent';"
+tab=$BADGW_FORMAT
 
 failed=0
 # compare NAME ARGS...: both builds' outputs for "analyze --no-tui ARGS".

@@ -16,25 +16,17 @@
 # table: wall seconds (peak RSS in MB) per core count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 lines=${1:-10000000}
 runs=${2:-3}
 tmp=${TMPDIR:-/tmp}
-log="$tmp/badgw-bench-$lines.log"
-errlog="$tmp/badgw-bench-$lines.error.log"
-rot="$tmp/badgw-scale-rotated-$((lines / 8))"
 bin="$tmp/badgw-bench"
 ref="$tmp/badgw-refparse"
 go build -o "$bin" ./cmd/badgw
 go build -o "$ref" ./bench/refparse
-if [ ! -s "$log" ] || [ ! -s "$errlog" ]; then
-  go run ./bench/genlog -lines "$lines" -error-log "$errlog" > "$log"
-fi
-[ -s "$log.gz" ] || pigz -c "$log" > "$log.gz"
-bash bench/rotated-set.sh "$rot" "$((lines / 8))"
-export BADGW_FORMAT="log_format main '\$time_iso8601\t\$status\t\$remote_addr\t\$upstream_addr\t\$upstream_status\t\$scheme\t\$request\t\$request_time\t\$upstream_response_time\t\$body_bytes_sent';"
+scale_inputs "$lines"
 cat "$log" "$errlog" "$log.gz" "$rot"/access.log.*.gz > /dev/null
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # cell CORES COMMAND: "wall s (RSS MB)" of the command at GOMAXPROCS=CORES,
 # "{n}" in it replaced by CORES; GNU time measures the whole pipeline's
 # wall time and the peak RSS of its largest process.

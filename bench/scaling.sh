@@ -12,15 +12,14 @@
 # Synthetic input (bench/genlog), generated into $TMPDIR, never committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 runs=${1:-3}
 tmp=${TMPDIR:-/tmp}
 bin="$tmp/badgw-bench"
 gen="$tmp/badgw-genlog"
 go build -o "$bin" ./cmd/badgw
 go build -o "$gen" ./bench/genlog
-export BADGW_FORMAT="log_format main '\$time_iso8601\t\$status\t\$remote_addr\t\$upstream_addr\t\$upstream_status\t\$scheme\t\$request\t\$request_time\t\$upstream_response_time\t\$body_bytes_sent';"
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # run COMMAND: sets w (median wall seconds of the whole pipeline) and r
 # (median peak RSS in MB of badgw, the pipeline's last command).
 run() {

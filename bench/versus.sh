@@ -13,31 +13,17 @@
 # Generated inputs are written into $TMPDIR and never committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 rev=${1:-HEAD}
 lines=${2:-10000000}
 pairs=${3:-4}
 shift $(($# < 3 ? $# : 3))
 cores=("$@")
 [ ${#cores[@]} -gt 0 ] || cores=(1 2)
-tmp=${TMPDIR:-/tmp}
-work=$(mktemp -d "$tmp/badgw-versus.XXXXXX")
-trap 'git worktree remove --force "$work/old-src" 2>/dev/null || true; rm -rf "$work"' EXIT
-git worktree add --detach -q "$work/old-src" "$rev"
-(cd "$work/old-src" && go build -o "$work/old" ./cmd/badgw)
-go build -o "$work/new" ./cmd/badgw
-
-log="$tmp/badgw-bench-$lines.log"
-errlog="$tmp/badgw-bench-$lines.error.log"
-rot="$tmp/badgw-scale-rotated-$((lines / 8))"
-if [ ! -s "$log" ] || [ ! -s "$errlog" ]; then
-  go run ./bench/genlog -lines "$lines" -error-log "$errlog" > "$log"
-fi
-[ -s "$log.gz" ] || pigz -c "$log" > "$log.gz"
-bash bench/rotated-set.sh "$rot" "$((lines / 8))"
-export BADGW_FORMAT="log_format main '\$time_iso8601\t\$status\t\$remote_addr\t\$upstream_addr\t\$upstream_status\t\$scheme\t\$request\t\$request_time\t\$upstream_response_time\t\$body_bytes_sent';"
+build_pair "$rev" versus
+scale_inputs "$lines"
 cat "$log" "$errlog" "$log.gz" "$rot"/access.log.*.gz > /dev/null
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # row NAME COMMAND: COMMAND run with $B the old then the new build, PAIRS
 # times, at each core count.
 row() {

@@ -12,6 +12,7 @@
 # 5 M requests); it is generated once into $TMPDIR and never committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 lines=${1:-5000000}
 runs=${2:-5}
 tmp=${TMPDIR:-/tmp}
@@ -29,7 +30,6 @@ format="log_format main '\$time_iso8601\t\$status\t\$remote_addr\t\$upstream_add
 export BADGW_FORMAT="$format"
 cat "$log" "$errlog" "$log.gz" > /dev/null
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # measure NAME COMMAND: the median wall seconds and peak RSS (MB) of the
 # shell command, run RUNS times. Output goes to a file, not /dev/null: GNU
 # grep notices /dev/null and stops at the first match.
