@@ -4,8 +4,9 @@
 # fixture (with its nginx.conf), on the generated inputs of bench/scale.sh
 # (a synthetic day with its error.log, the same as one .gz, a rotated set of
 # 8 .gz) and on a four-day synthetic set, and compares the text report, the
-# JSON, the bursts CSV and the days CSV byte for byte. Prints each input
-# with "same" or the first lines that differ; exits 1 if any differs.
+# JSON, the bursts CSV, the days CSV and the HTML page byte for byte. Prints
+# each input with "same" or the first lines that differ; exits 1 if any
+# differs.
 #
 #   bench/sameoutput.sh [REV] [LINES]    (defaults: HEAD, 2000000 lines)
 #
@@ -31,9 +32,9 @@ compare() {
   for b in old new; do
     mkdir -p "$work/$b.out"
     "$work/$b" analyze --no-tui --json "$work/$b.out/json" --csv "$work/$b.out/csv" \
-      --csv-days "$work/$b.out/days" "$@" > "$work/$b.out/text" 2> "$work/$b.out/stderr" || true
+      --csv-days "$work/$b.out/days" --html "$work/$b.out/html" "$@" > "$work/$b.out/text" 2> "$work/$b.out/stderr" || true
   done
-  for f in text json csv days stderr; do
+  for f in text json csv days html stderr; do
     if ! cmp -s "$work/old.out/$f" "$work/new.out/$f"; then
       [ $differs = 1 ] || echo "$name: differs"
       differs=1

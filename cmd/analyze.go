@@ -23,6 +23,7 @@ import (
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
 	"github.com/badgw/badgw/report/html"
+	"github.com/badgw/badgw/spill"
 	"github.com/badgw/badgw/tui"
 	"github.com/badgw/badgw/words"
 )
@@ -313,6 +314,7 @@ func runAnalyze(ctx context.Context, o *AnalyzeOptions) error {
 			return err
 		}
 	}
+	defer o.keepDetailsOnDisk(&cfg.Options)()
 	ex := &exporter{o: o, outs: outs, live: o.follow(cfg), findings: allFindings(cfg.Options)}
 	if ex.live && outs.csv != nil {
 		cfg.OnBurst = ex.burstClosed
@@ -322,6 +324,27 @@ func runAnalyze(ctx context.Context, o *AnalyzeOptions) error {
 		return o.runTUI(ctx, cfg, ex)
 	}
 	return o.runReport(ctx, cfg, ex)
+}
+
+// keepDetailsOnDisk hands the details of the bursts as they close to a
+// temporary file (package spill), so that the analysis of an input with
+// thousands of bursts holds the memory of one with ten; the reports read
+// each back as they print it. Where no file can be made, or one fails,
+// the bursts stay whole in memory, as they always did, and a line on
+// stderr says so. It returns what removes the file.
+func (o *AnalyzeOptions) keepDetailsOnDisk(opts *correlate.Options) func() {
+	f, err := spill.New("")
+	if err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "badgw: %s: the bursts are kept in memory\n", report.Clean(err.Error()))
+		return func() {}
+	}
+	opts.Details = f
+	return func() {
+		if err := f.Err(); err != nil {
+			fmt.Fprintf(o.IO.ErrOut, "badgw: %s (bursts after it were kept in memory, or printed as their summaries)\n", report.Clean(err.Error()))
+		}
+		f.Close()
+	}
 }
 
 // exporter writes --csv and --json in every mode. In a live run the CSV is
@@ -345,7 +368,7 @@ func (x *exporter) burstClosed(b correlate.Burst) {
 	}
 	x.closed = append(x.closed, b)
 	if !x.outs.csv.Streams() {
-		x.err = errors.Join(x.err, x.outs.csv.Write(x.o.IO.Out, func(w io.Writer) error { return report.WriteCSV(w, x.closed) }))
+		x.err = errors.Join(x.err, x.outs.csv.Write(x.o.IO.Out, func(w io.Writer) error { return report.WriteCSV(w, slices.Values(x.closed)) }))
 		return
 	}
 	if x.rows == nil {
@@ -385,7 +408,7 @@ func (x *exporter) finish(snap pipeline.Snapshot) error {
 		}
 		err = errors.Join(err, out.Write(x.o.IO.Out, fn))
 	}
-	write(x.outs.csv, x.rows != nil, func(w io.Writer) error { return report.WriteCSV(w, snap.Bursts) })
+	write(x.outs.csv, x.rows != nil, func(w io.Writer) error { return report.WriteCSV(w, snap.Wholes(snap.Bursts)) })
 	write(x.outs.json, false, func(w io.Writer) error { return report.WriteJSON(w, snap) })
 	write(x.outs.csvDays, false, func(w io.Writer) error { return report.WriteDaysCSV(w, snap.DaySummary()) })
 	write(x.outs.html, false, func(w io.Writer) error {

@@ -140,6 +140,12 @@ type Burst struct {
 	// (Options.SummarizeClosed): its lines, samples, peers, chains,
 	// impact and other causes are not held any more, and say nothing.
 	Summarized bool
+
+	// details is one more than the reference of the burst's details in
+	// Options.Details (Snapshot.Whole), 0 while it holds them itself;
+	// lineBytes what its raw lines took when it closed (trimClosedLines).
+	details   int64
+	lineBytes int
 }
 
 // Bad is the number of bad responses of the burst's kind.

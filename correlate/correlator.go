@@ -72,6 +72,11 @@ type Options struct {
 	// 0 is four hours at one second. Past it a series' buckets widen, so a
 	// run of weeks holds the same memory at a coarser width.
 	SeriesBuckets int
+	// Details, when set, keeps the details of every closed burst (its
+	// impact, causes' sentences, samples and raw lines) out of memory:
+	// Snapshot.Whole reads them back. A finite input's bursts are all
+	// kept, so without it memory grows with their number.
+	Details DetailStore
 }
 
 // HostConfig is what one host's nginx.conf says (Options.HostConfigs).
@@ -144,8 +149,11 @@ type Correlator struct {
 	// the first linesTrimmed of them hold none.
 	closedLineBytes int
 	linesTrimmed    int
-	nextID          int
-	errBg           map[string]*errorLogBackground
+	// detailsFailed: Options.Details failed, and the bursts after stay
+	// whole in memory.
+	detailsFailed bool
+	nextID        int
+	errBg         map[string]*errorLogBackground
 
 	peerCache map[string]peerEntry
 	scratch   []byte // unescaped request line of the record being joined
@@ -787,8 +795,10 @@ func (c *Correlator) closeWhere(done func(*tracker) bool) []Burst {
 			c.closed = append(c.closed, closed[i].summary())
 		}
 	} else {
+		from := len(c.closed)
 		c.closed = append(c.closed, closed...)
-		c.trimClosedLines(closed)
+		c.trimClosedLines(from)
+		c.storeDetails(from)
 	}
 	c.keepClosed(closed)
 	return closed
@@ -987,6 +997,7 @@ func (c *Correlator) Snapshot() Snapshot {
 		Newest:     c.newest,
 		Totals:     c.totals.clone(),
 		PeerGroups: c.groups.labels(),
+		details:    c.opts.Details,
 	}
 	s.Bursts = append(s.Bursts, c.closed...)
 	s.Bursts = append(s.Bursts, c.openBursts()...)

@@ -174,7 +174,7 @@ func (c *Correlator) keepClosed(closed []Burst) {
 		return
 	}
 	for i := max(c.linesTrimmed, 0); i < drop; i++ {
-		c.closedLineBytes -= linesBytes(c.closed[i].Lines)
+		c.closedLineBytes -= c.closed[i].lineBytes
 	}
 	c.linesTrimmed = max(0, c.linesTrimmed-drop)
 	c.closedDropped += drop

@@ -128,15 +128,21 @@ func linesBytes(ls []Line) int {
 
 // trimClosedLines drops the raw lines of the oldest closed bursts while
 // all of them together hold more than maxClosedLineKB. It is called each
-// time bursts close, so it counts only the new ones: closedLineBytes
-// carries the total and linesTrimmed the bursts already emptied.
-func (c *Correlator) trimClosedLines(added []Burst) {
-	for i := range added {
-		c.closedLineBytes += linesBytes(added[i].Lines)
+// time bursts close, with the first new one at c.closed[from], so it
+// counts only the new ones: closedLineBytes carries the total and
+// linesTrimmed the bursts already emptied. A burst whose lines are in
+// Options.Details is counted by what they took in memory, and marked: its
+// whole report then leaves them out alike.
+func (c *Correlator) trimClosedLines(from int) {
+	for i := from; i < len(c.closed); i++ {
+		b := &c.closed[i]
+		b.lineBytes = linesBytes(b.Lines)
+		c.closedLineBytes += b.lineBytes
 	}
 	for ; c.linesTrimmed < len(c.closed) && c.closedLineBytes > maxClosedLineKB<<10; c.linesTrimmed++ {
 		b := &c.closed[c.linesTrimmed]
-		c.closedLineBytes -= linesBytes(b.Lines)
+		c.closedLineBytes -= b.lineBytes
+		b.lineBytes = 0
 		b.Lines = nil
 		b.LinesDropped = true
 	}

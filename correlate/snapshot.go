@@ -30,6 +30,9 @@ type Snapshot struct {
 	// longer holds (Options.KeepClosed).
 	Closed        []ClosedCount
 	ClosedDropped int
+
+	// details holds the closed bursts' details (Options.Details, Whole).
+	details DetailStore
 }
 
 // GroupSeries is one upstream group's (or peer's) requests over time.

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -77,13 +78,14 @@ func (c *CSVWriter) Write(b correlate.Burst) error {
 	return c.w.Error()
 }
 
-// WriteCSV writes the header and one row per 502 burst.
-func WriteCSV(w io.Writer, bursts []correlate.Burst) error {
+// WriteCSV writes the header and one row per 502 burst, whole
+// (correlate.Snapshot.Wholes), one at a time.
+func WriteCSV(w io.Writer, bursts iter.Seq[correlate.Burst]) error {
 	cw, err := NewCSVWriter(w)
 	if err != nil {
 		return err
 	}
-	for _, b := range bursts {
+	for b := range bursts {
 		if err := cw.Write(b); err != nil {
 			return err
 		}

@@ -269,26 +269,70 @@ func WriteJSON(w io.Writer, snap pipeline.Snapshot) error {
 	}
 	d.Timeline.Groups, d.Timeline.Peers = lanes(snap.Groups), lanes(snap.Peers)
 	d.Days = toJSONDays(snap.DaySummary())
-	for _, b := range snap.Bursts {
-		jb := toJSONBurst(b)
-		switch b.Kind {
-		case correlate.Kind502:
-			d.Bursts = append(d.Bursts, jb)
-		case correlate.KindErrorLog:
-			d.ErrorBursts = append(d.ErrorBursts, jb)
-		case correlate.KindNginx:
-			d.NginxErrors = append(d.NginxErrors, jb)
-		default:
-			d.Timeouts = append(d.Timeouts, jb)
-		}
-	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(d); err != nil {
 		return err
 	}
-	_, err := w.Write(escapeC1(buf.Bytes()))
+	return writeBurstLists(w, buf.Bytes(), &snap.Snapshot)
+}
+
+// burstLists are the document's lists of bursts, in the order they come
+// in it, and which bursts each holds.
+var burstLists = []struct {
+	key string
+	of  func(correlate.Kind) bool
+}{
+	{"bursts", func(k correlate.Kind) bool { return k == correlate.Kind502 }},
+	{"timeouts", func(k correlate.Kind) bool {
+		return k != correlate.Kind502 && k != correlate.KindErrorLog && k != correlate.KindNginx
+	}},
+	{"nginx_errors", func(k correlate.Kind) bool { return k == correlate.KindNginx }},
+	{"error_log_bursts", func(k correlate.Kind) bool { return k == correlate.KindErrorLog }},
+}
+
+// writeBurstLists writes doc, encoded with its lists of bursts empty,
+// with the bursts written into them one at a time, whole (snap.Whole), as
+// the encoder would have written them: an input of thousands of bursts
+// never has all their details in memory at once.
+func writeBurstLists(w io.Writer, doc []byte, snap *correlate.Snapshot) error {
+	var err error
+	write := func(b []byte) {
+		if err == nil {
+			_, err = w.Write(escapeC1(b))
+		}
+	}
+	for _, list := range burstLists {
+		mark := []byte("\n  \"" + list.key + "\": []")
+		at := bytes.Index(doc, mark)
+		if at < 0 {
+			return fmt.Errorf("json: no list %q in the document", list.key)
+		}
+		write(doc[:at+len(mark)-1])
+		doc = doc[at+len(mark)-1:] // from the closing bracket
+		n := 0
+		for _, b := range snap.Bursts {
+			if !list.of(b.Kind) {
+				continue
+			}
+			text, merr := json.MarshalIndent(toJSONBurst(snap.Whole(b)), "    ", "  ")
+			if merr != nil {
+				return merr
+			}
+			sep := ",\n    "
+			if n == 0 {
+				sep = "\n    "
+			}
+			write([]byte(sep))
+			write(text)
+			n++
+		}
+		if n > 0 {
+			write([]byte("\n  "))
+		}
+	}
+	write(doc)
 	return err
 }
 

@@ -68,7 +68,7 @@ func TestGoldens(t *testing.T) {
 			if err := report.WriteText(&text, snap, report.TextOptions{Width: 100}); err != nil {
 				t.Fatal(err)
 			}
-			if err := report.WriteCSV(&csvOut, snap.Bursts); err != nil {
+			if err := report.WriteCSV(&csvOut, snap.Wholes(snap.Bursts)); err != nil {
 				t.Fatal(err)
 			}
 			if err := report.WriteJSON(&jsonOut, snap); err != nil {
@@ -126,7 +126,7 @@ func TestHostileLogContent(t *testing.T) {
 		t.Fatalf("want one burst, got %d", len(snap.BadGatewayBursts()))
 	}
 	var csvOut, text, jsonOut bytes.Buffer
-	report.WriteCSV(&csvOut, snap.Bursts)
+	report.WriteCSV(&csvOut, snap.Wholes(snap.Bursts))
 	report.WriteText(&text, snap, report.TextOptions{})
 	report.WriteJSON(&jsonOut, snap)
 	rows, err := csv.NewReader(&csvOut).ReadAll()

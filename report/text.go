@@ -64,27 +64,27 @@ func WriteText(w io.Writer, snap pipeline.Snapshot, opts TextOptions) error {
 	}
 	for _, b := range bursts {
 		e.printf("\n")
-		writeBurst(e, b)
+		writeBurst(e, snap.Whole(b))
 	}
 	if eb := snap.ErrorLogBursts(); len(eb) > 0 {
 		e.printf("\nUpstream error bursts from the error log alone (counts are error lines, not requests)\n")
 		for _, b := range eb {
 			e.printf("\n")
-			writeBurst(e, b)
+			writeBurst(e, snap.Whole(b))
 		}
 	}
 	if ne := snap.NginxErrorEpisodes(); len(ne) > 0 {
 		e.printf("\nnginx's own errors (500s answered without trying an upstream: nginx's limits or Lua code; the causes below say which)\n")
 		for _, b := range ne {
 			e.printf("\n")
-			writeBurst(e, b)
+			writeBurst(e, snap.Whole(b))
 		}
 	}
 	if to := snap.TimeoutEpisodes(); len(to) > 0 {
 		e.printf("\nGateway timeouts (504: reported, not counted as 502 bursts)\n")
 		for _, b := range to {
 			e.printf("\n")
-			writeBurst(e, b)
+			writeBurst(e, snap.Whole(b))
 		}
 	}
 	writeHidden(e, snap.Totals.Hidden)

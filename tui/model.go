@@ -398,7 +398,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m.openBucket()
 		}
 		m.selID = burstKey(vis[sel])
-		if b := vis[sel]; b.LinesDropped || len(b.Lines) < b.LinesBehind {
+		if b := m.snap.Whole(vis[sel]); b.LinesDropped || len(b.Lines) < b.LinesBehind {
 			return m.openBurstFromFiles(b)
 		}
 		m.bucket = bucketPane{}
@@ -419,7 +419,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.cursor = max(0, len(m.series().Buckets)-1)
 		}
 	case key.Matches(msg, k.Export):
-		return m, exportCmd(m.opts.ExportDir, vis, m.snap.AsOf)
+		return m, exportCmd(m.opts.ExportDir, vis, m.snap)
 	case key.Matches(msg, k.Up), key.Matches(msg, k.Down):
 		if len(vis) == 0 {
 			break
@@ -488,11 +488,11 @@ func (m Model) burstAtCursor() (correlate.Burst, bool) {
 	return correlate.Burst{}, false
 }
 
-// selectedBurst returns the burst shown in the detail view.
+// selectedBurst returns the burst shown in the detail view, whole.
 func (m Model) selectedBurst() (correlate.Burst, bool) {
 	vis := m.visibleBursts()
 	if i := m.selected(vis); i >= 0 {
-		return vis[i], true
+		return m.snap.Whole(vis[i]), true
 	}
 	return correlate.Burst{}, false
 }

@@ -64,15 +64,16 @@ func pull(feed <-chan pipeline.Snapshot, outcome <-chan Outcome) tea.Msg {
 	return snapshotMsg{snap: s, next: waitForSnapshot(feed, outcome)}
 }
 
-// exportCmd writes the bursts in view to a CSV named after the log time.
-func exportCmd(dir string, bursts []correlate.Burst, asOf time.Time) tea.Cmd {
+// exportCmd writes the bursts in view, of snap, to a CSV named after the
+// log time.
+func exportCmd(dir string, bursts []correlate.Burst, snap pipeline.Snapshot) tea.Cmd {
 	return func() tea.Msg {
 		name := "badgw-bursts.csv"
-		if !asOf.IsZero() {
-			name = fmt.Sprintf("badgw-bursts-%s.csv", asOf.Format("20060102-150405"))
+		if !snap.AsOf.IsZero() {
+			name = fmt.Sprintf("badgw-bursts-%s.csv", snap.AsOf.Format("20060102-150405"))
 		}
 		path := filepath.Join(dir, name)
-		err := report.WriteFile(path, io.Discard, func(w io.Writer) error { return report.WriteCSV(w, bursts) })
+		err := report.WriteFile(path, io.Discard, func(w io.Writer) error { return report.WriteCSV(w, snap.Wholes(bursts)) })
 		return exportedMsg{path: path, n: len(bursts), err: err}
 	}
 }

@@ -168,7 +168,7 @@ func build(snap pipeline.Snapshot, opts Options) page {
 	}
 	bursts := snap.BadGatewayBursts()
 	p.Summary = summary(snap, bursts)
-	p.Bursts, p.Partial = detailed(bursts, true)
+	p.Bursts, p.Partial = detailed(&snap.Snapshot, bursts, true)
 	for _, s := range []struct {
 		title string
 		list  []correlate.Burst
@@ -181,7 +181,7 @@ func build(snap pipeline.Snapshot, opts Options) page {
 			continue
 		}
 		sec := section{Title: s.title}
-		sec.Bursts, sec.Partial = detailed(s.list, false)
+		sec.Bursts, sec.Partial = detailed(&snap.Snapshot, s.list, false)
 		p.Others = append(p.Others, sec)
 	}
 	linked := map[string]bool{}
@@ -241,8 +241,8 @@ const maxDetailed = 200
 // detailed is the bursts' views in time order, the largest maxDetailed
 // (by bad responses, then the earliest) with their blocks, and what the
 // page says when it leaves some out (listed tells whether a table lists
-// them all).
-func detailed(bs []correlate.Burst, listed bool) ([]burstView, string) {
+// them all). Only those read their details back (snap.Whole).
+func detailed(snap *correlate.Snapshot, bs []correlate.Burst, listed bool) ([]burstView, string) {
 	keep := make([]bool, len(bs))
 	order := make([]int, len(bs))
 	for i := range order {
@@ -254,6 +254,9 @@ func detailed(bs []correlate.Burst, listed bool) ([]burstView, string) {
 	}
 	views := make([]burstView, len(bs))
 	for i, b := range bs {
+		if keep[i] {
+			b = snap.Whole(b)
+		}
 		views[i] = burstOf(b)
 		views[i].Detailed = keep[i]
 	}
