@@ -63,7 +63,12 @@ func TestDetailsOutOfMemory(t *testing.T) {
 			}
 		}
 		c.Flush()
-		return c.Snapshot()
+		copied := c.Snapshot()
+		final := c.Final()
+		if !reflect.DeepEqual(copied, final) {
+			t.Fatal("the final snapshot is not the snapshot")
+		}
+		return final
 	}
 	whole := run(Options{})
 	trimmed := 0

@@ -228,13 +228,14 @@ func Run(ctx context.Context, cfg RunConfig) (Snapshot, error) {
 	}
 	c := correlate.New(cfg.Options)
 	var recent recentLines
-	snap := func() Snapshot {
+	snapOf := func(cs correlate.Snapshot) Snapshot {
 		daysSeen, dropped := mergeDays(perDay)
-		s := Snapshot{Snapshot: c.Snapshot(), Ingest: stats.clone(), Days: daysSeen, DaysDropped: dropped,
+		s := Snapshot{Snapshot: cs, Ingest: stats.clone(), Days: daysSeen, DaysDropped: dropped,
 			Recent: recent.lines(), RecentAll: !recent.dropped, Sources: sources}
 		s.Ingest.Elapsed = time.Since(started)
 		return s
 	}
+	snap := func() Snapshot { return snapOf(c.Snapshot()) }
 	liveSnap := func() Snapshot {
 		s := Snapshot{Snapshot: c.LiveSnapshot(), Ingest: stats.clone(), Sources: sources}
 		s.Ingest.Elapsed = time.Since(started)
@@ -386,7 +387,7 @@ loop:
 	}
 	drain(true)
 	emit(c.Flush())
-	final := snap()
+	final := snapOf(c.Final())
 	if cfg.Publish != nil {
 		cfg.Publish(final)
 	}
