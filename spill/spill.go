@@ -4,29 +4,19 @@
 // it prints it (correlate.Snapshot.Whole).
 //
 // Each burst's details are one record: a 4-byte length, then the details
-// as JSON compressed with S2 (a block of it). JSON because it gives back
-// exactly what it was given, nil and empty slices apart (gob makes both
-// nil, and the JSON report prints null for one and [] for the other) and
-// times with their offsets, so a report printed from the file is the one
-// printed from memory. Only text that is not UTF-8 does not come back (it
-// comes back with U+FFFD in place of the bytes); a log line can hold any
-// bytes, so details with such text are refused (correlate.ErrHoldWhole)
-// and that burst stays in memory. S2
-// because the raw lines it holds are repetitive, and it compresses them
-// at memory speed with a few kilobytes of state (zstd's encoder holds
-// megabytes, which is what this package exists to save).
+// in a binary form that gives back exactly what it was given (codec.go),
+// compressed with S2 (a block of it): the raw lines it holds are
+// repetitive, and S2 compresses them at memory speed with a few kilobytes
+// of state (zstd's encoder holds megabytes, which is what this package
+// exists to save).
 package spill
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"reflect"
 	"sync"
-	"time"
-	"unicode/utf8"
 
 	"github.com/klauspost/compress/s2"
 
@@ -68,12 +58,9 @@ func New(dir string) (*File, error) {
 
 // Put appends d and returns where it is.
 func (s *File) Put(d *correlate.Details) (int64, error) {
-	if !allUTF8(reflect.ValueOf(d).Elem()) {
-		return 0, correlate.ErrHoldWhole
-	}
-	text, err := json.Marshal(d)
+	text, err := encodeDetails(d, nil)
 	if err != nil {
-		return 0, s.fail(err)
+		return 0, fmt.Errorf("%w: %v", correlate.ErrHoldWhole, err)
 	}
 	room := s2.MaxEncodedLen(len(text))
 	if room < 0 {
@@ -117,46 +104,12 @@ func (s *File) Get(ref int64) (correlate.Details, error) {
 		text, err = s2.Decode(nil, rec)
 	}
 	if err == nil {
-		err = json.Unmarshal(text, &d)
+		d, err = decodeDetails(text)
 	}
 	if err != nil {
 		return correlate.Details{}, s.fail(err)
 	}
 	return d, nil
-}
-
-// allUTF8 reports whether every string in v is UTF-8, so that JSON keeps
-// it as it is. It walks every field, so that one added to
-// correlate.Details later is checked too; times hold no text of the log.
-func allUTF8(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.String:
-		return utf8.ValidString(v.String())
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			if !allUTF8(v.Index(i)) {
-				return false
-			}
-		}
-	case reflect.Struct:
-		if v.Type() == reflect.TypeFor[time.Time]() {
-			return true
-		}
-		for i := range v.NumField() {
-			if !allUTF8(v.Field(i)) {
-				return false
-			}
-		}
-	case reflect.Map:
-		for it := v.MapRange(); it.Next(); {
-			if !allUTF8(it.Key()) || !allUTF8(it.Value()) {
-				return false
-			}
-		}
-	case reflect.Pointer, reflect.Interface:
-		return v.IsNil() || allUTF8(v.Elem())
-	}
-	return true
 }
 
 // fail keeps the first error for Err and returns err.
