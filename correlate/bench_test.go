@@ -100,3 +100,21 @@ func BenchmarkJoinDense(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMarkHosts: a snapshot's hosts for 5,000 bursts of one group on
+// three hosts, a burst every ten seconds (a run of months).
+func BenchmarkMarkHosts(b *testing.B) {
+	at := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	bs := make([]Burst, 5000)
+	for i := range bs {
+		start := at.Add(time.Duration(i) * 10 * time.Second)
+		bs[i] = Burst{Kind: Kind502, Group: "api", Node: []string{"h1", "h2", "h3"}[i%3], Start: start, End: start.Add(3 * time.Second)}
+	}
+	hosts := map[string]int{"api": 3}
+	for b.Loop() {
+		for i := range bs {
+			bs[i].AtOnce = nil
+		}
+		markHosts(bs, hosts, 3, 5*time.Second)
+	}
+}

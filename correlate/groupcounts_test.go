@@ -1,6 +1,9 @@
 package correlate
 
 import (
+	"math/rand/v2"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -193,4 +196,50 @@ func TestMarkHostsWithinTheSkew(t *testing.T) {
 		t.Errorf("%v %v %v", bs[0].AtOnce, bs[1].AtOnce, bs[2].AtOnce)
 	}
 
+}
+
+// TestMarkHostsAsEveryPair: hosts marked from start order are those that
+// comparing every pair of bursts finds, over random bursts of two groups,
+// two kinds, four hosts (and none), some of them long.
+func TestMarkHostsAsEveryPair(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	at := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	var bs []Burst
+	for range 400 {
+		start := at.Add(time.Duration(rng.IntN(3600)) * time.Second)
+		length := time.Duration(rng.IntN(20)) * time.Second
+		if rng.IntN(50) == 0 {
+			length = time.Duration(rng.IntN(900)) * time.Second
+		}
+		bs = append(bs, Burst{Kind: []Kind{Kind502, Kind504}[rng.IntN(2)], Group: []string{"api", "web"}[rng.IntN(2)],
+			Node: []string{"", "h1", "h2", "h3", "h4"}[rng.IntN(5)], Start: start, End: start.Add(length)})
+	}
+	slack := 5 * time.Second
+	want := append([]Burst(nil), bs...)
+	for i := range want {
+		b := &want[i]
+		if b.Node == "" {
+			continue
+		}
+		for _, o := range want {
+			if o.Node != "" && o.Group == b.Group && o.Kind == b.Kind && !o.Start.After(b.End.Add(slack)) &&
+				!b.Start.After(o.End.Add(slack)) && !slices.Contains(b.AtOnce, o.Node) {
+				b.AtOnce = append(b.AtOnce, o.Node)
+			}
+		}
+		sort.Strings(b.AtOnce)
+	}
+	markHosts(bs, map[string]int{"api": 4, "web": 4}, 4, slack)
+	several := 0
+	for i := range bs {
+		if !slices.Equal(bs[i].AtOnce, want[i].AtOnce) {
+			t.Errorf("burst %d (%s %s %v–%v): %v, every pair gives %v", i, bs[i].Node, bs[i].Group, bs[i].Start, bs[i].End, bs[i].AtOnce, want[i].AtOnce)
+		}
+		if len(want[i].AtOnce) > 1 {
+			several++
+		}
+	}
+	if several < 50 {
+		t.Errorf("only %d bursts at once with another host's: the test shows too little", several)
+	}
 }

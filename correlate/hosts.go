@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -13,10 +14,21 @@ import (
 // descriptors, ports, network, its copy of the configuration). nginx's
 // own errors concern no upstream but nginx itself, which every host runs:
 // their episodes count all the hosts read (all).
+//
+// Bursts of one group and kind are looked at in start order, so that each
+// burst reads only those that start within slack plus the group's longest
+// burst of its own: a run of months with thousands of bursts on one
+// group costs their number times a few, not its square, in every
+// snapshot.
 func markHosts(bursts []Burst, hosts map[string]int, all int, slack time.Duration) {
 	if len(hosts) == 0 {
 		return
 	}
+	type groupKind struct {
+		group string
+		kind  Kind
+	}
+	lists := map[groupKind][]int{}
 	for i := range bursts {
 		b := &bursts[i]
 		if b.Node == "" {
@@ -26,18 +38,31 @@ func markHosts(bursts []Burst, hosts map[string]int, all int, slack time.Duratio
 		if b.Kind == KindNginx {
 			b.Hosts = all
 		}
-		seen := map[string]bool{}
-		for j := range bursts {
-			o := &bursts[j]
-			if o.Node == "" || o.Group != b.Group || o.Kind != b.Kind {
-				continue
-			}
-			if !o.Start.After(b.End.Add(slack)) && !b.Start.After(o.End.Add(slack)) && !seen[o.Node] {
-				seen[o.Node] = true
-				b.AtOnce = append(b.AtOnce, o.Node)
-			}
+		k := groupKind{b.Group, b.Kind}
+		lists[k] = append(lists[k], i)
+	}
+	for _, list := range lists {
+		sort.SliceStable(list, func(x, y int) bool { return bursts[list[x]].Start.Before(bursts[list[y]].Start) })
+		longest := time.Duration(0)
+		for _, i := range list {
+			longest = max(longest, bursts[i].End.Sub(bursts[i].Start))
 		}
-		sort.Strings(b.AtOnce)
+		for _, i := range list {
+			b := &bursts[i]
+			// o overlaps b (within slack) when o.Start <= b.End+slack and
+			// o.End >= b.Start-slack, and o.End <= o.Start+longest.
+			from := sort.Search(len(list), func(x int) bool { return !bursts[list[x]].Start.Before(b.Start.Add(-slack - longest)) })
+			for _, j := range list[from:] {
+				o := &bursts[j]
+				if o.Start.After(b.End.Add(slack)) {
+					break
+				}
+				if !b.Start.After(o.End.Add(slack)) && !slices.Contains(b.AtOnce, o.Node) {
+					b.AtOnce = append(b.AtOnce, o.Node)
+				}
+			}
+			sort.Strings(b.AtOnce)
+		}
 	}
 }
 
