@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -351,12 +352,16 @@ func (o *AnalyzeOptions) keepDetailsOnDisk(opts *correlate.Options) func() {
 // rewritten whole (atomically) each time a burst closes, so a reader never
 // sees a partial file; a stream (stdout, a FIFO) gets one row per burst.
 type exporter struct {
-	o      *AnalyzeOptions
-	outs   outputs
-	live   bool
-	closed []correlate.Burst
-	rows   *report.CSVWriter
-	err    error
+	o    *AnalyzeOptions
+	outs outputs
+	live bool
+	// table is a live run's CSV so far, rewritten whole as each 502
+	// burst closes: its rows, not the bursts, so that a run of weeks
+	// holds a few hundred bytes a burst (tableRows writes them).
+	table     bytes.Buffer
+	tableRows *report.CSVWriter
+	rows      *report.CSVWriter
+	err       error
 	// findings are the audit's, for the page's configuration section.
 	findings []audit.Finding
 }
@@ -366,9 +371,18 @@ func (x *exporter) burstClosed(b correlate.Burst) {
 	if b.Kind != correlate.Kind502 {
 		return
 	}
-	x.closed = append(x.closed, b)
 	if !x.outs.csv.Streams() {
-		x.err = errors.Join(x.err, x.outs.csv.Write(x.o.IO.Out, func(w io.Writer) error { return report.WriteCSV(w, slices.Values(x.closed)) }))
+		var err error
+		if x.tableRows == nil {
+			x.tableRows, err = report.NewCSVWriter(&x.table)
+		}
+		if err == nil {
+			err = x.tableRows.Write(b)
+		}
+		if err == nil {
+			err = x.outs.csv.Write(x.o.IO.Out, func(w io.Writer) error { _, err := w.Write(x.table.Bytes()); return err })
+		}
+		x.err = errors.Join(x.err, err)
 		return
 	}
 	if x.rows == nil {
