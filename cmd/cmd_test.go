@@ -361,3 +361,23 @@ func TestUnreadableArgumentsAreNamed(t *testing.T) {
 		t.Errorf("a directory: code %d, stderr %q\n%s", code, errOut, fromDir)
 	}
 }
+
+// TestNoRoomForTheBurstsDetails: where no temporary file can be made for
+// the closed bursts' details, analyze says so once and keeps them in
+// memory: the same report, the same exit code, and nothing on disk.
+func TestNoRoomForTheBurstsDetails(t *testing.T) {
+	args := []string{"analyze", "--nginx-conf", fixture("no-live-upstreams", "nginx.conf"),
+		fixture("no-live-upstreams", "access.log*"), fixture("no-live-upstreams", "error.log")}
+	code, want, errOut := run(t, nil, args...)
+	if code != ExitOK || errOut != "" {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	code, got, errOut := run(t, nil, args...)
+	if code != ExitOK || got != want {
+		t.Errorf("without a temporary directory: code %d, report differs: %v", code, got != want)
+	}
+	if strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "the bursts are kept in memory") {
+		t.Errorf("stderr %q", errOut)
+	}
+}
