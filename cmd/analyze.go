@@ -342,7 +342,7 @@ func (o *AnalyzeOptions) keepDetailsOnDisk(opts *correlate.Options) func() {
 	opts.Details = f
 	return func() {
 		if err := f.Err(); err != nil {
-			fmt.Fprintf(o.IO.ErrOut, "badgw: %s (bursts after it were kept in memory, or printed as their summaries)\n", report.Clean(err.Error()))
+			fmt.Fprintf(o.IO.ErrOut, "badgw: %s (bursts after it were kept in memory, or printed without their details)\n", report.Clean(err.Error()))
 		}
 		f.Close()
 	}

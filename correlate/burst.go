@@ -140,6 +140,11 @@ type Burst struct {
 	// (Options.SummarizeClosed): its lines, samples, peers, chains,
 	// impact and other causes are not held any more, and say nothing.
 	Summarized bool
+	// DetailsLost marks a closed burst whose details (Options.Details)
+	// could not be read back: its times, counts, chains, peers and causes'
+	// ids and scores are true, and it has no impact, evidence, fixes,
+	// samples or raw lines to show.
+	DetailsLost bool
 
 	// details is one more than the reference of the burst's details in
 	// Options.Details (Snapshot.Whole), 0 while it holds them itself;

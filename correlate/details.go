@@ -67,14 +67,14 @@ func (c *Correlator) storeDetails(from int) {
 // to (Options.Details), as its whole report prints it; a burst held whole
 // is returned as it is. Lines the memory bound on raw lines took since
 // (LinesDropped) stay dropped, as they would have in memory. Where the
-// store cannot give them back, b is returned as a summary (Summarized).
+// store cannot give them back, b is returned as it is kept, DetailsLost.
 func (s *Snapshot) Whole(b Burst) Burst {
 	if b.details == 0 || s.details == nil {
 		return b
 	}
 	d, err := s.details.Get(b.details - 1)
 	if err != nil {
-		b.Summarized = true
+		b.DetailsLost = true
 		return b
 	}
 	b.details = 0

@@ -3,9 +3,12 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/badgw/badgw/correlate"
 	"github.com/badgw/badgw/fixtures/fixturetest"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
@@ -73,5 +76,57 @@ func TestReportsFromDetailsOnDisk(t *testing.T) {
 	}
 	if stored == 0 {
 		t.Error("no closed burst on disk: the test shows nothing")
+	}
+}
+
+// lostStore keeps nothing it is given: every Get fails.
+type lostStore struct{}
+
+func (lostStore) Put(*correlate.Details) (int64, error) { return 0, nil }
+func (lostStore) Get(int64) (correlate.Details, error) {
+	return correlate.Details{}, errors.New("read error")
+}
+
+// TestDetailsThatCannotBeReadBack: where a burst's details cannot be read
+// back, every report says so beside it and prints what it kept (counts,
+// its causes' names and scores), never empty sentences as if there were
+// none.
+func TestDetailsThatCannotBeReadBack(t *testing.T) {
+	cfg := fixturetest.Config(t, fixturetest.Dir("peer-refused"))
+	cfg.Options.Details = lostStore{}
+	snap, err := pipeline.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := 0
+	for _, b := range snap.Bursts {
+		if !b.Open {
+			closed++
+		}
+	}
+	if closed == 0 {
+		t.Fatal("no closed burst: the test shows nothing")
+	}
+	var text, doc, page bytes.Buffer
+	if err := report.WriteText(&text, snap, report.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteJSON(&doc, snap); err != nil {
+		t.Fatal(err)
+	}
+	if err := html.Write(&page, snap, html.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(text.String(), "its details could not be read back"); n != closed {
+		t.Errorf("the text says so for %d of %d bursts:\n%s", n, closed, text.String())
+	}
+	if n := strings.Count(doc.String(), `"details_lost": true`); n != closed {
+		t.Errorf("the JSON says so for %d of %d bursts", n, closed)
+	}
+	if n := strings.Count(page.String(), "Its details could not be read back"); n != closed {
+		t.Errorf("the page says so for %d of %d bursts", n, closed)
+	}
+	if !strings.Contains(text.String(), "peer_refused (") {
+		t.Errorf("the causes' names are gone:\n%s", text.String())
 	}
 }

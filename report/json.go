@@ -126,6 +126,10 @@ type jsonBurst struct {
 	Host       string   `json:"host,omitempty"`
 	AtOnce     []string `json:"hosts_at_once,omitempty"`
 	GroupHosts int      `json:"group_hosts,omitempty"`
+	// DetailsLost: the burst's details could not be read back from the
+	// file they were kept in (the impact, evidence, fixes and samples
+	// above are empty for that reason, not because there were none).
+	DetailsLost bool `json:"details_lost,omitempty"`
 }
 
 type jsonBackground struct {
@@ -365,7 +369,7 @@ func toJSONBurst(b correlate.Burst) jsonBurst {
 		AccessSamples: b.Samples, ErrorSamples: b.ErrorSamples, ErrorLines: b.ErrorLines,
 		Impact: jsonImpact{Clients: b.Impact.Clients, ClientsMore: b.Impact.ClientsMore, Methods: nonNil(b.Impact.Methods), URLs: nonNil(b.Impact.URLs),
 			Hosts: nonNil(b.Impact.Hosts), UserAgents: nonNil(b.Impact.UserAgents), TopClients: nonNil(b.Impact.TopClients)},
-		Host: b.Node, AtOnce: b.AtOnce, GroupHosts: b.Hosts,
+		Host: b.Node, AtOnce: b.AtOnce, GroupHosts: b.Hosts, DetailsLost: b.DetailsLost,
 	}
 	if jb.AccessSamples == nil {
 		jb.AccessSamples = []correlate.Sample{}

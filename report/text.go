@@ -338,6 +338,9 @@ func writeBurst(e *errWriter, b correlate.Burst) {
 	e.printf("%s %s  %s → %s (%s)  upstream %s%s\n", title, name, Timestamp(b.Start), EndClock(b.Start, b.End),
 		words.Duration(b.Duration()), Clean(b.Group), on)
 	writeHosts(e, b)
+	if b.DetailsLost {
+		e.printf("  (its details could not be read back from the file badgw kept them in, see the error it printed: below are its counts and its causes' names and scores only)\n")
+	}
 	label := Answered(b.Kind)
 	if b.Kind == correlate.KindErrorLog {
 		e.printf("  %s of upstream errors; requests and their statuses are unknown without the access log\n", words.Count(b.ErrorLines, "error line"))
@@ -574,6 +577,9 @@ func dedupeStrings(ss []string) []string {
 
 // writeSteps prints a fix as its ordered list of changes.
 func writeSteps(e *errWriter, steps []diagnose.Step) {
+	if len(steps) == 0 {
+		return // a cause without its fix (Burst.DetailsLost) has no "Fix:" to head
+	}
 	e.printf("      Fix:\n")
 	for i, st := range steps {
 		e.printf("        %d. %s\n", i+1, Clean(st.Text()))

@@ -438,6 +438,34 @@ func TestDetailShowsWhoWasHit(t *testing.T) {
 	}
 }
 
+// TestDetailOfBurstWithDetailsLost: a burst whose details could not be
+// read back says so in the preview and the detail, beside the counts and
+// causes it kept.
+func TestDetailOfBurstWithDetailsLost(t *testing.T) {
+	snap := fixturetest.Analyse(t, fixturetest.Dir("no-live-upstreams"))
+	for i := range snap.Bursts {
+		b := &snap.Bursts[i]
+		b.DetailsLost = true
+		b.Impact = correlate.Impact{}
+		for j := range b.Causes {
+			b.Causes[j] = diagnose.Cause{ID: b.Causes[j].ID, Confidence: b.Causes[j].Confidence}
+		}
+	}
+	var m tea.Model = New(Options{Plain: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 60})
+	m, _ = m.Update(snapshotMsg{snap: snap})
+	if view := m.View(); !strings.Contains(view, "Its details could not be read back") {
+		t.Errorf("the preview does not say so:\n%s", view)
+	}
+	m, _ = m.Update(keyMsg("enter"))
+	view := m.View()
+	for _, want := range []string{"Its details (who was hit", "all_peers_down"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("detail lacks %q:\n%s", want, view)
+		}
+	}
+}
+
 // TestRawLines: r opens the lines behind the selected burst; the search
 // takes words and status:, cat:, log: terms; enter shows a line whole with
 // its fields and the other log's lines of the same client; esc goes back.

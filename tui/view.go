@@ -113,6 +113,9 @@ func (m Model) previewView(width, height int) string {
 				hint = "" // a line of its own would push the fix off
 			}
 			lines = append(lines, m.styles.Cause.Render(title)+m.styles.Dim.Render(hint))
+			if b.DetailsLost {
+				add("Its details could not be read back from the file badgw kept them in: its counts and its causes' names and scores only.")
+			}
 			// The fix first: on a small terminal it is what must show.
 			for i, st := range c.Steps {
 				add(fmt.Sprintf("Fix %d. %s", i+1, clean(st.Text())))
@@ -637,6 +640,9 @@ func (m Model) detailContent() string {
 	fmt.Fprintf(&s, "%d of %d requests bad (%.1f%%), peak %d/s · 502 %d · 504 %d · other 5xx %d\n",
 		b.Bad(), b.Requests, 100*b.Share(), b.Peak, b.BadGateway, b.GatewayTimeout, b.Other5xx)
 	fmt.Fprintf(&s, "attempts/request %.2f · joined to error.log %d of %d\n\n", b.AttemptsPerRequest(), b.Joined, b.Bad())
+	if b.DetailsLost {
+		s.WriteString(hang("", "Its details (who was hit, the causes' evidence and fixes, sample and raw lines) could not be read back from the file badgw kept them in: below are its counts and its causes' names and scores only.", w) + "\n\n")
+	}
 	s.WriteString(m.styles.Bold.Render("Likely causes") + "\n")
 	for i, c := range b.Causes {
 		name := fmt.Sprintf("%d. %s  %.0f%%", i+1, c.ID, 100*c.Confidence)

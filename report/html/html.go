@@ -118,7 +118,7 @@ type section struct {
 
 type burstView struct {
 	Anchor, Title, When, Upstream, Host, Hosts, Cause string
-	Open, Summarized                                  bool
+	Open, Summarized, DetailsLost                     bool
 	// Detailed: the page holds the burst's block (maxDetailed bound it).
 	Detailed bool
 	Figures  []figure
@@ -271,7 +271,7 @@ func detailed(snap *correlate.Snapshot, bs []correlate.Burst, listed bool) ([]bu
 
 func burstOf(b correlate.Burst) burstView {
 	title := report.BurstTitle(b.Kind)
-	v := burstView{Anchor: fmt.Sprintf("burst-%d", b.ID), Title: fmt.Sprintf("%s #%d", title, b.ID), Open: b.Open, Summarized: b.Summarized,
+	v := burstView{Anchor: fmt.Sprintf("burst-%d", b.ID), Title: fmt.Sprintf("%s #%d", title, b.ID), Open: b.Open, Summarized: b.Summarized, DetailsLost: b.DetailsLost,
 		When:     fmt.Sprintf("%s → %s (%s)", report.Timestamp(b.Start), report.EndClock(b.Start, b.End), words.Duration(b.Duration())),
 		Upstream: report.Clean(b.Group), Host: report.Clean(b.Node), Hosts: report.HostsSentence(b), Cause: report.CauseLine(b)}
 	if b.Open {
