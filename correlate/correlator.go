@@ -797,8 +797,8 @@ func (c *Correlator) closeWhere(done func(*tracker) bool) []Burst {
 	} else {
 		from := len(c.closed)
 		c.closed = append(c.closed, closed...)
-		c.trimClosedLines(from)
 		c.storeDetails(from)
+		c.trimClosedLines(from)
 	}
 	c.keepClosed(closed)
 	return closed

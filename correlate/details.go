@@ -65,9 +65,8 @@ func (c *Correlator) storeDetails(from int) {
 
 // Whole is b with its details read back from the store they were handed
 // to (Options.Details), as its whole report prints it; a burst held whole
-// is returned as it is. Lines the memory bound on raw lines took since
-// (LinesDropped) stay dropped, as they would have in memory. Where the
-// store cannot give them back, b is returned as it is kept, DetailsLost.
+// is returned as it is. Where the store cannot give them back, b is
+// returned as it is kept, DetailsLost.
 func (s *Snapshot) Whole(b Burst) Burst {
 	if b.details == 0 || s.details == nil {
 		return b
@@ -78,10 +77,7 @@ func (s *Snapshot) Whole(b Burst) Burst {
 		return b
 	}
 	b.details = 0
-	b.Impact, b.Causes, b.Samples, b.ErrorSamples = d.Impact, d.Causes, d.Samples, d.ErrorSamples
-	if !b.LinesDropped {
-		b.Lines = d.Lines
-	}
+	b.Impact, b.Causes, b.Samples, b.ErrorSamples, b.Lines = d.Impact, d.Causes, d.Samples, d.ErrorSamples, d.Lines
 	return b
 }
 

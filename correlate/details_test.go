@@ -39,9 +39,10 @@ func (m *memoryStore) Get(ref int64) (Details, error) {
 
 // TestDetailsOutOfMemory: with a DetailStore the closed bursts hold no
 // details, and Whole gives back every one as a correlator without a store
-// holds it, raw lines that the bound on closed bursts' lines took
-// included; a store that fails part way leaves the rest whole, and one
-// that refuses a burst's details keeps the next.
+// holds it, and the raw lines that the bound on closed bursts' lines
+// takes from those held whole are kept with the rest; a store that fails
+// part way leaves the rest whole, and one that refuses a burst's details
+// keeps the next.
 func TestDetailsOutOfMemory(t *testing.T) {
 	recs := syntheticRecords(3, 120000)
 	// Long lines and longer bursts (every peer of a group for twenty
@@ -80,6 +81,7 @@ func TestDetailsOutOfMemory(t *testing.T) {
 	if len(whole.Bursts) < 10 || trimmed == 0 || trimmed == len(whole.Bursts) {
 		t.Fatalf("%d bursts, %d of them with their lines dropped: the test shows too little", len(whole.Bursts), trimmed)
 	}
+	keptBeyond := 0
 	for _, store := range []*memoryStore{{}, {failAfter: 5}, {holdEvery: 3}} {
 		store.kept = map[int64]Details{}
 		got := run(Options{Details: store})
@@ -94,11 +96,25 @@ func TestDetailsOutOfMemory(t *testing.T) {
 			if !stored && b.Samples == nil {
 				t.Errorf("burst #%d lost its details when the store failed", b.ID)
 			}
-			w := got.Whole(b)
-			w.lineBytes, whole.Bursts[i].lineBytes = 0, 0
-			if !reflect.DeepEqual(w, whole.Bursts[i]) {
-				t.Errorf("%+v: burst #%d read back is not the burst held whole:\n got  %+v\n want %+v", *store, b.ID, w, whole.Bursts[i])
+			w, want := got.Whole(b), whole.Bursts[i]
+			// The raw lines: a stored burst keeps every one (they cost no
+			// memory); one held whole loses them to the bound only where
+			// the run held whole throughout loses them too.
+			switch {
+			case !want.LinesDropped && (w.LinesDropped || !reflect.DeepEqual(w.Lines, want.Lines)):
+				t.Errorf("%+v: burst #%d: %d lines (dropped %v), %d held whole", *store, b.ID, len(w.Lines), w.LinesDropped, len(want.Lines))
+			case stored && (w.LinesDropped || len(w.Lines) == 0):
+				t.Errorf("%+v: burst #%d stored, and its lines dropped", *store, b.ID)
+			case want.LinesDropped && stored:
+				keptBeyond++
+			}
+			w.Lines, w.LinesDropped, w.lineBytes = want.Lines, want.LinesDropped, want.lineBytes
+			if !reflect.DeepEqual(w, want) {
+				t.Errorf("%+v: burst #%d read back is not the burst held whole:\n got  %+v\n want %+v", *store, b.ID, w, want)
 			}
 		}
+	}
+	if keptBeyond == 0 {
+		t.Error("no stored burst kept lines the bound took from those held whole: the test shows too little")
 	}
 }

@@ -25,10 +25,12 @@ type Line struct {
 }
 
 // Bounds on the raw lines kept: per burst, per line, and for all closed
-// bursts together (the oldest bursts lose theirs first), so the pane's
-// memory does not grow with the input. 8 MiB is some 20,000 lines, the
-// newest forty bursts' worth at 500 each; the interface reads an older
-// burst's lines again from the files when it opens them.
+// bursts held whole in memory together (the oldest bursts lose theirs
+// first), so the pane's memory does not grow with the input. 8 MiB is
+// some 20,000 lines, the newest forty bursts' worth at 500 each; the
+// interface reads an older burst's lines again from the files when it
+// opens them. Bursts whose details went to Options.Details keep their
+// lines there, at no cost in memory.
 const (
 	maxBurstLines   = 500
 	maxLineText     = 2 << 10
@@ -126,13 +128,13 @@ func linesBytes(ls []Line) int {
 	return n
 }
 
-// trimClosedLines drops the raw lines of the oldest closed bursts while
-// all of them together hold more than maxClosedLineKB. It is called each
-// time bursts close, with the first new one at c.closed[from], so it
-// counts only the new ones: closedLineBytes carries the total and
-// linesTrimmed the bursts already emptied. A burst whose lines are in
-// Options.Details is counted by what they took in memory, and marked: its
-// whole report then leaves them out alike.
+// trimClosedLines drops the raw lines of the oldest closed bursts held
+// whole while all of them together hold more than maxClosedLineKB. It is
+// called each time bursts close, with the first new one at
+// c.closed[from], so it counts only the new ones: closedLineBytes carries
+// the total and linesTrimmed the bursts already passed. A burst whose
+// details went to Options.Details holds no lines in memory, and keeps
+// them.
 func (c *Correlator) trimClosedLines(from int) {
 	for i := from; i < len(c.closed); i++ {
 		b := &c.closed[i]
@@ -141,6 +143,9 @@ func (c *Correlator) trimClosedLines(from int) {
 	}
 	for ; c.linesTrimmed < len(c.closed) && c.closedLineBytes > maxClosedLineKB<<10; c.linesTrimmed++ {
 		b := &c.closed[c.linesTrimmed]
+		if b.details != 0 {
+			continue
+		}
 		c.closedLineBytes -= b.lineBytes
 		b.lineBytes = 0
 		b.Lines = nil
