@@ -105,6 +105,17 @@ func (hc HostConfig) upstream(name string) (nginxconf.Upstream, bool) {
 	return nginxconf.Upstream{}, false
 }
 
+// Chain is the longest time between two bad responses of one burst
+// candidate: a candidate stays open until the watermark, Slack (and the
+// hosts' ClockSkew) behind the newest time, passes Gap after its last bad
+// response; a second more for times cut to the second. A reader that
+// reads lines only where a candidate may be open (a log store's counted
+// read) reads every chain of bad responses this close together.
+func (o Options) Chain() time.Duration {
+	o.defaults()
+	return o.Gap + o.Slack + o.ClockSkew + time.Second
+}
+
 func (o *Options) defaults() {
 	if o.Gap <= 0 {
 		o.Gap = 5 * time.Second
@@ -310,6 +321,10 @@ func (c *Correlator) existingGroup(root string) *groupState {
 // during the call.
 func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	t := rec.Time
+	root, g, peer := c.resolve(rec)
+	if len(c.open) > 0 {
+		c.closeQuiet(c.watermarkAt(t), root, rec.Node, rec.Status > 0 && rec.Status < 499)
+	}
 	c.totals.addRecord(rec)
 	if t.After(c.newest) {
 		c.newest = t
@@ -317,7 +332,6 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 	if t.After(c.newestRecord) {
 		c.newestRecord = t
 	}
-	root, g, peer := c.resolve(rec)
 	g.counts.add(rec)
 	if rec.Node != "" {
 		c.seeNode(root, rec.Node)
@@ -768,6 +782,57 @@ func (c *Correlator) closeWhere(done func(*tracker) bool) []Burst {
 			ending = append(ending, tr)
 		}
 	}
+	closed = append(closed, c.finishAll(ending)...)
+	sortBursts(closed)
+	if c.opts.SummarizeClosed {
+		for i := range closed {
+			c.closed = append(c.closed, closed[i].summary())
+		}
+	} else {
+		from := len(c.closed)
+		c.closed = append(c.closed, closed...)
+		c.storeDetails(from)
+		c.trimClosedLines(from)
+	}
+	c.keepClosed(closed)
+	return closed
+}
+
+// watermarkAt is the watermark as a record at t comes in.
+func (c *Correlator) watermarkAt(t time.Time) time.Time {
+	wm := c.Clock()
+	if t.After(wm) {
+		wm = t
+	}
+	wm = wm.Add(-c.opts.Slack)
+	if len(c.nodes) > 1 {
+		wm = wm.Add(-c.opts.ClockSkew)
+	}
+	return wm
+}
+
+// closeQuiet closes, as a record of group root on node comes in, the
+// candidates whose quiet gap the watermark wm has passed: at every record,
+// not only where a batch of input ends, so that what a candidate counts
+// does not depend on where its input was cut (a file, a pipe, a store's
+// counted read). succeeds says the record is a request answered below 499,
+// which a candidate of its group and host, past its gap and waiting for
+// one, closes at instead of taking in.
+func (c *Correlator) closeQuiet(wm time.Time, root, node string, succeeds bool) {
+	var ending []*tracker
+	for k, tr := range c.open {
+		if tr.quietPassed(wm, c.opts.Gap) || succeeds && k.root == root && k.node == node && wm.Sub(tr.last) > c.opts.Gap {
+			delete(c.open, k)
+			ending = append(ending, tr)
+		}
+	}
+	if len(ending) > 0 {
+		c.pending = append(c.pending, c.finishAll(ending)...)
+	}
+}
+
+// finishAll decides the candidates that close together.
+func (c *Correlator) finishAll(ending []*tracker) []Burst {
 	// Bursts are numbered as they close; those closing together by start
 	// time (then group and kind), never in map order, so a run's numbers
 	// are the same every time.
@@ -784,23 +849,12 @@ func (c *Correlator) closeWhere(done func(*tracker) bool) []Burst {
 		}
 		return a.node < b.node
 	})
+	var closed []Burst
 	for _, tr := range ending {
 		if b, ok := c.finish(tr); ok {
 			closed = append(closed, b)
 		}
 	}
-	sortBursts(closed)
-	if c.opts.SummarizeClosed {
-		for i := range closed {
-			c.closed = append(c.closed, closed[i].summary())
-		}
-	} else {
-		from := len(c.closed)
-		c.closed = append(c.closed, closed...)
-		c.storeDetails(from)
-		c.trimClosedLines(from)
-	}
-	c.keepClosed(closed)
 	return closed
 }
 

@@ -199,6 +199,9 @@ func (c *Correlator) AddPlain(r *PlainRun) bool {
 	if c.mayOverflowStatuses(roots, cached, r) {
 		return false
 	}
+	if len(c.open) > 0 && !c.closeQuietBefore(r, roots) {
+		return false
+	}
 	classes := r.Classes
 	var first, last time.Time
 	for i := range r.Counts {
@@ -329,6 +332,64 @@ func (c *Correlator) mayOverflowStatuses(roots []string, cached []peerEntry, r *
 		}
 		if g != nil {
 			if n := len(g.counts.status); n < maxStatusesCounted && n+len(r.statuses) >= maxStatusesCounted {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// closeQuietBefore closes the candidates that AddRecord would close at the
+// run's first record (closeQuiet), and reports whether that is all it
+// would close within the run. It is not where the watermark passes a
+// candidate's gap between the run's earliest and latest times, nor where a
+// candidate past its gap still waits for a request of its group answered
+// below 499 and the run holds one: which record comes first then decides.
+func (c *Correlator) closeQuietBefore(r *PlainRun, roots []string) bool {
+	first, last := r.Counts[0].First, r.Counts[0].Last
+	for i := range r.Counts {
+		if r.Counts[i].First.Before(first) {
+			first = r.Counts[i].First
+		}
+		if r.Counts[i].Last.After(last) {
+			last = r.Counts[i].Last
+		}
+	}
+	early, late := c.watermarkAt(first), c.watermarkAt(last)
+	var ending []trackerKey
+	for k, tr := range c.open {
+		closes := tr.quietPassed(early, c.opts.Gap)
+		if closes != tr.quietPassed(late, c.opts.Gap) {
+			return false
+		}
+		if !closes && late.Sub(tr.last) > c.opts.Gap && r.succeeds(roots, k.root, k.node) {
+			return false
+		}
+		if closes {
+			ending = append(ending, k)
+		}
+	}
+	if len(ending) > 0 {
+		trs := make([]*tracker, len(ending))
+		for i, k := range ending {
+			trs[i] = c.open[k]
+			delete(c.open, k)
+		}
+		c.pending = append(c.pending, c.finishAll(trs)...)
+	}
+	return true
+}
+
+// succeeds reports whether the run holds a request of the group root on
+// node answered below 499; roots are its counts' groups.
+func (r *PlainRun) succeeds(roots []string, root, node string) bool {
+	for i := range r.Counts {
+		pc := &r.Counts[i]
+		if roots[i] != root || pc.Rec.Node != node {
+			continue
+		}
+		for _, s := range pc.statuses[:pc.nStatus] {
+			if s.Status > 0 && s.Status < 499 {
 				return true
 			}
 		}
