@@ -109,6 +109,7 @@ prints a report. --csv and --json write the bursts and the whole analysis.`,
 	f.BoolVar(&opts.NoTUI, "no-tui", false, "print a report even on a terminal")
 	f.BoolVar(&opts.FailOnBurst, "fail-on-burst", false, "exit with status 3 when a 502 burst is found")
 	opts.addStoreFlags(f)
+	f.StringVar(&opts.Read, "store-read", "counted", "with --victorialogs: counted (the store counts the plain access lines, badgw reads the others and the seconds around them) or all (every line)")
 	f.DurationVar(&opts.ClockSkew, "clock-skew", 2*time.Second, "with several hosts: how far their clocks may differ (bursts that far apart are at the same time)")
 	f.StringVar(&opts.HostFromPath, "host-from-path", "", "read several nginx hosts' logs: a path pattern whose {host} is each host's name, e.g. 'logs/{host}/*.log*'")
 	return c
@@ -320,6 +321,7 @@ func runAnalyze(ctx context.Context, o *AnalyzeOptions) error {
 	if ex.live && outs.csv != nil {
 		cfg.OnBurst = ex.burstClosed
 	}
+	defer o.storeRead()
 	useTUI := o.IO.StdoutTTY && !o.NoTUI && o.CSV != "-" && o.JSON != "-" && o.CSVDays != "-" && o.HTML != "-"
 	if useTUI {
 		return o.runTUI(ctx, cfg, ex)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/badgw/badgw/input"
+	"github.com/badgw/badgw/logparse"
 	"github.com/badgw/badgw/pipeline"
 	"github.com/badgw/badgw/report"
 	"github.com/badgw/badgw/store/victorialogs"
@@ -26,8 +27,12 @@ type StoreOptions struct {
 	OrderField           string
 	HostField            string
 	Profile              string
+	Read                 string
 	// from and to are the range checkStore settled.
 	from, to time.Time
+	// counted are the counted reads of the access lines, for the line
+	// that says how much of them was read.
+	counted []*victorialogs.Counted
 }
 
 func (o *StoreOptions) addStoreFlags(f *pflag.FlagSet) {
@@ -47,12 +52,15 @@ func (o *StoreOptions) addStoreFlags(f *pflag.FlagSet) {
 // settles the range to read.
 func (o *StoreOptions) checkStore(now time.Time, files []string, changed func(string) bool) error {
 	if o.VictoriaLogs == "" {
-		for _, name := range []string{"query", "since", "from", "to", "account-id", "project-id", "order-field", "host-field", "store-profile"} {
+		for _, name := range []string{"query", "since", "from", "to", "account-id", "project-id", "order-field", "host-field", "store-profile", "store-read"} {
 			if changed(name) {
 				return flagErrorf("--%s needs --victorialogs", name)
 			}
 		}
 		return nil
+	}
+	if o.Read != "" && o.Read != "counted" && o.Read != "all" {
+		return flagErrorf("--store-read: %q is neither counted nor all", report.Clean(o.Read))
 	}
 	if o.Profile != "raw" {
 		if victorialogs.Profiles[o.Profile] == nil {
@@ -138,11 +146,81 @@ func (o *AnalyzeOptions) addStore(ctx context.Context, cfg *pipeline.RunConfig) 
 		return &exitError{code: ExitInput, err: err}
 	}
 	cfg.Readers = map[string]io.Reader{}
+	counting, err := o.counting(ctx, c, cfg, ins)
+	if err != nil {
+		return &exitError{code: ExitInput, err: err}
+	}
 	for _, in := range ins {
 		cfg.Sets = append(cfg.Sets, input.Set{Base: in.name, Paths: []string{in.name}, Host: in.host})
 		cfg.Readers[in.name] = c.Lines(ctx, in.filter, from, to)
+		if !in.access || counting == nil {
+			continue
+		}
+		r, err := c.Counted(ctx, in.filter, from, to, *counting)
+		if victorialogs.ErrNotCountable(err) {
+			fmt.Fprintf(o.IO.ErrOut, "badgw: reading every access line from the store: the format cannot be counted there exactly (%s)\n", report.Clean(err.Error()))
+			counting = nil
+			continue
+		}
+		if err != nil {
+			return &exitError{code: ExitInput, err: err}
+		}
+		o.counted = append(o.counted, r)
+		cfg.Readers[in.name] = r
 	}
 	return nil
+}
+
+// counting is how a counted read of the access lines chooses what it
+// reads; nil where every line is read (--store-read all, a profile's
+// fields). Without --format or nginx.conf, the format is detected from the
+// first lines of the range, as the pipeline would.
+func (o *AnalyzeOptions) counting(ctx context.Context, c *victorialogs.Client, cfg *pipeline.RunConfig, ins []storeInput) (*victorialogs.Counting, error) {
+	if o.Read != "counted" || o.storeProfile() != nil {
+		return nil, nil
+	}
+	format := cfg.Format
+	for _, in := range ins {
+		if format != nil || !in.access {
+			continue
+		}
+		sample, err := c.Sample(ctx, in.filter, o.from, o.to, sampleLines)
+		if err != nil {
+			return nil, err
+		}
+		if len(sample) == 0 {
+			return nil, nil // no raw line: the reader of every line says so
+		}
+		d, err := logparse.Detect(sample, logparse.Candidates(cfg.Candidates...))
+		if err != nil {
+			return nil, fmt.Errorf("%s: the first access lines of the range: %w", report.Clean(o.VictoriaLogs), err)
+		}
+		format = d.Format
+		cfg.Format = format
+	}
+	if format == nil {
+		return nil, nil
+	}
+	return &victorialogs.Counting{Format: format, Chain: cfg.Options.Chain(), Min: o.Min502}, nil
+}
+
+// sampleLines is how many of the first access lines decide their format.
+const sampleLines = 1000
+
+// storeRead says how much of the access lines a counted read read, on
+// stderr once the analysis has run.
+func (o *AnalyzeOptions) storeRead() {
+	var all, fetched, spans int64
+	for _, r := range o.counted {
+		all += r.Fetched + r.Written
+		fetched += r.Fetched
+		spans += int64(r.Spans)
+	}
+	if len(o.counted) == 0 || all == 0 {
+		return
+	}
+	fmt.Fprintf(o.IO.ErrOut, "badgw: %d of the %d access lines read from the store (%.2f %%, in %d ranges of seconds); the store counted the others\n",
+		fetched, all, 100*float64(fetched)/float64(all), spans)
 }
 
 // storeClient is the client the flags and the environment describe.
@@ -151,7 +229,10 @@ func (o *StoreOptions) storeClient() *victorialogs.Client {
 		User: os.Getenv("BADGW_VICTORIALOGS_USER"), Password: os.Getenv("BADGW_VICTORIALOGS_PASSWORD"), Token: os.Getenv("BADGW_VICTORIALOGS_TOKEN")}
 }
 
-type storeInput struct{ name, filter, host string }
+type storeInput struct {
+	name, filter, host string
+	access             bool
+}
 
 // storeInputs are the access and the error lines of the query, read as
 // two inputs as from files: the merge then puts an error line before the
@@ -182,8 +263,8 @@ func (o *StoreOptions) storeInputs(ctx context.Context, c *victorialogs.Client, 
 			access, errLines = fmt.Sprintf("(%s) %s", q, p.AccessFilter), fmt.Sprintf("(%s) %s", q, p.ErrorFilter)
 		}
 		ins = append(ins,
-			storeInput{"victorialogs access lines: " + label, access, h},
-			storeInput{"victorialogs error lines: " + label, errLines, h})
+			storeInput{"victorialogs access lines: " + label, access, h, true},
+			storeInput{"victorialogs error lines: " + label, errLines, h, false})
 	}
 	return ins, nil
 }

@@ -159,13 +159,26 @@ func TestAnalyzeFromVictoriaLogs(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, fromFiles, _ := run(t, nil, append([]string{"analyze", "--nginx-conf", conf, "--json", "-"}, files...)...)
-			code, fromStore, errOut := run(t, nil, "analyze", "--nginx-conf", conf, "--json", "-", "--victorialogs", vl,
-				"--query", fmt.Sprintf(`{host=%q}`, fx.name), "--from", fx.from.UTC().Format(time.RFC3339), "--to", fx.to.UTC().Format(time.RFC3339))
-			if code != ExitOK && code != ExitBurstFound {
-				t.Fatalf("code %d: %s", code, errOut)
-			}
-			if a, b := burstsWithoutSources(t, fromStore), burstsWithoutSources(t, fromFiles); a != b {
-				t.Errorf("from the store:\n%s\nfrom the files:\n%s", a, b)
+			for _, read := range []string{"counted", "all"} {
+				code, fromStore, errOut := run(t, nil, "analyze", "--nginx-conf", conf, "--json", "-", "--victorialogs", vl, "--store-read", read,
+					"--query", fmt.Sprintf(`{host=%q}`, fx.name), "--from", fx.from.UTC().Format(time.RFC3339), "--to", fx.to.UTC().Format(time.RFC3339))
+				if code != ExitOK && code != ExitBurstFound {
+					t.Fatalf("--store-read %s: code %d: %s", read, code, errOut)
+				}
+				if a, b := burstsWithoutSources(t, fromStore), burstsWithoutSources(t, fromFiles); a != b {
+					t.Errorf("--store-read %s: from the store:\n%s\nfrom the files:\n%s", read, a, b)
+				}
+				// A counted read says how much it read, and reads less
+				// than all: every fixture has plain lines outside its
+				// bursts.
+				var fetched, all int
+				_, err := fmt.Sscanf(errOut, "badgw: %d of the %d access lines read from the store", &fetched, &all)
+				if read == "counted" && (err != nil || fetched >= all) {
+					t.Errorf("a counted read read %d of %d lines (%v): %s", fetched, all, err, errOut)
+				}
+				if read == "all" && err == nil {
+					t.Errorf("reading every line says it counted: %s", errOut)
+				}
 			}
 		})
 	}
