@@ -27,11 +27,10 @@ type Counting struct {
 	// Format is the access lines' log_format.
 	Format *logparse.Format
 	// Chain is the longest quiet time between two bad lines that one
-	// burst candidate of the correlator can span: its gap, the slack of
-	// its watermark and the hosts' clock skew.
-	// (No second before a chain's first is read: a candidate counts from
+	// burst candidate of the correlator can span (correlate.Options.Chain).
+	// No second before a chain's first is read: a candidate counts from
 	// its first bad line, whose second is read whole, and what a burst
-	// reads of its lead-up is error lines, all of which are read.)
+	// reads of its lead-up is error lines, all of which are read.
 	Chain time.Duration
 	// Min is the fewest bad lines a burst has.
 	Min int
@@ -43,11 +42,14 @@ type span struct{ from, to int64 }
 
 // Counted hands out the access lines of a range in time order, as Lines
 // does: the lines of the seconds it reads, and for every other second
-// plain lines written back from the store's counts, in the access format,
-// with the values the correlator and the days view count and "-" for the
-// others. The correlator then does what it does with the lines
-// themselves: it counts plain lines, and every second in which a burst
-// candidate that can reach Min bad lines is open is read whole.
+// the plain lines written back from the store's counts, in the access
+// format, with the values the correlator and the days view read and "-"
+// for the others. It reads every second that holds a line that is not
+// plain (where the order of its lines among the plain ones of that second
+// counts), and every chain of such seconds, each within Chain of the one
+// before, that holds Min of them, from its first second to Chain after its
+// last: wherever a burst candidate that can become a burst is open. The
+// correlator then does what it does with the lines themselves.
 type Counted struct {
 	c      *Client
 	ctx    context.Context
@@ -56,42 +58,81 @@ type Counted struct {
 	to     time.Time
 	k      Counting
 	plan   *plan
-	spans  []span
-	next   time.Time // the start of the window to read next
 
-	// The window under way: the counted seconds' rows, the pools their
-	// day values are drawn from, the read seconds' lines.
-	rows  []countRow
+	// fetched are the windows whose counts have come, oldest first, the
+	// one being written among them; next is where the next one starts.
+	fetched []*countWindow
+	next    time.Time
+	// chains are the chains of bad seconds of the windows fetched, the
+	// last one perhaps still growing.
+	chains chains
+
+	// The window being written: its counted rows, the read seconds'
+	// lines, the next of them held back until the counted seconds before
+	// it are written.
+	cur   *countWindow
 	row   int
-	pools map[string]*pool
 	body  io.ReadCloser
 	br    *bufio.Reader
-	ahead *readItem // a read line held back until the counted seconds before it are written
+	ahead *readItem
 
 	pending []byte
-	line    []byte
 	mu      sync.Mutex
 	at      time.Time // the start of the window under way, for Progress
 	ended   bool
 
 	// Fetched counts the lines read from the store, Written those written
-	// back from counts, Bad the lines that are not plain (each reads its
-	// second whole); Spans is how many ranges of seconds were read.
+	// back from counts, Bad the lines that are not plain; Spans is how
+	// many ranges of seconds were read.
 	Fetched, Written, Bad int64
 	Spans                 int
 	// TooLong counts read lines over input.MaxLine, skipped.
 	TooLong int
 }
 
-// countRow is how many plain lines of one second share the values the
-// correlator counts.
+// countWindow is one query's worth of counts. Its rows hold no pointer:
+// their values are numbers in the window's dictionary, so the rows of a
+// day of counts cost the collector nothing to keep.
+type countWindow struct {
+	from, to time.Time
+	rows     []countRow // the plain ones, oldest first
+	// vals are the rows' values, len(plan.by) a row, as ids in dict.
+	vals  []uint32
+	dict  []string
+	index map[string]uint32
+}
+
+// id is v's number in the window's dictionary.
+func (w *countWindow) id(v []byte) uint32 {
+	if id, ok := w.index[string(v)]; ok {
+		return id
+	}
+	id := uint32(len(w.dict))
+	w.dict = append(w.dict, string(v))
+	w.index[w.dict[id]] = id
+	return id
+}
+
+// countRow is how many plain lines of one second share the values a count
+// is grouped by.
 type countRow struct {
 	sec  int64
-	vals []string // by plan.second
-	// n is how many lines are left to write; lo and hi the earliest and
-	// latest $msec, written on the first lines and the last.
-	n      int
-	lo, hi string
+	vals int // where its values start in the window's vals
+	// n is how many lines are left to write of total; connMs and headMs
+	// the sums of their connect and header times in milliseconds; lo and
+	// hi the ids of the earliest and latest $msec.
+	n, total       int
+	connMs, headMs int64
+	lo, hi         uint32
+}
+
+// chain is a run of seconds holding bad lines, each within Chain of the
+// one before, and how many bad lines they hold; secs are its seconds
+// while they are fewer than Min.
+type chain struct {
+	first, last int64
+	n           int
+	secs        []int64
 }
 
 type readItem struct {
@@ -99,24 +140,15 @@ type readItem struct {
 	msg string
 }
 
-// Counted plans a counted read of filter's access lines in [from, to):
-// it asks the store for the seconds that hold a line that is not plain
-// and reads those seconds, and the chains of them that could become a
-// burst, whole. An error wrapping errNotCountable says the format cannot
-// be counted by the store exactly (ErrNotCountable reports it).
+// Counted plans a counted read of filter's access lines in [from, to).
+// An error wrapping errNotCountable says the format cannot be counted by
+// the store exactly (ErrNotCountable reports it).
 func (c *Client) Counted(ctx context.Context, filter string, from, to time.Time, k Counting) (*Counted, error) {
 	p, err := newPlan(k.Format)
 	if err != nil {
 		return nil, err
 	}
-	r := &Counted{c: c, ctx: ctx, filter: filter, from: from, to: to, k: k, plan: p, next: from}
-	bad, err := r.badSeconds()
-	if err != nil {
-		return nil, err
-	}
-	r.spans = spansOf(bad, k)
-	r.Spans = len(r.spans)
-	return r, nil
+	return &Counted{c: c, ctx: ctx, filter: filter, from: from, to: to, k: k, plan: p, next: from}, nil
 }
 
 // ErrNotCountable reports whether err says a format cannot be counted by
@@ -129,94 +161,6 @@ func (r *Counted) window() time.Duration {
 		return r.c.Window
 	}
 	return time.Hour
-}
-
-// badSecond is a second with n lines that are not plain.
-type badSecond struct {
-	sec int64
-	n   int
-}
-
-// badSeconds asks for the seconds holding lines that are not plain.
-func (r *Counted) badSeconds() ([]badSecond, error) {
-	var out []badSecond
-	for a := r.from; a.Before(r.to); a = a.Add(r.window()) {
-		b := a.Add(r.window())
-		if b.After(r.to) {
-			b = r.to
-		}
-		q := fmt.Sprintf("(%s) %s %s | filter !(%s) | stats by (_time:1s) count() n", r.filter, timeFilter(a, b), r.plan.extract(), r.plan.plain)
-		err := r.c.rows(r.ctx, q, func(row map[string]string) error {
-			at, err := time.Parse(time.RFC3339Nano, row["_time"])
-			if err != nil {
-				return fmt.Errorf("a bucket's _time: %w", err)
-			}
-			n, err := strconv.Atoi(row["n"])
-			if err != nil {
-				return fmt.Errorf("a bucket's count %q", row["n"])
-			}
-			out = append(out, badSecond{at.Unix(), n})
-			r.Bad += int64(n)
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	slices.SortFunc(out, func(a, b badSecond) int { return int(a.sec - b.sec) })
-	return out, nil
-}
-
-// spansOf is the seconds read whole: every second with a line that is not
-// plain (the order of its lines among the plain ones of that second is
-// what a candidate counts), and around each chain of them with at least
-// k.Min bad lines, each within k.Chain of the one before, the chain from
-// its first to k.Chain after its last. Sorted, merged.
-func spansOf(bad []badSecond, k Counting) []span {
-	var out []span
-	add := func(s span) {
-		if n := len(out); n > 0 && s.from <= out[n-1].to {
-			out[n-1].to = max(out[n-1].to, s.to)
-			return
-		}
-		out = append(out, s)
-	}
-	chain := int64(k.Chain / time.Second)
-	var spans []span
-	for i := 0; i < len(bad); {
-		j, n := i, bad[i].n
-		for j+1 < len(bad) && bad[j+1].sec-bad[j].sec <= chain {
-			j++
-			n += bad[j].n
-		}
-		if n >= k.Min {
-			spans = append(spans, span{bad[i].sec, bad[j].sec + chain + 1})
-		} else {
-			for m := i; m <= j; m++ {
-				spans = append(spans, span{bad[m].sec, bad[m].sec + 1})
-			}
-		}
-		i = j + 1
-	}
-	slices.SortFunc(spans, func(a, b span) int { return int(a.from - b.from) })
-	for _, s := range spans {
-		add(s)
-	}
-	return out
-}
-
-// spansIn is the filter "within the spans read whole" for [a, b), and
-// whether any span meets it.
-func (r *Counted) spansIn(a, b time.Time) (string, bool) {
-	var parts []string
-	for _, s := range r.spans {
-		if s.to <= a.Unix() || s.from >= b.Unix() {
-			continue
-		}
-		from, to := time.Unix(max(s.from, a.Unix()), 0), time.Unix(min(s.to, b.Unix()), 0)
-		parts = append(parts, timeFilter(from, to))
-	}
-	return "(" + strings.Join(parts, " or ") + ")", len(parts) > 0
 }
 
 // Read implements io.Reader: whole lines, each ending in a newline.
@@ -258,8 +202,8 @@ func (r *Counted) Close() error {
 // fill puts the next line in pending: the counted seconds' lines before
 // the next read line, then that line; io.EOF after the range.
 func (r *Counted) fill() error {
-	if r.rows == nil && r.body == nil && r.ahead == nil {
-		if !r.next.Before(r.to) {
+	if r.cur == nil {
+		if !r.next.Before(r.to) && len(r.fetched) == 0 {
 			r.mu.Lock()
 			r.ended = true
 			r.mu.Unlock()
@@ -276,8 +220,13 @@ func (r *Counted) fill() error {
 		}
 		r.ahead = l
 	}
-	if r.row < len(r.rows) && (r.ahead == nil || r.rows[r.row].sec < r.ahead.sec) {
-		r.writeRow()
+	rows := r.cur.rows
+	if r.row < len(rows) && (r.ahead == nil || rows[r.row].sec < r.ahead.sec) {
+		r.pending = append(r.plan.render(r.pending[:0], r.cur, &rows[r.row]), '\n')
+		r.Written++
+		if rows[r.row].n--; rows[r.row].n == 0 {
+			r.row++
+		}
 		return nil
 	}
 	if r.ahead != nil {
@@ -286,50 +235,220 @@ func (r *Counted) fill() error {
 		r.Fetched++
 		return nil
 	}
-	r.rows, r.row = nil, 0 // the window is done
+	r.cur, r.row = nil, 0 // the window is written
 	return nil
 }
 
-// startWindow asks for the next window's counts and starts reading its
-// read seconds' lines.
+// startWindow fetches counts far enough ahead to settle every chain that
+// meets the next window, then starts writing it: its counted rows but
+// those of the seconds read, and a query for the lines of those.
 func (r *Counted) startWindow() error {
+	if len(r.fetched) == 0 {
+		if err := r.fetch(); err != nil {
+			return err
+		}
+	}
+	cur := r.fetched[0]
+	// A chain under Min may still grow by a line within Chain of its
+	// last; Min of them reach Min*Chain past the window.
+	settled := cur.to.Add(time.Duration(r.k.Min+1) * r.k.Chain)
+	for r.next.Before(r.to) && r.next.Before(settled) {
+		if err := r.fetch(); err != nil {
+			return err
+		}
+	}
+	r.fetched = r.fetched[1:]
+	r.cur, r.row = cur, 0
+	r.mu.Lock()
+	r.at = cur.from
+	r.mu.Unlock()
+	spans := r.spansIn(cur.from.Unix(), cur.to.Unix())
+	r.Spans += len(spans)
+	if len(spans) == 0 {
+		return nil
+	}
+	// The counted rows of the seconds read are the read lines'.
+	kept := cur.rows[:0]
+	s := 0
+	for _, row := range cur.rows {
+		for s < len(spans) && spans[s].to <= row.sec {
+			s++
+		}
+		if s < len(spans) && spans[s].from <= row.sec {
+			continue
+		}
+		kept = append(kept, row)
+	}
+	cur.rows = kept
+	parts := make([]string, len(spans))
+	for i, sp := range spans {
+		parts[i] = timeFilter(time.Unix(sp.from, 0), time.Unix(sp.to, 0))
+	}
+	sort := "_time"
+	if r.c.Order != "" {
+		sort += ", " + r.c.Order
+	}
+	body, err := r.c.query(r.ctx, fmt.Sprintf("(%s) %s (%s) | sort by (%s) | fields _time, _msg",
+		r.filter, timeFilter(cur.from, cur.to), strings.Join(parts, " or "), sort))
+	if err != nil {
+		return err
+	}
+	r.body, r.br = body, bufio.NewReaderSize(body, 64<<10)
+	return nil
+}
+
+// spansIn is the seconds of [a, b) read whole, sorted and merged, from the
+// chains that meet it; chains that end before it are let go.
+func (r *Counted) spansIn(a, b int64) []span {
+	out := r.chains.spans(a, b, r.k)
+	r.chains = r.chains.after(b, r.k)
+	return out
+}
+
+// chains are the chains of bad seconds, oldest first.
+type chains []chain
+
+// add counts n bad lines in second s, the latest so far.
+func (cs chains) add(s int64, n int, k Counting) chains {
+	if l := len(cs); l > 0 && s-cs[l-1].last <= int64(k.Chain/time.Second) {
+		c := &cs[l-1]
+		c.last, c.n = s, c.n+n
+		c.secs = append(c.secs, s)
+	} else {
+		cs = append(cs, chain{first: s, last: s, n: n, secs: []int64{s}})
+	}
+	if c := &cs[len(cs)-1]; c.n >= k.Min {
+		c.secs = nil // read from its first second on: no need of each
+	}
+	return cs
+}
+
+// spans is the seconds of [a, b) the chains have read whole: every
+// second of a chain under Min bad lines, every second from the first of
+// one that reaches it to Chain after its last. Sorted, merged.
+func (cs chains) spans(a, b int64, k Counting) []span {
+	chainSecs := int64(k.Chain / time.Second)
+	var out []span
+	add := func(s span) {
+		s.from, s.to = max(s.from, a), min(s.to, b)
+		if s.from >= s.to {
+			return
+		}
+		if n := len(out); n > 0 && s.from <= out[n-1].to {
+			out[n-1].to = max(out[n-1].to, s.to)
+			return
+		}
+		out = append(out, s)
+	}
+	for _, c := range cs {
+		if c.n >= k.Min {
+			add(span{c.first, c.last + chainSecs + 1})
+			continue
+		}
+		for _, s := range c.secs {
+			add(span{s, s + 1})
+		}
+	}
+	return out
+}
+
+// after is the chains that still read a second from b on.
+func (cs chains) after(b int64, k Counting) chains {
+	chainSecs := int64(k.Chain / time.Second)
+	gone := 0
+	for gone < len(cs) && cs[gone].last+chainSecs+1 <= b {
+		gone++
+	}
+	return cs[gone:]
+}
+
+// fetch asks for the next window's counts: its plain rows, and the seconds
+// of the others, which it adds to the chains.
+func (r *Counted) fetch() error {
 	a := r.next
 	b := a.Add(r.window())
 	if b.After(r.to) {
 		b = r.to
 	}
 	r.next = b
-	r.mu.Lock()
-	r.at = a
-	r.mu.Unlock()
-	in, any := r.spansIn(a, b)
-	counted := fmt.Sprintf("(%s) %s", r.filter, timeFilter(a, b))
-	if any {
-		counted += " !" + in
+	w := &countWindow{from: a, to: b, index: map[string]uint32{}}
+	p := r.plan
+	bad := map[int64]int{}
+	// Where each field of a row goes: its values by plan.by, then the
+	// second, the count, the sums and the $msec bounds.
+	const (
+		fTime = iota
+		fN
+		fConn
+		fHead
+		fLo
+		fHi
+		fBy
+	)
+	at := map[string]int{"_time": fTime, "n": fN, "conn_sum": fConn, "head_sum": fHead, "lo": fLo, "hi": fHi}
+	for i, f := range p.by {
+		at[f] = fBy + i
 	}
-	plain := fmt.Sprintf("%s %s | filter %s", counted, r.plan.extract(), r.plan.plain)
-	rows, err := r.countRows(plain)
+	fields := make([][]byte, fBy+len(p.by))
+	ids := make([]uint32, len(p.by))
+	q := fmt.Sprintf("(%s) %s %s %s", r.filter, timeFilter(a, b), p.pipes(), p.stats())
+	err := r.c.lines(r.ctx, q, func(line []byte) error {
+		clear(fields)
+		if err := eachField(line, func(k, v []byte) {
+			if i, ok := at[string(k)]; ok {
+				fields[i] = v
+			}
+		}); err != nil {
+			return err
+		}
+		t, err := time.Parse(time.RFC3339Nano, string(fields[fTime]))
+		if err != nil {
+			return fmt.Errorf("a count's _time: %w", err)
+		}
+		n, err := strconv.Atoi(string(fields[fN]))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("a count %q", fields[fN])
+		}
+		for i := range p.by {
+			ids[i] = w.id(fields[fBy+i])
+		}
+		if !p.plain(w.dict, ids) {
+			bad[t.Unix()] += n
+			r.Bad += int64(n)
+			return nil
+		}
+		w.rows = append(w.rows, countRow{sec: t.Unix(), vals: len(w.vals), n: n, total: n,
+			connMs: millis(string(fields[fConn])), headMs: millis(string(fields[fHead])), lo: w.id(fields[fLo]), hi: w.id(fields[fHi])})
+		w.vals = append(w.vals, ids...)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if r.pools, err = r.dayPools(plain); err != nil {
-		return err
-	}
-	r.rows, r.row = rows, 0
-	if rows == nil {
-		r.rows = []countRow{}
-	}
-	if any {
-		sort := "_time"
-		if r.c.Order != "" {
-			sort += ", " + r.c.Order
+	// Oldest first; the rows of a second in one order whatever order the
+	// store answered in, so that a run is the same every time.
+	k := len(p.by)
+	slices.SortFunc(w.rows, func(x, y countRow) int {
+		if x.sec != y.sec {
+			return int(x.sec - y.sec)
 		}
-		body, err := r.c.query(r.ctx, fmt.Sprintf("(%s) %s %s | sort by (%s) | fields _time, _msg", r.filter, timeFilter(a, b), in, sort))
-		if err != nil {
-			return err
+		for i := range k {
+			if c := strings.Compare(w.dict[w.vals[x.vals+i]], w.dict[w.vals[y.vals+i]]); c != 0 {
+				return c
+			}
 		}
-		r.body, r.br = body, bufio.NewReaderSize(body, 64<<10)
+		return 0
+	})
+	w.index = nil
+	secs := make([]int64, 0, len(bad))
+	for s := range bad {
+		secs = append(secs, s)
 	}
+	slices.Sort(secs)
+	for _, s := range secs {
+		r.chains = r.chains.add(s, bad[s], r.k)
+	}
+	r.fetched = append(r.fetched, w)
 	return nil
 }
 
@@ -346,7 +465,7 @@ func (r *Counted) readNext() (*readItem, error) {
 			r.TooLong++
 			continue
 		case err != nil && !errors.Is(err, io.EOF):
-			return nil, fmt.Errorf("%s: reading the lines up to %s: %w", r.c.URL, r.next.UTC().Format(time.RFC3339), err)
+			return nil, fmt.Errorf("%s: reading the lines up to %s: %w", r.c.URL, r.cur.to.UTC().Format(time.RFC3339), err)
 		}
 		var row struct {
 			Time string `json:"_time"`
@@ -366,108 +485,6 @@ func (r *Counted) readNext() (*readItem, error) {
 	}
 }
 
-// countRows asks for the plain lines of a window counted by second and
-// the values the correlator counts, oldest first.
-func (r *Counted) countRows(plain string) ([]countRow, error) {
-	p := r.plan
-	times := ""
-	if p.msec >= 0 {
-		times = fmt.Sprintf(", min(%s) lo, max(%s) hi", p.field[p.msec], p.field[p.msec])
-	}
-	q := fmt.Sprintf("%s | stats by (%s) count() n%s", plain, strings.Join(append([]string{"_time:1s"}, p.second...), ", "), times)
-	var rows []countRow
-	err := r.c.rows(r.ctx, q, func(row map[string]string) error {
-		at, err := time.Parse(time.RFC3339Nano, row["_time"])
-		if err != nil {
-			return fmt.Errorf("a bucket's _time: %w", err)
-		}
-		n, err := strconv.Atoi(row["n"])
-		if err != nil || n < 0 {
-			return fmt.Errorf("a bucket's count %q", row["n"])
-		}
-		cr := countRow{sec: at.Unix(), n: n, vals: make([]string, len(p.second)), lo: row["lo"], hi: row["hi"]}
-		for i, f := range p.second {
-			cr.vals[i] = row[f]
-		}
-		rows = append(rows, cr)
-		return nil
-	})
-	slices.SortStableFunc(rows, func(a, b countRow) int { return int(a.sec - b.sec) })
-	return rows, err
-}
-
-// pool is what the plain lines of one quarter of an hour and peer carry
-// for the days view, drawn as their lines are written.
-type pool struct {
-	entries []poolEntry
-	at      int
-}
-
-// poolEntry is n plain lines with the same day values; the sums of their
-// connect and header times in milliseconds.
-type poolEntry struct {
-	vals           []string // by plan.day
-	n, left        int
-	connMs, headMs int64
-	// conn is the connect time's class: "+" above zero, "0" zero, ""
-	// none; hasHead says the header time is a number.
-	conn    string
-	hasHead bool
-}
-
-func poolKey(quarter int64, addr string) string { return strconv.FormatInt(quarter, 10) + " " + addr }
-
-// quarter is the quarter of an hour a Unix second falls in: every zone's
-// offset is whole quarters, so a day anywhere is made of them.
-func quarter(sec int64) int64 { return sec / 900 }
-
-// dayPools asks for the plain lines of a window counted by quarter of an
-// hour, peer and the values the days view counts.
-func (r *Counted) dayPools(plain string) (map[string]*pool, error) {
-	p := r.plan
-	by := []string{"_time:15m"}
-	if p.addr >= 0 {
-		by = append(by, p.field[p.addr])
-	}
-	by = append(by, p.day...)
-	sums := ""
-	if p.connect >= 0 {
-		sums += ", sum(" + p.field[p.connect] + ") conn_sum"
-	}
-	if p.head >= 0 {
-		sums += ", sum(" + p.field[p.head] + ") head_sum"
-	}
-	q := fmt.Sprintf("%s%s | stats by (%s) count() n%s", plain, p.dayPipes(), strings.Join(by, ", "), sums)
-	pools := map[string]*pool{}
-	err := r.c.rows(r.ctx, q, func(row map[string]string) error {
-		n, err := strconv.Atoi(row["n"])
-		if err != nil || n < 0 {
-			return fmt.Errorf("a bucket's count %q", row["n"])
-		}
-		e := poolEntry{n: n, left: n, vals: make([]string, len(p.day))}
-		for i, f := range p.day {
-			e.vals[i] = row[f]
-		}
-		e.conn, e.hasHead = row[connClass], row[headClass] == "h"
-		e.connMs, e.headMs = millis(row["conn_sum"]), millis(row["head_sum"])
-		at, err := time.Parse(time.RFC3339Nano, row["_time"])
-		if err != nil {
-			return fmt.Errorf("a bucket's _time: %w", err)
-		}
-		addr := ""
-		if p.addr >= 0 {
-			addr = row[p.field[p.addr]]
-		}
-		k := poolKey(quarter(at.Unix()), addr)
-		if pools[k] == nil {
-			pools[k] = &pool{}
-		}
-		pools[k].entries = append(pools[k].entries, e)
-		return nil
-	})
-	return pools, err
-}
-
 // millis reads a sum of seconds as whole milliseconds (nginx writes its
 // times to the millisecond); 0 for none.
 func millis(s string) int64 {
@@ -477,68 +494,6 @@ func millis(s string) int64 {
 	}
 	return int64(math.Round(f * 1000))
 }
-
-// writeRow writes the next line of the current count row.
-func (r *Counted) writeRow() {
-	cr := &r.rows[r.row]
-	p := r.plan
-	var addr string
-	if p.addr >= 0 {
-		addr = cr.vals[p.secondOf[p.addr]]
-	}
-	e := r.pools[poolKey(quarter(cr.sec), addr)].take()
-	r.line = p.render(r.line[:0], cr, e)
-	r.pending = append(append(r.pending[:0], r.line...), '\n')
-	r.Written++
-	cr.n--
-	if cr.n <= 0 {
-		r.row++
-	}
-}
-
-// take draws one line's day values; nil when the pool is spent (the store
-// counted differently in two queries).
-func (pl *pool) take() *drawn {
-	if pl == nil {
-		return nil
-	}
-	for pl.at < len(pl.entries) && pl.entries[pl.at].left == 0 {
-		pl.at++
-	}
-	if pl.at == len(pl.entries) {
-		return nil
-	}
-	e := &pl.entries[pl.at]
-	e.left--
-	d := &drawn{vals: e.vals, conn: "-", head: "-"}
-	// Every line of the entry but its last takes the least value of its
-	// class, the last what makes the sums exact.
-	last := e.left == 0
-	switch {
-	case e.conn == "+" && last:
-		d.conn = seconds(e.connMs - int64(e.n-1))
-	case e.conn == "+":
-		d.conn = "0.001"
-	case e.conn == "0":
-		d.conn = "0.000"
-	}
-	if e.hasHead {
-		d.head = "0.000"
-		if last {
-			d.head = seconds(e.headMs)
-		}
-	}
-	return d
-}
-
-// drawn is one written line's day values.
-type drawn struct {
-	vals       []string // by plan.day
-	conn, head string
-}
-
-// seconds writes milliseconds as nginx writes a time.
-func seconds(ms int64) string { return fmt.Sprintf("%d.%03d", ms/1000, ms%1000) }
 
 // rows runs a stats query and hands each answer row to fn.
 func (c *Client) rows(ctx context.Context, q string, fn func(map[string]string) error) error {

@@ -1,14 +1,14 @@
 package victorialogs
 
 // The plan of a counted read: the access format compiled into LogsQL's
-// extract pattern, the filter that tells a plain line (one the correlator
-// only counts) from the others, and the fields that identify what the
-// correlator and the days view count of a plain line.
+// extract pattern, the values a count row is grouped by (what the
+// correlator and the days view read of a plain line), and the test that
+// tells a plain line (one they only count) from the others.
 
 import (
 	"errors"
 	"fmt"
-	"slices"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -20,34 +20,26 @@ type plan struct {
 	prefix string
 	slots  []logparse.Slot
 	// field is the LogsQL field each slot is extracted into; "" for a
-	// slot matched as <_>.
+	// slot matched as <plain:_>.
 	field []string
 	// pattern is the extract pattern, quoted for LogsQL.
 	pattern string
-	// plain is the filter a line passes when every extracted field has
-	// the shape of a plain request's (correlate.Plain): a final status
-	// below 500, at most one upstream attempt that answered below 500.
-	// Lines that fail it, or that the pattern does not fit, are read.
-	plain string
-	// checks are the shapes plain puts on the slots' values.
-	checks []check
-	// second are the fields that, with the line's second, say how the
-	// correlator counts a plain line: its time as written, status, peer,
-	// the peer's status, the ingress backend's name, the host it names.
-	second []string
-	// day are the fields the days view counts on top of those, drawn per
-	// quarter of an hour and peer (a day in any zone is made of whole
-	// quarters): method, host, scheme, and the connect and header times'
-	// classes (with their sums).
-	day []string
-	// secondOf and dayOf find a slot's value among second's and day's;
-	// -1 for a slot in neither.
-	secondOf, dayOf     []int
-	methodAt            int  // the method's index in day; -1 when absent
-	timed               bool // the format has a time badgw reads
-	msec                int  // the slot of $msec, -1 when absent
-	request, method     int  // slots of $request and $request_method, -1 when absent
-	addr, connect, head int  // slots of $upstream_addr, _connect_time, _header_time, -1 when absent
+	// by are the fields a count row is grouped by beside its second: the
+	// kept slots' values as written, then the derived method, connect and
+	// header classes and the guard's mark where the format has them.
+	by []string
+	// byOf finds a slot's value among by; -1 for a slot not kept.
+	byOf []int
+	// Indexes in by of the derived fields; -1 where absent.
+	methodAt, connAt, headAt, okAt int
+	// Slots of the variables read, -1 where the format has none.
+	status, upstreamStatus, addr, msec, request, connect, head int
+	// guard is the LogsQL filter a plain line's values pass that badgw
+	// cannot check on a count row (see newPlan); "" when none.
+	guard string
+	// guardSlot and guardShape are the same, for the tests.
+	guardSlot  int
+	guardShape string
 }
 
 // Field names badgw gives what it extracts, apart from any field a
@@ -57,27 +49,23 @@ const (
 	methodField = fieldPrefix + "method"
 	connClass   = fieldPrefix + "conn"
 	headClass   = fieldPrefix + "head"
+	okField     = fieldPrefix + "ok"
 )
 
-// check is a shape a plain line's value of a slot has.
-type check struct {
-	slot  int
-	shape string
-}
-
-// kept are the roles whose values a synthesised plain line must carry.
+// kept are the roles whose values a written-back plain line carries.
 var kept = map[string]bool{
-	"time_local": true, "time_iso8601": true, "msec": true, "status": true, "request": true, "request_method": true,
+	"time_local": true, "time_iso8601": true, "status": true, "request_method": true,
 	"host": true, "scheme": true, "hostname": true, "proxy_upstream_name": true,
-	"upstream_addr": true, "upstream_status": true, "upstream_connect_time": true, "upstream_header_time": true,
+	"upstream_addr": true, "upstream_status": true,
 }
 
 // errNotCountable says the format cannot be counted by the store exactly;
 // its lines are read instead.
 var errNotCountable = errors.New("not countable")
 
-// shapes are the regular expressions a plain line's values match, by
-// role; a list variable's value must be one entry (no ", " or " : ").
+// shapes are the values a variable of a plain line can take, by role, as
+// regular expressions; a list's value is then one entry (no ", " or
+// " : "), since a plain request made at most one attempt.
 var shapes = map[string]string{
 	"status":                `^[1-4][0-9][0-9]$`,
 	"upstream_status":       `^([1-4][0-9][0-9]|-)$`,
@@ -90,101 +78,138 @@ var shapes = map[string]string{
 	"connection":            `^[0-9]+$`,
 }
 
+// oneEntry is the shape of one entry of a list badgw does not read.
+const oneEntry = `^[^ ,:]+$`
+
 // newPlan compiles f; errNotCountable (wrapped with why) when the store's
-// extract could cut its lines elsewhere than badgw's parser, or its time
-// is not text to the second.
+// extract could cut its lines elsewhere than badgw's parser, or it has no
+// time badgw reads.
 func newPlan(f *logparse.Format) (*plan, error) {
-	p := &plan{msec: -1, request: -1, method: -1, addr: -1, connect: -1, head: -1}
+	p := &plan{methodAt: -1, connAt: -1, headAt: -1, okAt: -1, status: -1, upstreamStatus: -1, addr: -1, msec: -1, request: -1,
+		connect: -1, head: -1, guardSlot: -1}
 	p.prefix, p.slots = f.Slots()
 	p.field = make([]string, len(p.slots))
-	listSeen := false
-	var pat strings.Builder
-	pat.WriteString(escapePattern(p.prefix))
+	p.byOf = make([]int, len(p.slots))
+	firstList := -1
+	timed := false
 	for i, s := range p.slots {
+		p.byOf[i] = -1
 		if s.Glued {
 			return nil, fmt.Errorf("%w: $%s is followed by another variable with no text between them", errNotCountable, s.Name)
 		}
-		shape, checked := shapes[s.Role]
-		if s.List && !checked {
-			shape, checked = `^[^ ,:]+$`, true // one entry of a list badgw does not read
-		}
-		// "plain:": a value that starts with a quote is taken as it
-		// stands, as badgw's parser takes it, not unquoted.
-		if kept[s.Role] || checked {
-			p.field[i] = fieldPrefix + strconv.Itoa(i)
-			fmt.Fprintf(&pat, "<plain:%s>", p.field[i])
-		} else {
-			pat.WriteString("<plain:_>")
-		}
-		pat.WriteString(escapePattern(s.After))
-		if checked {
-			p.checks = append(p.checks, check{slot: i, shape: shape})
+		if s.List && firstList < 0 {
+			firstList = i
 		}
 		switch s.Role {
 		case "time_local", "time_iso8601":
-			p.timed = true
-			p.second = append(p.second, p.field[i])
+			timed = true
 		case "msec":
-			// Finer than the second the store counts by: a count row
-			// carries the earliest and the latest, which are all that
-			// the sums of a second keep of its times.
-			p.timed, p.msec = true, i
-		case "status", "upstream_status", "proxy_upstream_name", "hostname":
-			p.second = append(p.second, p.field[i])
+			timed, p.msec = true, i
+		case "status":
+			p.status = i
+		case "upstream_status":
+			p.upstreamStatus = i
 		case "upstream_addr":
 			p.addr = i
-			p.second = append(p.second, p.field[i])
 		case "request":
 			p.request = i
-		case "request_method":
-			p.method = i
-		case "host", "scheme":
-			p.day = append(p.day, p.field[i])
 		case "upstream_connect_time":
 			p.connect = i
 		case "upstream_header_time":
 			p.head = i
 		}
-		if s.List && !listSeen {
-			listSeen = true
-			// Every upstream list has as many entries as the request had
-			// attempts. The first one in the line is cut where badgw cuts
-			// it unless the text after it can occur inside a list ("a : b"
-			// before a space): then what is left of the list lands in the
-			// next value, which must have a shape that refuses it. A list
-			// cut whole has a shape of one entry, which refuses several.
-			if inList(s.After) && i+1 < len(p.slots) {
-				next := p.slots[i+1]
-				if _, ok := shapes[next.Role]; !ok && !next.List {
-					return nil, fmt.Errorf("%w: $%s is followed by %q and then $%s, so a list of several attempts could be cut in the wrong place", errNotCountable, s.Name, s.After, next.Name)
-				}
-			}
+		if kept[s.Role] || i == p.msec || i == p.request || i == p.connect || i == p.head {
+			p.field[i] = fieldPrefix + strconv.Itoa(i)
+		}
+		if kept[s.Role] {
+			p.byOf[i] = len(p.by)
+			p.by = append(p.by, p.field[i])
 		}
 	}
-	if !p.timed {
+	if !timed {
 		return nil, fmt.Errorf("%w: it has no $time_local, $time_iso8601 or $msec", errNotCountable)
 	}
+	if err := p.setGuard(firstList); err != nil {
+		return nil, err
+	}
+	var pat strings.Builder
+	pat.WriteString(escapePattern(p.prefix))
+	for i, s := range p.slots {
+		// "plain:": a value that starts with a quote is taken as it
+		// stands, as badgw's parser takes it, not unquoted.
+		if p.field[i] != "" {
+			fmt.Fprintf(&pat, "<plain:%s>", p.field[i])
+		} else {
+			pat.WriteString("<plain:_>")
+		}
+		pat.WriteString(escapePattern(s.After))
+	}
 	p.pattern = strconv.Quote(pat.String())
-	var plain []string
-	for _, c := range p.checks {
-		plain = append(plain, fmt.Sprintf("%s:~%s", p.field[c.slot], strconv.Quote(c.shape)))
+	derived := func(name string) int {
+		p.by = append(p.by, name)
+		return len(p.by) - 1
 	}
-	if p.addr >= 0 {
-		plain = append(plain, fmt.Sprintf("!%s:=%s", p.field[p.addr], strconv.Quote(":")))
-	}
-	p.plain = strings.Join(plain, " ")
-	if p.request >= 0 || p.method >= 0 {
-		p.day = append(p.day, methodField)
+	if p.request >= 0 {
+		p.methodAt = derived(methodField)
 	}
 	if p.connect >= 0 {
-		p.day = append(p.day, connClass)
+		p.connAt = derived(connClass)
 	}
 	if p.head >= 0 {
-		p.day = append(p.day, headClass)
+		p.headAt = derived(headClass)
 	}
-	p.secondOf, p.dayOf = indexes(p.field, p.second), indexes(p.field, p.day)
-	p.methodAt = slices.Index(p.day, methodField)
+	if p.guard != "" {
+		p.okAt = derived(okField)
+	}
 	return p, nil
+}
+
+// setGuard settles what of a line's upstream lists badgw can check on a
+// count row: every list of a request holds one entry per attempt, so one
+// list cut where badgw cuts it tells a plain request's (one entry) from
+// the others. $upstream_addr and $upstream_status are grouped by and
+// checked on the row; a format without either has the first list's shape
+// checked by the store. And the first list in the line is cut where badgw
+// cuts it unless the text after it can occur inside a list ("a : b"
+// before a space): then what is left of the list lands in the next value,
+// which must have a shape that refuses it, checked on the row when that
+// value is grouped by, else by the store.
+func (p *plan) setGuard(firstList int) error {
+	if firstList < 0 {
+		return nil
+	}
+	guard := -1
+	if p.addr < 0 && p.upstreamStatus < 0 {
+		guard = firstList
+	}
+	if inList(p.slots[firstList].After) && firstList+1 < len(p.slots) {
+		next := firstList + 1
+		_, shaped := shapes[p.slots[next].Role]
+		switch {
+		case next == p.addr || next == p.upstreamStatus || next == p.status:
+			// Checked on the row.
+		case guard >= 0:
+			return fmt.Errorf("%w: $%s and $%s would both need the store's check", errNotCountable, p.slots[guard].Name, p.slots[next].Name)
+		case shaped || p.slots[next].List:
+			guard = next
+		default:
+			return fmt.Errorf("%w: $%s is followed by %q and then $%s, so a list of several attempts could be cut in the wrong place",
+				errNotCountable, p.slots[firstList].Name, p.slots[firstList].After, p.slots[next].Name)
+		}
+	}
+	if guard < 0 {
+		return nil
+	}
+	shape, ok := shapes[p.slots[guard].Role]
+	if !ok {
+		shape = oneEntry
+	}
+	if p.field[guard] == "" {
+		p.field[guard] = fieldPrefix + strconv.Itoa(guard)
+	}
+	p.guardSlot, p.guardShape = guard, shape
+	p.guard = fmt.Sprintf("%s:~%s !%s:=%s", p.field[guard], strconv.Quote(shape), p.field[guard], strconv.Quote(":"))
+	return nil
 }
 
 // inList reports whether text can occur inside an upstream list: entries
@@ -208,18 +233,13 @@ func escapePattern(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// extract is the pipes that cut an access line into the plan's fields.
-func (p *plan) extract() string { return "| extract " + p.pattern }
-
-// dayPipes add the fields the days view counts to an extracted plain
-// line: its method, and the classes of its connect time (zero: a reused
-// connection, above: a new one) and header time (a number or not).
-func (p *plan) dayPipes() string {
+// pipes cut an access line into the plan's fields and derive the method,
+// the classes of the connect time (zero: a reused connection, above: a
+// new one) and header time (a number or not), and the guard's mark.
+func (p *plan) pipes() string {
 	var b strings.Builder
-	switch {
-	case p.method >= 0:
-		fmt.Fprintf(&b, " | copy %s as %s", p.field[p.method], methodField)
-	case p.request >= 0:
+	b.WriteString("| extract " + p.pattern)
+	if p.request >= 0 {
 		fmt.Fprintf(&b, " | extract %s from %s", strconv.Quote("<plain:"+methodField+"> <plain:_>"), p.field[p.request])
 	}
 	if p.connect >= 0 {
@@ -227,56 +247,99 @@ func (p *plan) dayPipes() string {
 		fmt.Fprintf(&b, ` | format if (%s:>0) "+" as %s | format if (%s:range[0, 0]) "0" as %s`, f, connClass, f, connClass)
 	}
 	if p.head >= 0 {
-		f := p.field[p.head]
-		fmt.Fprintf(&b, ` | format if (%s:>=0) "h" as %s`, f, headClass)
+		fmt.Fprintf(&b, ` | format if (%s:>=0) "h" as %s`, p.field[p.head], headClass)
+	}
+	if p.guard != "" {
+		fmt.Fprintf(&b, ` | format if (%s) "1" as %s`, p.guard, okField)
 	}
 	return b.String()
 }
 
-// indexes finds each field among names; -1 for those not there.
-func indexes(fields, names []string) []int {
-	out := make([]int, len(fields))
-	for i, f := range fields {
-		out[i] = -1
-		if f != "" {
-			out[i] = slices.Index(names, f)
-		}
+// stats is the stats pipe of a count query: by second and every value of
+// by, with the sums of the connect and header times and the first and
+// last $msec.
+func (p *plan) stats() string {
+	var sums strings.Builder
+	if p.connect >= 0 {
+		fmt.Fprintf(&sums, ", sum(%s) conn_sum", p.field[p.connect])
 	}
-	return out
+	if p.head >= 0 {
+		fmt.Fprintf(&sums, ", sum(%s) head_sum", p.field[p.head])
+	}
+	if p.msec >= 0 {
+		fmt.Fprintf(&sums, ", min(%s) lo, max(%s) hi", p.field[p.msec], p.field[p.msec])
+	}
+	return fmt.Sprintf("| stats by (_time:1s, %s) count() n%s", strings.Join(p.by, ", "), sums.String())
 }
 
-// render writes a plain line of row's second and values, with d's day
-// values (none when d is nil), in the access format: "-" for every
-// variable the correlator and the days view do not read.
-func (p *plan) render(dst []byte, row *countRow, d *drawn) []byte {
-	dst = append(dst, p.prefix...)
-	method := ""
-	if d != nil && p.methodAt >= 0 {
-		method = d.vals[p.methodAt]
+var (
+	plainStatus    = regexp.MustCompile(shapes["status"])
+	plainUpstream  = regexp.MustCompile(shapes["upstream_status"])
+	plainAddresses = regexp.MustCompile(shapes["upstream_addr"])
+)
+
+// plain reports whether the lines of a count row whose values are ids in
+// dict (by by) are plain (correlate.Plain): a final status below 500, at
+// most one attempt, which answered below 500. A line the pattern did not
+// fit has empty values and is not.
+func (p *plan) plain(dict []string, ids []uint32) bool {
+	if !plainStatus.MatchString(dict[ids[p.byOf[p.status]]]) {
+		return false
 	}
-	for i, s := range p.slots {
-		v := "-"
-		switch {
-		case p.secondOf[i] >= 0:
-			v = row.vals[p.secondOf[i]]
-		case i == p.msec && row.n == 1:
-			v = row.hi
-		case i == p.msec:
-			v = row.lo
-		case i == p.request && method != "":
-			v = method + " -"
-		case i == p.method && method != "":
-			v = method
-		case i == p.connect && d != nil:
-			v = d.conn
-		case i == p.head && d != nil:
-			v = d.head
-		case p.dayOf[i] >= 0 && d != nil:
-			v = d.vals[p.dayOf[i]]
-		case s.Role == "connection":
-			v = "0" // nginx writes a number, never "-"; no count reads it
+	if p.upstreamStatus >= 0 && !plainUpstream.MatchString(dict[ids[p.byOf[p.upstreamStatus]]]) {
+		return false
+	}
+	if p.addr >= 0 {
+		if a := dict[ids[p.byOf[p.addr]]]; a == ":" || !plainAddresses.MatchString(a) {
+			return false
 		}
-		dst = append(append(dst, v...), s.After...)
+	}
+	return p.okAt < 0 || dict[ids[p.okAt]] == "1"
+}
+
+// render writes a plain line of row's second and values (in w) in the
+// access format: the kept values as the store counted them, $request as
+// its method alone, the connect and header times from the row's classes
+// and sums (every line but the row's last takes the least value of its
+// class, the last what makes the sums exact), and "-" for every variable
+// the correlator and the days view do not read.
+func (p *plan) render(dst []byte, w *countWindow, row *countRow) []byte {
+	val := func(at int) string { return w.dict[w.vals[row.vals+at]] }
+	dst = append(dst, p.prefix...)
+	last := row.n == 1
+	for i, s := range p.slots {
+		switch {
+		case p.byOf[i] >= 0:
+			dst = append(dst, val(p.byOf[i])...)
+		case i == p.msec && last:
+			dst = append(dst, w.dict[row.hi]...)
+		case i == p.msec:
+			dst = append(dst, w.dict[row.lo]...)
+		case i == p.request && val(p.methodAt) != "":
+			dst = append(append(dst, val(p.methodAt)...), " -"...)
+		case i == p.connect && val(p.connAt) == "+" && last:
+			dst = appendSeconds(dst, row.connMs-int64(row.total-1))
+		case i == p.connect && val(p.connAt) == "+":
+			dst = append(dst, "0.001"...)
+		case i == p.connect && val(p.connAt) == "0":
+			dst = append(dst, "0.000"...)
+		case i == p.head && val(p.headAt) == "h" && last:
+			dst = appendSeconds(dst, row.headMs)
+		case i == p.head && val(p.headAt) == "h":
+			dst = append(dst, "0.000"...)
+		case s.Role == "connection":
+			dst = append(dst, '0') // nginx writes a number, never "-"; no count reads it
+		default:
+			dst = append(dst, '-')
+		}
+		dst = append(dst, s.After...)
 	}
 	return dst
+}
+
+// appendSeconds writes milliseconds as nginx writes a time.
+func appendSeconds(dst []byte, ms int64) []byte {
+	dst = strconv.AppendInt(dst, ms/1000, 10)
+	frac := ms % 1000
+	return append(dst, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }

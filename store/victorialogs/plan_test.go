@@ -45,50 +45,46 @@ func extractLikeTheStore(p *plan, line string) []string {
 	return vals
 }
 
-// plainForTheStore is the plan's plain filter applied to extracted values.
-func plainForTheStore(p *plan, vals []string) bool {
-	for _, c := range p.checks {
-		if !regexp.MustCompile(c.shape).MatchString(vals[c.slot]) {
-			return false
-		}
-	}
-	return p.addr < 0 || vals[p.addr] != ":"
-}
-
-// rowOf is the count row and the day values the store would give a plain
-// line whose values are vals, alone in its row and in its pool entry.
-func rowOf(p *plan, vals []string) (countRow, *drawn) {
-	row := countRow{n: 1}
-	if p.msec >= 0 {
-		row.lo, row.hi = vals[p.msec], vals[p.msec]
-	}
+// rowOf is the count row the store would give a line whose extracted
+// values are vals, alone in its row and its window: its values grouped
+// by, as the pipes derive them, and its sums.
+func rowOf(p *plan, vals []string) (*countWindow, *countRow) {
+	by := make([]string, len(p.by))
 	for i := range p.slots {
-		if p.secondOf[i] >= 0 {
-			row.vals = append(row.vals, vals[i])
+		if p.byOf[i] >= 0 {
+			by[p.byOf[i]] = vals[i]
 		}
 	}
-	d := &drawn{vals: make([]string, len(p.day)), conn: "-", head: "-"}
-	for i := range p.slots {
-		if p.dayOf[i] >= 0 {
-			d.vals[p.dayOf[i]] = vals[i]
-		}
-	}
+	row := &countRow{n: 1, total: 1}
 	if p.methodAt >= 0 {
-		m := ""
-		if p.method >= 0 {
-			m = vals[p.method]
-		} else if sp := strings.IndexByte(vals[p.request], ' '); sp >= 0 {
-			m = vals[p.request][:sp]
+		if sp := strings.IndexByte(vals[p.request], ' '); sp >= 0 {
+			by[p.methodAt] = vals[p.request][:sp]
 		}
-		d.vals[p.methodAt] = m
 	}
-	if p.connect >= 0 && vals[p.connect] != "-" {
-		d.conn = seconds(millis(vals[p.connect]))
+	number := regexp.MustCompile(`^[0-9]+([.][0-9]+)?$`)
+	if p.connAt >= 0 && number.MatchString(vals[p.connect]) {
+		row.connMs = millis(vals[p.connect])
+		by[p.connAt] = "0"
+		if row.connMs > 0 {
+			by[p.connAt] = "+"
+		}
 	}
-	if p.head >= 0 && vals[p.head] != "-" {
-		d.head = seconds(millis(vals[p.head]))
+	if p.headAt >= 0 && number.MatchString(vals[p.head]) {
+		row.headMs = millis(vals[p.head])
+		by[p.headAt] = "h"
 	}
-	return row, d
+	if p.okAt >= 0 && regexp.MustCompile(p.guardShape).MatchString(vals[p.guardSlot]) && vals[p.guardSlot] != ":" {
+		by[p.okAt] = "1"
+	}
+	w := &countWindow{index: map[string]uint32{}}
+	for _, v := range by {
+		w.vals = append(w.vals, w.id([]byte(v)))
+	}
+	if p.msec >= 0 {
+		row.lo = w.id([]byte(vals[p.msec]))
+		row.hi = row.lo
+	}
+	return w, row
 }
 
 // TestStoreCutsLinesAsBadgw: on every access line of every recorded
@@ -115,10 +111,10 @@ func TestStoreCutsLinesAsBadgw(t *testing.T) {
 		lines := fixtureAccessLines(t, dir)
 		var plain, read int
 		for _, line := range lines {
-			vals := extractLikeTheStore(p, line)
+			w, row := rowOf(p, extractLikeTheStore(p, line))
 			var rec logparse.Record
 			parsed := format.Parse([]byte(line), &rec) == nil
-			if !plainForTheStore(p, vals) {
+			if !p.plain(w.dict, w.vals) {
 				read++
 				continue
 			}
@@ -127,8 +123,7 @@ func TestStoreCutsLinesAsBadgw(t *testing.T) {
 				t.Errorf("%s: the store counts a line that badgw does not take for plain (parsed %v):\n%s", filepath.Base(dir), parsed, line)
 				continue
 			}
-			row, d := rowOf(p, vals)
-			written := string(p.render(nil, &row, d))
+			written := string(p.render(nil, w, row))
 			var back logparse.Record
 			if err := format.Parse([]byte(written), &back); err != nil {
 				t.Errorf("%s: the line written back does not parse: %v\n%s\nfrom\n%s", filepath.Base(dir), err, written, line)
@@ -195,64 +190,48 @@ func fixtureAccessLines(t *testing.T, dir string) []string {
 // overlapping spans merge.
 func TestSpansAroundChains(t *testing.T) {
 	k := Counting{Chain: 8 * time.Second, Min: 3}
-	bad := []badSecond{
+	bad := []struct {
+		sec int64
+		n   int
+	}{
 		{100, 1},           // alone: its second
 		{200, 1}, {205, 1}, // two lines in a chain: under Min, each its second
 		{300, 2}, {308, 1}, // a chain of three: 300 to 308+8
 		{317, 1},           // 9 s after 308: a chain of its own, under Min
 		{400, 5}, {420, 1}, // a burst in one second; 420 is 20 s later
 	}
+	var cs chains
+	for _, b := range bad {
+		cs = cs.add(b.sec, b.n, k)
+	}
 	want := []span{{100, 101}, {200, 201}, {205, 206}, {300, 318}, {400, 409}, {420, 421}}
-	if got := spansOf(bad, k); !slices.Equal(got, want) {
+	if got := cs.spans(0, 1000, k); !slices.Equal(got, want) {
 		t.Errorf("spans %v, want %v", got, want)
+	}
+	// A window sees the part of them it holds, and lets go of the chains
+	// that read nothing after it.
+	if got := cs.spans(305, 405, k); !slices.Equal(got, []span{{305, 318}, {400, 405}}) {
+		t.Errorf("spans of [305, 405): %v", got)
+	}
+	if left := cs.after(318, k); len(left) != 3 || left[0].first != 317 {
+		t.Errorf("chains after 318: %+v", left)
 	}
 }
 
-// TestListsOfSeveralAttemptsAreRead: a request that tried two peers, after
-// a retry (", ") or an internal redirect (" : "), is never plain, and the
-// store's filter must not count it, however the format cuts its lists:
-// each preset and each fixture's format, on a synthetic line.
-func TestListsOfSeveralAttemptsAreRead(t *testing.T) {
-	formats := logparse.Candidates()
-	confs, _ := filepath.Glob(filepath.Join(filepath.Dir(fixturetest.Dir("peer-refused")), "*", "nginx.conf"))
-	for _, conf := range confs {
-		formats = append(formats, fixturetest.Format(t, filepath.Dir(conf)))
+// TestAnswerRows: the rows of a stats answer are read field by field,
+// escaped strings unescaped, and what is not an object of strings is an
+// error.
+func TestAnswerRows(t *testing.T) {
+	var got []string
+	err := eachField([]byte(`{"_time":"2026-11-20T10:13:32Z", "badgw_3":"a \"b\"\\c","n":"5"}`), func(k, v []byte) {
+		got = append(got, string(k)+"="+string(v))
+	})
+	if want := []string{"_time=2026-11-20T10:13:32Z", `badgw_3=a "b"\c`, "n=5"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("%q, %v", got, err)
 	}
-	values := map[string]string{
-		"time_local": "22/Nov/2026:01:23:49 +0000", "time_iso8601": "2026-11-22T01:23:49+00:00", "msec": "1795310629.120",
-		"status": "200", "request": "GET /x HTTP/1.1", "request_method": "GET", "request_uri": "/x", "remote_addr": "10.0.0.9",
-		"host": "example.com", "scheme": "http", "request_time": "0.003", "connection": "7", "number": "5",
-	}
-	for _, f := range formats {
-		p, err := newPlan(f)
-		if err != nil || p.addr < 0 {
-			continue
-		}
-		for _, sep := range []string{", ", " : "} {
-			lists := map[string]string{"upstream_addr": "10.0.0.1:80" + sep + "10.0.0.2:80", "upstream_status": "200" + sep + "404"}
-			line := p.prefix
-			for _, s := range p.slots {
-				v, ok := values[s.Role]
-				switch {
-				case s.List && lists[s.Role] != "":
-					v = lists[s.Role]
-				case s.List && s.Role == "number":
-					v = "5" + sep + "6"
-				case s.List:
-					v = "0.001" + sep + "0.002"
-				case !ok:
-					v = "-"
-				}
-				line += v + s.After
-			}
-			var rec logparse.Record
-			if err := f.Parse([]byte(line), &rec); err != nil || len(rec.Attempts) != 2 {
-				t.Errorf("%s: the synthetic line does not read as two attempts (%v):\n%s", f.Name, err, line)
-				continue
-			}
-			if plainForTheStore(p, extractLikeTheStore(p, line)) {
-				t.Errorf("%s: the store would count a request of two attempts (%q) as plain:\n%s", f.Name, sep, line)
-			}
+	for _, bad := range []string{``, `[]`, `{"n":5}`, `{"n":"5"`, `{"n" "5"}`, `{"n":"5}`} {
+		if err := eachField([]byte(bad), func(k, v []byte) {}); err == nil {
+			t.Errorf("%q read without an error", bad)
 		}
 	}
 }
