@@ -312,6 +312,10 @@ func runAnalyze(ctx context.Context, o *AnalyzeOptions) error {
 		return err
 	}
 	if o.VictoriaLogs != "" {
+		// The store's readers ask for counts ahead: they stop with the run.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
 		if err := o.addStore(ctx, &cfg); err != nil {
 			return err
 		}

@@ -210,17 +210,18 @@ const sampleLines = 1000
 // storeRead says how much of the access lines a counted read read, on
 // stderr once the analysis has run.
 func (o *AnalyzeOptions) storeRead() {
-	var all, fetched, spans int64
+	var all, fetched, spans, bad int64
 	for _, r := range o.counted {
 		all += r.Fetched + r.Written
 		fetched += r.Fetched
 		spans += int64(r.Spans)
+		bad += r.Bad
 	}
 	if len(o.counted) == 0 || all == 0 {
 		return
 	}
-	fmt.Fprintf(o.IO.ErrOut, "badgw: %d of the %d access lines read from the store (%.2f %%, in %d ranges of seconds); the store counted the others\n",
-		fetched, all, 100*float64(fetched)/float64(all), spans)
+	fmt.Fprintf(o.IO.ErrOut, "badgw: %d of the %d access lines read from the store (%.2f %%: %d ranges of seconds around %d lines that are not plain); the store counted the others\n",
+		fetched, all, 100*float64(fetched)/float64(all), spans, bad)
 }
 
 // storeClient is the client the flags and the environment describe.

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/badgw/badgw/fixtures/fixturetest"
-	"github.com/badgw/badgw/input"
 	"github.com/badgw/badgw/logparse"
+	"github.com/badgw/badgw/store/victorialogs/vlload"
 )
 
 // loadFixture writes a recorded fixture's lines into VictoriaLogs through
@@ -24,78 +24,16 @@ import (
 func loadFixture(t *testing.T, vl, name string, host ...string) (from, to time.Time) {
 	t.Helper()
 	dir := fixturetest.Dir(name)
-	format := fixturetest.Format(t, dir)
 	hostName := name
 	if len(host) > 0 {
 		hostName = host[0]
 	}
-	var body bytes.Buffer
-	var zone *time.Location
-	last := time.Time{}
-	offset := 0
-	add := func(at time.Time, line, log string) {
-		if at.IsZero() {
-			at = last // a continuation line: its entry's time
-		}
-		last = at
-		if from.IsZero() || at.Before(from) {
-			from = at
-		}
-		if at.After(to) {
-			to = at
-		}
-		// log.offset as Filebeat sets it: where the line starts in its
-		// file (here counted over the whole set, which keeps the order
-		// across a rotation inside one second).
-		row, _ := json.Marshal(map[string]any{"_time": at.Format(time.RFC3339Nano), "_msg": line, "host": hostName, "log": log, "log.offset": offset})
-		offset += len(line) + 1
-		body.Write(append(row, '\n'))
-	}
-	for _, pattern := range []string{"access.log*", "error.log*"} {
-		offset = 0
-		sets, err := input.Expand([]string{filepath.Join(dir, pattern)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, set := range sets {
-			for _, p := range set.Paths {
-				st, err := input.Open(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r := input.NewReader(st, p)
-				for r.Next() {
-					line := string(r.Line().Bytes)
-					if pattern == "access.log*" {
-						var rec logparse.Record
-						if format.Parse([]byte(line), &rec) == nil {
-							if zone == nil {
-								zone = rec.Time.Location()
-							}
-							add(rec.Time, line, "access")
-						}
-						continue
-					}
-					var ev logparse.Event
-					if logparse.IsErrorLine([]byte(line)) && logparse.ParseErrorLine([]byte(line), zone, &ev) == nil {
-						add(ev.Time, line, "error")
-					} else {
-						add(time.Time{}, line, "error")
-					}
-				}
-				st.Close()
-			}
-		}
-	}
-	resp, err := http.Post(vl+"/insert/jsonline?_stream_fields=host,log", "application/stream+json", &body)
+	from, to, _, err := vlload.Load(vl, hostName, fixturetest.Format(t, dir),
+		[]string{filepath.Join(dir, "access.log*")}, []string{filepath.Join(dir, "error.log*")})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("loading %s: %v", name, err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("loading %s: %s", name, resp.Status)
-	}
-	return from, to.Add(time.Second)
+	return from, to
 }
 
 // burstsWithoutSources is the bursts of a --json document with the

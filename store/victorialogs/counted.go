@@ -63,6 +63,7 @@ type Counted struct {
 	// one being written among them; next is where the next one starts.
 	fetched []*countWindow
 	next    time.Time
+	windows <-chan fetchedWindow
 	// chains are the chains of bad seconds of the windows fetched, the
 	// last one perhaps still growing.
 	chains chains
@@ -189,7 +190,8 @@ func (r *Counted) Progress() (done, total int64) {
 	return min(total, int64(r.at.Sub(r.from)/time.Second)), total
 }
 
-// Close ends the query under way.
+// Close ends the query under way (the counts asked for ahead end with
+// the context the read was made with).
 func (r *Counted) Close() error {
 	if r.body != nil {
 		err := r.body.Close()
@@ -250,7 +252,7 @@ func (r *Counted) startWindow() error {
 	}
 	cur := r.fetched[0]
 	// A chain under Min may still grow by a line within Chain of its
-	// last; Min of them reach Min*Chain past the window.
+	// last: Min+1 chains of time past a window settle its spans.
 	settled := cur.to.Add(time.Duration(r.k.Min+1) * r.k.Chain)
 	for r.next.Before(r.to) && r.next.Before(settled) {
 		if err := r.fetch(); err != nil {
@@ -362,15 +364,9 @@ func (cs chains) after(b int64, k Counting) chains {
 	return cs[gone:]
 }
 
-// fetch asks for the next window's counts: its plain rows, and the seconds
-// of the others, which it adds to the chains.
-func (r *Counted) fetch() error {
-	a := r.next
-	b := a.Add(r.window())
-	if b.After(r.to) {
-		b = r.to
-	}
-	r.next = b
+// fetchWindow asks for the counts of [a, b): its plain rows, and how many
+// lines that are not plain each second holds.
+func (r *Counted) fetchWindow(a, b time.Time) (*countWindow, map[int64]int, error) {
 	w := &countWindow{from: a, to: b, index: map[string]uint32{}}
 	p := r.plan
 	bad := map[int64]int{}
@@ -414,7 +410,6 @@ func (r *Counted) fetch() error {
 		}
 		if !p.plain(w.dict, ids) {
 			bad[t.Unix()] += n
-			r.Bad += int64(n)
 			return nil
 		}
 		w.rows = append(w.rows, countRow{sec: t.Unix(), vals: len(w.vals), n: n, total: n,
@@ -423,7 +418,7 @@ func (r *Counted) fetch() error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	// Oldest first; the rows of a second in one order whatever order the
 	// store answered in, so that a run is the same every time.
@@ -440,6 +435,65 @@ func (r *Counted) fetch() error {
 		return 0
 	})
 	w.index = nil
+	return w, bad, nil
+}
+
+// fetchAhead is how many windows of counts are asked for ahead of the one
+// being written: the store counts the next while badgw writes this one.
+const fetchAhead = 2
+
+// fetched is a window of counts as the goroutine that asks for them
+// hands it over.
+type fetchedWindow struct {
+	w   *countWindow
+	bad map[int64]int
+	err error
+}
+
+// startFetching starts the goroutine that asks for the windows of counts
+// in turn; it ends after the last, at an error, or when ctx ends.
+func (r *Counted) startFetching() {
+	ch := make(chan fetchedWindow, fetchAhead)
+	r.windows = ch
+	go func() {
+		defer close(ch)
+		for a := r.from; a.Before(r.to); {
+			b := a.Add(r.window())
+			if b.After(r.to) {
+				b = r.to
+			}
+			w, bad, err := r.fetchWindow(a, b)
+			select {
+			case ch <- fetchedWindow{w, bad, err}:
+			case <-r.ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+			a = b
+		}
+	}()
+}
+
+// fetch takes the next window of counts and adds its bad seconds to the
+// chains.
+func (r *Counted) fetch() error {
+	if r.windows == nil {
+		r.startFetching()
+	}
+	fw, ok := <-r.windows
+	if !ok {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		return io.ErrUnexpectedEOF
+	}
+	if fw.err != nil {
+		return fw.err
+	}
+	w, bad := fw.w, fw.bad
+	r.next = w.to
 	secs := make([]int64, 0, len(bad))
 	for s := range bad {
 		secs = append(secs, s)
@@ -447,6 +501,7 @@ func (r *Counted) fetch() error {
 	slices.Sort(secs)
 	for _, s := range secs {
 		r.chains = r.chains.add(s, bad[s], r.k)
+		r.Bad += int64(bad[s])
 	}
 	r.fetched = append(r.fetched, w)
 	return nil
