@@ -3,10 +3,11 @@ package victorialogs
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/badgw/badgw/input"
 )
@@ -81,6 +82,8 @@ func skipSpace(b []byte, i int) int {
 }
 
 // jsonString reads the JSON string at b[i:]: its value and where it ends.
+// A value without escapes is b's own bytes; one with them is unescaped in
+// place (the unescaped text is never longer), so b is changed.
 func jsonString(b []byte, i int) (val []byte, end int, err error) {
 	if i >= len(b) || b[i] != '"' {
 		return nil, 0, fmt.Errorf("an answer line is not a JSON object of strings: %.80q", b)
@@ -95,12 +98,85 @@ func jsonString(b []byte, i int) (val []byte, end int, err error) {
 			if !escaped {
 				return b[i+1 : j], j + 1, nil
 			}
-			var s string
-			if err := json.Unmarshal(b[i:j+1], &s); err != nil {
-				return nil, 0, fmt.Errorf("an answer line's string: %w", err)
+			v, ok := unescape(b[i+1 : j])
+			if !ok {
+				return nil, 0, fmt.Errorf("an answer line's string has a bad escape: %.80q", b[i:j+1])
 			}
-			return []byte(s), j + 1, nil
+			return v, j + 1, nil
 		}
 	}
 	return nil, 0, fmt.Errorf("an answer line ends inside a string: %.80q", b)
+}
+
+// unescape decodes a JSON string's escapes in place.
+func unescape(s []byte) ([]byte, bool) {
+	w := 0
+	for r := 0; r < len(s); {
+		c := s[r]
+		if c != '\\' {
+			s[w] = c
+			w++
+			r++
+			continue
+		}
+		if r+1 >= len(s) {
+			return nil, false
+		}
+		switch e := s[r+1]; e {
+		case '"', '\\', '/':
+			s[w] = e
+		case 'b':
+			s[w] = '\b'
+		case 'f':
+			s[w] = '\f'
+		case 'n':
+			s[w] = '\n'
+		case 'r':
+			s[w] = '\r'
+		case 't':
+			s[w] = '\t'
+		case 'u':
+			u, ok := hex4(s, r+2)
+			if !ok {
+				return nil, false
+			}
+			r += 6
+			if utf16.IsSurrogate(rune(u)) {
+				if lo, ok := hex4(s, r+2); ok && r+1 < len(s) && s[r] == '\\' && s[r+1] == 'u' {
+					u = int(utf16.DecodeRune(rune(u), rune(lo)))
+					r += 6
+				} else {
+					u = utf8.RuneError
+				}
+			}
+			w += utf8.EncodeRune(s[w:], rune(u))
+			continue
+		default:
+			return nil, false
+		}
+		w++
+		r += 2
+	}
+	return s[:w], true
+}
+
+// hex4 reads the four hex digits at s[i:].
+func hex4(s []byte, i int) (int, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	n := 0
+	for _, c := range s[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			n = n*16 + int(c-'0')
+		case c >= 'a' && c <= 'f':
+			n = n*16 + int(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			n = n*16 + int(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return n, true
 }

@@ -71,11 +71,13 @@ type Counted struct {
 	// The window being written: its counted rows, the read seconds'
 	// lines, the next of them held back until the counted seconds before
 	// it are written.
-	cur   *countWindow
-	row   int
-	body  io.ReadCloser
-	br    *bufio.Reader
-	ahead *readItem
+	cur     *countWindow
+	row     int
+	body    io.ReadCloser
+	br      *bufio.Reader
+	ahead   *readItem
+	item    readItem
+	seconds secondCache
 
 	pending []byte
 	mu      sync.Mutex
@@ -97,6 +99,7 @@ type Counted struct {
 type countWindow struct {
 	from, to time.Time
 	rows     []countRow // the plain ones, oldest first
+	bad      int        // how many lines are not plain
 	// vals are the rows' values, len(plan.by) a row, as ids in dict.
 	vals  []uint32
 	dict  []string
@@ -138,7 +141,7 @@ type chain struct {
 
 type readItem struct {
 	sec int64
-	msg string
+	msg []byte
 }
 
 // Counted plans a counted read of filter's access lines in [from, to).
@@ -265,23 +268,32 @@ func (r *Counted) startWindow() error {
 	r.at = cur.from
 	r.mu.Unlock()
 	spans := r.spansIn(cur.from.Unix(), cur.to.Unix())
-	r.Spans += len(spans)
 	if len(spans) == 0 {
 		return nil
 	}
 	// The counted rows of the seconds read are the read lines'.
 	kept := cur.rows[:0]
+	read, counted := cur.bad, 0
 	s := 0
 	for _, row := range cur.rows {
 		for s < len(spans) && spans[s].to <= row.sec {
 			s++
 		}
 		if s < len(spans) && spans[s].from <= row.sec {
+			read += row.n
 			continue
 		}
+		counted += row.n
 		kept = append(kept, row)
 	}
 	cur.rows = kept
+	if read > counted && read > wholeWindowLines {
+		// Most of a busy window is read anyway: all of it in one range
+		// costs the store less than many, and badgw writes nothing back.
+		spans = []span{{cur.from.Unix(), cur.to.Unix()}}
+		cur.rows = nil
+	}
+	r.Spans += len(spans)
 	parts := make([]string, len(spans))
 	for i, sp := range spans {
 		parts[i] = timeFilter(time.Unix(sp.from, 0), time.Unix(sp.to, 0))
@@ -438,6 +450,10 @@ func (r *Counted) fetchWindow(a, b time.Time) (*countWindow, map[int64]int, erro
 	return w, bad, nil
 }
 
+// wholeWindowLines is how many lines a window's seconds read must hold
+// before the window is read whole: below it, ranges or not cost the same.
+const wholeWindowLines = 10000
+
 // fetchAhead is how many windows of counts are asked for ahead of the one
 // being written: the store counts the next while badgw writes this one.
 const fetchAhead = 2
@@ -494,6 +510,9 @@ func (r *Counted) fetch() error {
 	}
 	w, bad := fw.w, fw.bad
 	r.next = w.to
+	for _, n := range bad {
+		w.bad += n
+	}
 	secs := make([]int64, 0, len(bad))
 	for s := range bad {
 		secs = append(secs, s)
@@ -507,7 +526,8 @@ func (r *Counted) fetch() error {
 	return nil
 }
 
-// readNext reads the next line of the read seconds; nil at their end.
+// readNext reads the next line of the read seconds into r.item; nil at
+// their end.
 func (r *Counted) readNext() (*readItem, error) {
 	for {
 		line, err := readLine(r.br, input.MaxLine+maxBody)
@@ -522,22 +542,52 @@ func (r *Counted) readNext() (*readItem, error) {
 		case err != nil && !errors.Is(err, io.EOF):
 			return nil, fmt.Errorf("%s: reading the lines up to %s: %w", r.c.URL, r.cur.to.UTC().Format(time.RFC3339), err)
 		}
-		var row struct {
-			Time string `json:"_time"`
-			Msg  string `json:"_msg"`
+		var at, msg []byte
+		if err := eachField(line, func(k, v []byte) {
+			switch string(k) {
+			case "_time":
+				at = v
+			case "_msg":
+				msg = v
+			}
+		}); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.c.URL, err)
 		}
-		if err := json.Unmarshal(line, &row); err != nil {
-			return nil, fmt.Errorf("%s: an answer line is not JSON: %w", r.c.URL, err)
-		}
-		at, err := time.Parse(time.RFC3339Nano, row.Time)
+		sec, err := r.seconds.of(at)
 		if err != nil {
 			return nil, fmt.Errorf("%s: an answer line's _time: %w", r.c.URL, err)
 		}
-		if row.Msg == "" {
+		if len(msg) == 0 {
 			continue
 		}
-		return &readItem{sec: at.Unix(), msg: row.Msg}, nil
+		r.item.sec, r.item.msg = sec, append(r.item.msg[:0], msg...)
+		return &r.item, nil
 	}
+}
+
+// secondCache reads RFC 3339 times to the second, the text of the last one
+// kept: the lines of one second come together.
+type secondCache struct {
+	text []byte
+	sec  int64
+}
+
+func (c *secondCache) of(t []byte) (int64, error) {
+	// "2026-11-20T10:13:32" and what follows: a fraction, a zone.
+	const whole = len("2006-01-02T15:04:05")
+	utc := len(t) > whole && t[len(t)-1] == 'Z' && (t[whole] == 'Z' || t[whole] == '.')
+	if utc && len(c.text) > 0 && string(t[:whole]) == string(c.text[:whole]) {
+		return c.sec, nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, string(t))
+	if err != nil {
+		return 0, err
+	}
+	c.text, c.sec = c.text[:0], at.Unix()
+	if utc {
+		c.text = append(c.text, t...)
+	}
+	return c.sec, nil
 }
 
 // millis reads a sum of seconds as whole milliseconds (nginx writes its

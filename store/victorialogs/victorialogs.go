@@ -346,13 +346,15 @@ func (r *Reader) fill() error {
 	if p := r.c.Profile; p != nil {
 		return r.fromFields(p, line)
 	}
-	var row struct {
-		Msg string `json:"_msg"`
+	var msg []byte
+	if err := eachField(line, func(k, v []byte) {
+		if string(k) == "_msg" {
+			msg = v
+		}
+	}); err != nil {
+		return fmt.Errorf("%s: %w", r.c.URL, err)
 	}
-	if err := json.Unmarshal(line, &row); err != nil {
-		return fmt.Errorf("%s: an answer line is not JSON: %w", r.c.URL, err)
-	}
-	if row.Msg == "" || strings.HasPrefix(row.Msg, defaultMessage) {
+	if len(msg) == 0 || bytes.HasPrefix(msg, []byte(defaultMessage)) {
 		// The shipper kept parsed fields and no raw line: nothing for
 		// badgw's parsers to read.
 		r.NoMessage++
@@ -361,12 +363,12 @@ func (r *Reader) fill() error {
 		}
 		return nil
 	}
-	r.hand(row.Msg)
+	r.hand(msg)
 	return nil
 }
 
 // hand makes line the next one read.
-func (r *Reader) hand(line string) {
+func (r *Reader) hand(line []byte) {
 	r.pending = append(append(r.pending[:0], line...), '\n')
 	r.Lines++
 	r.mu.Lock()
@@ -387,7 +389,7 @@ func (r *Reader) fromFields(p *Profile, answer []byte) error {
 	}
 	r.line.Reset()
 	p.line(&r.line, row, at)
-	r.hand(r.line.String())
+	r.hand([]byte(r.line.String()))
 	return nil
 }
 
