@@ -165,6 +165,7 @@ func (o *AnalyzeOptions) addStore(ctx context.Context, cfg *pipeline.RunConfig) 
 		if err != nil {
 			return &exitError{code: ExitInput, err: err}
 		}
+		r.Name = in.name
 		o.counted = append(o.counted, r)
 		cfg.Readers[in.name] = r
 	}
@@ -220,8 +221,18 @@ func (o *AnalyzeOptions) storeRead() {
 	if len(o.counted) == 0 || all == 0 {
 		return
 	}
-	fmt.Fprintf(o.IO.ErrOut, "badgw: %d of the %d access lines read from the store (%.2f %%: %d ranges of seconds around %d lines that are not plain); the store counted the others\n",
-		fetched, all, 100*float64(fetched)/float64(all), spans, bad)
+	counted := ""
+	if fetched < all {
+		counted = "; the store counted the others"
+	}
+	fmt.Fprintf(o.IO.ErrOut, "badgw: %d of the %d access lines read from the store (%.2f %%, in %d ranges of seconds, for %d lines that are not plain in the hours counted)%s\n",
+		fetched, all, 100*float64(fetched)/float64(all), spans, bad, counted)
+	for _, r := range o.counted {
+		if !r.GaveUp.IsZero() {
+			fmt.Fprintf(o.IO.ErrOut, "badgw: %s: from %s on every line was read: the hours before were each read almost whole\n",
+				report.Clean(r.Name), r.GaveUp.UTC().Format(time.RFC3339))
+		}
+	}
 }
 
 // storeClient is the client the flags and the environment describe.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -368,5 +369,77 @@ func TestThreeRecordedHostsFromVictoriaLogs(t *testing.T) {
 		if got := burstsWithoutSources(t, fromStore); got != want {
 			t.Errorf("--store-read %s: from the store:\n%s\nfrom the files:\n%s\n%s", read, got, want, errOut)
 		}
+	}
+}
+
+// TestCountedReadGivesUpOnABusyRange: where the bad lines are so dense
+// that every hour would be read almost whole, the counted read reads
+// whole hours, and after two of them stops counting and reads every line;
+// the report is still the files'. Synthetic lines (the seed's tab format,
+// 10 requests a second for 3 hours, a 502 every third second) loaded into
+// a real VictoriaLogs.
+func TestCountedReadGivesUpOnABusyRange(t *testing.T) {
+	vl := startVictoriaLogs(t)
+	dir := t.TempDir()
+	format := "log_format main '$time_iso8601\\t$status\\t$remote_addr\\t$upstream_addr\\t$upstream_status\\t$scheme\\t$request\\t$request_time\\t$upstream_response_time\\t$body_bytes_sent';"
+	conf := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(conf, []byte("events {}\nhttp {\n"+format+"\naccess_log /var/log/nginx/access.log main;\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var lines bytes.Buffer
+	start := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	for s := range 3 * 3600 {
+		at := start.Add(time.Duration(s) * time.Second).Format(time.RFC3339)
+		for i := range 10 {
+			status, peer := "200", "10.0.0.1:8080"
+			if i == 0 && s%3 == 0 {
+				status = "502"
+			}
+			if i%2 == 1 {
+				peer = "10.0.0.2:8080"
+			}
+			if s >= 5400 && s < 5420 && peer == "10.0.0.1:8080" {
+				status = "502" // a burst: one peer down for 20 s
+			}
+			fmt.Fprintf(&lines, "%s\t%s\t10.1.0.%d\t%s\t%s\thttp\tGET /x/%d HTTP/1.1\t0.010\t0.010\t512\n", at, status, i, peer, status, s)
+		}
+	}
+	access := filepath.Join(dir, "access.log")
+	if err := os.WriteFile(access, lines.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := logparse.ParseFormat(format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to, _, err := vlload.Load(vl, "busy", f, []string{access}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vlload.Flush(vl); err != nil {
+		t.Fatal(err)
+	}
+	// The store was asked for error lines and had none: an empty
+	// error.log beside the files.
+	errLog := filepath.Join(dir, "error.log")
+	if err := os.WriteFile(errLog, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, fromFiles, _ := run(t, nil, "analyze", "--no-tui", "--nginx-conf", conf, access, errLog)
+	code, fromStore, errOut := run(t, nil, "analyze", "--no-tui", "--nginx-conf", conf, "--victorialogs", vl,
+		"--query", `{host="busy"}`, "--from", from.UTC().Format(time.RFC3339), "--to", to.UTC().Format(time.RFC3339))
+	if code != ExitOK {
+		t.Fatalf("code %d: %s", code, errOut)
+	}
+	// The reports from the timeline on, the sample lines' inputs left out.
+	sources := regexp.MustCompile(`(?m)^( +)(\S*access\.log|victorialogs access lines: \{host="busy"\}):([0-9]+) `)
+	report := func(text string) string {
+		return sources.ReplaceAllString(text[strings.Index(text, "Timeline"):], "$1$3 ")
+	}
+	if a, b := report(fromStore), report(fromFiles); a != b || !strings.Contains(a, "Burst #1") {
+		t.Errorf("from the store:\n%s\nfrom the files:\n%s", a, b)
+	}
+	if !strings.Contains(errOut, "108000 of the 108000 access lines read") || !strings.Contains(errOut, "from 2026-11-20T02:00:00Z on every line was read") {
+		t.Errorf("the counted read did not give up after two hours read whole: %s", errOut)
 	}
 }

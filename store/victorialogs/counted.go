@@ -61,9 +61,12 @@ type Counted struct {
 
 	// fetched are the windows whose counts have come, oldest first, the
 	// one being written among them; next is where the next one starts.
-	fetched []*countWindow
-	next    time.Time
-	windows <-chan fetchedWindow
+	fetched      []*countWindow
+	next         time.Time
+	windows      <-chan fetchedWindow
+	stopFetching context.CancelFunc
+	// whole counts the windows in a row read whole.
+	whole int
 	// chains are the chains of bad seconds of the windows fetched, the
 	// last one perhaps still growing.
 	chains chains
@@ -91,6 +94,11 @@ type Counted struct {
 	Spans                 int
 	// TooLong counts read lines over input.MaxLine, skipped.
 	TooLong int
+	// Name is what the read is called in messages.
+	Name string
+	// GaveUp is where the counting ended, windows in a row having been
+	// read whole; zero while it goes on.
+	GaveUp time.Time
 }
 
 // countWindow is one query's worth of counts. Its rows hold no pointer:
@@ -248,6 +256,9 @@ func (r *Counted) fill() error {
 // meets the next window, then starts writing it: its counted rows but
 // those of the seconds read, and a query for the lines of those.
 func (r *Counted) startWindow() error {
+	if !r.GaveUp.IsZero() {
+		return r.readWhole()
+	}
 	if len(r.fetched) == 0 {
 		if err := r.fetch(); err != nil {
 			return err
@@ -292,8 +303,18 @@ func (r *Counted) startWindow() error {
 		// costs the store less than many, and badgw writes nothing back.
 		spans = []span{{cur.from.Unix(), cur.to.Unix()}}
 		cur.rows = nil
+		if r.whole++; r.whole == giveUpAfter {
+			r.giveUp(cur.to)
+		}
+	} else {
+		r.whole = 0
 	}
 	r.Spans += len(spans)
+	return r.readSpans(cur.from, cur.to, spans)
+}
+
+// readSpans starts reading the lines of the spans of [a, b).
+func (r *Counted) readSpans(a, b time.Time, spans []span) error {
 	parts := make([]string, len(spans))
 	for i, sp := range spans {
 		parts[i] = timeFilter(time.Unix(sp.from, 0), time.Unix(sp.to, 0))
@@ -303,7 +324,7 @@ func (r *Counted) startWindow() error {
 		sort += ", " + r.c.Order
 	}
 	body, err := r.c.query(r.ctx, fmt.Sprintf("(%s) %s (%s) | sort by (%s) | fields _time, _msg",
-		r.filter, timeFilter(cur.from, cur.to), strings.Join(parts, " or "), sort))
+		r.filter, timeFilter(a, b), strings.Join(parts, " or "), sort))
 	if err != nil {
 		return err
 	}
@@ -378,7 +399,7 @@ func (cs chains) after(b int64, k Counting) chains {
 
 // fetchWindow asks for the counts of [a, b): its plain rows, and how many
 // lines that are not plain each second holds.
-func (r *Counted) fetchWindow(a, b time.Time) (*countWindow, map[int64]int, error) {
+func (r *Counted) fetchWindow(ctx context.Context, a, b time.Time) (*countWindow, map[int64]int, error) {
 	w := &countWindow{from: a, to: b, index: map[string]uint32{}}
 	p := r.plan
 	bad := map[int64]int{}
@@ -400,7 +421,7 @@ func (r *Counted) fetchWindow(a, b time.Time) (*countWindow, map[int64]int, erro
 	fields := make([][]byte, fBy+len(p.by))
 	ids := make([]uint32, len(p.by))
 	q := fmt.Sprintf("(%s) %s %s %s", r.filter, timeFilter(a, b), p.pipes(), p.stats())
-	err := r.c.lines(r.ctx, q, func(line []byte) error {
+	err := r.c.lines(ctx, q, func(line []byte) error {
 		clear(fields)
 		if err := eachField(line, func(k, v []byte) {
 			if i, ok := at[string(k)]; ok {
@@ -450,6 +471,34 @@ func (r *Counted) fetchWindow(a, b time.Time) (*countWindow, map[int64]int, erro
 	return w, bad, nil
 }
 
+// giveUpAfter is how many windows in a row read whole end the counting:
+// the store's counts of a range whose every hour is read cost a scan of
+// it for nothing.
+const giveUpAfter = 2
+
+// giveUp reads every line from at on, without counts.
+func (r *Counted) giveUp(at time.Time) {
+	r.GaveUp = at
+	r.stopFetching()
+	r.fetched, r.chains, r.next = nil, nil, at
+}
+
+// readWhole starts reading the next window's every line.
+func (r *Counted) readWhole() error {
+	a := r.next
+	b := a.Add(r.window())
+	if b.After(r.to) {
+		b = r.to
+	}
+	r.next = b
+	r.cur, r.row = &countWindow{from: a, to: b}, 0
+	r.mu.Lock()
+	r.at = a
+	r.mu.Unlock()
+	r.Spans++
+	return r.readSpans(a, b, []span{{a.Unix(), b.Unix()}})
+}
+
 // wholeWindowLines is how many lines a window's seconds read must hold
 // before the window is read whole: below it, ranges or not cost the same.
 const wholeWindowLines = 10000
@@ -471,6 +520,8 @@ type fetchedWindow struct {
 func (r *Counted) startFetching() {
 	ch := make(chan fetchedWindow, fetchAhead)
 	r.windows = ch
+	ctx, cancel := context.WithCancel(r.ctx)
+	r.stopFetching = cancel
 	go func() {
 		defer close(ch)
 		for a := r.from; a.Before(r.to); {
@@ -478,10 +529,10 @@ func (r *Counted) startFetching() {
 			if b.After(r.to) {
 				b = r.to
 			}
-			w, bad, err := r.fetchWindow(a, b)
+			w, bad, err := r.fetchWindow(ctx, a, b)
 			select {
 			case ch <- fetchedWindow{w, bad, err}:
-			case <-r.ctx.Done():
+			case <-ctx.Done():
 				return
 			}
 			if err != nil {
