@@ -176,16 +176,7 @@ func (r *Counted) window() time.Duration {
 }
 
 // Read implements io.Reader: whole lines, each ending in a newline.
-func (r *Counted) Read(p []byte) (int, error) {
-	for len(r.pending) == 0 {
-		if err := r.fill(); err != nil {
-			return 0, err
-		}
-	}
-	n := copy(p, r.pending)
-	r.pending = r.pending[n:]
-	return n, nil
-}
+func (r *Counted) Read(p []byte) (int, error) { return readPending(p, &r.pending, r.fill) }
 
 // Progress says how far the read has come in its range, in seconds.
 func (r *Counted) Progress() (done, total int64) {
@@ -203,14 +194,7 @@ func (r *Counted) Progress() (done, total int64) {
 
 // Close ends the query under way (the counts asked for ahead end with
 // the context the read was made with).
-func (r *Counted) Close() error {
-	if r.body != nil {
-		err := r.body.Close()
-		r.body = nil
-		return err
-	}
-	return nil
-}
+func (r *Counted) Close() error { return closeAnswer(&r.body) }
 
 // fill puts the next line in pending: the counted seconds' lines before
 // the next read line, then that line; io.EOF after the range.
@@ -651,30 +635,16 @@ func millis(s string) int64 {
 	return int64(math.Round(f * 1000))
 }
 
-// rows runs a stats query and hands each answer row to fn.
+// rows runs a stats query and hands each answer row to fn as a map: for
+// the few rows of a count or a sample.
 func (c *Client) rows(ctx context.Context, q string, fn func(map[string]string) error) error {
-	body, err := c.query(ctx, q)
-	if err != nil {
-		return err
-	}
-	defer body.Close()
-	br := bufio.NewReaderSize(body, 64<<10)
-	for {
-		line, err := readLine(br, input.MaxLine+maxBody)
-		if errors.Is(err, io.EOF) && len(line) == 0 {
-			return nil
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("%s: reading an answer: %w", c.URL, err)
-		}
+	return c.lines(ctx, q, func(line []byte) error {
 		var row map[string]string
 		if err := json.Unmarshal(line, &row); err != nil {
-			return fmt.Errorf("%s: an answer line is not JSON: %w", c.URL, err)
+			return fmt.Errorf("an answer line is not JSON: %w", err)
 		}
-		if err := fn(row); err != nil {
-			return fmt.Errorf("%s: %w", c.URL, err)
-		}
-	}
+		return fn(row)
+	})
 }
 
 // Sample returns the first n raw lines filter matches in [from, to), a

@@ -92,6 +92,8 @@ func newPlan(f *logparse.Format) (*plan, error) {
 	p.byOf = make([]int, len(p.slots))
 	firstList := -1
 	timed := false
+	read := map[string]*int{"msec": &p.msec, "status": &p.status, "upstream_status": &p.upstreamStatus, "upstream_addr": &p.addr,
+		"request": &p.request, "upstream_connect_time": &p.connect, "upstream_header_time": &p.head}
 	for i, s := range p.slots {
 		p.byOf[i] = -1
 		if s.Glued {
@@ -100,24 +102,10 @@ func newPlan(f *logparse.Format) (*plan, error) {
 		if s.List && firstList < 0 {
 			firstList = i
 		}
-		switch s.Role {
-		case "time_local", "time_iso8601":
-			timed = true
-		case "msec":
-			timed, p.msec = true, i
-		case "status":
-			p.status = i
-		case "upstream_status":
-			p.upstreamStatus = i
-		case "upstream_addr":
-			p.addr = i
-		case "request":
-			p.request = i
-		case "upstream_connect_time":
-			p.connect = i
-		case "upstream_header_time":
-			p.head = i
+		if slot, ok := read[s.Role]; ok {
+			*slot = i
 		}
+		timed = timed || s.Role == "time_local" || s.Role == "time_iso8601" || s.Role == "msec"
 		if kept[s.Role] || i == p.msec || i == p.request || i == p.connect || i == p.head {
 			p.field[i] = fieldPrefix + strconv.Itoa(i)
 		}

@@ -219,14 +219,18 @@ type Reader struct {
 }
 
 // Read implements io.Reader: whole lines, each ending in a newline.
-func (r *Reader) Read(p []byte) (int, error) {
-	for len(r.pending) == 0 {
-		if err := r.fill(); err != nil {
+func (r *Reader) Read(p []byte) (int, error) { return readPending(p, &r.pending, r.fill) }
+
+// readPending copies what fill puts in pending into p, calling it until
+// there is some.
+func readPending(p []byte, pending *[]byte, fill func() error) (int, error) {
+	for len(*pending) == 0 {
+		if err := fill(); err != nil {
 			return 0, err
 		}
 	}
-	n := copy(p, r.pending)
-	r.pending = r.pending[n:]
+	n := copy(p, *pending)
+	*pending = (*pending)[n:]
 	return n, nil
 }
 
@@ -272,13 +276,16 @@ func (r *Reader) Progress() (done, total int64) {
 }
 
 // Close ends the query under way.
-func (r *Reader) Close() error {
-	if r.body != nil {
-		err := r.body.Close()
-		r.body = nil
-		return err
+func (r *Reader) Close() error { return closeAnswer(&r.body) }
+
+// closeAnswer closes the answer under way, if any.
+func closeAnswer(body *io.ReadCloser) error {
+	if *body == nil {
+		return nil
 	}
-	return nil
+	err := (*body).Close()
+	*body = nil
+	return err
 }
 
 // fill reads the next answer line into pending, starting the next
