@@ -142,8 +142,11 @@ func unescape(s []byte) ([]byte, bool) {
 			}
 			r += 6
 			if utf16.IsSurrogate(rune(u)) {
-				if lo, ok := hex4(s, r+2); ok && r+1 < len(s) && s[r] == '\\' && s[r+1] == 'u' {
-					u = int(utf16.DecodeRune(rune(u), rune(lo)))
+				// A pair makes one rune; a half without the other is
+				// U+FFFD, as encoding/json reads it.
+				lo, ok := hex4(s, r+2)
+				if pair := utf16.DecodeRune(rune(u), rune(lo)); ok && r+1 < len(s) && s[r] == '\\' && s[r+1] == 'u' && pair != utf8.RuneError {
+					u = int(pair)
 					r += 6
 				} else {
 					u = utf8.RuneError
