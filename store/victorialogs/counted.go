@@ -65,6 +65,8 @@ type Counted struct {
 	next         time.Time
 	windows      <-chan fetchedWindow
 	stopFetching context.CancelFunc
+	// spanEnd is where the last span read ends.
+	spanEnd int64
 	// whole counts the windows in a row read whole.
 	whole int
 	// chains are the chains of bad seconds of the windows fetched, the
@@ -293,12 +295,17 @@ func (r *Counted) startWindow() error {
 	} else {
 		r.whole = 0
 	}
-	r.Spans += len(spans)
 	return r.readSpans(cur.from, cur.to, spans)
 }
 
 // readSpans starts reading the lines of the spans of [a, b).
 func (r *Counted) readSpans(a, b time.Time, spans []span) error {
+	for _, sp := range spans {
+		if sp.from != r.spanEnd {
+			r.Spans++ // a span that goes on from the last window's is one
+		}
+		r.spanEnd = sp.to
+	}
 	parts := make([]string, len(spans))
 	for i, sp := range spans {
 		parts[i] = timeFilter(time.Unix(sp.from, 0), time.Unix(sp.to, 0))
@@ -479,7 +486,6 @@ func (r *Counted) readWhole() error {
 	r.mu.Lock()
 	r.at = a
 	r.mu.Unlock()
-	r.Spans++
 	return r.readSpans(a, b, []span{{a.Unix(), b.Unix()}})
 }
 

@@ -8,7 +8,6 @@ package victorialogs
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -64,12 +63,11 @@ var kept = map[string]bool{
 var errNotCountable = errors.New("not countable")
 
 // shapes are the values a variable of a plain line can take, by role, as
-// regular expressions; a list's value is then one entry (no ", " or
-// " : "), since a plain request made at most one attempt.
+// regular expressions for the store's guard (status, $upstream_status and
+// $upstream_addr are checked on the rows: plain); a list's value is then
+// one entry (no ", " or " : "), since a plain request made at most one
+// attempt.
 var shapes = map[string]string{
-	"status":                `^[1-4][0-9][0-9]$`,
-	"upstream_status":       `^([1-4][0-9][0-9]|-)$`,
-	"upstream_addr":         `^[^ ,]+$`,
 	"upstream_connect_time": `^([0-9]+[.][0-9]+|-)$`,
 	"upstream_header_time":  `^([0-9]+[.][0-9]+|-)$`,
 	"request_time":          `^([0-9]+[.][0-9]+|-)$`,
@@ -260,29 +258,31 @@ func (p *plan) stats() string {
 	return fmt.Sprintf("| stats by (_time:1s, %s) count() n%s", strings.Join(p.by, ", "), sums.String())
 }
 
-var (
-	plainStatus    = regexp.MustCompile(shapes["status"])
-	plainUpstream  = regexp.MustCompile(shapes["upstream_status"])
-	plainAddresses = regexp.MustCompile(shapes["upstream_addr"])
-)
-
 // plain reports whether the lines of a count row whose values are ids in
 // dict (by by) are plain (correlate.Plain): a final status below 500, at
 // most one attempt, which answered below 500. A line the pattern did not
 // fit has empty values and is not.
 func (p *plan) plain(dict []string, ids []uint32) bool {
-	if !plainStatus.MatchString(dict[ids[p.byOf[p.status]]]) {
+	if !statusBelow500(dict[ids[p.byOf[p.status]]]) {
 		return false
 	}
-	if p.upstreamStatus >= 0 && !plainUpstream.MatchString(dict[ids[p.byOf[p.upstreamStatus]]]) {
-		return false
+	if p.upstreamStatus >= 0 {
+		if s := dict[ids[p.byOf[p.upstreamStatus]]]; s != "-" && !statusBelow500(s) {
+			return false
+		}
 	}
 	if p.addr >= 0 {
-		if a := dict[ids[p.byOf[p.addr]]]; a == ":" || !plainAddresses.MatchString(a) {
+		if a := dict[ids[p.byOf[p.addr]]]; a == "" || a == ":" || strings.ContainsAny(a, " ,") {
 			return false
 		}
 	}
 	return p.okAt < 0 || dict[ids[p.okAt]] == "1"
+}
+
+// statusBelow500 reports whether s is a status of three digits from 100
+// to 499 (shapes' status, without a regular expression a row).
+func statusBelow500(s string) bool {
+	return len(s) == 3 && s[0] >= '1' && s[0] <= '4' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9'
 }
 
 // render writes a plain line of row's second and values (in w) in the
