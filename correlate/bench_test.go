@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -116,5 +117,49 @@ func BenchmarkMarkHosts(b *testing.B) {
 			bs[i].AtOnce = nil
 		}
 		markHosts(bs, hosts, 3, 5*time.Second)
+	}
+}
+
+// BenchmarkManyHostsOpen is the correlator's cost per record while
+// candidates are open on fifty hosts at once (a shared backend failing for
+// the whole fleet): 1,000 requests a second over two peers, a 502 from one
+// of them on every seventh request of every third second. Synthetic. Every
+// record passes the open candidates (closeQuiet, addRequest): its ns/op
+// must not grow with them more than their requests need.
+func BenchmarkManyHostsOpen(b *testing.B) {
+	const nodes = 50
+	peers := [][]byte{[]byte("10.0.0.1:80"), []byte("10.0.0.2:80")}
+	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	const perSecond = 1000
+	recs := make([]logparse.Record, 100*perSecond)
+	names := make([]string, nodes)
+	for i := range names {
+		names[i] = fmt.Sprintf("web-%d", i)
+	}
+	for i := range recs {
+		sec := i / perSecond
+		peer := i % len(peers)
+		status := 200
+		if sec%3 == 0 && peer == 0 && i%7 == 0 {
+			status = 502
+		}
+		recs[i] = logparse.Record{Time: base.Add(time.Duration(sec) * time.Second), Node: names[i%nodes],
+			Status: status, Client: []byte(fmt.Sprintf("192.0.2.%d", i%200)), Attempts: []logparse.Attempt{{Addr: peers[peer], Status: status,
+				Connect: -1, Header: -1, Response: 11 * time.Millisecond}}}
+	}
+	at := make([]time.Time, len(recs))
+	for i := range recs {
+		at[i] = recs[i].Time
+	}
+	c := New(Options{SummarizeClosed: true})
+	n := 0
+	for b.Loop() {
+		i, pass := n%len(recs), n/len(recs)
+		rec := &recs[i]
+		rec.Time = at[i].Add(time.Duration(pass) * 100 * time.Second)
+		c.AddRecord(rec, Pos{Source: "access.log", Line: int64(n)})
+		if n++; n%256 == 0 {
+			c.Advance(time.Time{})
+		}
 	}
 }

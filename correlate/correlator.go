@@ -16,6 +16,7 @@ package correlate
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -153,9 +154,14 @@ type Correlator struct {
 	newestRecord time.Time
 	watermark    time.Time
 
-	open    map[trackerKey]*tracker
-	pending []Burst // closed inside AddRecord, returned by the next Advance
-	closed  []Burst
+	open map[trackerKey]*tracker
+	// quietFrom is no later than the earliest time an open candidate's
+	// gap passes; waiting are the candidates past their gap that wait for
+	// a request answered below 499 (closeQuiet).
+	quietFrom time.Time
+	waiting   []*tracker
+	pending   []Burst // closed inside AddRecord, returned by the next Advance
+	closed    []Burst
 	// closedLineBytes counts the raw lines the closed bursts still hold;
 	// the first linesTrimmed of them hold none.
 	closedLineBytes int
@@ -423,6 +429,7 @@ func (c *Correlator) AddRecord(rec *logparse.Record, pos Pos) {
 			c.totals.Joined502++
 		}
 		badTr.addBad(rec, pos, joined)
+		c.quietSoon(badTr)
 	}
 }
 
@@ -600,6 +607,7 @@ func (c *Correlator) addErrorLogOnly(se *storedEvent) {
 	if se.ev.Time.After(tr.last) {
 		tr.last = se.ev.Time
 	}
+	c.quietSoon(tr)
 	tr.bad++
 	tr.errorLines++
 	tr.addWindowed(se)
@@ -709,6 +717,7 @@ func (c *Correlator) mergeTrackers(gone, root string) {
 		}
 		dst.merge(src)
 	}
+	c.quietFrom = time.Time{} // look at every candidate again
 }
 
 // groupInferred reports whether no upstream block (nor a proxy_pass to
@@ -818,16 +827,62 @@ func (c *Correlator) watermarkAt(t time.Time) time.Time {
 // counted read). succeeds says the record is a request answered below 499,
 // which a candidate of its group and host, past its gap and waiting for
 // one, closes at instead of taking in.
+//
+// It runs at every record, so it looks at the open candidates only when
+// the watermark has passed the earliest gap among them (quietFrom), and
+// at those that wait for a request answered below 499 only when the
+// record is one (waiting).
 func (c *Correlator) closeQuiet(wm time.Time, root, node string, succeeds bool) {
 	var ending []*tracker
-	for k, tr := range c.open {
-		if tr.quietPassed(wm, c.opts.Gap) || succeeds && k.root == root && k.node == node && wm.Sub(tr.last) > c.opts.Gap {
-			delete(c.open, k)
-			ending = append(ending, tr)
+	if wm.After(c.quietFrom) {
+		c.quietFrom = farFuture
+		c.waiting = slices.DeleteFunc(c.waiting, func(tr *tracker) bool { return c.open[trackerKey{tr.root, tr.kind, tr.node}] != tr })
+		for k, tr := range c.open {
+			switch {
+			case tr.quietPassed(wm, c.opts.Gap):
+				delete(c.open, k)
+				ending = append(ending, tr)
+			case wm.Sub(tr.last) > c.opts.Gap:
+				if !slices.Contains(c.waiting, tr) {
+					c.waiting = append(c.waiting, tr)
+				}
+			case tr.last.Add(c.opts.Gap).Before(c.quietFrom):
+				c.quietFrom = tr.last.Add(c.opts.Gap)
+			}
+		}
+	}
+	if succeeds {
+		for i := 0; i < len(c.waiting); {
+			tr := c.waiting[i]
+			k := trackerKey{tr.root, tr.kind, tr.node}
+			gone := c.open[k] != tr
+			if gone || tr.succeeded || wm.Sub(tr.last) <= c.opts.Gap || k.root == root && k.node == node {
+				if !gone && k.root == root && k.node == node && !tr.succeeded && wm.Sub(tr.last) > c.opts.Gap {
+					delete(c.open, k)
+					ending = append(ending, tr)
+				} else if !gone {
+					c.quietFrom = time.Time{} // back to closing on time: look again
+				}
+				c.waiting[i] = c.waiting[len(c.waiting)-1]
+				c.waiting = c.waiting[:len(c.waiting)-1]
+				continue
+			}
+			i++
 		}
 	}
 	if len(ending) > 0 {
 		c.pending = append(c.pending, c.finishAll(ending)...)
+	}
+}
+
+// farFuture is a time no watermark reaches.
+var farFuture = time.Unix(1<<62, 0)
+
+// quietSoon brings quietFrom forward to tr's gap: tr was opened or given a
+// later bad response.
+func (c *Correlator) quietSoon(tr *tracker) {
+	if at := tr.last.Add(c.opts.Gap); at.Before(c.quietFrom) {
+		c.quietFrom = at
 	}
 }
 
