@@ -31,8 +31,10 @@ type StoreOptions struct {
 	// from and to are the range checkStore settled.
 	from, to time.Time
 	// counted are the counted reads of the access lines, for the line
-	// that says how much of them was read.
+	// that says how much of them was read; skipped say how many answer
+	// lines each reader skipped as too long.
 	counted []*victorialogs.Counted
+	skipped []func() int
 }
 
 func (o *StoreOptions) addStoreFlags(f *pflag.FlagSet) {
@@ -146,13 +148,16 @@ func (o *AnalyzeOptions) addStore(ctx context.Context, cfg *pipeline.RunConfig) 
 		return &exitError{code: ExitInput, err: err}
 	}
 	cfg.Readers = map[string]io.Reader{}
+	o.skipped = nil
 	counting, err := o.counting(ctx, c, cfg, ins)
 	if err != nil {
 		return &exitError{code: ExitInput, err: err}
 	}
 	for _, in := range ins {
 		cfg.Sets = append(cfg.Sets, input.Set{Base: in.name, Paths: []string{in.name}, Host: in.host})
-		cfg.Readers[in.name] = c.Lines(ctx, in.filter, from, to)
+		lines := c.Lines(ctx, in.filter, from, to)
+		cfg.Readers[in.name] = lines
+		o.skipped = append(o.skipped, func() int { return lines.TooLong })
 		if !in.access || counting == nil {
 			continue
 		}
@@ -168,6 +173,7 @@ func (o *AnalyzeOptions) addStore(ctx context.Context, cfg *pipeline.RunConfig) 
 		r.Name = in.name
 		o.counted = append(o.counted, r)
 		cfg.Readers[in.name] = r
+		o.skipped[len(o.skipped)-1] = func() int { return r.TooLong }
 	}
 	return nil
 }
@@ -211,6 +217,13 @@ const sampleLines = 1000
 // storeRead says how much of the access lines a counted read read, on
 // stderr once the analysis has run.
 func (o *AnalyzeOptions) storeRead() {
+	skipped := 0
+	for _, n := range o.skipped {
+		skipped += n()
+	}
+	if skipped > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "badgw: %d answer lines from the store were over %d bytes (a log line as long, or longer once escaped) and were skipped\n", skipped, input.MaxLine)
+	}
 	var all, fetched, spans, bad int64
 	for _, r := range o.counted {
 		all += r.Fetched + r.Written
