@@ -187,26 +187,35 @@ func (o *AnalyzeOptions) counting(ctx context.Context, c *victorialogs.Client, c
 		return nil, nil
 	}
 	format := cfg.Format
-	for _, in := range ins {
-		if format != nil || !in.access {
-			continue
-		}
-		sample, err := c.Sample(ctx, in.filter, o.from, o.to, sampleLines)
-		if err != nil {
-			return nil, err
-		}
-		if len(sample) == 0 {
-			return nil, nil // no raw line: the reader of every line says so
-		}
-		d, err := logparse.Detect(sample, logparse.Candidates(cfg.Candidates...))
-		if err != nil {
-			return nil, fmt.Errorf("%s: the first access lines of the range: %w", report.Clean(o.VictoriaLogs), err)
-		}
-		format = d.Format
-		cfg.Format = format
-	}
 	if format == nil {
-		return nil, nil
+		// Each host's access lines are detected on their own, as files
+		// are; the written-back lines are in one format, so the hosts
+		// must agree on it.
+		for _, in := range ins {
+			if !in.access {
+				continue
+			}
+			sample, err := c.Sample(ctx, in.filter, o.from, o.to, sampleLines)
+			if err != nil {
+				return nil, err
+			}
+			if len(sample) == 0 {
+				return nil, nil // no raw line: the reader of every line says so
+			}
+			d, err := logparse.Detect(sample, logparse.Candidates(cfg.Candidates...))
+			if err != nil {
+				return nil, fmt.Errorf("%s: the first access lines of the range: %w", report.Clean(in.name), err)
+			}
+			if format != nil && d.Format.Spec != format.Spec {
+				fmt.Fprintf(o.IO.ErrOut, "badgw: reading every access line from the store: its hosts' lines are in more than one format (give --format or --nginx-conf to count them)\n")
+				return nil, nil
+			}
+			format = d.Format
+		}
+		if format == nil {
+			return nil, nil
+		}
+		cfg.Format = format
 	}
 	return &victorialogs.Counting{Format: format, Chain: cfg.Options.Chain(), Min: o.Min502}, nil
 }

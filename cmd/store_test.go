@@ -124,6 +124,33 @@ func TestAnalyzeFromVictoriaLogs(t *testing.T) {
 		})
 	}
 
+	// Without --format or nginx.conf, the counted read detects the format
+	// from the range's first lines, as the files' analysis does.
+	for _, fx := range fixtures {
+		if fx.name != "peer-refused" {
+			continue
+		}
+		files, _ := filepath.Glob(filepath.Join(fixturetest.Dir(fx.name), "*.log*"))
+		_, fromFiles, _ := run(t, nil, append([]string{"analyze", "--json", "-"}, files...)...)
+		_, fromStore, errOut := run(t, nil, "analyze", "--json", "-", "--victorialogs", vl, "--query", fmt.Sprintf(`{host=%q}`, fx.name),
+			"--from", fx.from.UTC().Format(time.RFC3339), "--to", fx.to.UTC().Format(time.RFC3339))
+		if a, b := burstsWithoutSources(t, fromStore), burstsWithoutSources(t, fromFiles); a != b || !strings.Contains(errOut, "the store counted the others") {
+			t.Errorf("no format given: from the store:\n%s\nfrom the files:\n%s\n%s", a, b, errOut)
+		}
+	}
+
+	// Hosts whose lines are in two formats, no format given: every line
+	// is read, each host's format detected on its own, and stderr says why.
+	mixFrom, mixTo := loadFixture(t, vl, "combined-format", "mix-a")
+	f, e := loadFixture(t, vl, "peer-refused", "mix-b")
+	mixFrom, mixTo = minTime(f, mixFrom), maxTime(e, mixTo)
+	time.Sleep(2 * time.Second)
+	code, _, mixOut := run(t, nil, "analyze", "--no-tui", "--victorialogs", vl, "--query", `{host=~"mix-.*"}`, "--host-field", "host",
+		"--from", mixFrom.UTC().Format(time.RFC3339), "--to", mixTo.UTC().Format(time.RFC3339))
+	if code != ExitOK || !strings.Contains(mixOut, "its hosts' lines are in more than one format") {
+		t.Errorf("two formats: code %d, %s", code, mixOut)
+	}
+
 	// Two hosts in the store: --host-field reads each as its own, as
 	// --host-from-path does with files.
 	from, to := loadFixture(t, vl, "peer-refused", "fleet-a")
@@ -442,4 +469,18 @@ func TestCountedReadGivesUpOnABusyRange(t *testing.T) {
 	if !strings.Contains(errOut, "108000 of the 108000 access lines read") || !strings.Contains(errOut, "from 2026-11-20T02:00:00Z on every line was read") {
 		t.Errorf("the counted read did not give up after two hours read whole: %s", errOut)
 	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
