@@ -251,7 +251,7 @@ func (o *AnalyzeOptions) storeRead() {
 		fetched, all, 100*float64(fetched)/float64(all), spans, bad, counted)
 	for _, r := range o.counted {
 		if !r.GaveUp.IsZero() {
-			fmt.Fprintf(o.IO.ErrOut, "badgw: %s: from %s on every line was read: the hours before were each read almost whole\n",
+			fmt.Fprintf(o.IO.ErrOut, "badgw: %s: from %s on every line was read without counts: more than half of each of the two hours before had to be read\n",
 				report.Clean(r.Name), r.GaveUp.UTC().Format(time.RFC3339))
 		}
 	}
